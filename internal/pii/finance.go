@@ -1,0 +1,148 @@
+package pii
+
+// ibanLengths is the total IBAN length per country (SWIFT IBAN registry).
+var ibanLengths = map[string]int{
+	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+	"BH": 22, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22,
+	"DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27,
+	"GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28,
+	"IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+	"LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
+	"ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
+	"PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
+	"SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
+	"TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+
+// iban detects an IBAN starting at i, written compactly or in groups
+// separated by single spaces, with the country's length and a valid mod-97
+// check.
+func (s *scanner) iban(i int) {
+	t := s.text
+	want, ok := ibanLengths[t[i:i+2]]
+	if !ok {
+		return
+	}
+	var buf [34]byte
+	n := 0
+	e := i
+	for e < len(t) && n < want {
+		c := t[e]
+		switch {
+		case isDigit(c) || isUpper(c):
+			buf[n] = c
+			n++
+			e++
+		case c == ' ' && n >= 4 && e+1 < len(t) && isAlnum(t[e+1]):
+			e++
+		default:
+			e = len(t) + 1
+		}
+	}
+	if n != want || e > len(t) || !s.numEnd(e) {
+		return
+	}
+	// Mod 97 of BBAN + country + check digits, letters as 10..35.
+	r := 0
+	for k := 0; k < n; k++ {
+		c := buf[(k+4)%n]
+		if isDigit(c) {
+			r = (r*10 + int(c-'0')) % 97
+		} else {
+			r = (r*100 + int(c-'A') + 10) % 97
+		}
+	}
+	if r == 1 {
+		s.add(IBAN, i, e, 0.99)
+	}
+}
+
+// cardLengthOK reports whether a card with this number and length is
+// plausible for its issuer identification number (IIN) prefix.
+func cardLengthOK(d []byte) bool {
+	n := len(d)
+	p2 := twoDigits(d, 0)
+	p4 := p2*100 + twoDigits(d, 2)
+	switch {
+	case d[0] == 4: // Visa
+		return n == 13 || n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p2 == 36 || p2 == 38 || p2 == 39 || (p2 == 30 && d[2] <= 5): // Diners
+		return n >= 14 && n <= 16
+	case p4 == 6011 || p2 == 65 || (p4 >= 6440 && p4 <= 6499): // Discover
+		return n >= 16 && n <= 19
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p2 == 62: // UnionPay
+		return n >= 16 && n <= 19
+	case p2 == 50 || (p2 >= 56 && p2 <= 69): // Maestro
+		return n >= 13 && n <= 19
+	}
+	return false
+}
+
+// card detects payment card numbers: 13–19 digits written compactly or in
+// the usual groups (4-4-4-4, 4-6-5, …), with a known IIN prefix, a length
+// that fits it, and a valid Luhn check digit. A preceding "OCR" label (Swedish
+// payment reference, also Luhn) suppresses it.
+func (s *scanner) card(i int, gs []group) {
+	if gs[0].len() < 4 {
+		return
+	}
+	var db [24]byte
+	// Lengths tried in order of how common they are.
+	best := -1
+	total := 0
+	for k, g := range gs {
+		if k > 0 && g.sep == '+' {
+			break
+		}
+		if k > 0 && (g.sep != gs[1].sep || g.len() > 6) {
+			break
+		}
+		if k > 0 && gs[0].len() != 4 {
+			break
+		}
+		total += g.len()
+		if total > 19 {
+			break
+		}
+		if total < 13 || !s.numEnd(g.end) {
+			continue
+		}
+		d := digitsOf(s.text, i, g.end, db[:])
+		if luhn(d) && cardLengthOK(d) && (best < 0 || cardPref(total) < cardPref(len(digitsOf(s.text, i, gs[best].end, db[:])))) {
+			best = k
+		}
+	}
+	if best < 0 {
+		return
+	}
+	if s.labelBefore(i, 20, "ocr", "referens", "reference", "faktura", "invoice", "order", "ärende") {
+		return
+	}
+	conf := 0.95
+	if best > 0 {
+		conf = 0.97
+	}
+	s.add(Card, i, gs[best].end, conf)
+}
+
+func cardPref(n int) int {
+	switch n {
+	case 16:
+		return 0
+	case 15:
+		return 1
+	case 19:
+		return 2
+	case 14:
+		return 3
+	case 13:
+		return 4
+	}
+	return 5
+}
