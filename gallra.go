@@ -1,0 +1,335 @@
+// Package gallra holds Gallra's domain types, error codes and the small rules
+// that belong to the domain itself (validation, e-mail normalisation). It has
+// no SQL and no HTTP: storage lives in internal/store, transports in
+// internal/httpapi and friends.
+package gallra
+
+import (
+	"time"
+)
+
+// Clock tells the time. Production uses SystemClock; tests inject a fixed or
+// advancing clock so that purges over years run without sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock, in UTC.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// ClockFunc adapts a function to the Clock interface.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// Organisation is a tenant: legally the data controller of everything stored
+// under it.
+type Organisation struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Language  string    `json:"language"` // "sv" or "en": default UI and text language
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Role is a staff user's role in an organisation.
+type Role string
+
+// Staff roles. Admins act on every channel; editors only on channels they are
+// members of.
+const (
+	RoleAdmin  Role = "admin"
+	RoleEditor Role = "editor"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleEditor }
+
+// Staff is a staff user of an organisation. Staff are personal data too.
+type Staff struct {
+	ID        int64     `json:"id"`
+	OrgID     int64     `json:"org_id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Role      Role      `json:"role"`
+	AvatarURL string    `json:"avatar_url,omitempty"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	// ChannelIDs lists the channels an editor is a member of (filled on reads).
+	ChannelIDs []int64 `json:"channel_ids"`
+}
+
+// CanActOn reports whether s may act on the channel: admins everywhere,
+// editors where they are members. Inactive staff may act nowhere.
+func (s *Staff) CanActOn(channelID int64) bool {
+	if s == nil || !s.Active {
+		return false
+	}
+	if s.Role == RoleAdmin {
+		return true
+	}
+	for _, id := range s.ChannelIDs {
+		if id == channelID {
+			return true
+		}
+	}
+	return false
+}
+
+// Token is an API token. Only a hash of the secret is stored; the secret is
+// shown once, at creation.
+type Token struct {
+	ID         int64      `json:"id"`
+	OrgID      int64      `json:"org_id"`
+	StaffID    int64      `json:"staff_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // first characters of the secret, to recognise it
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Module is the kind of a channel.
+type Module string
+
+// The five modules.
+const (
+	ModuleForum     Module = "forum"
+	ModuleMail      Module = "mail"
+	ModuleChat      Module = "chat"
+	ModuleSocial    Module = "social"
+	ModuleKnowledge Module = "knowledge"
+)
+
+// Modules lists every module in display order.
+func Modules() []Module {
+	return []Module{ModuleForum, ModuleMail, ModuleChat, ModuleSocial, ModuleKnowledge}
+}
+
+// Valid reports whether m is a known module.
+func (m Module) Valid() bool {
+	switch m {
+	case ModuleForum, ModuleMail, ModuleChat, ModuleSocial, ModuleKnowledge:
+		return true
+	}
+	return false
+}
+
+// HoldsEndCustomerData reports whether channels of m store data subjects'
+// personal data (knowledge bases hold only staff-written articles).
+func (m Module) HoldsEndCustomerData() bool { return m != ModuleKnowledge && m.Valid() }
+
+// Channel is a forum, an inbox, a chat flow, a connected social account or a
+// knowledge base of one organisation.
+type Channel struct {
+	ID        int64     `json:"id"`
+	OrgID     int64     `json:"org_id"`
+	Module    Module    `json:"module"`
+	Name      string    `json:"name"`
+	Address   string    `json:"address,omitempty"` // inbox address for mail channels
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Person is a data subject within one organisation: identified by normalised
+// e-mail, or anonymous (EmailKey empty).
+type Person struct {
+	ID        int64     `json:"id"`
+	OrgID     int64     `json:"org_id"`
+	Email     string    `json:"email,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ForumTopic is a thread in a forum channel. Its first post is the question.
+type ForumTopic struct {
+	ID             int64       `json:"id"`
+	OrgID          int64       `json:"org_id"`
+	ChannelID      int64       `json:"channel_id"`
+	Title          string      `json:"title"`
+	PersonID       *int64      `json:"person_id,omitempty"`
+	CreatedAt      time.Time   `json:"created_at"`
+	LastActivityAt time.Time   `json:"last_activity_at"`
+	Hold           *LegalHold  `json:"legal_hold,omitempty"`
+	Posts          []ForumPost `json:"posts,omitempty"`
+}
+
+// PostKind tells posts (answers to a topic) from comments (replies to a post).
+type PostKind string
+
+// Post kinds.
+const (
+	PostKindPost    PostKind = "post"
+	PostKindComment PostKind = "comment"
+)
+
+// ForumPost is a post or a comment in a forum topic, with its author's
+// personal data (name, e-mail, IP address).
+type ForumPost struct {
+	ID          int64     `json:"id"`
+	OrgID       int64     `json:"org_id"`
+	ChannelID   int64     `json:"channel_id"`
+	TopicID     int64     `json:"topic_id"`
+	ParentID    *int64    `json:"parent_id,omitempty"` // the post a comment replies to
+	Kind        PostKind  `json:"kind"`
+	PersonID    *int64    `json:"person_id,omitempty"`
+	AuthorName  string    `json:"author_name"`
+	AuthorEmail string    `json:"author_email,omitempty"`
+	AuthorIP    string    `json:"author_ip,omitempty"`
+	Body        string    `json:"body"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// AnonymizedAt is set once the post's personal data has been removed.
+	AnonymizedAt *time.Time `json:"anonymized_at,omitempty"`
+	// Removed marks a content-free placeholder left where a deleted post was,
+	// so that replies to it keep their place in the thread.
+	Removed bool `json:"removed,omitempty"`
+}
+
+// MailConversation is an e-mail thread in an inbox.
+type MailConversation struct {
+	ID            int64         `json:"id"`
+	OrgID         int64         `json:"org_id"`
+	ChannelID     int64         `json:"channel_id"`
+	Subject       string        `json:"subject"`
+	CreatedAt     time.Time     `json:"created_at"`
+	LastMessageAt time.Time     `json:"last_message_at"`
+	Hold          *LegalHold    `json:"legal_hold,omitempty"`
+	Messages      []MailMessage `json:"messages,omitempty"`
+	PersonIDs     []int64       `json:"person_ids,omitempty"`
+}
+
+// Direction tells inbound (from a customer) from outbound (from staff) mail.
+type Direction string
+
+// Mail directions.
+const (
+	DirectionIn  Direction = "in"
+	DirectionOut Direction = "out"
+)
+
+// MailMessage is one e-mail in a conversation.
+type MailMessage struct {
+	ID             int64            `json:"id"`
+	OrgID          int64            `json:"org_id"`
+	ConversationID int64            `json:"conversation_id"`
+	ChannelID      int64            `json:"channel_id"`
+	Direction      Direction        `json:"direction"`
+	PersonID       *int64           `json:"person_id,omitempty"`
+	StaffID        *int64           `json:"staff_id,omitempty"`
+	FromAddr       string           `json:"from"`
+	FromName       string           `json:"from_name,omitempty"`
+	To             []string         `json:"to"`
+	Subject        string           `json:"subject"`
+	Body           string           `json:"body"`
+	MessageID      string           `json:"message_id,omitempty"`
+	CreatedAt      time.Time        `json:"created_at"`
+	Attachments    []MailAttachment `json:"attachments,omitempty"`
+}
+
+// MailAttachment is a file attached to a mail message.
+type MailAttachment struct {
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Content     []byte `json:"-"`
+}
+
+// ChatConversation is a chat in a chat flow. Its retention clock starts when
+// it is closed.
+type ChatConversation struct {
+	ID               int64         `json:"id"`
+	OrgID            int64         `json:"org_id"`
+	ChannelID        int64         `json:"channel_id"`
+	PersonID         *int64        `json:"person_id,omitempty"`
+	ParticipantName  string        `json:"participant_name,omitempty"`
+	ParticipantEmail string        `json:"participant_email,omitempty"`
+	ParticipantIP    string        `json:"participant_ip,omitempty"`
+	OpenedAt         time.Time     `json:"opened_at"`
+	ClosedAt         *time.Time    `json:"closed_at,omitempty"`
+	LastMessageAt    time.Time     `json:"last_message_at"`
+	Hold             *LegalHold    `json:"legal_hold,omitempty"`
+	Messages         []ChatMessage `json:"messages,omitempty"`
+}
+
+// ChatSender tells who wrote a chat message.
+type ChatSender string
+
+// Chat senders.
+const (
+	SenderCustomer ChatSender = "customer"
+	SenderStaff    ChatSender = "staff"
+	SenderSystem   ChatSender = "system"
+)
+
+// ChatMessage is one line of a chat.
+type ChatMessage struct {
+	ID             int64      `json:"id"`
+	ConversationID int64      `json:"conversation_id"`
+	Sender         ChatSender `json:"sender"`
+	StaffID        *int64     `json:"staff_id,omitempty"`
+	Body           string     `json:"body"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// SocialItem is a post or comment mirrored from an external social platform.
+// The external platform is the source: it is never purged automatically.
+type SocialItem struct {
+	ID                 int64     `json:"id"`
+	OrgID              int64     `json:"org_id"`
+	ChannelID          int64     `json:"channel_id"`
+	ExternalID         string    `json:"external_id"`
+	ParentID           *int64    `json:"parent_id,omitempty"`
+	Kind               PostKind  `json:"kind"`
+	PersonID           *int64    `json:"person_id,omitempty"`
+	ExternalAuthorID   string    `json:"external_author_id"`
+	ExternalAuthorName string    `json:"external_author_name"`
+	Body               string    `json:"body"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// KnowledgeArticle is a staff-written article; it holds no end-customer data.
+type KnowledgeArticle struct {
+	ID        int64     `json:"id"`
+	OrgID     int64     `json:"org_id"`
+	ChannelID int64     `json:"channel_id"`
+	StaffID   *int64    `json:"staff_id,omitempty"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// SubjectType names what a custom field, legal hold or audit entry is about.
+type SubjectType string
+
+// Subject types.
+const (
+	SubjectPerson           SubjectType = "person"
+	SubjectForumTopic       SubjectType = "forum_topic"
+	SubjectMailConversation SubjectType = "mail_conversation"
+	SubjectChatConversation SubjectType = "chat_conversation"
+)
+
+// CustomField is an organisation-defined key/value on a person or a
+// conversation (e.g. a customer number). Values are personal data.
+type CustomField struct {
+	ID          int64       `json:"id"`
+	SubjectType SubjectType `json:"subject_type"`
+	SubjectID   int64       `json:"subject_id"`
+	PersonID    *int64      `json:"person_id,omitempty"`
+	Key         string      `json:"key"`
+	Value       string      `json:"value"`
+}
+
+// LegalHold keeps a topic or conversation from every purge until released.
+type LegalHold struct {
+	Reason string    `json:"reason"`
+	HeldAt time.Time `json:"held_at"`
+	HeldBy int64     `json:"held_by"`
+}

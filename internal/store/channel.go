@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gallra/gallra"
+)
+
+func validateChannel(c *gallra.Channel) error {
+	c.Name = strings.TrimSpace(c.Name)
+	c.Address = strings.TrimSpace(c.Address)
+	if !c.Module.Valid() {
+		return gallra.Errorf(gallra.EINVALID, "module must be one of forum, mail, chat, social, knowledge")
+	}
+	if err := gallra.ValidateText("name", c.Name, true, gallra.MaxNameLen); err != nil {
+		return err
+	}
+	if c.Address != "" {
+		if c.Module != gallra.ModuleMail {
+			return gallra.Errorf(gallra.EINVALID, "address is only for mail channels")
+		}
+		if err := gallra.ValidateEmail("address", c.Address); err != nil {
+			return err
+		}
+		c.Address = gallra.NormalizeEmail(c.Address)
+	}
+	return nil
+}
+
+// CreateChannel adds a channel to c.OrgID; audited.
+func (db *DB) CreateChannel(ctx context.Context, actor gallra.Actor, c *gallra.Channel) (*gallra.Channel, error) {
+	out := *c
+	if err := validateChannel(&out); err != nil {
+		return nil, err
+	}
+	err := db.Update(ctx, func(tx *Tx) error {
+		out.CreatedAt = tx.Now
+		id, err := tx.Insert(ctx, `INSERT INTO channels (org_id, module, name, address, created_at) VALUES (?, ?, ?, ?, ?)`,
+			out.OrgID, string(out.Module), out.Name, out.Address, ms(out.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert channel: %w", err)
+		}
+		out.ID = id
+		return tx.Audit(ctx, out.OrgID, actor, "channel.created", "channel", id, map[string]any{"module": string(out.Module)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetChannel returns a channel of the organisation; ENOTFOUND otherwise.
+func (db *DB) GetChannel(ctx context.Context, orgID, id int64) (*gallra.Channel, error) {
+	var c *gallra.Channel
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		c, err = tx.getChannel(ctx, orgID, id)
+		return err
+	})
+	return c, err
+}
+
+// GetChannel is GetChannel inside a transaction.
+func (tx *Tx) GetChannel(ctx context.Context, orgID, id int64) (*gallra.Channel, error) {
+	return tx.getChannel(ctx, orgID, id)
+}
+
+func (tx *Tx) getChannel(ctx context.Context, orgID, id int64) (*gallra.Channel, error) {
+	var c gallra.Channel
+	var module string
+	var created int64
+	err := tx.QueryRow(ctx, `SELECT id, org_id, module, name, address, created_at FROM channels WHERE id = ? AND org_id = ?`, id, orgID).
+		Scan(&c.ID, &c.OrgID, &module, &c.Name, &c.Address, &created)
+	if err == sql.ErrNoRows {
+		return nil, notFound("channel", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get channel %d: %w", id, err)
+	}
+	c.Module, c.CreatedAt = gallra.Module(module), fromMS(created)
+	return &c, nil
+}
+
+// ListChannels returns the organisation's channels, optionally of one module.
+func (db *DB) ListChannels(ctx context.Context, orgID int64, module gallra.Module) ([]gallra.Channel, error) {
+	var out []gallra.Channel
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.ListChannels(ctx, orgID, module)
+		return err
+	})
+	return out, err
+}
+
+// ListChannels is ListChannels inside a transaction.
+func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Module) ([]gallra.Channel, error) {
+	q := `SELECT id, org_id, module, name, address, created_at FROM channels WHERE org_id = ?`
+	args := []any{orgID}
+	if module != "" {
+		q += ` AND module = ?`
+		args = append(args, string(module))
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	defer rows.Close()
+	out := []gallra.Channel{}
+	for rows.Next() {
+		var c gallra.Channel
+		var m string
+		var created int64
+		if err := rows.Scan(&c.ID, &c.OrgID, &m, &c.Name, &c.Address, &created); err != nil {
+			return nil, err
+		}
+		c.Module, c.CreatedAt = gallra.Module(m), fromMS(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// FindMailChannel returns the mail channel whose inbox address is addr, in any
+// organisation (used by the SMTP receiver to route inbound mail).
+func (db *DB) FindMailChannel(ctx context.Context, addr string) (*gallra.Channel, error) {
+	var id, orgID int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
+	})
+	if err == sql.ErrNoRows {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
+	} else if err != nil {
+		return nil, err
+	}
+	return db.GetChannel(ctx, orgID, id)
+}
+
+// RenameChannel changes a channel's name (and inbox address); audited.
+func (db *DB) UpdateChannel(ctx context.Context, actor gallra.Actor, c *gallra.Channel) (*gallra.Channel, error) {
+	var out *gallra.Channel
+	err := db.Update(ctx, func(tx *Tx) error {
+		cur, err := tx.getChannel(ctx, c.OrgID, c.ID)
+		if err != nil {
+			return err
+		}
+		n := *cur
+		n.Name, n.Address = c.Name, c.Address
+		if err := validateChannel(&n); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE channels SET name = ?, address = ? WHERE id = ? AND org_id = ?`, n.Name, n.Address, n.ID, n.OrgID); err != nil {
+			return fmt.Errorf("update channel: %w", err)
+		}
+		out = &n
+		return tx.Audit(ctx, n.OrgID, actor, "channel.updated", "channel", n.ID, nil)
+	})
+	return out, err
+}
+
+// DeleteChannel removes an empty channel; a channel that still holds content
+// is refused (ECONFLICT): content leaves through purges and erasure, which
+// are recorded, never through a side door.
+func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id int64) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.getChannel(ctx, orgID, id); err != nil {
+			return err
+		}
+		var n int64
+		err := tx.QueryRow(ctx, `SELECT
+			(SELECT COUNT(*) FROM forum_topics WHERE channel_id = ?) +
+			(SELECT COUNT(*) FROM mail_conversations WHERE channel_id = ?) +
+			(SELECT COUNT(*) FROM chat_conversations WHERE channel_id = ?) +
+			(SELECT COUNT(*) FROM social_items WHERE channel_id = ?) +
+			(SELECT COUNT(*) FROM knowledge_articles WHERE channel_id = ?)`, id, id, id, id, id).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("count channel content: %w", err)
+		}
+		if n > 0 {
+			return gallra.Errorf(gallra.ECONFLICT, "channel %d still holds %d topics, conversations, items or articles", id, n)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM channel_members WHERE channel_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM channels WHERE id = ? AND org_id = ?`, id, orgID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, orgID, actor, "channel.deleted", "channel", id, nil)
+	})
+}

@@ -1,0 +1,292 @@
+package store
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// NewChat starts a chat. The participant may be anonymous (no name, no
+// e-mail); an anonymous participant still gets a person record of their own.
+type NewChat struct {
+	ChannelID int64
+	Name      string
+	Email     string
+	IP        string
+	Message   string
+}
+
+// StartChat opens a chat in a chat channel with the customer's first message
+// and returns it with an access secret: the customer's key to post to this
+// chat (stored hashed, shown once).
+func (db *DB) StartChat(ctx context.Context, orgID int64, in NewChat) (*gallra.ChatConversation, string, error) {
+	a := Author{Name: in.Name, Email: in.Email, IP: in.IP}
+	if a.Name == "" {
+		a.Name = "-" // validate requires a name; anonymous chats have none
+	}
+	if err := a.validate(false); err != nil {
+		return nil, "", err
+	}
+	if a.Name == "-" {
+		a.Name = ""
+	}
+	if err := gallra.ValidateText("message", in.Message, true, gallra.MaxBodyLen); err != nil {
+		return nil, "", err
+	}
+	secret, err := NewSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	var c *gallra.ChatConversation
+	err = db.Update(ctx, func(tx *Tx) error {
+		if err := tx.requireModule(ctx, orgID, in.ChannelID, gallra.ModuleChat); err != nil {
+			return err
+		}
+		pid, err := tx.UpsertPerson(ctx, orgID, a.Email, a.Name)
+		if err != nil {
+			return err
+		}
+		now := ms(tx.Now)
+		id, err := tx.Insert(ctx, `INSERT INTO chat_conversations (org_id, channel_id, person_id, participant_name, participant_email, participant_ip, access_hash, opened_at, last_message_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.ChannelID, pid, a.Name, a.Email, a.IP, hashSecret(secret), now, now)
+		if err != nil {
+			return fmt.Errorf("insert chat: %w", err)
+		}
+		m, err := tx.insertChatMessage(ctx, orgID, id, gallra.SenderCustomer, nil, in.Message)
+		if err != nil {
+			return err
+		}
+		c = &gallra.ChatConversation{ID: id, OrgID: orgID, ChannelID: in.ChannelID, PersonID: &pid, ParticipantName: a.Name, ParticipantEmail: a.Email,
+			ParticipantIP: a.IP, OpenedAt: tx.Now, LastMessageAt: tx.Now, Messages: []gallra.ChatMessage{*m}}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, secret, nil
+}
+
+func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender gallra.ChatSender, staffID *int64, body string) (*gallra.ChatMessage, error) {
+	id, err := tx.Insert(ctx, `INSERT INTO chat_messages (org_id, conversation_id, sender, staff_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		orgID, convID, string(sender), idArg(staffID), body, ms(tx.Now))
+	if err != nil {
+		return nil, fmt.Errorf("insert chat message: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
+		return nil, err
+	}
+	return &gallra.ChatMessage{ID: id, ConversationID: convID, Sender: sender, StaffID: staffID, Body: body, CreatedAt: tx.Now}, nil
+}
+
+// CustomerChatMessage adds the customer's message to their open chat. The
+// access secret must match the one StartChat returned; a wrong secret or a
+// chat of another organisation answers ENOTFOUND alike.
+func (db *DB) CustomerChatMessage(ctx context.Context, orgID, convID int64, secret, body string) (*gallra.ChatMessage, error) {
+	if err := gallra.ValidateText("message", body, true, gallra.MaxBodyLen); err != nil {
+		return nil, err
+	}
+	var m *gallra.ChatMessage
+	err := db.Update(ctx, func(tx *Tx) error {
+		var hash string
+		var closed sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT access_hash, closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&hash, &closed)
+		if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+			return notFound("chat", convID)
+		} else if err != nil {
+			return err
+		}
+		if closed.Valid {
+			return gallra.Errorf(gallra.EUNPROCESS, "chat %d is closed", convID)
+		}
+		m, err = tx.insertChatMessage(ctx, orgID, convID, gallra.SenderCustomer, nil, body)
+		return err
+	})
+	return m, err
+}
+
+// StaffChatMessage adds a staff member's message to an open chat.
+func (db *DB) StaffChatMessage(ctx context.Context, orgID, convID, staffID int64, body string) (*gallra.ChatMessage, error) {
+	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
+		return nil, err
+	}
+	var m *gallra.ChatMessage
+	err := db.Update(ctx, func(tx *Tx) error {
+		var closed sql.NullInt64
+		err := tx.QueryRow(ctx, `SELECT closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&closed)
+		if err == sql.ErrNoRows {
+			return notFound("chat", convID)
+		} else if err != nil {
+			return err
+		}
+		if closed.Valid {
+			return gallra.Errorf(gallra.EUNPROCESS, "chat %d is closed", convID)
+		}
+		m, err = tx.insertChatMessage(ctx, orgID, convID, gallra.SenderStaff, &staffID, body)
+		return err
+	})
+	return m, err
+}
+
+// CloseChat closes a chat, starting its retention clock. Closing a closed
+// chat changes nothing (the clock is not restarted). Audited.
+func (db *DB) CloseChat(ctx context.Context, actor gallra.Actor, orgID, convID int64) (*gallra.ChatConversation, error) {
+	err := db.Update(ctx, func(tx *Tx) error {
+		var exists int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return notFound("chat", convID)
+		}
+		res, err := tx.Exec(ctx, `UPDATE chat_conversations SET closed_at = ? WHERE id = ? AND org_id = ? AND closed_at IS NULL`, ms(tx.Now), convID, orgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.Audit(ctx, orgID, actor, "chat.closed", "chat_conversation", convID, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetChat(ctx, orgID, convID)
+}
+
+// CloseIdleChats closes every open chat (all organisations) whose last
+// message is older than idle, in batches, and returns how many it closed.
+// Open chats are never purged, so this is what lets abandoned chats age out.
+func (db *DB) CloseIdleChats(ctx context.Context, idle time.Duration, batch int) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n := 0
+		err := db.Update(ctx, func(tx *Tx) error {
+			cutoff := ms(tx.Now.Add(-idle))
+			rows, err := tx.Query(ctx, `SELECT id, org_id FROM chat_conversations WHERE closed_at IS NULL AND last_message_at < ? ORDER BY last_message_at LIMIT ?`, cutoff, batch)
+			if err != nil {
+				return err
+			}
+			type item struct{ id, org int64 }
+			var items []item
+			for rows.Next() {
+				var it item
+				if err := rows.Scan(&it.id, &it.org); err != nil {
+					rows.Close()
+					return err
+				}
+				items = append(items, it)
+			}
+			rows.Close()
+			for _, it := range items {
+				// The close time is the last activity plus the idle limit, not
+				// "now": a chat idle for a month is as old as it really is.
+				if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET closed_at = last_message_at + ? WHERE id = ? AND closed_at IS NULL`, idle.Milliseconds(), it.id); err != nil {
+					return err
+				}
+				if err := tx.Audit(ctx, it.org, gallra.Actor{Type: gallra.ActorSystem}, "chat.auto_closed", "chat_conversation", it.id, map[string]any{"idle_hours": idle.Hours()}); err != nil {
+					return err
+				}
+			}
+			n = len(items)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("close idle chats: %w", err)
+		}
+		total += n
+		if n < batch {
+			return total, nil
+		}
+	}
+}
+
+const chatCols = `id, org_id, channel_id, person_id, participant_name, participant_email, participant_ip, opened_at, closed_at, last_message_at, hold_reason, held_at, held_by`
+
+func scanChat(sc interface{ Scan(...any) error }) (*gallra.ChatConversation, error) {
+	var c gallra.ChatConversation
+	var person, closed, heldAt, heldBy sql.NullInt64
+	var opened, last int64
+	var reason sql.NullString
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &person, &c.ParticipantName, &c.ParticipantEmail, &c.ParticipantIP, &opened, &closed, &last, &reason, &heldAt, &heldBy); err != nil {
+		return nil, err
+	}
+	c.PersonID, c.OpenedAt, c.ClosedAt, c.LastMessageAt = fromNullID(person), fromMS(opened), fromNullMS(closed), fromMS(last)
+	c.Hold = holdFrom(reason, heldAt, heldBy)
+	return &c, nil
+}
+
+// ListChats returns a page of a chat channel's conversations, newest first;
+// status "open" or "closed" filters, "" lists all.
+func (db *DB) ListChats(ctx context.Context, orgID, channelID int64, status string, p Page) ([]gallra.ChatConversation, error) {
+	out := []gallra.ChatConversation{}
+	err := db.View(ctx, func(tx *Tx) error {
+		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleChat); err != nil {
+			return err
+		}
+		q := `SELECT ` + chatCols + ` FROM chat_conversations WHERE org_id = ? AND channel_id = ?`
+		switch status {
+		case "":
+		case "open":
+			q += ` AND closed_at IS NULL`
+		case "closed":
+			q += ` AND closed_at IS NOT NULL`
+		default:
+			return gallra.Errorf(gallra.EINVALID, "status must be open or closed")
+		}
+		q, args := pageQuery(q, []any{orgID, channelID}, p)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanChat(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// GetChat returns a chat with its messages.
+func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConversation, error) {
+	var c *gallra.ChatConversation
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		c, err = scanChat(tx.QueryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
+		if err == sql.ErrNoRows {
+			return notFound("chat", id)
+		} else if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		c.Messages = []gallra.ChatMessage{}
+		for rows.Next() {
+			var m gallra.ChatMessage
+			var sender string
+			var staff sql.NullInt64
+			var created int64
+			if err := rows.Scan(&m.ID, &m.ConversationID, &sender, &staff, &m.Body, &created); err != nil {
+				return err
+			}
+			m.Sender, m.StaffID, m.CreatedAt = gallra.ChatSender(sender), fromNullID(staff), fromMS(created)
+			c.Messages = append(c.Messages, m)
+		}
+		return rows.Err()
+	})
+	return c, err
+}

@@ -1,0 +1,372 @@
+// Package store implements Gallra's storage on SQLite (embedded, default) and
+// PostgreSQL with one set of SQL. Every query is scoped by organisation id.
+// Driver errors are converted once, here, into gallra error codes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Dialect is the SQL engine behind a DB.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is Gallra's database handle. On SQLite, writes go through a single
+// connection (SQLite has one writer anyway; this avoids busy errors) and reads
+// through a pool; on PostgreSQL both share one pool.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	clock   gallra.Clock
+	rebinds sync.Map // query text → rebound text (PostgreSQL $n placeholders)
+}
+
+// Open opens the database named by url: "sqlite:PATH" (the file and its folder
+// are created when missing) or "postgres://…"/"postgresql://…". It does not
+// migrate; call Migrate or CheckSchema.
+func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
+	if clock == nil {
+		clock = gallra.SystemClock{}
+	}
+	db := &DB{clock: clock}
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, fmt.Errorf("open database: sqlite URL %q names no file", url)
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("open database: create folder %s: %w", dir, err)
+			}
+		}
+		db.dialect = SQLite
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite writer: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite reader: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		db.write, db.read = w, r
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db.dialect = Postgres
+		p, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		p.SetMaxOpenConns(20)
+		p.SetMaxIdleConns(20)
+		db.write, db.read = p, p
+	default:
+		return nil, gallra.Errorf(gallra.EINVALID, "database URL must start with sqlite: or postgres://")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.write.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", db.dialect, err)
+	}
+	return db, nil
+}
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if e := db.read.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Dialect reports the engine behind db.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Now returns the current time from the injected clock, truncated to the
+// millisecond precision the database stores.
+func (db *DB) Now() time.Time { return db.clock.Now().UTC().Truncate(time.Millisecond) }
+
+// Ping checks that the database answers (used by /readyz).
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return gallra.Errorf(gallra.EUNAVAILABLE, "database is not reachable")
+	}
+	return nil
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationsFS, "migrations/"+string(db.dialect))
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	return goose.NewProvider(d, db.write, sub)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, fmt.Errorf("load migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate %s database: %w", db.dialect, err)
+	}
+	return len(res), nil
+}
+
+// SchemaStatus reports the database's schema version and the newest version
+// this binary knows.
+func (db *DB) SchemaStatus(ctx context.Context) (current, latest int64, err error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, 0, fmt.Errorf("load migrations: %w", err)
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return current, latest, nil
+}
+
+// CheckSchema refuses a database whose schema is older or newer than this
+// binary's, with an error telling what to do.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	cur, latest, err := db.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur < latest:
+		return fmt.Errorf("database schema is at version %d, this binary needs %d: run `gallra migrate`", cur, latest)
+	case cur > latest:
+		return fmt.Errorf("database schema is at version %d, newer than this binary's %d: upgrade gallra", cur, latest)
+	}
+	return nil
+}
+
+// rebind rewrites ? placeholders as $1, $2, … for PostgreSQL. Queries in this
+// package never contain a literal question mark.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres {
+		return q
+	}
+	if v, ok := db.rebinds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	s := b.String()
+	db.rebinds.Store(q, s)
+	return s
+}
+
+// Tx is a transaction with dialect-aware helpers. Code in other packages
+// (retention, takeout) uses it to run its own SQL inside one transaction.
+type Tx struct {
+	db  *DB
+	tx  *sql.Tx
+	Now time.Time // the transaction's clock reading, for consistent timestamps
+}
+
+// Exec runs a statement with ? placeholders.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+// Query runs a query with ? placeholders.
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+// QueryRow runs a single-row query with ? placeholders.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// Insert runs an INSERT with " RETURNING id" appended and returns the new id.
+func (tx *Tx) Insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, tx.db.rebind(q+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+// Dialect reports the engine of the transaction.
+func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
+
+// Update runs fn in a read-write transaction, committing when fn returns nil
+// and rolling back otherwise. Driver errors are converted to gallra codes.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.write, false, fn)
+}
+
+// View runs fn in a read-only transaction (a consistent snapshot).
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.read, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
+	var opts *sql.TxOptions
+	if readOnly && db.dialect == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	stx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return convertError(fmt.Errorf("begin transaction: %w", err))
+	}
+	tx := &Tx{db: db, tx: stx, Now: db.Now()}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return convertError(err)
+	}
+	if err := stx.Commit(); err != nil {
+		return convertError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// convertError maps driver errors to gallra codes, keeping the chain for logs.
+// Messages never include the offending values (they may be personal data).
+func convertError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gallra.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &wrapped{code: gallra.ECONFLICT, msg: "already exists", err: err}
+		case "23503":
+			return &wrapped{code: gallra.EINVALID, msg: "refers to something that does not exist", err: err}
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &wrapped{code: gallra.ECONFLICT, msg: "already exists", err: err}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &wrapped{code: gallra.EINVALID, msg: "refers to something that does not exist", err: err}
+		}
+	}
+	return err
+}
+
+// wrapped carries a gallra code for a driver error while keeping the driver
+// error for logs and errors.Is.
+type wrapped struct {
+	code, msg string
+	err       error
+}
+
+func (w *wrapped) Error() string { return w.err.Error() }
+func (w *wrapped) Unwrap() []error {
+	return []error{&gallra.Error{Code: w.code, Message: w.msg}, w.err}
+}
+
+// Time helpers: the database stores Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func fromNullID(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	id := v.Int64
+	return &id
+}
+
+func idArg(id *int64) any {
+	if id == nil {
+		return nil
+	}
+	return *id
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// notFound is the error for a missing row of kind what: the same whether it
+// does not exist or belongs to another organisation.
+func notFound(what string, id int64) error {
+	return gallra.Errorf(gallra.ENOTFOUND, "%s %d not found", what, id)
+}

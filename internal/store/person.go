@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gallra/gallra"
+)
+
+// UpsertPerson returns the id of the organisation's person with this e-mail
+// address, creating the person when new. An empty email creates an anonymous
+// person (each anonymous participant is their own data subject). A non-empty
+// name fills in a person who had none.
+func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string) (int64, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		id, err := tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, '', NULL, ?, ?)`, orgID, name, ms(tx.Now))
+		if err != nil {
+			return 0, fmt.Errorf("insert anonymous person: %w", err)
+		}
+		return id, nil
+	}
+	key := gallra.NormalizeEmail(email)
+	var id int64
+	var cur string
+	err := tx.QueryRow(ctx, `SELECT id, name FROM persons WHERE org_id = ? AND email_key = ?`, orgID, key).Scan(&id, &cur)
+	switch {
+	case err == sql.ErrNoRows:
+		id, err = tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, ?, ?, ?, ?)`, orgID, email, key, name, ms(tx.Now))
+		if err != nil {
+			return 0, fmt.Errorf("insert person: %w", err)
+		}
+		return id, nil
+	case err != nil:
+		return 0, fmt.Errorf("find person: %w", err)
+	}
+	if cur == "" && name != "" {
+		if _, err := tx.Exec(ctx, `UPDATE persons SET name = ? WHERE id = ?`, name, id); err != nil {
+			return 0, fmt.Errorf("update person name: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// FindPerson returns the organisation's person with this e-mail (matched on
+// the normalised key), or ENOTFOUND.
+func (db *DB) FindPerson(ctx context.Context, orgID int64, email string) (*gallra.Person, error) {
+	var p *gallra.Person
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		p, err = tx.FindPerson(ctx, orgID, email)
+		return err
+	})
+	return p, err
+}
+
+// FindPerson is FindPerson inside a transaction.
+func (tx *Tx) FindPerson(ctx context.Context, orgID int64, email string) (*gallra.Person, error) {
+	var p gallra.Person
+	var created int64
+	err := tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).
+		Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
+	if err == sql.ErrNoRows {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "no person with that e-mail address")
+	} else if err != nil {
+		return nil, fmt.Errorf("find person: %w", err)
+	}
+	p.CreatedAt = fromMS(created)
+	return &p, nil
+}
+
+// GetPerson returns a person of the organisation by id.
+func (db *DB) GetPerson(ctx context.Context, orgID, id int64) (*gallra.Person, error) {
+	var p gallra.Person
+	var created int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND id = ?`, orgID, id).
+			Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
+	})
+	if err == sql.ErrNoRows {
+		return nil, notFound("person", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get person: %w", err)
+	}
+	p.CreatedAt = fromMS(created)
+	return &p, nil
+}
+
+// DeletePersonIfUnused deletes the person (and custom fields on the person
+// itself) when no content, participation or conversation field refers to them
+// any more, and reports whether it did.
+func (tx *Tx) DeletePersonIfUnused(ctx context.Context, orgID, personID int64) (bool, error) {
+	var used int
+	err := tx.QueryRow(ctx, `SELECT CASE WHEN
+		EXISTS (SELECT 1 FROM forum_posts WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM forum_topics WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM mail_messages WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM mail_participants WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM social_items WHERE person_id = ?)
+		OR EXISTS (SELECT 1 FROM custom_fields WHERE person_id = ? AND subject_type <> 'person')
+		THEN 1 ELSE 0 END`, personID, personID, personID, personID, personID, personID, personID).Scan(&used)
+	if err != nil {
+		return false, fmt.Errorf("check person use: %w", err)
+	}
+	if used == 1 {
+		return false, nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`, orgID, personID); err != nil {
+		return false, fmt.Errorf("delete person fields: %w", err)
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, personID, orgID)
+	if err != nil {
+		return false, fmt.Errorf("delete person: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// SocialInput is a post or comment mirrored from the external platform.
+type SocialInput struct {
+	ExternalID       string
+	ParentExternalID string // set for comments
+	AuthorID         string // the author's id on the platform
+	AuthorName       string
+	AuthorEmail      string // optional: links the item to a person for takeout and erasure
+	Body             string
+	CreatedAt        time.Time // on the platform; zero means now
+}
+
+// UpsertSocialItem mirrors an item into a social channel: inserted when new,
+// its body updated when the platform reports an edit. Idempotent on
+// (channel, external id).
+func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in SocialInput) (*gallra.SocialItem, error) {
+	in.ExternalID, in.AuthorID = strings.TrimSpace(in.ExternalID), strings.TrimSpace(in.AuthorID)
+	for _, f := range []struct {
+		name, v string
+		req     bool
+		max     int
+	}{{"external_id", in.ExternalID, true, 200}, {"parent_external_id", in.ParentExternalID, false, 200},
+		{"author_id", in.AuthorID, true, 200}, {"author_name", in.AuthorName, false, gallra.MaxNameLen}, {"body", in.Body, false, gallra.MaxBodyLen}} {
+		if err := gallra.ValidateText(f.name, f.v, f.req, f.max); err != nil {
+			return nil, err
+		}
+	}
+	if in.AuthorEmail != "" {
+		if err := gallra.ValidateEmail("author_email", in.AuthorEmail); err != nil {
+			return nil, err
+		}
+	}
+	var item *gallra.SocialItem
+	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {
+			return err
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ExternalID).Scan(&id)
+		if err == nil {
+			if _, err := tx.Exec(ctx, `UPDATE social_items SET body = ?, external_author_name = ? WHERE id = ?`, in.Body, in.AuthorName, id); err != nil {
+				return err
+			}
+			item, err = tx.getSocial(ctx, orgID, id)
+			return err
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		var parent *int64
+		kind := gallra.PostKindPost
+		if in.ParentExternalID != "" {
+			var pid int64
+			err := tx.QueryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ParentExternalID).Scan(&pid)
+			if err == sql.ErrNoRows {
+				return gallra.Errorf(gallra.EINVALID, "parent_external_id is not a known item of this channel")
+			} else if err != nil {
+				return err
+			}
+			parent, kind = &pid, gallra.PostKindComment
+		}
+		var person *int64
+		if in.AuthorEmail != "" {
+			p, err := tx.UpsertPerson(ctx, orgID, in.AuthorEmail, in.AuthorName)
+			if err != nil {
+				return err
+			}
+			person = &p
+		}
+		created := in.CreatedAt
+		if created.IsZero() {
+			created = tx.Now
+		}
+		id, err = tx.Insert(ctx, `INSERT INTO social_items (org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, channelID, in.ExternalID, idArg(parent), string(kind), idArg(person), in.AuthorID, in.AuthorName, in.Body, ms(created))
+		if err != nil {
+			return fmt.Errorf("insert social item: %w", err)
+		}
+		item, err = tx.getSocial(ctx, orgID, id)
+		return err
+	})
+	return item, err
+}
+
+const socialCols = `id, org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at`
+
+func scanSocial(sc interface{ Scan(...any) error }) (*gallra.SocialItem, error) {
+	var s gallra.SocialItem
+	var parent, person sql.NullInt64
+	var kind string
+	var created int64
+	if err := sc.Scan(&s.ID, &s.OrgID, &s.ChannelID, &s.ExternalID, &parent, &kind, &person, &s.ExternalAuthorID, &s.ExternalAuthorName, &s.Body, &created); err != nil {
+		return nil, err
+	}
+	s.ParentID, s.Kind, s.PersonID, s.CreatedAt = fromNullID(parent), gallra.PostKind(kind), fromNullID(person), fromMS(created)
+	return &s, nil
+}
+
+func (tx *Tx) getSocial(ctx context.Context, orgID, id int64) (*gallra.SocialItem, error) {
+	s, err := scanSocial(tx.QueryRow(ctx, `SELECT `+socialCols+` FROM social_items WHERE id = ? AND org_id = ?`, id, orgID))
+	if err == sql.ErrNoRows {
+		return nil, notFound("social item", id)
+	}
+	return s, err
+}
+
+// ListSocialItems returns a page of a social channel's mirrored items.
+func (db *DB) ListSocialItems(ctx context.Context, orgID, channelID int64, p Page) ([]gallra.SocialItem, error) {
+	out := []gallra.SocialItem{}
+	err := db.View(ctx, func(tx *Tx) error {
+		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {
+			return err
+		}
+		q, args := pageQuery(`SELECT `+socialCols+` FROM social_items WHERE org_id = ? AND channel_id = ?`, []any{orgID, channelID}, p)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanSocial(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *s)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// RemoveSocialMirror deletes items that disappeared on the platform: one item
+// (and its comments) by external id, or — with byAuthor — everything of an
+// external author who deleted their account. Returns how many rows went.
+// Audited with counts only.
+func (db *DB) RemoveSocialMirror(ctx context.Context, actor gallra.Actor, orgID, channelID int64, externalID string, byAuthor bool) (int64, error) {
+	var total int64
+	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {
+			return err
+		}
+		col := "external_id"
+		if byAuthor {
+			col = "external_author_id"
+		}
+		rows, err := tx.Query(ctx, `SELECT id, person_id FROM social_items WHERE channel_id = ? AND `+col+` = ?`, channelID, externalID)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		persons := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			var p sql.NullInt64
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			if p.Valid {
+				persons[p.Int64] = true
+			}
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return gallra.Errorf(gallra.ENOTFOUND, "no mirrored item matches")
+		}
+		for _, id := range ids {
+			// Comments of a removed post go with it (they cannot be shown without it).
+			res, err := tx.Exec(ctx, `DELETE FROM social_items WHERE parent_id = ? AND channel_id = ?`, id, channelID)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if res, err = tx.Exec(ctx, `DELETE FROM social_items WHERE id = ?`, id); err != nil {
+				return err
+			}
+			n, _ = res.RowsAffected()
+			total += n
+		}
+		for p := range persons {
+			if _, err := tx.DeletePersonIfUnused(ctx, orgID, p); err != nil {
+				return err
+			}
+		}
+		action := "social.item_removed_on_platform"
+		if byAuthor {
+			action = "social.author_removed_on_platform"
+		}
+		return tx.Audit(ctx, orgID, actor, action, "channel", channelID, map[string]any{"deleted": total})
+	})
+	return total, err
+}

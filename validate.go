@@ -1,0 +1,66 @@
+package gallra
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxEmailLen is the longest e-mail address accepted (RFC 5321 path limit).
+const MaxEmailLen = 254
+
+// NormalizeEmail returns the match key of an e-mail address: trimmed and
+// lower-cased. Two addresses that differ only in case or surrounding space
+// belong to the same person.
+func NormalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// ValidateEmail checks that s is a single bare address (no display name) of a
+// sane length. The error names the field, never the value.
+func ValidateEmail(field, s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Errorf(EINVALID, "%s is required", field)
+	}
+	if len(s) > MaxEmailLen {
+		return Errorf(EINVALID, "%s is longer than %d characters", field, MaxEmailLen)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return Errorf(EINVALID, "%s is not a valid e-mail address", field)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") {
+		return Errorf(EINVALID, "%s is not a valid e-mail address", field)
+	}
+	return nil
+}
+
+// ValidateText checks a free-text field: valid UTF-8, no NUL bytes, at most
+// max characters, and non-empty when required.
+func ValidateText(field, s string, required bool, max int) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "%s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(EINVALID, "%s contains a NUL character", field)
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return Errorf(EINVALID, "%s is required", field)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return Errorf(EINVALID, "%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+// Field length limits, in characters.
+const (
+	MaxNameLen    = 200
+	MaxTitleLen   = 300
+	MaxBodyLen    = 100_000
+	MaxSubjectLen = 998
+	MaxKeyLen     = 100
+	MaxValueLen   = 2_000
+)
