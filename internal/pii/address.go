@@ -172,9 +172,20 @@ func (s *scanner) street(i int) {
 	}
 	ws := s.wordBefore(i - 1)
 	w := t[ws : i-1]
+	qs := -1
+	if ws >= 2 && t[ws-1] == ' ' {
+		q := s.wordBefore(ws - 1)
+		for _, x := range streetQualifiers {
+			if equalFold(t[q:ws-1], x) {
+				qs = q
+				break
+			}
+		}
+	}
 	ok := false
 	for _, suf := range streetSuffixes {
-		if hasSuffixFold(w, suf) && len(w) >= len(suf)+2 {
+		// "Storgatan", or "Stora Torget" with a qualifier.
+		if hasSuffixFold(w, suf) && (len(w) >= len(suf)+2 || (qs >= 0 && isUpper(w[0]))) {
 			ok = true
 			break
 		}
@@ -198,14 +209,8 @@ func (s *scanner) street(i int) {
 	if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
 		conf = 0.8
 	}
-	if ws >= 2 && t[ws-1] == ' ' {
-		qs := s.wordBefore(ws - 1)
-		for _, q := range streetQualifiers {
-			if equalFold(t[qs:ws-1], q) {
-				ws = qs
-				break
-			}
-		}
+	if qs >= 0 {
+		ws = qs
 	}
 	end := j
 	// ", lgh 1101" / " lgh 1101"

@@ -121,7 +121,7 @@ func (s *scanner) card(i int, gs []group) {
 	if best < 0 {
 		return
 	}
-	if s.labelBefore(i, 20, "ocr", "referens", "reference", "faktura", "invoice", "order", "ärende") {
+	if s.labelBefore(i, 20, refLabels...) || s.afterDigitGroup(i) {
 		return
 	}
 	conf := 0.95

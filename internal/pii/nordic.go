@@ -32,6 +32,9 @@ func twoDigits(d []byte, k int) int { return int(d[k])*10 + int(d[k+1]) }
 // a phone number; used to break ties between look-alikes.
 var (
 	idLabels    = []string{"personnummer", "personnr", "pnr", "samordningsnummer", "samordningsnr", "född", "personal identity", "ssn", "id-nummer", "personal number"}
+	// refLabels introduce reference numbers (invoice, order, OCR) that
+	// may pass a Luhn check by chance.
+	refLabels   = []string{"ocr", "referens", "reference", "faktura", "invoice", "order", "ärende", "case", "kundnummer", "kundnr", "avtal", "spårning", "tracking"}
 	phoneLabels = []string{"tel", "ring", "mobil", "mob", "sms", "phone", "call", "växel", "fax", "nå mig", "nås på", "numret", "nummer är", "number is", "contact me"}
 )
 
@@ -90,7 +93,10 @@ func (s *scanner) swedishID(i int, gs []group) {
 			conf = 0.99
 		case sep == 0 && century < 0:
 			// Ten bare digits: could be a phone number (07…) or an
-			// account number; lower unless labelled.
+			// invoice number; lower unless labelled.
+			if s.labelBefore(i, 24, refLabels...) {
+				return
+			}
 			conf = 0.9
 			if s.labelBefore(i, 24, phoneLabels...) {
 				conf = 0.8
@@ -101,7 +107,12 @@ func (s *scanner) swedishID(i int, gs []group) {
 		s.add(kind, i, end, conf)
 		return
 	}
-	if d[2] >= 2 && (century == -1 || century == 16) && sep != '+' {
+	// Organisationsnummer: month part ≥ 20, first digit the legal-form
+	// group (never 0 or 4).
+	if d[2] >= 2 && d[0] != 0 && d[0] != 4 && (century == -1 || century == 16) && sep != '+' {
+		if sep == 0 && s.labelBefore(i, 24, refLabels...) {
+			return
+		}
 		conf := 0.95
 		if sep == 0 && century < 0 {
 			conf = 0.85

@@ -84,7 +84,7 @@ func (s *scanner) parsePhone(i int, maxDigits int, paren bool, intl bool) (pg ph
 // 08-123 456 78, 031-12 34 56, (08) 123 45 67, 0701234567.
 func (s *scanner) phoneNational(start, i int) {
 	t := s.text
-	if start >= 2 && t[start-1] == ' ' && isDigit(t[start-2]) {
+	if s.afterDigitGroup(start) {
 		return // inside a longer run of digit groups
 	}
 	pg, ok := s.parsePhone(i, 10, start < i, false)
@@ -159,6 +159,9 @@ func (s *scanner) firstDigitAfter(k int) byte {
 // usual spacing, dashes, "(0)" trunk prefixes and parenthesised area codes.
 func (s *scanner) phoneIntl(start, i int) {
 	t := s.text
+	if t[start] == '0' && s.afterDigitGroup(start) {
+		return
+	}
 	var cc [3]byte
 	k := 0
 	for j := i; j < len(t) && k < 3 && isDigit(t[j]); j++ {

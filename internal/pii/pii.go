@@ -96,8 +96,8 @@ type Finding struct {
 // `KN-\d{6}`. Pattern uses Go regexp (RE2) syntax. Matches are reported as
 // kind Custom with Name set to the pattern's Name.
 type CustomPattern struct {
-	Name    string  `json:"name"`
-	Pattern string  `json:"pattern"`
+	Name    string `json:"name"`
+	Pattern string `json:"pattern"`
 	// Confidence reported for matches; 0 means 0.9.
 	Confidence float64 `json:"confidence,omitempty"`
 }

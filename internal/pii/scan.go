@@ -283,3 +283,23 @@ func (s *scanner) numeric(i int) {
 	s.postcode(i, gs)
 	s.street(i)
 }
+
+// afterDigitGroup reports whether i follows a space that ends a token
+// holding a digit ("SE45 5000 …", "1234 5678"): the number at i is then a
+// later group of something longer, not a number of its own.
+func (s *scanner) afterDigitGroup(i int) bool {
+	t := s.text
+	if i < 2 || t[i-1] != ' ' {
+		return false
+	}
+	for k := i - 2; k >= 0 && i-k < 40; k-- {
+		c := t[k]
+		if c == ' ' || c == '\n' || c == '\t' {
+			return false
+		}
+		if isDigit(c) {
+			return true
+		}
+	}
+	return false
+}
