@@ -170,8 +170,31 @@ func (s *scanner) street(i int) {
 	if i < 4 || t[i-1] != ' ' || t[i] == '0' {
 		return
 	}
+	// House number first: cheap, and rules out dates and amounts.
+	j := i
+	for j < len(t) && isDigit(t[j]) && j-i < 4 {
+		j++
+	}
+	if j < len(t) && isDigit(t[j]) {
+		return
+	}
+	if j < len(t) && isAlpha(t[j]) && !s.isWordRuneAt(j+1) {
+		j++
+	} else if !s.numEnd(j) {
+		return
+	}
+	// Street names end in a few letters; check the last one before
+	// decoding the word.
+	switch foldByte(t[i-3], t[i-2]) {
+	case 'n', 'a', 'g', 'd', 't', 'j', 'e', 'i', 'u', 0xA9:
+	default:
+		return
+	}
 	ws := s.wordBefore(i - 1)
 	w := t[ws : i-1]
+	if len(w) < 3 {
+		return
+	}
 	qs := -1
 	if ws >= 2 && t[ws-1] == ' ' {
 		q := s.wordBefore(ws - 1)
@@ -191,18 +214,6 @@ func (s *scanner) street(i int) {
 		}
 	}
 	if !ok {
-		return
-	}
-	j := i
-	for j < len(t) && isDigit(t[j]) && j-i < 4 {
-		j++
-	}
-	if j < len(t) && isDigit(t[j]) {
-		return
-	}
-	if j < len(t) && isAlpha(t[j]) && !s.isWordRuneAt(j+1) {
-		j++
-	} else if !s.numEnd(j) {
 		return
 	}
 	conf := 0.9
@@ -232,7 +243,7 @@ func (s *scanner) street(i int) {
 			end++
 		}
 	}
-	if k := s.afterSep(end); k > 0 && isDigit(t[k]) {
+	if k := s.afterSep(end); k > 0 && k < len(t) && isDigit(t[k]) {
 		if e := s.postcodeTown(k); e > 0 {
 			end = e
 		}
@@ -240,7 +251,8 @@ func (s *scanner) street(i int) {
 	s.add(Address, ws, end, conf)
 }
 
-// afterSep returns the index after ", " or " " at k, or -1.
+// afterSep returns the index after ", " or " " at k, or -1. The index may
+// equal len(s.text).
 func (s *scanner) afterSep(k int) int {
 	t := s.text
 	if k+1 < len(t) && t[k] == ',' && t[k+1] == ' ' {

@@ -31,7 +31,7 @@ func twoDigits(d []byte, k int) int { return int(d[k])*10 + int(d[k+1]) }
 // Labels that say the number next to them is a personal identity number or
 // a phone number; used to break ties between look-alikes.
 var (
-	idLabels    = []string{"personnummer", "personnr", "pnr", "samordningsnummer", "samordningsnr", "född", "personal identity", "ssn", "id-nummer", "personal number"}
+	idLabels = []string{"personnummer", "personnr", "pnr", "samordningsnummer", "samordningsnr", "född", "personal identity", "ssn", "id-nummer", "personal number"}
 	// refLabels introduce reference numbers (invoice, order, OCR) that
 	// may pass a Luhn check by chance.
 	refLabels   = []string{"ocr", "referens", "reference", "faktura", "invoice", "order", "ärende", "case", "kundnummer", "kundnr", "avtal", "spårning", "tracking"}
@@ -98,6 +98,9 @@ func (s *scanner) swedishID(i int, gs []group) {
 				return
 			}
 			conf = 0.9
+			if d[0] == 0 && d[1] == 7 && d[2] == 0 {
+				conf = 0.8 // 070… is far more often a mobile number
+			}
 			if s.labelBefore(i, 24, phoneLabels...) {
 				conf = 0.8
 			}
@@ -267,6 +270,17 @@ func (s *scanner) giro(i int) {
 func (s *scanner) giroLabel(i int, labels ...string) bool {
 	t := s.text
 	lo := max(0, i-24)
+	// Every label holds a 'g'; most numbers have none nearby.
+	hasG := false
+	for k := lo; k < i; k++ {
+		if t[k]|0x20 == 'g' {
+			hasG = true
+			break
+		}
+	}
+	if !hasG {
+		return false
+	}
 	for _, l := range labels {
 		k := indexFold(t[lo:i], l, lo, s)
 		if k < 0 {

@@ -104,6 +104,9 @@ func (s *scanner) phoneNational(start, i int) {
 	if !s.numEnd(end) {
 		return
 	}
+	if start < i && (pg.n < 2 || pg.lens[0] > 4) {
+		return // "(08) 123 45 67", not "(0308649938)"
+	}
 	// Mobile numbers (07x) always have ten digits.
 	if t[i+1] == '7' && pg.total != 10 {
 		return
@@ -122,8 +125,8 @@ func (s *scanner) phoneNational(start, i int) {
 		if a == 2 && t[i+1] != '8' {
 			return // the only two-digit area code is 08
 		}
-		if a > 4 && a < pg.total-4 {
-			return
+		if a > 4 {
+			return // area codes have 2–4 digits; 850101-1234 is no phone
 		}
 		// Subscriber numbers never start with 0.
 		if a <= 4 && s.firstDigitAfter(pg.ends[0]) == '0' {

@@ -10,7 +10,6 @@ import (
 const (
 	clsNone uint8 = iota
 	clsDigit
-	clsUpper
 	clsAt
 	clsColon
 	clsPlus
@@ -20,9 +19,6 @@ const (
 var byteClass = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = clsDigit
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = clsUpper
 	}
 	t['@'] = clsAt
 	t[':'] = clsColon
@@ -53,6 +49,9 @@ func (s *scanner) add(k Kind, start, end int, conf float64) {
 	if !s.d.on(k) || end <= start {
 		return
 	}
+	if s.out == nil {
+		s.out = make([]Finding, 0, 4)
+	}
 	s.out = append(s.out, Finding{Kind: k, Start: start, End: end, Text: s.text[start:end], Confidence: conf})
 }
 
@@ -73,6 +72,11 @@ func (s *scanner) run() {
 			for j < n && isDigit(t[j]) {
 				j++
 			}
+			// An IBAN starts with two capitals before its first digits;
+			// checking here keeps upper-case letters off the hot path.
+			if i >= 2 && j-i >= 2 && isUpper(t[i-1]) && isUpper(t[i-2]) && s.wordStart(i-2) {
+				s.iban(i - 2)
+			}
 			if s.wordStart(i) {
 				s.numeric(i)
 			}
@@ -85,11 +89,6 @@ func (s *scanner) run() {
 		case clsPlus:
 			if i+1 < n && isDigit(t[i+1]) && s.wordStart(i) {
 				s.phoneIntl(i, i+1)
-			}
-			i++
-		case clsUpper:
-			if i+3 < n && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) && s.wordStart(i) {
-				s.iban(i)
 			}
 			i++
 		default:
