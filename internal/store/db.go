@@ -45,7 +45,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	clock   gallra.Clock
-	rebinds sync.Map // query text → rebound text (PostgreSQL $n placeholders)
+	rebinds *sync.Map // query text → rebound text (PostgreSQL $n placeholders)
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder
@@ -55,7 +55,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	if clock == nil {
 		clock = gallra.SystemClock{}
 	}
-	db := &DB{clock: clock}
+	db := &DB{clock: clock, rebinds: &sync.Map{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -114,6 +114,14 @@ func (db *DB) Close() error {
 		}
 	}
 	return err
+}
+
+// WithClock returns a handle on the same connections that reads time from
+// clock (demo seeding and benchmarks backdate content with it).
+func (db *DB) WithClock(clock gallra.Clock) *DB {
+	c := *db
+	c.clock = clock
+	return &c
 }
 
 // Dialect reports the engine behind db.
