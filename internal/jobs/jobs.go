@@ -95,13 +95,9 @@ func (r *Runner) RunNow(ctx context.Context, name string) error {
 // Run schedules and works until ctx is cancelled. It returns nil on
 // cancellation.
 func (r *Runner) Run(ctx context.Context) error {
-	r.mu.Lock()
-	for name := range r.schedules {
-		if _, err := r.db.EnqueueJob(ctx, name, 0, "schedule:"+name, "", r.db.Now()); err != nil {
-			r.log.Error("schedule job", "job", name, "err", err)
-		}
+	if err := r.EnqueueSchedules(ctx); err != nil {
+		r.log.Error("schedule jobs", "err", err)
 	}
-	r.mu.Unlock()
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
 	for {
@@ -120,6 +116,23 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// EnqueueSchedules makes every scheduled job due now unless a run of it is
+// already pending or running (in any process).
+func (r *Runner) EnqueueSchedules(ctx context.Context) error {
+	r.mu.Lock()
+	names := make([]string, 0, len(r.schedules))
+	for name := range r.schedules {
+		names = append(names, name)
+	}
+	r.mu.Unlock()
+	for _, name := range names {
+		if _, err := r.db.EnqueueJob(ctx, name, 0, "schedule:"+name, "", r.db.Now()); err != nil {
+			return fmt.Errorf("schedule %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // RunOne claims one due job and runs it, reporting whether there was one.
