@@ -91,7 +91,7 @@ func (s *scanner) town(k int) int {
 	}
 	e := k + sz
 	lowers, uppers := 0, 1
-	for e < len(t) {
+	for e < len(t) && e-k < 40 {
 		r, sz := utf8.DecodeRuneInString(t[e:])
 		switch {
 		case unicode.IsLower(r):

@@ -274,14 +274,34 @@ func better(a, b *Finding) bool {
 	return a.Start < b.Start
 }
 
-// resolve removes overlapping candidates in place and sorts by Start.
+// resolve removes overlapping candidates in place and returns them sorted
+// by Start. Candidates are sorted by Start and split into clusters of
+// transitively overlapping spans; within a cluster the best candidate is
+// kept and those overlapping it dropped, repeatedly. Clusters are small
+// (spans are short), so this stays near O(n log n) on long texts.
 func resolve(c []Finding) []Finding {
 	if len(c) <= 1 {
 		return c
 	}
-	// Selection by priority: repeatedly keep the best remaining candidate
-	// and drop those overlapping it. n is small, so O(n²) is fine and
-	// allocation-free.
+	slices.SortFunc(c, func(a, b Finding) int { return a.Start - b.Start })
+	out := 0
+	for lo := 0; lo < len(c); {
+		hi, end := lo+1, c[lo].End
+		for hi < len(c) && c[hi].Start < end {
+			end = max(end, c[hi].End)
+			hi++
+		}
+		kept := selectBest(c[lo:hi])
+		slices.SortFunc(kept, func(a, b Finding) int { return a.Start - b.Start })
+		out += copy(c[out:], kept)
+		lo = hi
+	}
+	return c[:out]
+}
+
+// selectBest keeps, in place, a non-overlapping subset of c chosen by
+// priority (see better).
+func selectBest(c []Finding) []Finding {
 	for i := 0; i < len(c); i++ {
 		best := i
 		for j := i + 1; j < len(c); j++ {
@@ -299,6 +319,5 @@ func resolve(c []Finding) []Finding {
 		}
 		c = c[:k]
 	}
-	slices.SortFunc(c, func(a, b Finding) int { return a.Start - b.Start })
 	return c
 }
