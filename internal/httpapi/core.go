@@ -1,0 +1,443 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// StatusResponse is the body of the health endpoints.
+type StatusResponse struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) systemRoutes(r *Router) {
+	r.Handle(Route{Method: "GET", Path: "/healthz", Summary: "Liveness: the process answers", Tags: []string{"system"},
+		Response: StatusResponse{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			WriteJSON(w, http.StatusOK, StatusResponse{Status: "ok"})
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/readyz", Summary: "Readiness: the database answers", Tags: []string{"system"},
+		Response: StatusResponse{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			if err := s.db.Ping(ctx); err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, StatusResponse{Status: "ok"})
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Tags: []string{"system"},
+		Response: RawBody{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			s.metricsHandler().ServeHTTP(w, r)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document", Tags: []string{"system"},
+		Response: RawBody{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+			WriteJSON(w, http.StatusOK, s.OpenAPI())
+			return nil
+		}})
+}
+
+// MeResponse is the caller's identity.
+type MeResponse struct {
+	Staff        gallra.Staff        `json:"staff"`
+	Organisation gallra.Organisation `json:"organisation"`
+	TokenID      int64               `json:"token_id"`
+}
+
+// OrganisationUpdate changes the organisation; omitted fields keep their value.
+type OrganisationUpdate struct {
+	Name     *string `json:"name,omitempty"`
+	Language *string `json:"language,omitempty" enum:"sv,en"`
+}
+
+func (s *Server) orgRoutes(r *Router) {
+	r.Handle(Route{Method: "GET", Path: "/api/v1/me", Summary: "The authenticated staff user and organisation", Tags: []string{"organisation"},
+		Auth: AuthStaff, Response: MeResponse{}, Handler: s.getMe})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/organisation", Summary: "The caller's organisation", Tags: []string{"organisation"},
+		Auth: AuthStaff, Response: gallra.Organisation{}, Handler: s.getOrg})
+	r.Handle(Route{Method: "PATCH", Path: "/api/v1/organisation", Summary: "Rename the organisation or change its language", Tags: []string{"organisation"},
+		Auth: AuthAdmin, Request: OrganisationUpdate{}, Response: gallra.Organisation{}, Handler: s.patchOrg})
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	org, err := s.db.GetOrganisation(r.Context(), p.OrgID())
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, MeResponse{Staff: *p.Staff, Organisation: *org, TokenID: p.Token.ID})
+	return nil
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) error {
+	org, err := s.db.GetOrganisation(r.Context(), PrincipalFrom(r.Context()).OrgID())
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, org)
+	return nil
+}
+
+func (s *Server) patchOrg(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	var in OrganisationUpdate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	org, err := s.db.GetOrganisation(r.Context(), p.OrgID())
+	if err != nil {
+		return err
+	}
+	if in.Name != nil {
+		org.Name = *in.Name
+	}
+	if in.Language != nil {
+		org.Language = *in.Language
+	}
+	if err := s.db.UpdateOrganisation(r.Context(), p.Actor(), org); err != nil {
+		return err
+	}
+	return s.getOrg(w, r)
+}
+
+// ChannelCreate is the body of POST /channels.
+type ChannelCreate struct {
+	Module  gallra.Module `json:"module"`
+	Name    string        `json:"name"`
+	Address string        `json:"address,omitempty"`
+}
+
+// ChannelUpdate changes a channel; omitted fields keep their value.
+type ChannelUpdate struct {
+	Name    *string `json:"name,omitempty"`
+	Address *string `json:"address,omitempty"`
+}
+
+var moduleEnum = []string{"forum", "mail", "chat", "social", "knowledge"}
+
+func (s *Server) channelRoutes(r *Router) {
+	tags := []string{"channels"}
+	r.Handle(Route{Method: "GET", Path: "/api/v1/channels", Summary: "List the organisation's channels", Tags: tags, Auth: AuthStaff,
+		Query: []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin,
+		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
+		Response: gallra.Channel{}, Handler: s.getChannel})
+	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin,
+		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin,
+		Handler: s.deleteChannel})
+	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin,
+		Handler: s.membership(true)})
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin,
+		Handler: s.membership(false)})
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
+	m, err := QueryEnum(r, "module", moduleEnum...)
+	if err != nil {
+		return err
+	}
+	list, err := s.db.ListChannels(r.Context(), PrincipalFrom(r.Context()).OrgID(), gallra.Module(m))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, fullList(list))
+	return nil
+}
+
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	var in ChannelCreate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.db.CreateChannel(r.Context(), p.Actor(), &gallra.Channel{OrgID: p.OrgID(), Module: in.Module, Name: in.Name, Address: in.Address})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.GetChannel(r.Context(), p.OrgID(), id)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) patchChannel(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ChannelUpdate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.db.GetChannel(r.Context(), p.OrgID(), id)
+	if err != nil {
+		return err
+	}
+	if in.Name != nil {
+		c.Name = *in.Name
+	}
+	if in.Address != nil {
+		c.Address = *in.Address
+	}
+	c, err = s.db.UpdateChannel(r.Context(), p.Actor(), c)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteChannel(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) membership(member bool) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := PrincipalFrom(r.Context())
+		id, err := PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		staffID, err := PathID(r, "staffID")
+		if err != nil {
+			return err
+		}
+		if err := s.db.SetMembership(r.Context(), p.Actor(), p.OrgID(), id, staffID, member); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// StaffCreate is the body of POST /staff.
+type StaffCreate struct {
+	Name      string      `json:"name"`
+	Email     string      `json:"email"`
+	Role      gallra.Role `json:"role"`
+	AvatarURL string      `json:"avatar_url,omitempty"`
+}
+
+// StaffUpdate changes a staff user; omitted fields keep their value.
+// Deactivating (active: false) also revokes the user's tokens.
+type StaffUpdate struct {
+	Name      *string      `json:"name,omitempty"`
+	Email     *string      `json:"email,omitempty"`
+	Role      *gallra.Role `json:"role,omitempty"`
+	AvatarURL *string      `json:"avatar_url,omitempty"`
+	Active    *bool        `json:"active,omitempty"`
+}
+
+func (s *Server) staffRoutes(r *Router) {
+	tags := []string{"staff"}
+	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin,
+		Response: List[gallra.Staff]{}, Handler: s.listStaff})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin,
+		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Handler: s.createStaff})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin,
+		Response: gallra.Staff{}, Handler: s.getStaff})
+	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin,
+		Request: StaffUpdate{}, Response: gallra.Staff{}, Handler: s.patchStaff})
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin,
+		Handler: s.deleteStaff})
+}
+
+func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.db.ListStaff(r.Context(), PrincipalFrom(r.Context()).OrgID())
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, fullList(list))
+	return nil
+}
+
+func (s *Server) createStaff(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	var in StaffCreate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	st, err := s.db.CreateStaff(r.Context(), p.Actor(), &gallra.Staff{OrgID: p.OrgID(), Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL, Active: true})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, st)
+	return nil
+}
+
+func (s *Server) getStaff(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.db.GetStaff(r.Context(), PrincipalFrom(r.Context()).OrgID(), id)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (s *Server) patchStaff(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in StaffUpdate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if id == p.Staff.ID && ((in.Active != nil && !*in.Active) || (in.Role != nil && *in.Role != gallra.RoleAdmin)) {
+		return gallra.Errorf(gallra.EUNPROCESS, "you cannot deactivate yourself or remove your own admin role")
+	}
+	st, err := s.db.UpdateStaff(r.Context(), p.Actor(), p.OrgID(), id, store.StaffUpdate{Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL, Active: in.Active})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (s *Server) deleteStaff(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteStaff(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// TokenCreate is the body of POST /tokens. StaffID defaults to the caller;
+// only admins may create tokens for others.
+type TokenCreate struct {
+	Name    string `json:"name"`
+	StaffID *int64 `json:"staff_id,omitempty"`
+}
+
+// TokenCreated is a new token with its secret, shown this once.
+type TokenCreated struct {
+	Token  gallra.Token `json:"token"`
+	Secret string       `json:"secret"`
+}
+
+func (s *Server) tokenRoutes(r *Router) {
+	tags := []string{"tokens"}
+	r.Handle(Route{Method: "GET", Path: "/api/v1/tokens", Summary: "List API tokens (admins: all; editors: their own)", Tags: tags, Auth: AuthStaff,
+		Response: List[gallra.Token]{}, Handler: s.listTokens})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/tokens", Summary: "Create an API token; the secret is returned once", Tags: tags, Auth: AuthStaff,
+		Request: TokenCreate{}, Response: TokenCreated{}, Status: http.StatusCreated, Handler: s.createToken})
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/tokens/{id}", Summary: "Revoke an API token (editors: their own)", Tags: tags, Auth: AuthStaff,
+		Handler: s.revokeToken})
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	list, err := s.db.ListTokens(r.Context(), p.OrgID())
+	if err != nil {
+		return err
+	}
+	if !p.IsAdmin() {
+		own := list[:0]
+		for _, t := range list {
+			if t.StaffID == p.Staff.ID {
+				own = append(own, t)
+			}
+		}
+		list = own
+	}
+	WriteJSON(w, http.StatusOK, fullList(list))
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	var in TokenCreate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	staffID := p.Staff.ID
+	if in.StaffID != nil {
+		if *in.StaffID <= 0 {
+			return gallra.Errorf(gallra.EINVALID, "staff_id must be a positive integer")
+		}
+		staffID = *in.StaffID
+	}
+	if staffID != p.Staff.ID && !p.IsAdmin() {
+		// Not found first: an editor must not learn which ids exist elsewhere.
+		if _, err := s.db.GetStaff(r.Context(), p.OrgID(), staffID); err != nil {
+			return err
+		}
+		return gallra.Errorf(gallra.EFORBIDDEN, "only administrators may create tokens for other staff users")
+	}
+	tok, secret, err := s.db.CreateToken(r.Context(), p.Actor(), p.OrgID(), staffID, in.Name)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, TokenCreated{Token: *tok, Secret: secret})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	p := PrincipalFrom(r.Context())
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if !p.IsAdmin() {
+		list, err := s.db.ListTokens(r.Context(), p.OrgID())
+		if err != nil {
+			return err
+		}
+		owner := int64(0)
+		for _, t := range list {
+			if t.ID == id {
+				owner = t.StaffID
+			}
+		}
+		if owner == 0 {
+			return gallra.Errorf(gallra.ENOTFOUND, "token %d not found", id)
+		}
+		if owner != p.Staff.ID {
+			return gallra.Errorf(gallra.EFORBIDDEN, "only administrators may revoke other staff users' tokens")
+		}
+	}
+	if err := s.db.RevokeToken(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,295 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// PublicChannel is what end customers see of a channel.
+type PublicChannel struct {
+	ID     int64         `json:"id"`
+	Name   string        `json:"name"`
+	Module gallra.Module `json:"module"`
+	// PolicyText is the channel's privacy text (null until configured).
+	PolicyText *string `json:"policy_text"`
+}
+
+// PublicTopicCreate is the body of POST /public/channels/{id}/topics.
+type PublicTopicCreate struct {
+	Title       string `json:"title"`
+	Body        string `json:"body"`
+	AuthorName  string `json:"author_name"`
+	AuthorEmail string `json:"author_email"`
+}
+
+// PublicPostCreate is the body of POST /public/topics/{id}/posts; parent_id
+// makes it a comment on that post.
+type PublicPostCreate struct {
+	Body        string `json:"body"`
+	AuthorName  string `json:"author_name"`
+	AuthorEmail string `json:"author_email"`
+	ParentID    *int64 `json:"parent_id,omitempty"`
+}
+
+// PublicTopic is a forum topic as the public sees it: display fields only,
+// never e-mail or IP addresses.
+type PublicTopic struct {
+	ID        int64        `json:"id"`
+	ChannelID int64        `json:"channel_id"`
+	Title     string       `json:"title"`
+	CreatedAt time.Time    `json:"created_at"`
+	Posts     []PublicPost `json:"posts"`
+}
+
+// PublicPost is a post or comment as the public sees it. Anonymized posts show
+// the author "Anonymous"; removed posts are content-free placeholders.
+type PublicPost struct {
+	ID         int64           `json:"id"`
+	ParentID   *int64          `json:"parent_id,omitempty"`
+	Kind       gallra.PostKind `json:"kind"`
+	AuthorName string          `json:"author_name"`
+	Body       string          `json:"body"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Anonymized bool            `json:"anonymized"`
+	Removed    bool            `json:"removed"`
+}
+
+// Display names of posts whose author is gone.
+const (
+	AnonymousAuthor = "Anonymous"
+	RemovedBody     = "[removed]"
+)
+
+// PublicChatStart is the body of POST /public/channels/{id}/chats; name and
+// e-mail are optional (chats may be anonymous).
+type PublicChatStart struct {
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Message string `json:"message"`
+}
+
+// PublicChatStarted gives the customer the chat's id and their access token
+// (send it as X-Chat-Token). The token is shown once.
+type PublicChatStarted struct {
+	ChatID    int64  `json:"chat_id"`
+	ChatToken string `json:"chat_token"`
+}
+
+// PublicChatMessage is the body of POST /public/chats/{id}/messages. The
+// token may come in the body or the X-Chat-Token header.
+type PublicChatMessage struct {
+	Message   string `json:"message"`
+	ChatToken string `json:"chat_token,omitempty"`
+}
+
+// PublicChat is a chat as its customer sees it.
+type PublicChat struct {
+	ID       int64                   `json:"id"`
+	OpenedAt time.Time               `json:"opened_at"`
+	ClosedAt *time.Time              `json:"closed_at,omitempty"`
+	Messages []PublicChatMessageView `json:"messages"`
+}
+
+// PublicChatMessageView is one line of a chat as its customer sees it.
+type PublicChatMessageView struct {
+	ID        int64             `json:"id"`
+	Sender    gallra.ChatSender `json:"sender"`
+	Body      string            `json:"body"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+func (s *Server) publicRoutes(r *Router) {
+	tags := []string{"public"}
+	tokenHdr := "send the chat token in the X-Chat-Token header"
+	r.Handle(Route{Method: "GET", Path: "/api/v1/public/channels/{id}", Summary: "A public channel's name, module and privacy text", Tags: tags,
+		Response: PublicChannel{}, Handler: s.publicChannel})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/public/channels/{id}/topics", Summary: "Start a forum topic", Tags: tags,
+		Request: PublicTopicCreate{}, Response: PublicTopic{}, Status: http.StatusCreated, Handler: s.publicCreateTopic})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/public/topics/{id}/posts", Summary: "Post in a topic, or comment on a post", Tags: tags,
+		Request: PublicPostCreate{}, Response: PublicPost{}, Status: http.StatusCreated, Handler: s.publicCreatePost})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/public/topics/{id}", Summary: "Read a topic (no e-mail or IP addresses)", Tags: tags,
+		Response: PublicTopic{}, Handler: s.publicTopic})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/public/channels/{id}/chats", Summary: "Start a chat; returns the chat token", Tags: tags,
+		Request: PublicChatStart{}, Response: PublicChatStarted{}, Status: http.StatusCreated, Handler: s.publicStartChat})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/public/chats/{id}/messages", Summary: "Write in your chat", Description: tokenHdr + " or the chat_token field", Tags: tags,
+		Request: PublicChatMessage{}, Response: PublicChatMessageView{}, Status: http.StatusCreated, Handler: s.publicChatMessage})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/public/chats/{id}", Summary: "Read your chat", Description: tokenHdr, Tags: tags,
+		Response: PublicChat{}, Handler: s.publicGetChat})
+}
+
+// publicChannelOf resolves the {id} channel for the public and requires the
+// module: anything else is 404.
+func (s *Server) publicChannelOf(r *http.Request, modules ...gallra.Module) (*gallra.Channel, error) {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.db.PublicChannel(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range modules {
+		if c.Module == m {
+			return c, nil
+		}
+	}
+	return nil, gallra.Errorf(gallra.ENOTFOUND, "channel %d not found", id)
+}
+
+func (s *Server) publicChannel(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.publicChannelOf(r, gallra.ModuleForum, gallra.ModuleChat, gallra.ModuleKnowledge)
+	if err != nil {
+		return err
+	}
+	out := PublicChannel{ID: c.ID, Name: c.Name, Module: c.Module}
+	if s.policy != nil {
+		if out.PolicyText, err = s.policy(r.Context(), c); err != nil {
+			return err
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) publicCreateTopic(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.publicChannelOf(r, gallra.ModuleForum)
+	if err != nil {
+		return err
+	}
+	var in PublicTopicCreate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	t, err := s.db.CreateTopic(r.Context(), c.OrgID, store.NewTopic{ChannelID: c.ID, Title: in.Title, Body: in.Body,
+		Author: store.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, publicTopic(t))
+	return nil
+}
+
+func (s *Server) publicCreatePost(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in PublicPostCreate
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.ParentID != nil && *in.ParentID <= 0 {
+		return gallra.Errorf(gallra.EINVALID, "parent_id must be a positive integer")
+	}
+	org, err := s.db.TopicOrg(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := s.db.CreatePost(r.Context(), org, store.NewPost{TopicID: id, ParentID: in.ParentID, Body: in.Body,
+		Author: store.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, publicPost(*p))
+	return nil
+}
+
+func (s *Server) publicTopic(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	org, err := s.db.TopicOrg(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	t, err := s.db.GetTopic(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, publicTopic(t))
+	return nil
+}
+
+func publicTopic(t *gallra.ForumTopic) PublicTopic {
+	out := PublicTopic{ID: t.ID, ChannelID: t.ChannelID, Title: t.Title, CreatedAt: t.CreatedAt, Posts: []PublicPost{}}
+	for _, p := range t.Posts {
+		out.Posts = append(out.Posts, publicPost(p))
+	}
+	return out
+}
+
+func publicPost(p gallra.ForumPost) PublicPost {
+	out := PublicPost{ID: p.ID, ParentID: p.ParentID, Kind: p.Kind, AuthorName: p.AuthorName, Body: p.Body, CreatedAt: p.CreatedAt,
+		Anonymized: p.AnonymizedAt != nil, Removed: p.Removed}
+	switch {
+	case p.Removed:
+		out.AuthorName, out.Body = "", RemovedBody
+	case p.AnonymizedAt != nil || out.AuthorName == "":
+		out.AuthorName = AnonymousAuthor
+	}
+	return out
+}
+
+func (s *Server) publicStartChat(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.publicChannelOf(r, gallra.ModuleChat)
+	if err != nil {
+		return err
+	}
+	var in PublicChatStart
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	chat, secret, err := s.db.StartChat(r.Context(), c.OrgID, store.NewChat{ChannelID: c.ID, Name: in.Name, Email: in.Email,
+		IP: s.clientIP(r).String(), Message: in.Message})
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, PublicChatStarted{ChatID: chat.ID, ChatToken: secret})
+	return nil
+}
+
+func (s *Server) publicChatMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in PublicChatMessage
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	token := r.Header.Get("X-Chat-Token")
+	if token == "" {
+		token = in.ChatToken
+	}
+	chat, err := s.db.ChatByAccess(r.Context(), id, token)
+	if err != nil {
+		return err
+	}
+	m, err := s.db.CustomerChatMessage(r.Context(), chat.OrgID, id, token, in.Message)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
+	return nil
+}
+
+func (s *Server) publicGetChat(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	chat, err := s.db.ChatByAccess(r.Context(), id, r.Header.Get("X-Chat-Token"))
+	if err != nil {
+		return err
+	}
+	out := PublicChat{ID: chat.ID, OpenedAt: chat.OpenedAt, ClosedAt: chat.ClosedAt, Messages: []PublicChatMessageView{}}
+	for _, m := range chat.Messages {
+		out.Messages = append(out.Messages, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}

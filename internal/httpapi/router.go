@@ -1,0 +1,218 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gallra/gallra"
+)
+
+// AuthLevel says who may call a route.
+type AuthLevel int
+
+// Authentication levels.
+const (
+	// AuthPublic routes need no token (end customers, health checks).
+	AuthPublic AuthLevel = iota
+	// AuthStaff routes need a valid bearer token of an active staff user.
+	AuthStaff
+	// AuthAdmin routes need an admin's token; editors get 403.
+	AuthAdmin
+)
+
+// HandlerFunc handles a request. A returned error becomes the JSON error
+// response (status from the error's gallra code); nothing may have been
+// written to w in that case.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Param documents a path or query parameter.
+type Param struct {
+	Name        string
+	Description string
+	// Type is the JSON Schema type: "integer" (default for path ids),
+	// "string" or "boolean".
+	Type     string
+	Enum     []string
+	Required bool
+}
+
+// Route is one endpoint: its handler and the metadata the OpenAPI document is
+// generated from.
+type Route struct {
+	Method      string // GET, POST, PUT, PATCH or DELETE
+	Path        string // a ServeMux path pattern, e.g. "/api/v1/channels/{id}"
+	Summary     string
+	Description string
+	Tags        []string
+	Auth        AuthLevel
+	// Request is a value of the JSON request body type (nil: no body).
+	Request any
+	// Response is a value of the JSON response type (nil: 204 No Content).
+	// Use RawBody{} for endpoints that answer raw bytes.
+	Response any
+	// Status is the success status (default 200, or 204 without Response).
+	Status int
+	// PathParams documents path parameters that are not positive integer ids;
+	// every other {name} in Path is documented as one.
+	PathParams []Param
+	Query      []Param
+	// MaxBody caps the request body in bytes (default DefaultMaxBody).
+	MaxBody int64
+	// NoRateLimit exempts a public POST from the per-IP rate limit.
+	NoRateLimit bool
+	Handler     HandlerFunc
+}
+
+// RawBody marks a route whose response is raw bytes (e.g. an attachment).
+type RawBody struct{}
+
+// DefaultMaxBody is the request body limit of routes without MaxBody.
+const DefaultMaxBody = 1 << 20
+
+// Router collects routes and dispatches requests to them, answering JSON 404
+// and 405 for unknown paths and methods.
+type Router struct {
+	s      *Server
+	mux    *http.ServeMux
+	routes []Route
+	seen   map[string]bool
+	err    error
+}
+
+func newRouter(s *Server) *Router {
+	return &Router{s: s, mux: http.NewServeMux(), seen: map[string]bool{}}
+}
+
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+var paramRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Handle registers a route. Invalid registrations (unknown method, missing
+// handler or summary, duplicate pattern) make New fail.
+func (rt *Router) Handle(route Route) {
+	pattern := route.Method + " " + route.Path
+	switch {
+	case !contains(methods, route.Method):
+		rt.fail(fmt.Errorf("httpapi: route %q: method must be one of %v", pattern, methods))
+		return
+	case route.Handler == nil || route.Summary == "":
+		rt.fail(fmt.Errorf("httpapi: route %q needs a Handler and a Summary", pattern))
+		return
+	case rt.seen[pattern]:
+		rt.fail(fmt.Errorf("httpapi: route %q registered twice", pattern))
+		return
+	}
+	if route.Status == 0 {
+		route.Status = http.StatusOK
+		if route.Response == nil {
+			route.Status = http.StatusNoContent
+		}
+	}
+	if route.MaxBody == 0 {
+		route.MaxBody = DefaultMaxBody
+	}
+	rt.seen[pattern] = true
+	rt.routes = append(rt.routes, route)
+	h := rt.s.routeHandler(route)
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				rt.fail(fmt.Errorf("httpapi: route %q: %v", pattern, v))
+			}
+		}()
+		rt.mux.Handle(pattern, h)
+	}()
+}
+
+func (rt *Router) fail(err error) {
+	if rt.err == nil {
+		rt.err = err
+	}
+}
+
+// ServeHTTP dispatches to the matching route, or answers 404/405 in JSON.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := rt.mux.Handler(r); pattern != "" {
+		rt.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range methods {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, p := rt.mux.Handler(r2); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		rt.s.writeError(w, r, gallra.Errorf(errMethod, "method %s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
+		return
+	}
+	rt.s.writeError(w, r, gallra.Errorf(gallra.ENOTFOUND, "no such endpoint"))
+}
+
+// routeHandler wraps a route's handler with authentication, the body limit
+// and the public rate limit.
+func (s *Server) routeHandler(route Route) http.Handler {
+	ratelimited := route.Auth == AuthPublic && route.Method == http.MethodPost && !route.NoRateLimit
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, route.MaxBody)
+		}
+		if err := s.serveRoute(w, r, route, ratelimited); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route Route, ratelimited bool) error {
+	if ratelimited {
+		ip := s.clientIP(r)
+		if !s.limiter.allow(ip.String(), s.clock.Now()) {
+			w.Header().Set("Retry-After", "60")
+			return gallra.Errorf(gallra.ERATELIMIT, "too many requests from your address; try again in a minute")
+		}
+	}
+	if route.Auth != AuthPublic {
+		p, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if route.Auth == AuthAdmin && p.Staff.Role != gallra.RoleAdmin {
+			return gallra.Errorf(gallra.EFORBIDDEN, "this endpoint is for administrators only")
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKeyPrincipal{}, p))
+	}
+	return route.Handler(w, r)
+}
+
+// errMethod is the internal code for a method not allowed on a known path.
+const errMethod = "method_not_allowed"
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pathParams lists the {name} parameters of a path pattern.
+func pathParams(path string) []string {
+	var out []string
+	for _, m := range paramRE.FindAllStringSubmatch(path, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+var errNoPrincipal = errors.New("httpapi: handler of a public route asked for the principal")

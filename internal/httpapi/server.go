@@ -1,0 +1,316 @@
+// Package httpapi serves Gallra's JSON API under /api/v1, its OpenAPI
+// document, health checks and Prometheus metrics.
+//
+// # Adding endpoints
+//
+// Every endpoint is one Route value registered on a *Router. The Route holds
+// the handler AND the metadata the OpenAPI document is generated from, so a
+// route cannot exist without documentation. To add a group of endpoints,
+// create a file in this package named after the feature (e.g. retention.go)
+// with a method that registers the group:
+//
+//	func (s *Server) retentionRoutes(r *Router) {
+//		r.Handle(Route{
+//			Method:   "PUT",
+//			Path:     "/api/v1/channels/{id}/retention",
+//			Summary:  "Set a channel's retention policy",
+//			Tags:     []string{"retention"},
+//			Auth:     AuthStaff,          // AuthPublic, AuthStaff or AuthAdmin
+//			Request:  RetentionRequest{}, // JSON body type; nil for none
+//			Response: RetentionPolicy{},  // JSON response type; nil for 204
+//			Query:    []Param{{Name: "dry_run", Type: "boolean"}},
+//			Handler:  s.putRetention, // func(w, r) error
+//		})
+//	}
+//
+// then add ONE line, s.retentionRoutes(r), to (*Server).routes below, and add
+// the route's cases to the tenant-isolation table in tenant_test.go: every
+// staff route with an id in its path (or body) needs one, and the test fails
+// for a registered pattern it does not cover.
+//
+// Handlers have the signature func(w, r) error. Return a *gallra.Error (or
+// any error wrapping one) and the server answers with the status from the one
+// code→status table in errors.go; anything else is logged and answered
+// "Internal error.". Inside a handler use:
+//
+//   - PrincipalFrom(r.Context()) for the authenticated staff user and org;
+//   - s.channel(ctx, p, id) to load a channel of the caller's org, answering
+//     404 for other organisations and 403 for editors who are not members;
+//     s.authorizeChannel(p, channelID) when the object's channel is known;
+//   - PathID(r, "id") for positive int64 path ids (400 otherwise);
+//   - DecodeJSON(r, &body) for bodies (size limit, unknown fields, trailing
+//     data: all answered with clear 400/413 errors);
+//   - QueryPage(r) for limit/before_id; WriteJSON(w, status, v) to answer.
+//
+// Path parameters default to positive integer ids; declare other kinds in
+// Route.PathParams. Public POST routes are rate limited per client IP.
+//
+// Code outside this package (cmd/gallra wiring, another package's endpoints)
+// can add routes with Config.Extra, using the same Route type and the exported
+// helpers.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+)
+
+// Config configures a Server. DB is required; everything else has a default.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger // default: discard
+	Clock  gallra.Clock // default: gallra.SystemClock
+	// TrustedProxyHeader names the header a trusted reverse proxy puts the
+	// client address in, e.g. "X-Forwarded-For" or "X-Real-IP". Empty means
+	// no proxy: the client IP is the connection's RemoteAddr. When set, the
+	// LAST address in the header is used (the one the trusted proxy itself
+	// appended; earlier entries are client-supplied and can be forged).
+	TrustedProxyHeader string
+	// Registry receives the HTTP metrics; a private registry is made when nil.
+	Registry *prometheus.Registry
+	Version  string
+	// PolicyText returns the privacy text shown on a public forum or chat
+	// channel (GET /api/v1/public/channels/{id} "policy_text"). nil, or a nil
+	// result, shows null. The retention feature provides it.
+	PolicyText func(ctx context.Context, c *gallra.Channel) (*string, error)
+	// PublicRate and PublicBurst limit public POSTs per client IP
+	// (default 20 per minute, burst 10).
+	PublicRate  rate.Limit
+	PublicBurst int
+	// Extra registers additional route groups after the built-in ones.
+	Extra []func(r *Router)
+}
+
+// Server is the JSON API. Create it with New; it holds no package-level state.
+type Server struct {
+	db       *store.DB
+	log      *slog.Logger
+	clock    gallra.Clock
+	proxyHdr string
+	version  string
+	policy   func(ctx context.Context, c *gallra.Channel) (*string, error)
+	registry *prometheus.Registry
+	metrics  *metrics
+	limiter  *ipLimiter
+	router   *Router
+	handler  http.Handler
+}
+
+// New builds a Server and registers every route. It fails when the config
+// is incomplete or a route registration is invalid (duplicate pattern,
+// missing handler).
+func New(cfg Config) (*Server, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("httpapi: Config.DB is required")
+	}
+	s := &Server{db: cfg.DB, log: cfg.Logger, clock: cfg.Clock, proxyHdr: cfg.TrustedProxyHeader,
+		version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = gallra.SystemClock{}
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(s.registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	r, b := cfg.PublicRate, cfg.PublicBurst
+	if r == 0 {
+		r = rate.Limit(20.0 / 60.0)
+	}
+	if b == 0 {
+		b = 10
+	}
+	s.limiter = newIPLimiter(r, b, 10000)
+	s.router = newRouter(s)
+	s.routes(s.router)
+	for _, f := range cfg.Extra {
+		f(s.router)
+	}
+	if err := s.router.err; err != nil {
+		return nil, err
+	}
+	s.handler = s.wrap(s.router)
+	return s, nil
+}
+
+// routes registers every built-in route group. Add a group with one line.
+func (s *Server) routes(r *Router) {
+	s.systemRoutes(r)
+	s.orgRoutes(r)
+	s.channelRoutes(r)
+	s.staffRoutes(r)
+	s.tokenRoutes(r)
+	s.forumRoutes(r)
+	s.mailRoutes(r)
+	s.chatRoutes(r)
+	s.socialRoutes(r)
+	s.knowledgeRoutes(r)
+	s.customFieldRoutes(r)
+	s.auditRoutes(r)
+	s.publicRoutes(r)
+	// Route groups of other features go here, one line each, e.g.:
+	// s.retentionRoutes(r); s.requestRoutes(r); s.piiRoutes(r)
+}
+
+// Handler returns the HTTP handler serving every route.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes returns the registered routes (for documentation and tests).
+func (s *Server) Routes() []Route { return append([]Route(nil), s.router.routes...) }
+
+// wrap adds what every response gets: panic recovery, request id, security
+// headers and an access log line.
+func (s *Server) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestID(r.Header.Get("X-Request-ID"))
+		h := w.Header()
+		h.Set("X-Request-ID", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		ctx := context.WithValue(r.Context(), ctxKeyRequestID{}, id)
+		r = r.WithContext(ctx)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic in handler", "request_id", id, "route", routeLabel(r), "panic", fmt.Sprint(v))
+				if !rec.wrote {
+					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			route, method, elapsed := routeLabel(r), metricMethod(r.Method), time.Since(start)
+			s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(rec.status())).Inc()
+			s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
+			s.log.Info("http request", "request_id", id, "method", method, "route", route,
+				"status", rec.status(), "duration_ms", elapsed.Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type ctxKeyRequestID struct{}
+
+// requestID keeps a sane incoming X-Request-ID or makes a new one.
+func requestID(in string) string {
+	if n := len(in); n > 0 && n <= 64 {
+		ok := true
+		for _, c := range in {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return in
+		}
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// metricMethod bounds the method label to known methods.
+func metricMethod(m string) string {
+	if contains(methods, m) || m == http.MethodHead || m == http.MethodOptions {
+		return m
+	}
+	return "OTHER"
+}
+
+// routeLabel is the matched route pattern, never the raw path (which holds ids).
+func routeLabel(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+// statusRecorder remembers the status written, for logs and metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.code, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.code, s.wrote = http.StatusOK, true
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) status() int {
+	if !s.wrote {
+		return http.StatusOK
+	}
+	return s.code
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// metrics are the HTTP instruments, labelled by route pattern.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gallra_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gallra_http_request_duration_seconds", Help: "HTTP request duration by route pattern and method.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("httpapi: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
