@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// bench is one `gallra bench NAME` benchmark. It prints its figures to
+// env.Stdout; by convention the last line is the headline figure.
+type bench struct {
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+// benches lists the benchmarks; each lives in its own bench_*.go file.
+func benches() map[string]bench {
+	return map[string]bench{
+		"ingest": {"writes/s of forum posts and chat messages through the store", benchIngest},
+	}
+}
+
+func benchCommand() command {
+	return command{name: "bench", summary: "run a benchmark: " + strings.Join(benchNames(), ", "), run: func(ctx context.Context, env *Env, args []string) error {
+		if len(args) == 0 {
+			return usageErr("bench takes a name: %s", strings.Join(benchNames(), ", "))
+		}
+		b, ok := benches()[args[0]]
+		if !ok {
+			return usageErr("no benchmark %q; have %s", args[0], strings.Join(benchNames(), ", "))
+		}
+		return b.run(ctx, env, args[1:])
+	}}
+}
+
+func benchNames() []string {
+	var out []string
+	for n := range benches() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// benchTargets returns the databases a benchmark runs on: a fresh SQLite file
+// in dir, plus PostgreSQL when a URL is given (--postgres or
+// GALLRA_BENCH_POSTGRES). Each PostgreSQL run uses a fresh schema.
+func benchPostgresURL(env *Env, flagVal string) string {
+	if flagVal != "" {
+		return flagVal
+	}
+	return env.Getenv("GALLRA_BENCH_POSTGRES")
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gallra/gallra/internal/demo"
+	"github.com/gallra/gallra/internal/httpapi"
+	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/store"
+)
+
+func serveCommand() command {
+	return command{name: "serve", summary: "run the web server, API and background jobs", run: runServe}
+}
+
+// serveConfig is everything serve reads from flags and GALLRA_* variables.
+type serveConfig struct {
+	databaseURL    string
+	addr           string
+	demo           bool
+	bootstrapToken string
+	trustedProxy   string
+	logFormat      string
+	logLevel       string
+	chatIdleClose  time.Duration
+	shutdownGrace  time.Duration
+}
+
+func parseServe(env *Env, args []string) (*serveConfig, error) {
+	fs := newFlags(env, "serve", "[flags]")
+	c := &serveConfig{}
+	url := dbFlag(env, fs)
+	fs.StringVar(&c.addr, "addr", envDefault(env, "GALLRA_ADDR", "127.0.0.1:8080"), "listen address (env GALLRA_ADDR)")
+	fs.BoolVar(&c.demo, "demo", envDefault(env, "GALLRA_DEMO", "") == "true", "fill an empty database with a demo organisation (env GALLRA_DEMO=true)")
+	fs.StringVar(&c.trustedProxy, "trusted-proxy-header", envDefault(env, "GALLRA_TRUSTED_PROXY_HEADER", ""),
+		"header holding the client IP set by your reverse proxy, e.g. X-Forwarded-For; empty: use the connection's address (env GALLRA_TRUSTED_PROXY_HEADER)")
+	fs.StringVar(&c.logFormat, "log-format", envDefault(env, "GALLRA_LOG_FORMAT", "text"), "log format: text or json (env GALLRA_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", envDefault(env, "GALLRA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env GALLRA_LOG_LEVEL)")
+	idle := envDefault(env, "GALLRA_CHAT_IDLE_CLOSE", "24h")
+	fs.Func("chat-idle-close", "close chats idle this long, so their retention clock starts (env GALLRA_CHAT_IDLE_CLOSE, default 24h)", func(s string) error {
+		idle = s
+		return nil
+	})
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 15*time.Second, "time to finish requests on SIGINT/SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	d, err := time.ParseDuration(idle)
+	if err != nil || d < time.Minute {
+		return nil, usageErr("chat idle close %q: give a duration of at least 1m, e.g. 24h", idle)
+	}
+	c.chatIdleClose = d
+	c.databaseURL = *url
+	c.bootstrapToken = env.Getenv("GALLRA_BOOTSTRAP_TOKEN")
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return nil, usageErr("address %q: give host:port, e.g. 127.0.0.1:8080", c.addr)
+	}
+	return c, nil
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	cfg, err := parseServe(env, args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(env, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env, cfg.databaseURL, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database ready", "dialect", db.Dialect())
+
+	if err := firstStart(ctx, env, db, cfg); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api, err := httpapi.New(httpapi.Config{DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version})
+	if err != nil {
+		return err
+	}
+
+	runner := jobs.New(db, log)
+	registerJobs(runner, db, cfg)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String())
+
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- runner.Run(ctx) }()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-srvDone:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// registerJobs wires the background jobs serve runs on schedules.
+func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig) {
+	r.Handle("chat.close_idle", func(ctx context.Context, _ *store.Job) error {
+		_, err := db.CloseIdleChats(ctx, cfg.chatIdleClose, 500)
+		return err
+	})
+	r.Every("chat.close_idle", 10*time.Minute)
+}
+
+// firstStart creates the first organisation on an empty database: the demo
+// organisation with --demo, and an admin with a bootstrap token (the value of
+// GALLRA_BOOTSTRAP_TOKEN, or a random one printed once).
+func firstStart(ctx context.Context, env *Env, db *store.DB, cfg *serveConfig) error {
+	n, err := db.CountOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if cfg.demo {
+			fmt.Fprintln(env.Stdout, "Database already has data: --demo left it as it is.")
+		}
+		return nil
+	}
+	name := "Default"
+	if cfg.demo {
+		name = "Demo Kommun"
+	}
+	org, admin, secret, err := db.Bootstrap(ctx, name, "Administrator", "admin@gallra.invalid", cfg.bootstrapToken)
+	if err != nil {
+		return fmt.Errorf("create first organisation: %w", err)
+	}
+	if cfg.demo {
+		if err := demo.Seed(ctx, db, org, admin); err != nil {
+			return fmt.Errorf("fill demo data: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "Created demo organisation %q with sample content in every module.\n", org.Name)
+	}
+	if cfg.bootstrapToken == "" {
+		fmt.Fprintf(env.Stdout, "\nFirst start: created organisation %q and an admin.\nAdmin API token (shown once, keep it safe):\n\n    %s\n\nUse it as: curl -H 'Authorization: Bearer %s' http://%s/api/v1/me\n\n", org.Name, secret, secret, cfg.addr)
+	} else {
+		fmt.Fprintf(env.Stdout, "First start: created organisation %q with the token from GALLRA_BOOTSTRAP_TOKEN.\n", org.Name)
+	}
+	return nil
+}
