@@ -298,3 +298,37 @@ func TestContains(t *testing.T) {
 		t.Errorf("Detect without findings allocates %v times", allocs)
 	}
 }
+
+func TestOptionsKindsAndRedact(t *testing.T) {
+	text := "Ring 070-123 45 67 eller mejla a@b.se, org 556036-0793, Åsgränd 5."
+	d, err := New(Options{Kinds: []Kind{Phone, Orgnummer, Address}, Redact: []Kind{Phone, Orgnummer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []Kind
+	for _, f := range d.Detect(text) {
+		kinds = append(kinds, f.Kind)
+	}
+	if fmt.Sprint(kinds) != "[phone orgnummer address]" {
+		t.Errorf("kinds = %v", kinds)
+	}
+	got := d.Redact(text, Replace())
+	want := "Ring [phone] eller mejla a@b.se, org [orgnummer], Åsgränd 5."
+	if got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+	if got := Default().Redact("Åsgränd 5", Mask(4)); got != "******* *" {
+		t.Errorf("mask address = %q", got)
+	}
+	if got := Default().Redact("bad \xff 070-123 45 67", Replace()); got != "bad \uFFFD [phone]" {
+		t.Errorf("invalid UTF-8 input: %q", got)
+	}
+}
+
+func TestRedactFindingsSkipsBadSpans(t *testing.T) {
+	text := "Åsa 070-123 45 67"
+	fs := []Finding{{Kind: Phone, Start: 5, End: 18}, {Kind: Email, Start: 1, End: 3}, {Kind: Phone, Start: 100, End: 120}}
+	if got := RedactFindings(text, fs, Replace()); got != "Åsa [phone]" {
+		t.Errorf("got %q", got)
+	}
+}
