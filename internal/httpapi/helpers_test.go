@@ -1,0 +1,238 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/storetest"
+)
+
+// env is a running API server on a real database with two organisations: A
+// (with seeded content) and B (the "other organisation").
+type env struct {
+	t      *testing.T
+	db     *store.DB
+	clock  *storetest.Clock
+	srv    *Server
+	ts     *httptest.Server
+	a, b   *storetest.Fixture
+	ids    map[string]int64
+	chatTk string
+	logs   *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// Personal data seeded into org A; it must never reach logs or public views.
+const (
+	custEmail = "kund.karlsson@example.se"
+	custIP    = "203.0.113.77"
+)
+
+func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, opts ...func(*Config)) *env {
+	t.Helper()
+	e := &env{t: t, db: db, clock: clock, ids: map[string]int64{}, logs: &syncBuffer{}}
+	cfg := Config{DB: db, Clock: clock, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e.srv = srv
+	e.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(e.ts.Close)
+	e.a = storetest.MustFixture(t, db, "Alfa")
+	e.b = storetest.MustFixture(t, db, "Beta")
+	e.seed()
+	return e
+}
+
+// must returns v, panicking (and so failing the test) on a seeding error.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// seed creates one object of every kind in org A and records their ids.
+func (e *env) seed() {
+	t, ctx, db, a := e.t, context.Background(), e.db, e.a
+	org := a.Org.ID
+	actor := gallra.Actor{Type: gallra.ActorStaff, ID: a.Admin.ID}
+	for m, c := range a.Channels {
+		e.ids[string(m)] = c.ID
+	}
+	e.ids["bforum"] = e.b.Channels[gallra.ModuleForum].ID
+	e.ids["admin"], e.ids["editor"] = a.Admin.ID, a.Editor.ID
+	topic := must(db.CreateTopic(ctx, org, store.NewTopic{ChannelID: e.ids["forum"], Title: "Hello forum", Body: "hello world question",
+		Author: store.Author{Name: "Kund Karlsson", Email: custEmail, IP: custIP}}))
+	e.ids["topic"], e.ids["post"] = topic.ID, topic.Posts[0].ID
+	msg := must(db.IngestMail(ctx, org, e.ids["mail"], store.InboundMail{From: custEmail, FromName: "Kund", To: []string{"support@alfa.example"},
+		Subject: "Invoice", Body: "Where is my invoice?", MessageID: "m1@example.se",
+		Attachments: []store.Attachment{{Filename: "report.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 test")}}}))
+	e.ids["conv"], e.ids["att"] = msg.ConversationID, msg.Attachments[0].ID
+	chat, secret, err := db.StartChat(ctx, org, store.NewChat{ChannelID: e.ids["chat"], Name: "Chatter", Email: custEmail, IP: custIP, Message: "hi there"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ids["chatid"], e.chatTk = chat.ID, secret
+	item := must(db.UpsertSocialItem(ctx, org, e.ids["social"], store.SocialInput{ExternalID: "p1", AuthorID: "u1", AuthorName: "Some One", Body: "social hello"}))
+	e.ids["item"] = item.ID
+	art := must(db.SaveArticle(ctx, actor, &gallra.KnowledgeArticle{OrgID: org, ChannelID: e.ids["knowledge"], Title: "How to", Body: "Do this"}))
+	e.ids["article"] = art.ID
+	if err := db.SetCustomField(ctx, actor, org, gallra.SubjectForumTopic, topic.ID, "customer_no", "C-123"); err != nil {
+		t.Fatal(err)
+	}
+	e.ids["person"] = *topic.PersonID
+	spare := must(db.CreateStaff(ctx, actor, &gallra.Staff{OrgID: org, Name: "Spare", Email: "spare@alfa.example", Role: gallra.RoleEditor, Active: true}))
+	e.ids["spare"] = spare.ID
+	tok, _, err := db.CreateToken(ctx, actor, org, a.Admin.ID, "spare token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ids["token"] = tok.ID
+	empty := must(db.CreateChannel(ctx, actor, &gallra.Channel{OrgID: org, Module: gallra.ModuleForum, Name: "Empty forum"}))
+	e.ids["empty"] = empty.ID
+}
+
+// expand replaces {name} placeholders with seeded ids.
+func (e *env) expand(s string) string {
+	var pairs []string
+	for k, v := range e.ids {
+		pairs = append(pairs, "{"+k+"}", strconv.FormatInt(v, 10))
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+func (e *env) token(who string) string {
+	switch who {
+	case "admin":
+		return e.a.AdminToken
+	case "editor":
+		return e.a.EditorToken
+	case "other":
+		return e.b.AdminToken
+	case "none", "":
+		return ""
+	}
+	return who
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// do sends a request. body may be nil, a string or []byte (sent raw) or any
+// other value (sent as JSON).
+func (e *env) do(method, path, who string, body any, hdr map[string]string) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(e.expand(b))
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.ts.URL+e.expand(path), rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tk := e.token(who); tk != "" {
+		req.Header.Set("Authorization", "Bearer "+tk)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
+
+// scenario is one row of an API test table.
+type scenario struct {
+	name         string
+	method, path string
+	who          string // admin, editor, other (org B's admin), none, or a raw token
+	body         any
+	hdr          map[string]string
+	status       int
+	want         []string // substrings of the body (after {id} expansion)
+	notWant      []string
+}
+
+func (e *env) run(scenarios []scenario) {
+	e.t.Helper()
+	for _, sc := range scenarios {
+		e.t.Run(sc.name, func(t *testing.T) {
+			old := e.t
+			e.t = t
+			defer func() { e.t = old }()
+			res := e.do(sc.method, sc.path, sc.who, sc.body, sc.hdr)
+			if res.Status != sc.status {
+				t.Fatalf("%s %s: status %d, want %d; body: %.400s", sc.method, sc.path, res.Status, sc.status, res.Body)
+			}
+			for _, w := range sc.want {
+				if !strings.Contains(string(res.Body), e.expand(w)) {
+					t.Errorf("%s %s: body lacks %q: %.600s", sc.method, sc.path, e.expand(w), res.Body)
+				}
+			}
+			for _, w := range sc.notWant {
+				if strings.Contains(string(res.Body), e.expand(w)) {
+					t.Errorf("%s %s: body has %q: %.600s", sc.method, sc.path, e.expand(w), res.Body)
+				}
+			}
+			if res.Status >= 400 && res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+				t.Errorf("error response Content-Type %q", res.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
