@@ -16,6 +16,7 @@ import (
 func benchIngest(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench ingest", "[--n N] [--postgres URL]")
 	n := fs.Int("n", 20000, "writes of each kind (forum posts, chat messages)")
+	workers := fs.Int("workers", 1, "concurrent writers (each its own topics and chats)")
 	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -23,12 +24,16 @@ func benchIngest(ctx context.Context, env *Env, args []string) error {
 	if *n < 100 {
 		return usageErr("--n must be at least 100")
 	}
+	if *workers < 1 || *workers > 64 {
+		return usageErr("--workers must be between 1 and 64")
+	}
+	fmt.Fprintf(env.Stdout, "ingest: %d forum posts and %d chat messages, %d writer(s), one transaction per write\n", *n, *n, *workers)
 	for _, t := range benchdb.Targets(benchPostgresURL(env, *pg)) {
 		db, cleanup, err := benchdb.Open(ctx, t, env.Clock)
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
 		}
-		posts, chats, err := ingestOnce(ctx, db, *n)
+		posts, chats, err := ingestOnce(ctx, db, *n, *workers)
 		cleanup()
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
@@ -40,7 +45,7 @@ func benchIngest(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func ingestOnce(ctx context.Context, db *store.DB, n int) (posts, chats time.Duration, err error) {
+func ingestOnce(ctx context.Context, db *store.DB, n, workers int) (posts, chats time.Duration, err error) {
 	org, admin, _, err := db.Bootstrap(ctx, "Bench", "Bench Admin", "admin@bench.example", "")
 	if err != nil {
 		return 0, 0, err
@@ -54,47 +59,82 @@ func ingestOnce(ctx context.Context, db *store.DB, n int) (posts, chats time.Dur
 	if err != nil {
 		return 0, 0, err
 	}
-	const perTopic = 20
-	var topicID int64
+	posts, err = parallel(ctx, n, workers, func(ctx context.Context, w, count int) error {
+		return writePosts(ctx, db, org.ID, forum.ID, w, count)
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	chats, err = parallel(ctx, n, workers, func(ctx context.Context, w, count int) error {
+		return writeChats(ctx, db, org.ID, chatCh.ID, w, count)
+	})
+	return posts, chats, err
+}
+
+// parallel splits n writes over workers and returns the wall time.
+func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, worker, count int) error) (time.Duration, error) {
 	start := time.Now()
-	for i := 0; i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		count := n / workers
+		if w < n%workers {
+			count++
 		}
-		a := store.Author{Name: fmt.Sprintf("Kund %d", i%500), Email: fmt.Sprintf("kund%d@example.se", i%500), IP: "192.0.2.10"}
-		body := "Hej! Jag undrar när sophämtningen sker i mitt område, och om det går att beställa extra tömning."
-		if i%perTopic == 0 {
-			t, err := db.CreateTopic(ctx, org.ID, store.NewTopic{ChannelID: forum.ID, Title: fmt.Sprintf("Fråga %d", i), Body: body, Author: a})
+		go func(w, count int) { errs <- fn(ctx, w, count) }(w, count)
+	}
+	var first error
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return time.Since(start), first
+}
+
+const benchPerThread = 20
+
+func writePosts(ctx context.Context, db *store.DB, orgID, channelID int64, w, count int) error {
+	var topicID int64
+	body := "Hej! Jag undrar när sophämtningen sker i mitt område, och om det går att beställa extra tömning."
+	for i := 0; i < count; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := w*1000 + i%500
+		a := store.Author{Name: fmt.Sprintf("Kund %d", k), Email: fmt.Sprintf("kund%d@example.se", k), IP: "192.0.2.10"}
+		if i%benchPerThread == 0 {
+			t, err := db.CreateTopic(ctx, orgID, store.NewTopic{ChannelID: channelID, Title: fmt.Sprintf("Fråga %d-%d", w, i), Body: body, Author: a})
 			if err != nil {
-				return 0, 0, err
+				return err
 			}
 			topicID = t.ID
 			continue
 		}
-		if _, err := db.CreatePost(ctx, org.ID, store.NewPost{TopicID: topicID, Body: body, Author: a}); err != nil {
-			return 0, 0, err
+		if _, err := db.CreatePost(ctx, orgID, store.NewPost{TopicID: topicID, Body: body, Author: a}); err != nil {
+			return err
 		}
 	}
-	posts = time.Since(start)
-	start = time.Now()
+	return nil
+}
+
+func writeChats(ctx context.Context, db *store.DB, orgID, channelID int64, w, count int) error {
 	var chatID int64
 	var secret string
-	for i := 0; i < n; i++ {
+	for i := 0; i < count; i++ {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return err
 		}
-		if i%perTopic == 0 {
-			c, s, err := db.StartChat(ctx, org.ID, store.NewChat{ChannelID: chatCh.ID, Name: "Kund", Email: fmt.Sprintf("chat%d@example.se", i%500), Message: "Hej, jag behöver hjälp med min faktura."})
+		if i%benchPerThread == 0 {
+			c, s, err := db.StartChat(ctx, orgID, store.NewChat{ChannelID: channelID, Name: "Kund", Email: fmt.Sprintf("chat%d@example.se", w*1000+i%500), Message: "Hej, jag behöver hjälp med min faktura."})
 			if err != nil {
-				return 0, 0, err
+				return err
 			}
 			chatID, secret = c.ID, s
 			continue
 		}
-		if _, err := db.CustomerChatMessage(ctx, org.ID, chatID, secret, "Fakturan gäller november och beloppet stämmer inte."); err != nil {
-			return 0, 0, err
+		if _, err := db.CustomerChatMessage(ctx, orgID, chatID, secret, "Fakturan gäller november och beloppet stämmer inte."); err != nil {
+			return err
 		}
 	}
-	chats = time.Since(start)
-	return posts, chats, nil
+	return nil
 }

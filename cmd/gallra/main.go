@@ -81,6 +81,8 @@ func run(ctx context.Context, env *Env, args []string) int {
 				return 0
 			case errors.Is(err, flag.ErrHelp):
 				return 0
+			case isFlagError(err):
+				return 2 // the flag package has printed the error and the usage
 			case errors.Is(err, errUsage):
 				fmt.Fprintf(env.Stderr, "gallra %s: %v\n", c.name, err)
 				return 2
@@ -105,6 +107,18 @@ func describe(err error) string {
 }
 
 var errUsage = errors.New("usage")
+
+// isFlagError reports whether err came from flag.FlagSet.Parse (the flag
+// package returns plain errors with these fixed openings).
+func isFlagError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"flag provided but not defined", "flag needs an argument", "invalid value ", "invalid boolean ", "bad flag syntax"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
 
 func usageErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
