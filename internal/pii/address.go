@@ -70,7 +70,7 @@ func (s *scanner) wordBefore(e int) int {
 	k := e
 	for k > 0 && e-k < 64 {
 		r, sz := utf8.DecodeLastRuneInString(t[:k])
-		if !unicode.IsLetter(r) && r != ':' {
+		if !unicode.IsLetter(r) && (r != ':' || k == e) { // "S:t", not "adress:"
 			break
 		}
 		k -= sz
@@ -178,15 +178,18 @@ func (s *scanner) street(i int) {
 	if j < len(t) && isDigit(t[j]) {
 		return
 	}
-	if j < len(t) && isAlpha(t[j]) && !s.isWordRuneAt(j+1) {
-		j++
-	} else if !s.numEnd(j) {
+	switch {
+	case j < len(t) && isAlpha(t[j]) && !s.isWordRuneAt(j+1):
+		j++ // "5B"
+	case !s.numEnd(j):
 		return
+	case j+1 < len(t) && t[j] == ' ' && t[j+1] >= 'A' && t[j+1] <= 'H' && !s.isWordRuneAt(j+2):
+		j += 2 // "12 B"
 	}
 	// Street names end in a few letters; check the last one before
 	// decoding the word.
 	switch foldByte(t[i-3], t[i-2]) {
-	case 'n', 'a', 'g', 'd', 't', 'j', 'e', 'i', 'u', 0xA9:
+	case 'n', 'a', 'g', 'd', 't', 'j', 'e', 'i', 'u', 'x', 0xA9:
 	default:
 		return
 	}
@@ -205,13 +208,22 @@ func (s *scanner) street(i int) {
 			}
 		}
 	}
-	ok := false
+	ok := equalFold(w, "box") && isUpper(w[0]) // "Box 123, 101 23 Stockholm"
 	for _, suf := range streetSuffixes {
-		// "Storgatan", or "Stora Torget" with a qualifier.
-		if hasSuffixFold(w, suf) && (len(w) >= len(suf)+2 || (qs >= 0 && isUpper(w[0]))) {
+		if !hasSuffixFold(w, suf) {
+			continue
+		}
+		if len(w) >= len(suf)+2 { // "Storgatan"
 			ok = true
 			break
 		}
+		// The suffix as a word of its own: "Stora Torget", "Karl
+		// Johans väg" — only after capitalised words.
+		if qs < 0 {
+			qs = s.capitalisedWordsBefore(ws)
+		}
+		ok = qs >= 0
+		break
 	}
 	if !ok {
 		return
@@ -249,6 +261,28 @@ func (s *scanner) street(i int) {
 		}
 	}
 	s.add(Address, ws, end, conf)
+}
+
+// capitalisedWordsBefore returns the start of up to three capitalised words
+// directly before ws, separated by single spaces, or -1 if there is none.
+func (s *scanner) capitalisedWordsBefore(ws int) int {
+	t := s.text
+	start := -1
+	for range 3 {
+		if ws < 2 || t[ws-1] != ' ' {
+			break
+		}
+		p := s.wordBefore(ws - 1)
+		if p == ws-1 {
+			break
+		}
+		r, _ := utf8.DecodeRuneInString(t[p:])
+		if !unicode.IsUpper(r) {
+			break
+		}
+		start, ws = p, p
+	}
+	return start
 }
 
 // afterSep returns the index after ", " or " " at k, or -1. The index may

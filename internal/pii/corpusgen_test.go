@@ -331,6 +331,46 @@ func (g *corpusGen) postort() string {
 	return t.code + " " + t.name
 }
 
+// fnr returns a synthetic Norwegian fødselsnummer: month + 80 marks test
+// numbers that are never issued to people.
+func (g *corpusGen) fnr() string {
+	for {
+		base := fmt.Sprintf("%02d%02d%02d%03d", 1+g.r.IntN(28), 81+g.r.IntN(12), g.r.IntN(100), g.r.IntN(1000))
+		d := make([]byte, 0, 11)
+		for _, c := range base {
+			d = append(d, byte(c-'0'))
+		}
+		for _, w := range [][]int{{3, 7, 6, 1, 8, 9, 4, 5, 2}, {5, 4, 3, 2, 7, 6, 5, 4, 3, 2}} {
+			sum := 0
+			for k, x := range w {
+				sum += x * int(d[k])
+			}
+			d = append(d, byte((11-sum%11)%11))
+		}
+		if d[9] < 10 && d[10] < 10 {
+			var b strings.Builder
+			for _, x := range d {
+				b.WriteByte('0' + x)
+			}
+			return b.String()
+		}
+	}
+}
+
+// hetu returns a synthetic Finnish HETU with individual number 900–999,
+// the range reserved for test identities.
+func (g *corpusGen) hetu() string {
+	y := g.r.IntN(100)
+	sign := g.pick("-", "A")
+	base := fmt.Sprintf("%02d%02d%02d", 1+g.r.IntN(28), 1+g.r.IntN(12), y)
+	ind := fmt.Sprint(900 + g.r.IntN(100))
+	n := 0
+	for _, c := range base + ind {
+		n = n*10 + int(c-'0')
+	}
+	return base + sign + ind + string(hetuChecks[n%31])
+}
+
 // Look-alikes: none of these may be reported.
 
 func (g *corpusGen) date() string {
@@ -449,6 +489,10 @@ func (g *corpusGen) slot(name string) (string, Kind) {
 		return g.street() + g.pick(", ", " ") + g.postort(), Address
 	case "postort":
 		return g.postort(), Address
+	case "fnr":
+		return g.fnr(), Fodselsnummer
+	case "hetu":
+		return g.hetu(), HETU
 	case "kn":
 		return "KN-" + g.digits(6), Custom
 	case "namn":
@@ -581,6 +625,12 @@ var corpusTemplates = []string{
 	"Sorry, wrong number: {felpnr} is not mine. It should be {pnr}.",
 	"{förnamn} här. Min nya mejl: {email} (gamla slutade fungera {datum}).",
 	"Ni har skrivit fel på mitt kort, sista siffrorna är {antal}, inte {felkort}.",
+	// Nordic neighbours.
+	"Hei! Jeg bor i Norge, fødselsnummer {fnr}. Kan jeg søke om parkeringstillstånd? Ring {intl}.",
+	"Min man är finsk, hans henkilötunnus är {hetu}, och han har inget svenskt personnummer än.",
+	"Norwegian customer here, national ID {fnr}, invoice {ärende}.",
+	"Finnish ID {hetu}, phone {intl}, I moved to {adress} on {datum}.",
+	"Bor på {gata} {förnamn}",
 }
 
 // renderCorpusLine fills one template.

@@ -15,11 +15,12 @@ var ibanLengths = map[string]int{
 }
 
 // iban detects an IBAN starting at i, written compactly or in groups
-// separated by single spaces, with the country's length and a valid mod-97
+// separated by single spaces, in either letter case, with the country's length and a valid mod-97
 // check.
 func (s *scanner) iban(i int) {
 	t := s.text
-	want, ok := ibanLengths[t[i:i+2]]
+	cc := [2]byte{t[i] &^ 0x20, t[i+1] &^ 0x20} // upper-case ASCII letters
+	want, ok := ibanLengths[string(cc[:])]
 	if !ok {
 		return
 	}
@@ -29,7 +30,10 @@ func (s *scanner) iban(i int) {
 	for e < len(t) && n < want {
 		c := t[e]
 		switch {
-		case isDigit(c) || isUpper(c):
+		case isDigit(c) || isAlpha(c):
+			if isLower(c) {
+				c -= 'a' - 'A'
+			}
 			buf[n] = c
 			n++
 			e++

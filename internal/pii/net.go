@@ -16,8 +16,19 @@ func isLocalByte(c byte) bool {
 func (s *scanner) email(a int) {
 	t := s.text
 	st := a
-	for st > 0 && a-st < 64 && isLocalByte(t[st-1]) {
-		st--
+	for st > 0 && a-st < 64 {
+		if isLocalByte(t[st-1]) {
+			st--
+			continue
+		}
+		// Internationalised local parts (RFC 6531): "förnamn@…".
+		if t[st-1] >= utf8.RuneSelf {
+			if r, sz := utf8.DecodeLastRuneInString(t[:st]); unicode.IsLetter(r) {
+				st -= sz
+				continue
+			}
+		}
+		break
 	}
 	for st < a && (t[st] == '.' || t[st] == '-' || t[st] == '+') {
 		st++

@@ -72,9 +72,9 @@ func (s *scanner) run() {
 			for j < n && isDigit(t[j]) {
 				j++
 			}
-			// An IBAN starts with two capitals before its first digits;
-			// checking here keeps upper-case letters off the hot path.
-			if i >= 2 && j-i >= 2 && isUpper(t[i-1]) && isUpper(t[i-2]) && s.wordStart(i-2) {
+			// An IBAN starts with two letters before its first digits;
+			// checking here keeps letters off the hot path.
+			if i >= 2 && j-i >= 2 && isAlpha(t[i-1]) && isAlpha(t[i-2]) && s.wordStart(i-2) {
 				s.iban(i - 2)
 			}
 			if s.wordStart(i) {
