@@ -3,6 +3,7 @@ package httpapi
 import (
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -16,7 +17,7 @@ import (
 // would render as active content (those are served as octet-stream).
 func safeContentType(ct string) string {
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
+	if err != nil || !strings.Contains(mt, "/") {
 		return "application/octet-stream"
 	}
 	switch {
@@ -50,9 +51,9 @@ func contentDisposition(name string) string {
 		return r
 	}, clean)
 	if ascii == clean {
-		return mime.FormatMediaType("attachment", map[string]string{"filename": clean})
+		return `attachment; filename="` + clean + `"`
 	}
-	return mime.FormatMediaType("attachment", map[string]string{"filename": ascii, "filename*": clean})
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(clean)
 }
 
 // SocialImport is a post or comment mirrored from the external platform.

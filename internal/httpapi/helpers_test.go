@@ -236,3 +236,10 @@ func (e *env) run(scenarios []scenario) {
 		})
 	}
 }
+
+func newTestServer(t *testing.T, srv *Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
