@@ -34,7 +34,10 @@ var (
 	idLabels = []string{"personnummer", "personnr", "pnr", "samordningsnummer", "samordningsnr", "född", "personal identity", "ssn", "id-nummer", "personal number"}
 	// refLabels introduce reference numbers (invoice, order, OCR) that
 	// may pass a Luhn check by chance.
-	refLabels   = []string{"ocr", "referens", "reference", "faktura", "invoice", "order", "ärende", "case", "kundnummer", "kundnr", "avtal", "spårning", "tracking"}
+	refLabels = []string{"ocr", "referens", "reference", "faktura", "invoice", "order", "ärende", "case",
+		"kundnummer", "kundnr", "avtal", "spårning", "tracking", "kvitto", "receipt", "ticket", "biljett",
+		"medlemsnummer", "medlemsnr", "member"}
+	orgLabels   = []string{"org", "organisationsnummer", "registration", "company", "företag", "bolag", "vat", "momsreg"}
 	phoneLabels = []string{"tel", "ring", "mobil", "mob", "sms", "phone", "call", "växel", "fax", "nå mig", "nås på", "numret", "nummer är", "number is", "contact me"}
 )
 
@@ -113,7 +116,9 @@ func (s *scanner) swedishID(i int, gs []group) {
 	// Organisationsnummer: month part ≥ 20, first digit the legal-form
 	// group (never 0 or 4).
 	if d[2] >= 2 && d[0] != 0 && d[0] != 4 && (century == -1 || century == 16) && sep != '+' {
-		if sep == 0 && s.labelBefore(i, 24, refLabels...) {
+		// Ten bare Luhn-valid digits are common (receipts, members);
+		// without an organisation label they are not worth reporting.
+		if sep == 0 && !s.labelBefore(i, 40, orgLabels...) {
 			return
 		}
 		conf := 0.95
@@ -291,7 +296,7 @@ func (s *scanner) giroLabel(i int, labels ...string) bool {
 		}
 		gap := t[lo+k+len(l) : i]
 		gap = trimFoldPrefix(gap, "-")
-		for _, w := range [...]string{"nummer", "numret", "nr", "number", "no", "konto", "kontot"} {
+		for _, w := range [...]string{"nummer", "numret", "nr", "number", "no", "kontot", "konto", "ts", "t"} {
 			if g := trimFoldPrefix(gap, w); len(g) < len(gap) {
 				gap = g
 				break
