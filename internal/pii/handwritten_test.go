@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// parseMarked turns "a [[phone:070…]] b" into text and entities.
+// parseMarked turns "a [[phone:070…]] b" into text and entities. A literal
+// \n in the file stands for a line break inside the message.
 func parseMarked(tb testing.TB, line string) corpusLine {
 	tb.Helper()
 	var b strings.Builder
@@ -48,7 +49,7 @@ func TestHandwritten(t *testing.T) {
 		if strings.HasPrefix(sc.Text(), "#") || strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		l := parseMarked(t, sc.Text())
+		l := parseMarked(t, strings.ReplaceAll(sc.Text(), `\n`, "\n"))
 		matched := make([]bool, len(l.Entities))
 	findings:
 		for _, fd := range d.Detect(l.Text) {

@@ -269,11 +269,11 @@ func (s *scanner) numeric(i int) {
 				s.phoneIntl(i, i+2)
 			}
 		} else {
-			start := i
+			// "(08) 123 45 67" and "(0709 12 34 56)": try both.
 			if i > 0 && t[i-1] == '(' {
-				start = i - 1
+				s.phoneNational(i-1, i)
 			}
-			s.phoneNational(start, i)
+			s.phoneNational(i, i)
 		}
 	}
 	s.card(i, gs)
