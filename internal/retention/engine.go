@@ -1,0 +1,300 @@
+package retention
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// Redactor rewrites personal identifiers typed into free text (e.g. a
+// personnummer becomes "[personnummer]"). Anonymization runs post bodies and
+// topic titles through it. It must be idempotent and safe for concurrent use.
+type Redactor interface {
+	Redact(text string) string
+}
+
+// PIIRedactor is the Redactor backed by internal/pii: every kind except
+// organisationsnummer is replaced by its label.
+type PIIRedactor struct{ D *pii.Detector }
+
+// Redact implements Redactor.
+func (r PIIRedactor) Redact(text string) string { return r.D.Redact(text, pii.Replace()) }
+
+// DefaultRedactor returns a PIIRedactor with pii's default detector.
+func DefaultRedactor() Redactor { return PIIRedactor{D: pii.Default()} }
+
+// LeaseName is the store lease that keeps purges one at a time per database.
+const LeaseName = "retention.purge"
+
+// JobName is the background job that runs the purge on a schedule.
+const JobName = "retention.purge"
+
+// Config configures an Engine. Zero fields take defaults.
+type Config struct {
+	Caps      Caps
+	BatchSize int           // rows per purge transaction; default 500
+	LeaseTTL  time.Duration // purge lease; default 5m, renewed while running
+	Logger    *slog.Logger
+}
+
+// Engine applies retention policies. It holds no mutable state besides its
+// lease owner id and is safe for concurrent use.
+type Engine struct {
+	db     *store.DB
+	red    Redactor
+	caps   Caps
+	batch  int
+	ttl    time.Duration
+	log    *slog.Logger
+	owner  string
+	hook   func(batch int) error // tests: called after each committed batch
+	pre    func(batch int) error // tests: called inside each batch transaction
+	redact func(string) string
+}
+
+// New returns an Engine over db. A nil redactor leaves free text as it is
+// (names, e-mails and IPs are still removed).
+func New(db *store.DB, r Redactor, cfg Config) *Engine {
+	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger}
+	if e.caps == nil {
+		e.caps = Caps{}
+	}
+	if e.batch <= 0 {
+		e.batch = 500
+	}
+	if e.ttl <= 0 {
+		e.ttl = 5 * time.Minute
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if r != nil {
+		e.redact = r.Redact
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	host, _ := os.Hostname()
+	e.owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	return e
+}
+
+// Caps returns the operator caps the engine enforces.
+func (e *Engine) Caps() Caps { return e.caps }
+
+// Resolved is a channel's effective policy and where it comes from.
+type Resolved struct {
+	ChannelID int64         `json:"channel_id"`
+	Module    gallra.Module `json:"module"`
+	Policy
+	// Source is "channel" (its own setting), "organisation" (the module
+	// default the organisation chose) or "shipped" (the built-in default).
+	Source string `json:"source"`
+	// Capped reports that the stored setting is longer than the operator's
+	// current cap and the cap applies instead.
+	Capped    bool       `json:"capped,omitempty"`
+	Cap       *Period    `json:"cap,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// ModuleDefault is an organisation's default for one module.
+type ModuleDefault struct {
+	Module gallra.Module `json:"module"`
+	Policy
+	Source    string     `json:"source"` // "organisation" or "shipped"
+	Capped    bool       `json:"capped,omitempty"`
+	Cap       *Period    `json:"cap,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+func parseSetting(m gallra.Module, s store.RetentionSetting) (Policy, error) {
+	p, err := ParsePolicy(m, s.Period, s.Action)
+	if err != nil {
+		return Policy{}, fmt.Errorf("stored %s policy %q/%q: %w", m, s.Period, s.Action, err)
+	}
+	return p, nil
+}
+
+func (e *Engine) capOf(m gallra.Module) *Period {
+	if c, ok := e.caps[m]; ok {
+		return &c
+	}
+	return nil
+}
+
+// moduleDefault resolves the organisation's default for m inside tx.
+func (e *Engine) moduleDefault(ctx context.Context, tx *store.Tx, orgID int64, m gallra.Module) (ModuleDefault, error) {
+	defs, err := tx.RetentionDefaults(ctx, orgID)
+	if err != nil {
+		return ModuleDefault{}, err
+	}
+	d := ModuleDefault{Module: m, Policy: Shipped(m), Source: "shipped", Cap: e.capOf(m)}
+	if s, ok := defs[m]; ok {
+		if d.Policy, err = parseSetting(m, s); err != nil {
+			return d, err
+		}
+		d.Source = "organisation"
+		at := s.UpdatedAt
+		d.UpdatedAt = &at
+	}
+	d.Policy, d.Capped = e.caps.Clamp(m, d.Policy)
+	return d, nil
+}
+
+// resolve returns the channel's effective policy inside tx; social and
+// knowledge channels answer EUNPROCESS.
+func (e *Engine) resolve(ctx context.Context, tx *store.Tx, orgID, channelID int64) (*gallra.Channel, *Resolved, error) {
+	c, err := tx.GetChannel(ctx, orgID, channelID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := moduleRule(c.Module); err != nil {
+		return c, nil, err
+	}
+	own, err := tx.ChannelRetention(ctx, orgID, channelID)
+	if err != nil {
+		return c, nil, err
+	}
+	r := &Resolved{ChannelID: c.ID, Module: c.Module, Cap: e.capOf(c.Module)}
+	if own != nil {
+		if r.Policy, err = parseSetting(c.Module, *own); err != nil {
+			return c, nil, err
+		}
+		r.Source = "channel"
+		at := own.UpdatedAt
+		r.UpdatedAt = &at
+		r.Policy, r.Capped = e.caps.Clamp(c.Module, r.Policy)
+		return c, r, nil
+	}
+	d, err := e.moduleDefault(ctx, tx, orgID, c.Module)
+	if err != nil {
+		return c, nil, err
+	}
+	r.Policy, r.Source, r.Capped, r.UpdatedAt = d.Policy, d.Source, d.Capped, d.UpdatedAt
+	return c, r, nil
+}
+
+// ChannelPolicy returns a forum's, inbox's or chat flow's effective policy.
+// Social and knowledge channels answer EUNPROCESS, another organisation's
+// channel ENOTFOUND.
+func (e *Engine) ChannelPolicy(ctx context.Context, orgID, channelID int64) (*Resolved, error) {
+	var r *Resolved
+	err := e.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		_, r, err = e.resolve(ctx, tx, orgID, channelID)
+		return err
+	})
+	return r, err
+}
+
+// SetChannelPolicy gives the channel its own policy, or with p nil makes it
+// follow its module default again. The policy is checked against the module
+// rules and the operator caps (EUNPROCESS naming the rule). The change is
+// audited with the old and new values.
+func (e *Engine) SetChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *Policy) (*Resolved, error) {
+	var r *Resolved
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		c, old, err := e.resolve(ctx, tx, orgID, channelID)
+		if err != nil {
+			return err
+		}
+		var s *store.RetentionSetting
+		if p != nil {
+			if err := e.caps.Validate(c.Module, *p); err != nil {
+				return err
+			}
+			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
+		}
+		if err := tx.SetChannelRetention(ctx, orgID, channelID, s); err != nil {
+			return err
+		}
+		if _, r, err = e.resolve(ctx, tx, orgID, channelID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, orgID, actor, "retention.policy_set", "channel", channelID, map[string]any{
+			"module": string(c.Module), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(r.Policy, r.Source),
+		})
+	})
+	return r, err
+}
+
+func auditPolicy(p Policy, source string) map[string]any {
+	return map[string]any{"period": p.Period.String(), "action": string(p.Action), "source": source}
+}
+
+// Defaults returns the organisation's module defaults for forum, mail and
+// chat.
+func (e *Engine) Defaults(ctx context.Context, orgID int64) ([]ModuleDefault, error) {
+	var out []ModuleDefault
+	err := e.db.View(ctx, func(tx *store.Tx) error {
+		for _, m := range PurgedModules() {
+			d, err := e.moduleDefault(ctx, tx, orgID, m)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetDefault sets the organisation's default for a module (p nil: back to
+// the shipped default); channels without their own policy follow it.
+// Checked like SetChannelPolicy; audited with old and new values.
+func (e *Engine) SetDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+	var d ModuleDefault
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		var s *store.RetentionSetting
+		if p != nil {
+			if err := e.caps.Validate(m, *p); err != nil {
+				return err
+			}
+			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
+		} else if err := moduleRule(m); err != nil {
+			return err
+		}
+		old, err := e.moduleDefault(ctx, tx, orgID, m)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetRetentionDefault(ctx, orgID, m, s); err != nil {
+			return err
+		}
+		if d, err = e.moduleDefault(ctx, tx, orgID, m); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, orgID, actor, "retention.default_set", "organisation", orgID, map[string]any{
+			"module": string(m), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(d.Policy, d.Source),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// target is the purge target of a channel under a policy at now.
+func target(c *gallra.Channel, p Policy, now time.Time) store.PurgeTarget {
+	return store.PurgeTarget{OrgID: c.OrgID, ChannelID: c.ID, Module: c.Module, Delete: p.Action == Delete, Cutoff: p.Period.Cutoff(now)}
+}
+
+// ItemType names what a channel's purge items are.
+func ItemType(m gallra.Module) string {
+	switch m {
+	case gallra.ModuleForum:
+		return "forum_post"
+	case gallra.ModuleMail:
+		return string(gallra.SubjectMailConversation)
+	case gallra.ModuleChat:
+		return string(gallra.SubjectChatConversation)
+	}
+	return ""
+}

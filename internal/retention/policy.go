@@ -1,0 +1,291 @@
+// Package retention is Gallra's retention engine ("gallring"): per-channel
+// policies with module defaults and operator caps, the purge that applies
+// them (batched, idempotent, one at a time per database, every run
+// recorded), previews that share the purge's selection, legal holds, and the
+// privacy sentence each forum, inbox and chat flow shows.
+//
+// The clocks: a forum post's period runs from its creation, a mail
+// conversation's from its last message, a chat's from its close. Editing or
+// redacting never restarts a clock. It has no HTTP: internal/httpapi and
+// cmd/gallra call it.
+package retention
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// Unit is the unit of a retention period.
+type Unit byte
+
+// Period units.
+const (
+	Days   Unit = 'd'
+	Months Unit = 'm'
+	Years  Unit = 'y'
+)
+
+// Period is how long data is kept: N days, months or years, or never purged
+// automatically (the zero Period). Months and years are calendar months and
+// years, counted back from now in UTC.
+type Period struct {
+	N    int
+	Unit Unit
+}
+
+// Never is the period of "no automatic purge".
+var Never = Period{}
+
+// MaxPeriodDays bounds a period (100 years): anything longer is a typo.
+const MaxPeriodDays = 36500
+
+var periodRE = regexp.MustCompile(`^(\d{1,5})\s*(d|days?|m|months?|y|years?)$`)
+
+// ParsePeriod reads "never", "30d", "1m", "3y" (also "30 days", "2 months",
+// "1 year"). Malformed input is EINVALID.
+func ParsePeriod(s string) (Period, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "never" {
+		return Never, nil
+	}
+	m := periodRE.FindStringSubmatch(s)
+	if m == nil {
+		return Period{}, gallra.Errorf(gallra.EINVALID, "period must be never or a number of days, months or years such as 30d, 1m or 3y")
+	}
+	n, _ := strconv.Atoi(m[1])
+	p := Period{N: n, Unit: Unit(m[2][0])}
+	if n < 1 || p.approxDays() > MaxPeriodDays {
+		return Period{}, gallra.Errorf(gallra.EINVALID, "period must be between 1 day and 100 years")
+	}
+	return p, nil
+}
+
+// IsNever reports whether p means no automatic purge.
+func (p Period) IsNever() bool { return p.N == 0 }
+
+// String is the canonical form: "never", "30d", "1m", "3y".
+func (p Period) String() string {
+	if p.IsNever() {
+		return "never"
+	}
+	return strconv.Itoa(p.N) + string(p.Unit)
+}
+
+// Cutoff returns the instant before which an item's clock must lie for it to
+// be due at now. It panics on a never period (callers check IsNever).
+func (p Period) Cutoff(now time.Time) time.Time {
+	now = now.UTC()
+	switch p.Unit {
+	case Days:
+		return now.AddDate(0, 0, -p.N)
+	case Months:
+		return now.AddDate(0, -p.N, 0)
+	case Years:
+		return now.AddDate(-p.N, 0, 0)
+	}
+	panic("retention: cutoff of a never period")
+}
+
+// approxDays orders periods for cap checks: a month counts as 30 days and a
+// year as 365, so "30d" fits a cap of "1m" and "31d" does not.
+func (p Period) approxDays() int {
+	switch p.Unit {
+	case Days:
+		return p.N
+	case Months:
+		return p.N * 30
+	case Years:
+		return p.N * 365
+	}
+	return 0
+}
+
+// Longer reports whether p keeps data longer than q (never is longest).
+func (p Period) Longer(q Period) bool {
+	switch {
+	case p.IsNever():
+		return !q.IsNever()
+	case q.IsNever():
+		return false
+	}
+	return p.approxDays() > q.approxDays()
+}
+
+// MarshalJSON writes the canonical string.
+func (p Period) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// UnmarshalJSON reads a period string.
+func (p *Period) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return gallra.Errorf(gallra.EINVALID, "period must be a string such as \"3y\" or \"never\"")
+	}
+	v, err := ParsePeriod(s)
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
+}
+
+// Action is what happens to data whose period has passed.
+type Action string
+
+// Actions. Forum supports both; mail and chat only delete.
+const (
+	Anonymize Action = "anonymize"
+	Delete    Action = "delete"
+)
+
+// ParseAction reads "anonymize" or "delete"; anything else is EINVALID.
+func ParseAction(s string) (Action, error) {
+	switch a := Action(strings.ToLower(strings.TrimSpace(s))); a {
+	case Anonymize, Delete:
+		return a, nil
+	}
+	return "", gallra.Errorf(gallra.EINVALID, "action must be anonymize or delete")
+}
+
+// Policy is a retention setting: keep for Period, then apply Action.
+type Policy struct {
+	Period Period `json:"period"`
+	Action Action `json:"action"`
+}
+
+// String renders "anonymize after 3y", "delete after 30d" or "never".
+func (p Policy) String() string {
+	if p.Period.IsNever() {
+		return "never"
+	}
+	return fmt.Sprintf("%s after %s", p.Action, p.Period)
+}
+
+// ParsePolicy reads a period and an action; with a never period the action
+// may be empty (it then defaults to the module's only or default action).
+func ParsePolicy(m gallra.Module, period, action string) (Policy, error) {
+	p, err := ParsePeriod(period)
+	if err != nil {
+		return Policy{}, err
+	}
+	if strings.TrimSpace(action) == "" {
+		return Policy{Period: p, Action: Shipped(m).Action}, nil
+	}
+	a, err := ParseAction(action)
+	if err != nil {
+		return Policy{}, err
+	}
+	return Policy{Period: p, Action: a}, nil
+}
+
+// Shipped returns the built-in default of a module: forum anonymize after 3
+// years, mail delete after 2 years, chat delete 30 days after close.
+func Shipped(m gallra.Module) Policy {
+	switch m {
+	case gallra.ModuleForum:
+		return Policy{Period: Period{3, Years}, Action: Anonymize}
+	case gallra.ModuleMail:
+		return Policy{Period: Period{2, Years}, Action: Delete}
+	case gallra.ModuleChat:
+		return Policy{Period: Period{30, Days}, Action: Delete}
+	}
+	return Policy{Period: Never, Action: Delete}
+}
+
+// PurgedModules lists the modules with retention policies.
+func PurgedModules() []gallra.Module {
+	return []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat}
+}
+
+// Caps are the operator's (processor's) maximum periods per module. A module
+// without a cap allows any period, including never.
+type Caps map[gallra.Module]Period
+
+// CapEnv returns the environment variable of a module's cap, e.g.
+// GALLRA_RETENTION_CAP_CHAT.
+func CapEnv(m gallra.Module) string { return "GALLRA_RETENTION_CAP_" + strings.ToUpper(string(m)) }
+
+// CapsFromEnv reads GALLRA_RETENTION_CAP_FORUM, _MAIL and _CHAT (period
+// syntax, e.g. 1m; empty means no cap) through getenv.
+func CapsFromEnv(getenv func(string) string) (Caps, error) {
+	caps := Caps{}
+	for _, m := range PurgedModules() {
+		if err := caps.Set(m, getenv(CapEnv(m))); err != nil {
+			return nil, fmt.Errorf("%s: %w", CapEnv(m), err)
+		}
+	}
+	return caps, nil
+}
+
+// Set parses and sets one module's cap; "" removes it. A cap of never is
+// refused: it would not cap anything.
+func (c Caps) Set(m gallra.Module, s string) error {
+	if strings.TrimSpace(s) == "" {
+		delete(c, m)
+		return nil
+	}
+	p, err := ParsePeriod(s)
+	if err != nil {
+		return err
+	}
+	if p.IsNever() {
+		return gallra.Errorf(gallra.EINVALID, "a cap must be a period such as 1m, not never")
+	}
+	c[m] = p
+	return nil
+}
+
+// Validate checks a policy for a module against the rules and the caps and
+// returns an error naming the rule it breaks: EUNPROCESS for social and
+// knowledge channels, an action the module does not support, never under a
+// cap, or a period over the cap.
+func (c Caps) Validate(m gallra.Module, p Policy) error {
+	if err := moduleRule(m); err != nil {
+		return err
+	}
+	if p.Action != Anonymize && p.Action != Delete {
+		return gallra.Errorf(gallra.EINVALID, "action must be anonymize or delete")
+	}
+	if m != gallra.ModuleForum && p.Action != Delete {
+		return gallra.Errorf(gallra.EUNPROCESS, "%s supports only the action delete: the whole conversation is deleted", m)
+	}
+	if limit, ok := c[m]; ok {
+		if p.Period.IsNever() {
+			return gallra.Errorf(gallra.EUNPROCESS, "the operator caps %s retention at %s: never (no automatic purge) is not allowed", m, limit)
+		}
+		if p.Period.Longer(limit) {
+			return gallra.Errorf(gallra.EUNPROCESS, "the operator caps %s retention at %s: %s is longer", m, limit, p.Period)
+		}
+	}
+	return nil
+}
+
+// moduleRule refuses modules without retention policies: social (the
+// external platform is the source) and knowledge (no end-customer data).
+func moduleRule(m gallra.Module) error {
+	switch m {
+	case gallra.ModuleSocial:
+		return gallra.Errorf(gallra.EUNPROCESS, "social channels have no retention policy: they are never purged automatically because the external platform is the source")
+	case gallra.ModuleKnowledge:
+		return gallra.Errorf(gallra.EUNPROCESS, "knowledge bases hold no end-customer data: there is no retention policy to set")
+	case gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat:
+		return nil
+	}
+	return gallra.Errorf(gallra.EINVALID, "module must be forum, mail or chat")
+}
+
+// Clamp returns p shortened to the module's cap (and whether it was), so a
+// policy saved before a cap was lowered is still never exceeded.
+func (c Caps) Clamp(m gallra.Module, p Policy) (Policy, bool) {
+	limit, ok := c[m]
+	if !ok || !p.Period.Longer(limit) {
+		return p, false
+	}
+	p.Period = limit
+	return p, true
+}

@@ -1,0 +1,474 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// Bucket is a set of items in a preview: how many, and their ids (at most
+// MaxPreviewIDs; Truncated says there were more).
+type Bucket struct {
+	Count     int     `json:"count"`
+	IDs       []int64 `json:"ids"`
+	Truncated bool    `json:"truncated,omitempty"`
+}
+
+// MaxPreviewIDs caps the ids listed per preview bucket.
+const MaxPreviewIDs = 1000
+
+func (b *Bucket) add(id int64) {
+	b.Count++
+	if len(b.IDs) < MaxPreviewIDs {
+		b.IDs = append(b.IDs, id)
+	} else {
+		b.Truncated = true
+	}
+}
+
+// Preview says what a purge of one channel would do now and soon.
+type Preview struct {
+	ChannelID int64         `json:"channel_id"`
+	Module    gallra.Module `json:"module"`
+	Policy    Resolved      `json:"policy"`
+	// Proposed is true when the preview is of a policy not (yet) saved.
+	Proposed bool      `json:"proposed,omitempty"`
+	At       time.Time `json:"at"`
+	ItemType string    `json:"item_type"` // forum_post, mail_conversation, chat_conversation
+	Action   Action    `json:"action"`
+	// Cutoff: items whose clock is before it are due now (nil for never).
+	Cutoff *time.Time `json:"cutoff,omitempty"`
+	// DueNow would be purged by a purge now.
+	DueNow Bucket `json:"due_now"`
+	// Held are due now but on legal hold: skipped.
+	Held Bucket `json:"held"`
+	// Next7Days and Next30Days become due within 7 and 30 days from now
+	// (not yet due now; the 30-day bucket includes the 7-day one). Held
+	// items are not included.
+	Next7Days  Bucket `json:"next_7_days"`
+	Next30Days Bucket `json:"next_30_days"`
+}
+
+// Preview returns what purging the channel would do now and what becomes
+// due within 7 and 30 days, under its current policy or, with proposed set,
+// under that policy (checked like a save, not saved). It uses the purge's own
+// selection (store.SelectDue), so "preview, then purge" purges exactly the
+// previewed ids when nothing changed in between.
+func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*Preview, error) {
+	var pv *Preview
+	err := e.db.View(ctx, func(tx *store.Tx) error {
+		c, r, err := e.resolve(ctx, tx, orgID, channelID)
+		if err != nil {
+			return err
+		}
+		if proposed != nil {
+			if err := e.caps.Validate(c.Module, *proposed); err != nil {
+				return err
+			}
+			r = &Resolved{ChannelID: c.ID, Module: c.Module, Policy: *proposed, Source: "channel", Cap: e.capOf(c.Module)}
+		}
+		pv = &Preview{ChannelID: c.ID, Module: c.Module, Policy: *r, Proposed: proposed != nil, At: tx.Now, ItemType: ItemType(c.Module), Action: r.Action,
+			DueNow: Bucket{IDs: []int64{}}, Held: Bucket{IDs: []int64{}}, Next7Days: Bucket{IDs: []int64{}}, Next30Days: Bucket{IDs: []int64{}}}
+		if r.Period.IsNever() {
+			return nil
+		}
+		now := target(c, r.Policy, tx.Now)
+		in7 := target(c, r.Policy, tx.Now.AddDate(0, 0, 7)).Cutoff
+		wide := target(c, r.Policy, tx.Now.AddDate(0, 0, 30))
+		pv.Cutoff = &now.Cutoff
+		cur := store.StartCursor
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			items, err := tx.SelectDue(ctx, wide, cur, e.batch)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				switch {
+				case it.At.Before(now.Cutoff) && it.Held:
+					pv.Held.add(it.ID)
+				case it.At.Before(now.Cutoff):
+					pv.DueNow.add(it.ID)
+				case it.Held:
+				case it.At.Before(in7):
+					pv.Next7Days.add(it.ID)
+					pv.Next30Days.add(it.ID)
+				default:
+					pv.Next30Days.add(it.ID)
+				}
+			}
+			if len(items) < e.batch {
+				return nil
+			}
+			cur = items[len(items)-1].Cursor()
+		}
+	})
+	return pv, err
+}
+
+// RunOptions selects what a purge run covers.
+type RunOptions struct {
+	Trigger   string // "schedule", "cli", "api": recorded
+	OrgID     int64  // 0: every organisation
+	ChannelID int64  // 0: every channel (with OrgID when set)
+	DryRun    bool   // count what would be purged; change nothing, record nothing
+	// Progress, when set, is called after each batch with the items done so
+	// far (purged or skipped) and the total due at the start (0 if unknown).
+	Progress func(done, total int64)
+}
+
+// ChannelResult is one channel's part of a run.
+type ChannelResult = store.PurgeRunChannel
+
+// RunResult is what a run did (or, dry, would do).
+type RunResult struct {
+	RunID          int64           `json:"run_id,omitempty"`
+	DryRun         bool            `json:"dry_run,omitempty"`
+	Status         string          `json:"status"`
+	Anonymized     int64           `json:"anonymized"`
+	Deleted        int64           `json:"deleted"`
+	SkippedHold    int64           `json:"skipped_hold"`
+	PersonsDeleted int64           `json:"persons_deleted"`
+	Channels       []ChannelResult `json:"channels"`
+	Errors         []string        `json:"errors,omitempty"`
+}
+
+// ErrPurgeRunning is returned when another process holds the purge lease.
+var ErrPurgeRunning = gallra.Errorf(gallra.ECONFLICT, "another purge is running on this database")
+
+type work struct {
+	c *gallra.Channel
+	r *Resolved
+}
+
+// plan lists the channels a run covers with their effective policies.
+func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
+	var out []work
+	err := e.db.View(ctx, func(tx *store.Tx) error {
+		var orgs []int64
+		if o.OrgID != 0 {
+			orgs = []int64{o.OrgID}
+		} else {
+			rows, err := tx.Query(ctx, `SELECT id FROM organisations ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				orgs = append(orgs, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for _, org := range orgs {
+			chans, err := tx.ListChannels(ctx, org, "")
+			if err != nil {
+				return err
+			}
+			found := false
+			for i := range chans {
+				c := &chans[i]
+				if o.ChannelID != 0 && c.ID != o.ChannelID {
+					continue
+				}
+				found = true
+				if moduleRule(c.Module) != nil {
+					continue // social and knowledge: never purged
+				}
+				_, r, err := e.resolve(ctx, tx, org, c.ID)
+				if err != nil {
+					return err
+				}
+				out = append(out, work{c: c, r: r})
+			}
+			if o.ChannelID != 0 && !found && o.OrgID != 0 {
+				return gallra.Errorf(gallra.ENOTFOUND, "channel %d not found", o.ChannelID)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Run purges every due item of the covered channels, batch by batch: each
+// batch (BatchSize rows) is one short transaction that selects, folds into
+// the daily statistics, anonymizes or deletes, removes persons left without
+// content, and adds its counts to the run record. A run killed at any point
+// leaves only whole batches done; running again finishes the work with the
+// same end state. Only one run at a time per database (store lease
+// LeaseName; ErrPurgeRunning otherwise). Held items are skipped and counted.
+// Each organisation gets an audit entry with its counts. Dry runs take no
+// lease and change nothing.
+func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
+	res := &RunResult{DryRun: o.DryRun, Status: store.PurgeDone, Channels: []ChannelResult{}}
+	if o.DryRun {
+		return res, e.dryRun(ctx, o, res)
+	}
+	held, err := e.db.AcquireLease(ctx, LeaseName, e.owner, e.ttl)
+	if err != nil {
+		return nil, err
+	}
+	if !held {
+		return nil, ErrPurgeRunning
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := e.db.ReleaseLease(rctx, LeaseName, e.owner); err != nil {
+			e.log.Warn("release purge lease", "err", err)
+		}
+	}()
+	if o.Trigger == "" {
+		o.Trigger = "api"
+	}
+	runID, err := e.db.StartPurgeRun(ctx, o.Trigger, o.OrgID, o.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	res.RunID = runID
+	runErr := e.runChannels(ctx, o, res)
+	status, msg := store.PurgeDone, ""
+	switch {
+	case ctx.Err() != nil:
+		status, msg = store.PurgeInterrupted, "run was cancelled"
+	case runErr != nil:
+		status, msg = store.PurgeFailed, gallra.ErrorMessage(runErr)
+		if gallra.ErrorCode(runErr) == gallra.EINTERNAL {
+			msg = "internal error (see the server log)"
+		}
+	case len(res.Errors) > 0:
+		status, msg = store.PurgeFailed, fmt.Sprintf("%d channel(s) failed", len(res.Errors))
+	}
+	res.Status = status
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := e.auditRun(fctx, res); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := e.db.FinishPurgeRun(fctx, runID, status, msg); err != nil && runErr == nil {
+		runErr = err
+	}
+	e.log.Info("purge run", "run_id", runID, "status", status, "anonymized", res.Anonymized, "deleted", res.Deleted,
+		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted)
+	if runErr == nil && ctx.Err() != nil {
+		runErr = ctx.Err()
+	}
+	return res, runErr
+}
+
+func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) error {
+	plan, err := e.plan(ctx, o)
+	if err != nil {
+		return err
+	}
+	now := e.db.Now() // one instant for the whole run: consistent cutoffs
+	var done, total int64
+	if o.Progress != nil {
+		for _, w := range plan {
+			if !w.r.Period.IsNever() {
+				total += e.countDue(ctx, w, now)
+			}
+		}
+		o.Progress(0, total)
+	}
+	lastRenew := time.Now()
+	batchNo := 0
+	for _, w := range plan {
+		cr := ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String()}
+		if w.r.Period.IsNever() {
+			res.Channels = append(res.Channels, cr)
+			continue
+		}
+		t := target(w.c, w.r.Policy, now)
+		cr.Cutoff = t.Cutoff
+		cur := store.StartCursor
+		for {
+			if err := ctx.Err(); err != nil {
+				res.Channels = append(res.Channels, cr)
+				return err
+			}
+			if time.Since(lastRenew) > e.ttl/3 {
+				ok, err := e.db.AcquireLease(ctx, LeaseName, e.owner, e.ttl)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return gallra.Errorf(gallra.ECONFLICT, "purge lease was lost")
+				}
+				lastRenew = time.Now()
+			}
+			var n int
+			var b ChannelResult
+			batchNo++
+			err := e.db.Update(ctx, func(tx *store.Tx) error {
+				items, err := tx.SelectDue(ctx, t, cur, e.batch)
+				if err != nil {
+					return err
+				}
+				n = len(items)
+				if n == 0 {
+					return nil
+				}
+				cur = items[n-1].Cursor()
+				ids := make([]int64, 0, n)
+				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff}
+				for _, it := range items {
+					if it.Held {
+						b.SkippedHold++
+					} else {
+						ids = append(ids, it.ID)
+					}
+				}
+				c, err := tx.Apply(ctx, t, ids, e.redact)
+				if err != nil {
+					return err
+				}
+				b.Anonymized, b.Deleted, b.PersonsDeleted = c.Anonymized, c.Deleted, c.PersonsDeleted
+				if e.pre != nil {
+					if err := e.pre(batchNo); err != nil {
+						return err
+					}
+				}
+				return tx.AddPurgeRunCounts(ctx, res.RunID, b)
+			})
+			if err != nil {
+				if ctx.Err() != nil {
+					res.Channels = append(res.Channels, cr)
+					return ctx.Err()
+				}
+				// A failing channel is recorded and the run goes on with the
+				// others; its remaining items are retried next run.
+				cr.Error = gallra.ErrorMessage(err)
+				e.log.Error("purge channel", "run_id", res.RunID, "channel_id", cr.ChannelID, "err", err)
+				res.Errors = append(res.Errors, fmt.Sprintf("channel %d: %s", cr.ChannelID, cr.Error))
+				_ = e.db.AddPurgeRunCounts(context.WithoutCancel(ctx), res.RunID, ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID,
+					Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff, Error: cr.Error})
+				break
+			}
+			cr.Anonymized += b.Anonymized
+			cr.Deleted += b.Deleted
+			cr.SkippedHold += b.SkippedHold
+			cr.PersonsDeleted += b.PersonsDeleted
+			done += int64(n)
+			if o.Progress != nil {
+				o.Progress(done, total)
+			}
+			if e.hook != nil {
+				if err := e.hook(batchNo); err != nil {
+					res.Channels = append(res.Channels, cr)
+					return err
+				}
+			}
+			if n < e.batch {
+				break
+			}
+		}
+		res.Channels = append(res.Channels, cr)
+		res.Anonymized += cr.Anonymized
+		res.Deleted += cr.Deleted
+		res.SkippedHold += cr.SkippedHold
+		res.PersonsDeleted += cr.PersonsDeleted
+	}
+	return nil
+}
+
+// countDue counts a channel's due items (held included) for progress.
+func (e *Engine) countDue(ctx context.Context, w work, now time.Time) int64 {
+	var n int64
+	t := target(w.c, w.r.Policy, now)
+	_ = e.db.View(ctx, func(tx *store.Tx) error {
+		cur := store.StartCursor
+		for {
+			items, err := tx.SelectDue(ctx, t, cur, 5000)
+			if err != nil || len(items) == 0 {
+				return err
+			}
+			n += int64(len(items))
+			if len(items) < 5000 {
+				return nil
+			}
+			cur = items[len(items)-1].Cursor()
+		}
+	})
+	return n
+}
+
+// dryRun fills res with what a run would do, from the shared selection.
+func (e *Engine) dryRun(ctx context.Context, o RunOptions, res *RunResult) error {
+	plan, err := e.plan(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, w := range plan {
+		pv, err := e.Preview(ctx, w.c.OrgID, w.c.ID, nil)
+		if err != nil {
+			return err
+		}
+		cr := ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String(),
+			SkippedHold: int64(pv.Held.Count)}
+		if pv.Cutoff != nil {
+			cr.Cutoff = *pv.Cutoff
+		}
+		if w.r.Action == Anonymize {
+			cr.Anonymized = int64(pv.DueNow.Count)
+		} else {
+			cr.Deleted = int64(pv.DueNow.Count)
+		}
+		res.Channels = append(res.Channels, cr)
+		res.Anonymized += cr.Anonymized
+		res.Deleted += cr.Deleted
+		res.SkippedHold += cr.SkippedHold
+	}
+	return nil
+}
+
+// auditRun writes one audit entry per organisation the run covered, with
+// its counts (ids and counts only).
+func (e *Engine) auditRun(ctx context.Context, res *RunResult) error {
+	type sums struct{ anon, del, held, persons, channels int64 }
+	per := map[int64]*sums{}
+	var orgs []int64
+	for _, c := range res.Channels {
+		s, ok := per[c.OrgID]
+		if !ok {
+			s = &sums{}
+			per[c.OrgID] = s
+			orgs = append(orgs, c.OrgID)
+		}
+		s.anon += c.Anonymized
+		s.del += c.Deleted
+		s.held += c.SkippedHold
+		s.persons += c.PersonsDeleted
+		s.channels++
+	}
+	var errs []error
+	for _, org := range orgs {
+		s := per[org]
+		err := e.db.Update(ctx, func(tx *store.Tx) error {
+			return tx.Audit(ctx, org, gallra.Actor{Type: gallra.ActorSystem}, "retention.purge_run", "purge_run", res.RunID, map[string]any{
+				"status": res.Status, "channels": s.channels, "anonymized": s.anon, "deleted": s.del, "skipped_hold": s.held, "persons_deleted": s.persons,
+			})
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit purge run of org %d: %w", org, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Runs returns the organisation's newest purge runs (orgID 0: all).
+func (e *Engine) Runs(ctx context.Context, orgID int64, limit int) ([]store.PurgeRun, error) {
+	return e.db.ListPurgeRuns(ctx, orgID, limit)
+}

@@ -1,0 +1,551 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// PurgeTarget is one channel's purge: which rows are due is decided by the
+// channel's module, the action and the cutoff. Selection (SelectDue) and the
+// apply functions take the same target, so a preview and the purge that
+// follows it pick the same rows.
+type PurgeTarget struct {
+	OrgID     int64
+	ChannelID int64
+	Module    gallra.Module
+	// Delete selects forum posts to delete (all live posts); false selects
+	// posts not yet anonymized. Mail and chat always delete.
+	Delete bool
+	// Cutoff: an item whose clock (forum: post creation; mail: last message;
+	// chat: close) is strictly before Cutoff is due.
+	Cutoff time.Time
+}
+
+// PurgeCursor is a keyset position in a channel's due items, in clock order.
+type PurgeCursor struct {
+	At int64 // clock, Unix ms
+	ID int64
+}
+
+// StartCursor is the position before every item.
+var StartCursor = PurgeCursor{At: -1 << 62, ID: 0}
+
+// DueItem is an item whose retention period has passed. Held items are
+// reported (for counts and previews) but must not be purged.
+type DueItem struct {
+	ID   int64     `json:"id"`
+	At   time.Time `json:"at"`
+	Held bool      `json:"held,omitempty"`
+}
+
+// Cursor returns the keyset position just after it.
+func (it DueItem) Cursor() PurgeCursor { return PurgeCursor{At: ms(it.At), ID: it.ID} }
+
+// SelectDue returns up to limit due items of the target after cursor, in
+// clock order. Forum items are posts and comments; mail and chat items are
+// whole conversations. Every query is backed by an index of 00002.
+func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int) ([]DueItem, error) {
+	var q string
+	switch {
+	case t.Module == gallra.ModuleForum && !t.Delete:
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+			WHERE p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
+			ORDER BY p.created_at, p.id LIMIT ?`
+	case t.Module == gallra.ModuleForum:
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+			WHERE p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
+			ORDER BY p.created_at, p.id LIMIT ?`
+	case t.Module == gallra.ModuleMail:
+		q = `SELECT id, last_message_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM mail_conversations
+			WHERE channel_id = ? AND org_id = ? AND last_message_at < ? AND (last_message_at, id) > (?, ?)
+			ORDER BY last_message_at, id LIMIT ?`
+	case t.Module == gallra.ModuleChat:
+		q = `SELECT id, closed_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM chat_conversations
+			WHERE channel_id = ? AND org_id = ? AND closed_at IS NOT NULL AND closed_at < ? AND (closed_at, id) > (?, ?)
+			ORDER BY closed_at, id LIMIT ?`
+	default:
+		return nil, gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+	}
+	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
+	}
+	defer rows.Close()
+	out := make([]DueItem, 0, limit)
+	for rows.Next() {
+		var it DueItem
+		var at int64
+		var held int
+		if err := rows.Scan(&it.ID, &at, &held); err != nil {
+			return nil, err
+		}
+		it.At, it.Held = fromMS(at), held == 1
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// PurgeCounts is what one apply call did.
+type PurgeCounts struct {
+	Anonymized     int64
+	Deleted        int64
+	PersonsDeleted int64
+}
+
+// Apply purges the given due, unheld items of the target inside tx: forum
+// posts anonymized or deleted, mail and chat conversations deleted whole.
+// Items that are no longer due (held meanwhile, already done, new activity)
+// are left alone, so applying twice is harmless. redact rewrites free text
+// when anonymizing (nil keeps it).
+func (tx *Tx) Apply(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
+	if len(ids) == 0 {
+		return PurgeCounts{}, nil
+	}
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	switch {
+	case t.Module == gallra.ModuleForum && !t.Delete:
+		return tx.anonymizePosts(ctx, t, ids, redact)
+	case t.Module == gallra.ModuleForum:
+		return tx.deletePosts(ctx, t, ids, redact)
+	case t.Module == gallra.ModuleMail:
+		return tx.deleteConversations(ctx, t, ids, mailPurge)
+	case t.Module == gallra.ModuleChat:
+		return tx.deleteConversations(ctx, t, ids, chatPurge)
+	}
+	return PurgeCounts{}, gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+}
+
+// inList returns "?, ?, …" for n values and the values as arguments.
+func inList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+func queryIDs(ctx context.Context, tx *Tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+type purgePost struct {
+	id, topicID int64
+	parentID    *int64
+	personID    *int64
+	kind        string
+	body        string
+}
+
+// livePosts loads the posts among ids that are still live, unheld and due.
+func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, error) {
+	in, args := inList(ids)
+	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p
+		WHERE p.id IN (` + in + `) AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
+	if onlyUnanonymized {
+		q += ` AND p.anonymized_at IS NULL`
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, append(args, t.OrgID, t.ChannelID, ms(t.Cutoff))...)
+	if err != nil {
+		return nil, fmt.Errorf("load posts to purge: %w", err)
+	}
+	defer rows.Close()
+	var out []purgePost
+	for rows.Next() {
+		var p purgePost
+		var parent, person sql.NullInt64
+		if err := rows.Scan(&p.id, &p.topicID, &parent, &person, &p.kind, &p.body); err != nil {
+			return nil, err
+		}
+		p.parentID, p.personID = fromNullID(parent), fromNullID(person)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// topicFirstPosts returns, for each topic, its title, person and the id of
+// its first post (the question).
+type topicHead struct {
+	title     string
+	personID  *int64
+	firstPost int64
+}
+
+func (tx *Tx) topicHeads(ctx context.Context, topicIDs []int64) (map[int64]topicHead, error) {
+	in, args := inList(topicIDs)
+	rows, err := tx.Query(ctx, `SELECT t.id, t.title, t.person_id,
+		COALESCE((SELECT p.id FROM forum_posts p WHERE p.topic_id = t.id ORDER BY p.created_at, p.id LIMIT 1), 0)
+		FROM forum_topics t WHERE t.id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load topics: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]topicHead{}
+	for rows.Next() {
+		var id int64
+		var h topicHead
+		var person sql.NullInt64
+		if err := rows.Scan(&id, &h.title, &person, &h.firstPost); err != nil {
+			return nil, err
+		}
+		h.personID = fromNullID(person)
+		out[id] = h
+	}
+	return out, rows.Err()
+}
+
+// anonymizeTopic redacts a topic's title and cuts its person link and custom
+// fields: done when its first post loses its author.
+func (tx *Tx) anonymizeTopic(ctx context.Context, orgID, topicID int64, h topicHead, redact func(string) string) error {
+	title := redact(h.title)
+	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET title = ?, person_id = NULL WHERE id = ? AND org_id = ?`, title, topicID, orgID); err != nil {
+		return fmt.Errorf("anonymize topic: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id = ?`, orgID, topicID); err != nil {
+		return fmt.Errorf("delete topic fields: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
+	var c PurgeCounts
+	posts, err := tx.livePosts(ctx, t, ids, true)
+	if err != nil || len(posts) == 0 {
+		return c, err
+	}
+	live := make([]int64, len(posts))
+	persons := map[int64]bool{}
+	topics := map[int64]bool{}
+	for i, p := range posts {
+		live[i] = p.id
+		if p.personID != nil {
+			persons[*p.personID] = true
+		}
+		topics[p.topicID] = true
+	}
+	in, args := inList(live)
+	// Name, e-mail and IP are overwritten, not encoded: nothing to reverse.
+	// created_at and updated_at stay: anonymizing does not restart any clock.
+	if _, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
+		WHERE id IN (`+in+`)`, append([]any{ms(tx.Now)}, args...)...); err != nil {
+		return c, fmt.Errorf("anonymize posts: %w", err)
+	}
+	for _, p := range posts {
+		if b := redact(p.body); b != p.body {
+			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ? WHERE id = ?`, b, p.id); err != nil {
+				return c, fmt.Errorf("redact post body: %w", err)
+			}
+		}
+	}
+	heads, err := tx.topicHeads(ctx, keys(topics))
+	if err != nil {
+		return c, err
+	}
+	inBatch := map[int64]bool{}
+	for _, id := range live {
+		inBatch[id] = true
+	}
+	for tid, h := range heads {
+		if inBatch[h.firstPost] {
+			if h.personID != nil {
+				persons[*h.personID] = true
+			}
+			if err := tx.anonymizeTopic(ctx, t.OrgID, tid, h, redact); err != nil {
+				return c, err
+			}
+		}
+	}
+	c.Anonymized = int64(len(live))
+	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
+	return c, err
+}
+
+// deletePosts deletes due posts and comments. A post that still has replies
+// becomes a content-free placeholder so the thread stays readable; a
+// placeholder left without replies goes, and so does a topic left empty.
+func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
+	var c PurgeCounts
+	posts, err := tx.livePosts(ctx, t, ids, false)
+	if err != nil || len(posts) == 0 {
+		return c, err
+	}
+	persons := map[int64]bool{}
+	topics := map[int64]bool{}
+	parents := map[int64]bool{}
+	var live, comments, questions []int64
+	for _, p := range posts {
+		live = append(live, p.id)
+		if p.personID != nil {
+			persons[*p.personID] = true
+		}
+		topics[p.topicID] = true
+		if p.kind == string(gallra.PostKindComment) {
+			comments = append(comments, p.id)
+			if p.parentID != nil {
+				parents[*p.parentID] = true
+			}
+		} else {
+			questions = append(questions, p.id)
+		}
+	}
+	heads, err := tx.topicHeads(ctx, keys(topics))
+	if err != nil {
+		return c, err
+	}
+	// Fold before removing, in the same transaction: counted exactly once.
+	in, args := inList(live)
+	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts WHERE id IN (`+in+`)
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, args...); err != nil {
+		return c, fmt.Errorf("fold post stats: %w", err)
+	}
+	if len(comments) > 0 {
+		in, args := inList(comments)
+		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`)`, args...); err != nil {
+			return c, fmt.Errorf("delete comments: %w", err)
+		}
+	}
+	if len(questions) > 0 {
+		in, args := inList(questions)
+		withReplies, err := queryIDs(ctx, tx, `SELECT DISTINCT parent_id FROM forum_posts WHERE parent_id IN (`+in+`)`, args...)
+		if err != nil {
+			return c, fmt.Errorf("find replies: %w", err)
+		}
+		keep := map[int64]bool{}
+		for _, id := range withReplies {
+			keep[id] = true
+		}
+		var gone, placeholders []int64
+		for _, id := range questions {
+			if keep[id] {
+				placeholders = append(placeholders, id)
+			} else {
+				gone = append(gone, id)
+			}
+		}
+		if len(placeholders) > 0 {
+			in, args := inList(placeholders)
+			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET removed = 1, body = '', author_name = '', author_email = '', author_ip = '', person_id = NULL,
+				anonymized_at = COALESCE(anonymized_at, ?) WHERE id IN (`+in+`)`, append([]any{ms(tx.Now)}, args...)...); err != nil {
+				return c, fmt.Errorf("leave placeholders: %w", err)
+			}
+		}
+		if len(gone) > 0 {
+			in, args := inList(gone)
+			if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`)`, args...); err != nil {
+				return c, fmt.Errorf("delete posts: %w", err)
+			}
+		}
+	}
+	if len(parents) > 0 {
+		in, args := inList(keys(parents))
+		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`) AND removed = 1
+			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)`, args...); err != nil {
+			return c, fmt.Errorf("delete empty placeholders: %w", err)
+		}
+	}
+	inBatch := map[int64]bool{}
+	for _, id := range live {
+		inBatch[id] = true
+	}
+	for tid, h := range heads {
+		if h.personID != nil {
+			persons[*h.personID] = true
+		}
+		var left int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE topic_id = ?`, tid).Scan(&left); err != nil {
+			return c, err
+		}
+		switch {
+		case left == 0:
+			if err := tx.deleteTopic(ctx, t, tid); err != nil {
+				return c, err
+			}
+		case inBatch[h.firstPost]:
+			if err := tx.anonymizeTopic(ctx, t.OrgID, tid, h, redact); err != nil {
+				return c, err
+			}
+		}
+	}
+	c.Deleted = int64(len(live))
+	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
+	return c, err
+}
+
+func (tx *Tx) deleteTopic(ctx context.Context, t PurgeTarget, topicID int64) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, 1 FROM forum_topics WHERE id = ?
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, topicID); err != nil {
+		return fmt.Errorf("fold topic stats: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id = ?`, t.OrgID, topicID); err != nil {
+		return fmt.Errorf("delete topic fields: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics WHERE id = ? AND org_id = ?`, topicID, t.OrgID); err != nil {
+		return fmt.Errorf("delete topic: %w", err)
+	}
+	return nil
+}
+
+// convPurge holds the per-module SQL of deleting whole conversations.
+type convPurge struct {
+	table, subject, clock string
+	// foldConvs folds the conversations (and chat seconds) by day.
+	foldConvs string
+	// foldMsgs folds their messages by day.
+	foldMsgs string
+	// persons lists the persons linked to the conversations.
+	persons string
+	// deletes run in order, each with the id list.
+	deletes []string
+}
+
+var mailPurge = convPurge{
+	table: "mail_conversations", subject: "mail_conversation", clock: "last_message_at",
+	foldConvs: `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_conversations WHERE id IN ({ids}) GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`,
+	foldMsgs: `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages WHERE conversation_id IN ({ids}) GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`,
+	persons: `SELECT person_id FROM mail_participants WHERE conversation_id IN ({ids})
+		UNION SELECT person_id FROM mail_messages WHERE conversation_id IN ({ids}) AND person_id IS NOT NULL`,
+	deletes: []string{
+		`DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE conversation_id IN ({ids}))`,
+		`DELETE FROM mail_messages WHERE conversation_id IN ({ids})`,
+		`DELETE FROM mail_participants WHERE conversation_id IN ({ids})`,
+		`DELETE FROM mail_conversations WHERE id IN ({ids})`,
+	},
+}
+
+var chatPurge = convPurge{
+	table: "chat_conversations", subject: "chat_conversation", clock: "closed_at",
+	foldConvs: `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations, chat_seconds)
+		SELECT org_id, channel_id, opened_at - opened_at % 86400000, COUNT(*), SUM((closed_at - opened_at) / 1000) FROM chat_conversations WHERE id IN ({ids})
+		GROUP BY org_id, channel_id, opened_at - opened_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations,
+			chat_seconds = channel_daily_stats.chat_seconds + excluded.chat_seconds`,
+	foldMsgs: `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+		SELECT c.org_id, c.channel_id, m.created_at - m.created_at % 86400000, COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
+		WHERE m.conversation_id IN ({ids}) GROUP BY c.org_id, c.channel_id, m.created_at - m.created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`,
+	persons: `SELECT person_id FROM chat_conversations WHERE id IN ({ids}) AND person_id IS NOT NULL`,
+	deletes: []string{
+		`DELETE FROM chat_messages WHERE conversation_id IN ({ids})`,
+		`DELETE FROM chat_conversations WHERE id IN ({ids})`,
+	},
+}
+
+// deleteConversations deletes whole mail or chat conversations with their
+// messages, attachments, participant links and custom fields, after folding
+// them into the daily statistics (same transaction: exactly once).
+func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int64, p convPurge) (PurgeCounts, error) {
+	var c PurgeCounts
+	in, args := inList(ids)
+	q := `SELECT id FROM ` + p.table + ` WHERE id IN (` + in + `) AND org_id = ? AND channel_id = ? AND held_at IS NULL AND ` + p.clock + ` < ?`
+	if tx.Dialect() == Postgres {
+		q += ` FOR UPDATE` // a hold or a new message meanwhile waits for us
+	}
+	live, err := queryIDs(ctx, tx, q, append(args, t.OrgID, t.ChannelID, ms(t.Cutoff))...)
+	if err != nil || len(live) == 0 {
+		return c, err
+	}
+	in, args = inList(live)
+	persons, err := queryIDs(ctx, tx, withIDs(p.persons, in), repeatArgs(p.persons, args)...)
+	if err != nil {
+		return c, fmt.Errorf("find persons: %w", err)
+	}
+	for _, f := range []string{p.foldConvs, p.foldMsgs} {
+		if _, err := tx.Exec(ctx, withIDs(f, in), args...); err != nil {
+			return c, fmt.Errorf("fold %s stats: %w", p.subject, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id IN (`+in+`)`,
+		append([]any{t.OrgID, p.subject}, args...)...); err != nil {
+		return c, fmt.Errorf("delete %s fields: %w", p.subject, err)
+	}
+	for _, d := range p.deletes {
+		if _, err := tx.Exec(ctx, withIDs(d, in), args...); err != nil {
+			return c, fmt.Errorf("delete %s: %w", p.subject, err)
+		}
+	}
+	c.Deleted = int64(len(live))
+	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, persons)
+	return c, err
+}
+
+// DeleteUnusedPersons deletes those of the persons that no content,
+// participation or conversation field refers to any more (with their own
+// custom fields) and returns how many it deleted. It is the batched form of
+// DeletePersonIfUnused, with the same rule.
+func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	in, args := inList(ids)
+	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p WHERE p.id IN (`+in+`) AND p.org_id = ?
+		AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM mail_participants WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id)
+		AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person')`, append(args, orgID)...)
+	if err != nil {
+		return 0, fmt.Errorf("find unused persons: %w", err)
+	}
+	if len(unused) == 0 {
+		return 0, nil
+	}
+	in, args = inList(unused)
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'person' AND person_id IN (`+in+`)`, append([]any{orgID}, args...)...); err != nil {
+		return 0, fmt.Errorf("delete person fields: %w", err)
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete persons: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// withIDs puts an id placeholder list into a query template.
+func withIDs(q, in string) string { return strings.ReplaceAll(q, "{ids}", in) }
+
+// repeatArgs repeats the id arguments once per {ids} in the template.
+func repeatArgs(q string, args []any) []any {
+	var out []any
+	for range strings.Count(q, "{ids}") {
+		out = append(out, args...)
+	}
+	return out
+}
+
+func keys(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
