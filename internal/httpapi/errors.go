@@ -68,14 +68,17 @@ func reqID(r *http.Request) string {
 	return id
 }
 
-// WriteJSON writes v as JSON with the status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as JSON with the status. It returns nil so that a
+// handler can end with `return WriteJSON(w, http.StatusOK, v)`: once the
+// status is sent, a failed write (client gone) cannot be answered anyway.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	if v == nil {
-		return
+		return nil
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
+	return nil
 }
