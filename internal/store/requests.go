@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// RequestKind is the kind of a data-subject request.
+type RequestKind string
+
+// Request kinds.
+const (
+	RequestExport RequestKind = "export" // GDPR Art. 15 access / Art. 20 portability
+	RequestErase  RequestKind = "erase"  // GDPR Art. 17 erasure
+)
+
+// RequestStatus is where a data-subject request is in its lifecycle:
+// received → processing → completed | failed | cancelled. A failed request
+// may be processed again (it resumes where it stopped).
+type RequestStatus string
+
+// Request statuses.
+const (
+	StatusReceived   RequestStatus = "received"
+	StatusProcessing RequestStatus = "processing"
+	StatusCompleted  RequestStatus = "completed"
+	StatusFailed     RequestStatus = "failed"
+	StatusCancelled  RequestStatus = "cancelled"
+)
+
+// Open reports whether a request in status s still has to be answered (it
+// counts towards the deadline).
+func (s RequestStatus) Open() bool {
+	return s == StatusReceived || s == StatusProcessing || s == StatusFailed
+}
+
+// Mention is an item written by someone else that contains the data
+// subject's e-mail address or phone number. Mentions are listed for an
+// editor to review; they are never exported or erased automatically. A
+// mention holds ids only.
+type Mention struct {
+	Type      string `json:"type"` // forum_post, mail_message, chat_message, social_item
+	ID        int64  `json:"id"`
+	ChannelID int64  `json:"channel_id"`
+	ParentID  int64  `json:"parent_id,omitempty"` // topic or conversation
+	Match     string `json:"match"`               // "email" or "phone"
+}
+
+// Artefact is the export file of a completed export request. Path is the
+// file on the server's disk and is never shown to clients.
+type Artefact struct {
+	Path      string     `json:"-"`
+	Size      int64      `json:"size"`
+	SHA256    string     `json:"sha256"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+}
+
+// SubjectRequest is a data-subject request (export or erasure) of one person,
+// identified by e-mail address, in one organisation.
+type SubjectRequest struct {
+	ID     int64         `json:"id"`
+	OrgID  int64         `json:"org_id"`
+	Kind   RequestKind   `json:"kind"`
+	Status RequestStatus `json:"status"`
+	// Email is the normalised address while the request needs it; it is
+	// empty once the request has been reduced to EmailHash.
+	Email              string           `json:"-"`
+	EmailHash          string           `json:"email_hash"`
+	Modules            []gallra.Module  `json:"modules"`
+	ChannelIDs         []int64          `json:"channel_ids"`
+	ForumAction        string           `json:"forum_action,omitempty"`
+	RequestedBy        int64            `json:"requested_by"`
+	Attestation        string           `json:"attestation"`
+	VerificationMethod string           `json:"verification_method"`
+	VerificationNote   string           `json:"verification_note,omitempty"`
+	ReceivedAt         time.Time        `json:"received_at"`
+	DueAt              time.Time        `json:"due_at"`
+	ExtendedMonths     int              `json:"extended_months"`
+	ExtensionReason    string           `json:"extension_reason,omitempty"`
+	StartedAt          *time.Time       `json:"started_at,omitempty"`
+	FinishedAt         *time.Time       `json:"finished_at,omitempty"`
+	Counts             map[string]int64 `json:"counts"`
+	Mentions           []Mention        `json:"mentions"`
+	Error              string           `json:"error,omitempty"`
+	Artefact           *Artefact        `json:"artefact,omitempty"`
+	// Overdue is true for an open request past its due date (computed on read).
+	Overdue bool `json:"overdue"`
+	// EmailRetained tells whether the clear address is still stored.
+	EmailRetained bool `json:"email_retained"`
+}
+
+const requestCols = `id, org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by, attestation,
+	verification_method, verification_note, received_at, due_at, extended_months, extension_reason, started_at, finished_at,
+	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at`
+
+func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectRequest, error) {
+	var r SubjectRequest
+	var kind, status, modules, channels, counts, mentions, apath string
+	var received, due int64
+	var started, finished, aexp, adel sql.NullInt64
+	var asize int64
+	var asum string
+	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &status, &r.Email, &r.EmailHash, &modules, &channels, &r.ForumAction, &r.RequestedBy, &r.Attestation,
+		&r.VerificationMethod, &r.VerificationNote, &received, &due, &r.ExtendedMonths, &r.ExtensionReason, &started, &finished,
+		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel); err != nil {
+		return nil, err
+	}
+	r.Kind, r.Status = RequestKind(kind), RequestStatus(status)
+	r.ReceivedAt, r.DueAt, r.StartedAt, r.FinishedAt = fromMS(received), fromMS(due), fromNullMS(started), fromNullMS(finished)
+	r.Modules = []gallra.Module{}
+	for _, m := range strings.Split(modules, ",") {
+		if m != "" {
+			r.Modules = append(r.Modules, gallra.Module(m))
+		}
+	}
+	r.ChannelIDs = []int64{}
+	for _, c := range strings.Split(channels, ",") {
+		if id, err := strconv.ParseInt(c, 10, 64); err == nil {
+			r.ChannelIDs = append(r.ChannelIDs, id)
+		}
+	}
+	r.Counts = map[string]int64{}
+	if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+		return nil, fmt.Errorf("decode request %d counts: %w", r.ID, err)
+	}
+	r.Mentions = []Mention{}
+	if err := json.Unmarshal([]byte(mentions), &r.Mentions); err != nil {
+		return nil, fmt.Errorf("decode request %d mentions: %w", r.ID, err)
+	}
+	if apath != "" || adel.Valid {
+		r.Artefact = &Artefact{Path: apath, Size: asize, SHA256: asum, ExpiresAt: fromNullMS(aexp), DeletedAt: fromNullMS(adel)}
+	}
+	r.Overdue = r.Status.Open() && now.After(r.DueAt)
+	r.EmailRetained = r.Email != ""
+	return &r, nil
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func joinModules(ms []gallra.Module) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ",")
+}
+
+// InsertSubjectRequest stores a new request (r.ID is set). The caller has
+// validated and authorised it; the row is written as given.
+func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+	counts, mentions, err := encodeResult(r)
+	if err != nil {
+		return err
+	}
+	id, err := tx.Insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
+		attestation, verification_method, verification_note, received_at, due_at, counts, mentions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.OrgID, string(r.Kind), string(r.Status), r.Email, r.EmailHash, joinModules(r.Modules), joinIDs(r.ChannelIDs), r.ForumAction, r.RequestedBy,
+		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions)
+	if err != nil {
+		return fmt.Errorf("insert subject request: %w", err)
+	}
+	r.ID = id
+	return nil
+}
+
+func encodeResult(r *SubjectRequest) (string, string, error) {
+	if r.Counts == nil {
+		r.Counts = map[string]int64{}
+	}
+	if r.Mentions == nil {
+		r.Mentions = []Mention{}
+	}
+	c, err := json.Marshal(r.Counts)
+	if err != nil {
+		return "", "", err
+	}
+	m, err := json.Marshal(r.Mentions)
+	if err != nil {
+		return "", "", err
+	}
+	return string(c), string(m), nil
+}
+
+// SaveSubjectRequest writes every mutable field of r (status, e-mail, dates,
+// extension, counts, mentions, error, artefact) back to its row.
+func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+	counts, mentions, err := encodeResult(r)
+	if err != nil {
+		return err
+	}
+	a := r.Artefact
+	if a == nil {
+		a = &Artefact{}
+	}
+	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, due_at = ?, extended_months = ?, extension_reason = ?,
+		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
+		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?
+		WHERE id = ? AND org_id = ?`,
+		string(r.Status), r.Email, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
+		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt), r.ID, r.OrgID)
+	if err != nil {
+		return fmt.Errorf("save subject request %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("request", r.ID)
+	}
+	r.EmailRetained = r.Email != ""
+	return nil
+}
+
+// GetSubjectRequest returns a request of the organisation (ENOTFOUND for any
+// other organisation's).
+func (db *DB) GetSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
+	var r *SubjectRequest
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.GetSubjectRequest(ctx, orgID, id)
+		return err
+	})
+	return r, err
+}
+
+// GetSubjectRequest is GetSubjectRequest inside a transaction.
+func (tx *Tx) GetSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
+	return tx.getSubjectRequest(ctx, orgID, id, false)
+}
+
+// LockSubjectRequest is GetSubjectRequest for a write transaction: on
+// PostgreSQL the row is locked (FOR UPDATE) so that concurrent state changes
+// of one request serialise; SQLite has a single writer anyway.
+func (tx *Tx) LockSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
+	return tx.getSubjectRequest(ctx, orgID, id, tx.Dialect() == Postgres)
+}
+
+func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool) (*SubjectRequest, error) {
+	q := `SELECT ` + requestCols + ` FROM subject_requests WHERE id = ? AND org_id = ?`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	r, err := scanRequest(tx.QueryRow(ctx, q, id, orgID), tx.Now)
+	if err == sql.ErrNoRows {
+		return nil, notFound("request", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("get request %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// RequestFilter selects requests in ListSubjectRequests. Zero fields match
+// everything.
+type RequestFilter struct {
+	Status    RequestStatus
+	Kind      RequestKind
+	Overdue   bool   // only open requests past their due date
+	EmailHash string // requests about one person (keyed hash)
+	Page      Page
+}
+
+// ListSubjectRequests returns a page of the organisation's requests, newest
+// first, each flagged Overdue when open past its due date.
+func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFilter) ([]SubjectRequest, error) {
+	out := []SubjectRequest{}
+	err := db.View(ctx, func(tx *Tx) error {
+		q := `SELECT ` + requestCols + ` FROM subject_requests WHERE org_id = ?`
+		args := []any{orgID}
+		if f.Status != "" {
+			q += ` AND status = ?`
+			args = append(args, string(f.Status))
+		}
+		if f.Kind != "" {
+			q += ` AND kind = ?`
+			args = append(args, string(f.Kind))
+		}
+		if f.EmailHash != "" {
+			q += ` AND email_hash = ?`
+			args = append(args, f.EmailHash)
+		}
+		if f.Overdue {
+			q += ` AND status IN ('received', 'processing', 'failed') AND due_at < ?`
+			args = append(args, ms(tx.Now))
+		}
+		q, args = pageQuery(q, args, f.Page)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("list requests: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows, tx.Now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ExpiredArtefacts returns up to limit requests (all organisations) whose
+// export artefact is still on disk but past its expiry time.
+func (db *DB) ExpiredArtefacts(ctx context.Context, limit int) ([]SubjectRequest, error) {
+	out := []SubjectRequest{}
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests
+			WHERE artefact_path <> '' AND artefact_expires_at <= ? ORDER BY artefact_expires_at LIMIT ?`, ms(tx.Now), clampLimit(limit, 100, 1000))
+		if err != nil {
+			return fmt.Errorf("list expired artefacts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows, tx.Now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// QueueSocialDeletion records that an item must be deleted on the external
+// social platform (the connector works the outbox). Idempotent per
+// (channel, external id).
+func (tx *Tx) QueueSocialDeletion(ctx context.Context, orgID, channelID int64, externalID string, requestID int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO social_deletion_outbox (org_id, channel_id, external_id, request_id, requested_at, status)
+		VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT (channel_id, external_id) DO NOTHING`, orgID, channelID, externalID, requestID, ms(tx.Now))
+	if err != nil {
+		return fmt.Errorf("queue social deletion: %w", err)
+	}
+	return nil
+}
+
+// SocialDeletion is one entry of the social deletion outbox.
+type SocialDeletion struct {
+	ID          int64     `json:"id"`
+	ChannelID   int64     `json:"channel_id"`
+	ExternalID  string    `json:"external_id"`
+	RequestID   int64     `json:"request_id,omitempty"`
+	RequestedAt time.Time `json:"requested_at"`
+	Status      string    `json:"status"`
+}
+
+// ListSocialDeletions returns the organisation's outbox entries in the
+// status ("" for all), oldest first.
+func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status string, limit int) ([]SocialDeletion, error) {
+	out := []SocialDeletion{}
+	err := db.View(ctx, func(tx *Tx) error {
+		q := `SELECT id, channel_id, external_id, request_id, requested_at, status FROM social_deletion_outbox WHERE org_id = ?`
+		args := []any{orgID}
+		if status != "" {
+			q += ` AND status = ?`
+			args = append(args, status)
+		}
+		rows, err := tx.Query(ctx, q+` ORDER BY id LIMIT ?`, append(args, clampLimit(limit, 100, 1000))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d SocialDeletion
+			var req sql.NullInt64
+			var at int64
+			if err := rows.Scan(&d.ID, &d.ChannelID, &d.ExternalID, &req, &at, &d.Status); err != nil {
+				return err
+			}
+			d.RequestID, d.RequestedAt = req.Int64, fromMS(at)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// PendingSubjectRequests returns up to limit requests (all organisations)
+// still in status received, oldest first.
+func (db *DB) PendingSubjectRequests(ctx context.Context, limit int) ([]SubjectRequest, error) {
+	out := []SubjectRequest{}
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE status = 'received' ORDER BY id LIMIT ?`, clampLimit(limit, 100, 1000))
+		if err != nil {
+			return fmt.Errorf("list pending requests: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows, tx.Now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

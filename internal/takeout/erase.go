@@ -1,0 +1,478 @@
+package takeout
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// RemovedTitle replaces the title of a deleted person's forum topic that
+// stays because others posted in it.
+const RemovedTitle = "[removed]"
+
+// eraseStep erases up to limit items in tx, adding what it did to counts,
+// and returns how many items it handled (0: the step is finished).
+type eraseStep func(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error)
+
+// eraser holds one erasure's fixed inputs.
+type eraser struct {
+	s   *Service
+	r   *store.SubjectRequest
+	sub *subject
+}
+
+func (e *eraser) ids(m gallra.Module) (string, []any, bool) {
+	ids := e.sub.byModule[m]
+	if e.sub.personID == 0 || len(ids) == 0 {
+		return "", nil, false
+	}
+	list, args := in(ids)
+	return list, args, true
+}
+
+// erase deletes the person's data in the request's scope in batches. Each
+// batch is one transaction that also saves the request's running counts, so
+// counts are exact however often the erasure is interrupted and resumed.
+func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
+	var sub *subject
+	if err := s.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		sub, err = loadSubject(ctx, tx, r)
+		return err
+	}); err != nil {
+		return err
+	}
+	e := &eraser{s: s, r: r, sub: sub}
+	var done int64
+	for _, c := range r.Counts {
+		done += c
+	}
+	for _, step := range []eraseStep{eraseSocial, eraseChats, eraseMail, eraseForumComments, eraseForumPosts, eraseForumTopics, erasePerson} {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var n int
+			delta := map[string]int64{}
+			err := s.db.Update(ctx, func(tx *store.Tx) error {
+				var err error
+				if n, err = step(ctx, tx, e, s.cfg.BatchSize, delta); err != nil || n == 0 {
+					return err
+				}
+				cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
+				if err != nil {
+					return err
+				}
+				for k, v := range delta {
+					if v != 0 {
+						cur.Counts[k] += v
+					}
+				}
+				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+					return err
+				}
+				r.Counts = cur.Counts
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+			done += int64(n)
+			if err := s.progress(r, Progress{Phase: "erase", Done: done}); err != nil {
+				return err
+			}
+		}
+	}
+	// What is left is under a legal hold (Art. 17(3)(e)); report it.
+	left, err := s.find(ctx, &store.SubjectRequest{OrgID: r.OrgID, Email: r.Email, ChannelIDs: r.ChannelIDs})
+	if err != nil {
+		return err
+	}
+	if n := left.ForumPosts + left.MailMessages + left.ChatChats + left.SocialItems; n > 0 {
+		r.Counts["retained_legal_hold"] = n
+	}
+	return nil
+}
+
+func queryIDs(ctx context.Context, tx *store.Tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// eraseSocial records each of the person's mirrored items in the outbox of
+// deletions to carry out on the platform and removes the local copy. The
+// person's comments go first; comments by others under the person's post go
+// with it, as on the platform.
+func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	list, args, ok := e.ids(gallra.ModuleSocial)
+	if !ok {
+		return 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, channel_id, external_id FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+`
+		ORDER BY CASE kind WHEN 'comment' THEN 0 ELSE 1 END, id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
+	if err != nil {
+		return 0, err
+	}
+	type item struct {
+		id, channel int64
+		ext         string
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.channel, &it.ext); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	for _, it := range items {
+		if err := tx.QueueSocialDeletion(ctx, e.r.OrgID, it.channel, it.ext, e.r.ID); err != nil {
+			return 0, err
+		}
+		n, err := affected(tx.Exec(ctx, `DELETE FROM social_items WHERE parent_id = ? AND org_id = ?`, it.id, e.r.OrgID))
+		if err != nil {
+			return 0, err
+		}
+		counts["social_comments_of_others_removed"] += n
+		if n, err = affected(tx.Exec(ctx, `DELETE FROM social_items WHERE id = ? AND org_id = ?`, it.id, e.r.OrgID)); err != nil {
+			return 0, err
+		}
+		counts["social_items_deleted"] += n
+		counts["social_platform_deletions_queued"]++
+	}
+	return len(items), nil
+}
+
+// eraseChats deletes the person's whole chats (not those under a legal hold).
+func eraseChats(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	list, args, ok := e.ids(gallra.ModuleChat)
+	if !ok {
+		return 0, nil
+	}
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+`
+		AND held_at IS NULL ORDER BY id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		n, err := affected(tx.Exec(ctx, `DELETE FROM chat_messages WHERE conversation_id = ? AND org_id = ?`, id, e.r.OrgID))
+		if err != nil {
+			return 0, err
+		}
+		counts["chat_messages_deleted"] += n
+		if err := deleteFields(ctx, tx, e.r.OrgID, gallra.SubjectChatConversation, id, counts); err != nil {
+			return 0, err
+		}
+		if n, err = affected(tx.Exec(ctx, `DELETE FROM chat_conversations WHERE id = ? AND org_id = ?`, id, e.r.OrgID)); err != nil {
+			return 0, err
+		}
+		counts["chat_conversations_deleted"] += n
+	}
+	return len(ids), nil
+}
+
+func deleteFields(ctx context.Context, tx *store.Tx, orgID int64, st gallra.SubjectType, id int64, counts map[string]int64) error {
+	n, err := affected(tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ?`, orgID, string(st), id))
+	counts["custom_fields_deleted"] += n
+	return err
+}
+
+// eraseMail handles each mail conversation the person took part in: when
+// only they and staff wrote in it, the whole conversation goes; otherwise
+// the person's messages go, the person leaves the participants and their
+// address is taken out of the remaining messages' recipients.
+func eraseMail(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	list, args, ok := e.ids(gallra.ModuleMail)
+	if !ok {
+		return 0, nil
+	}
+	pid, org := e.sub.personID, e.r.OrgID
+	ids, err := queryIDs(ctx, tx, `SELECT c.id FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
+		WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN `+list+` AND c.held_at IS NULL ORDER BY c.id LIMIT ?`,
+		append(append([]any{pid, org}, args...), limit)...)
+	if err != nil {
+		return 0, err
+	}
+	for _, conv := range ids {
+		var others int
+		if err := tx.QueryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM mail_participants WHERE conversation_id = ? AND person_id <> ?)
+			OR EXISTS (SELECT 1 FROM mail_messages WHERE conversation_id = ? AND person_id IS NOT NULL AND person_id <> ?) THEN 1 ELSE 0 END`,
+			conv, pid, conv, pid).Scan(&others); err != nil {
+			return 0, err
+		}
+		cond, arg := `conversation_id = ? AND person_id = ?`, []any{conv, pid}
+		if others == 0 {
+			cond, arg = `conversation_id = ?`, []any{conv}
+		}
+		var atts int64
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...).Scan(&atts); err != nil {
+			return 0, err
+		}
+		counts["mail_attachments_deleted"] += atts
+		if _, err := tx.Exec(ctx, `DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...); err != nil {
+			return 0, err
+		}
+		n, err := affected(tx.Exec(ctx, `DELETE FROM mail_messages WHERE `+cond, arg...))
+		if err != nil {
+			return 0, err
+		}
+		counts["mail_messages_deleted"] += n
+		if others == 0 {
+			if err := deleteFields(ctx, tx, org, gallra.SubjectMailConversation, conv, counts); err != nil {
+				return 0, err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ?`, conv); err != nil {
+				return 0, err
+			}
+			if n, err = affected(tx.Exec(ctx, `DELETE FROM mail_conversations WHERE id = ? AND org_id = ?`, conv, org)); err != nil {
+				return 0, err
+			}
+			counts["mail_conversations_deleted"] += n
+			continue
+		}
+		n, err = affected(tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND person_id = ?`,
+			org, string(gallra.SubjectMailConversation), conv, pid))
+		if err != nil {
+			return 0, err
+		}
+		counts["custom_fields_deleted"] += n
+		if _, err := tx.Exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ? AND person_id = ?`, conv, pid); err != nil {
+			return 0, err
+		}
+		if err := scrubRecipients(ctx, tx, conv, e.r.Email); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// scrubRecipients removes the address from the To lists of a conversation's
+// remaining messages (staff replies to the person and others).
+func scrubRecipients(ctx context.Context, tx *store.Tx, conv int64, email string) error {
+	if email == "" {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, to_addrs FROM mail_messages WHERE conversation_id = ?`, conv)
+	if err != nil {
+		return err
+	}
+	type upd struct {
+		id int64
+		to string
+	}
+	var ups []upd
+	for rows.Next() {
+		var id int64
+		var to string
+		if err := rows.Scan(&id, &to); err != nil {
+			rows.Close()
+			return err
+		}
+		if !strings.Contains(strings.ToLower(to), email) {
+			continue
+		}
+		var keep []string
+		for _, a := range strings.Split(to, ",") {
+			if gallra.NormalizeEmail(a) != email {
+				keep = append(keep, a)
+			}
+		}
+		ups = append(ups, upd{id, strings.Join(keep, ",")})
+	}
+	rows.Close()
+	for _, u := range ups {
+		if _, err := tx.Exec(ctx, `UPDATE mail_messages SET to_addrs = ? WHERE id = ?`, u.to, u.id); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+const notHeldTopic = ` AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
+
+// anonymize removes name, e-mail and IP from a post and redacts personal
+// data typed into its text; the post stays readable for others.
+func (e *eraser) anonymize(ctx context.Context, tx *store.Tx, id int64, counts map[string]int64) error {
+	var body string
+	if err := tx.QueryRow(ctx, `SELECT body FROM forum_posts WHERE id = ?`, id).Scan(&body); err != nil {
+		return err
+	}
+	body = e.s.detector.Redact(body, pii.Replace())
+	n, err := affected(tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, body = ?, anonymized_at = ?
+		WHERE id = ? AND org_id = ?`, body, tx.Now.UnixMilli(), id, e.r.OrgID))
+	counts["forum_posts_anonymized"] += n
+	return err
+}
+
+// placeholder empties a post that others replied to, keeping its place in
+// the thread.
+func placeholder(ctx context.Context, tx *store.Tx, orgID, id int64, counts map[string]int64) error {
+	n, err := affected(tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, body = '', removed = 1, updated_at = ?
+		WHERE id = ? AND org_id = ?`, tx.Now.UnixMilli(), id, orgID))
+	counts["forum_placeholders"] += n
+	return err
+}
+
+func (e *eraser) forumPosts(ctx context.Context, tx *store.Tx, kind string, limit int) ([]int64, error) {
+	list, args, ok := e.ids(gallra.ModuleForum)
+	if !ok {
+		return nil, nil
+	}
+	return queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND p.org_id = ? AND p.kind = ? AND p.channel_id IN `+list+notHeldTopic+
+		` ORDER BY p.id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID, kind}, args...), limit)...)
+}
+
+// eraseForumComments deletes (or anonymizes) the person's comments; nothing
+// replies to a comment, so no placeholder is needed.
+func eraseForumComments(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	ids, err := e.forumPosts(ctx, tx, string(gallra.PostKindComment), limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if e.r.ForumAction == ForumAnonymize {
+			err = e.anonymize(ctx, tx, id, counts)
+		} else {
+			var n int64
+			n, err = affected(tx.Exec(ctx, `DELETE FROM forum_posts WHERE id = ? AND org_id = ?`, id, e.r.OrgID))
+			counts["forum_posts_deleted"] += n
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// eraseForumPosts deletes (or anonymizes) the person's posts. A post that
+// has comments, or opens a topic others posted in, becomes a content-free
+// placeholder so the thread stays intact.
+func eraseForumPosts(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	ids, err := e.forumPosts(ctx, tx, string(gallra.PostKindPost), limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if e.r.ForumAction == ForumAnonymize {
+			if err := e.anonymize(ctx, tx, id, counts); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		var keep int
+		if err := tx.QueryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM forum_posts WHERE parent_id = ?)
+			OR (p.id = (SELECT MIN(id) FROM forum_posts WHERE topic_id = p.topic_id) AND EXISTS (SELECT 1 FROM forum_posts o WHERE o.topic_id = p.topic_id AND o.id <> p.id))
+			THEN 1 ELSE 0 END FROM forum_posts p WHERE p.id = ?`, id, id).Scan(&keep); err != nil {
+			return 0, err
+		}
+		if keep == 1 {
+			err = placeholder(ctx, tx, e.r.OrgID, id, counts)
+		} else {
+			var n int64
+			n, err = affected(tx.Exec(ctx, `DELETE FROM forum_posts WHERE id = ? AND org_id = ?`, id, e.r.OrgID))
+			counts["forum_posts_deleted"] += n
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// eraseForumTopics deletes the person's topics that have no posts left, and
+// detaches those others posted in (their title, the person's text, is
+// replaced unless the request anonymizes, in which case it is redacted).
+func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
+	list, args, ok := e.ids(gallra.ModuleForum)
+	if !ok {
+		return 0, nil
+	}
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM forum_topics WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+` AND held_at IS NULL ORDER BY id LIMIT ?`,
+		append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		var left int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE topic_id = ?`, id).Scan(&left); err != nil {
+			return 0, err
+		}
+		if err := deleteFields(ctx, tx, e.r.OrgID, gallra.SubjectForumTopic, id, counts); err != nil {
+			return 0, err
+		}
+		if left == 0 {
+			n, err := affected(tx.Exec(ctx, `DELETE FROM forum_topics WHERE id = ? AND org_id = ?`, id, e.r.OrgID))
+			if err != nil {
+				return 0, err
+			}
+			counts["forum_topics_deleted"] += n
+			continue
+		}
+		var title string
+		if err := tx.QueryRow(ctx, `SELECT title FROM forum_topics WHERE id = ?`, id).Scan(&title); err != nil {
+			return 0, err
+		}
+		if e.r.ForumAction == ForumAnonymize {
+			title = e.s.detector.Redact(title, pii.Replace())
+		} else {
+			title = RemovedTitle
+		}
+		if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL, title = ? WHERE id = ? AND org_id = ?`, title, id, e.r.OrgID); err != nil {
+			return 0, err
+		}
+		counts["forum_topics_detached"]++
+	}
+	return len(ids), nil
+}
+
+// erasePerson deletes the person record, and the custom fields on it, once
+// nothing else refers to the person. It runs once (returns 0 after).
+func erasePerson(ctx context.Context, tx *store.Tx, e *eraser, _ int, counts map[string]int64) (int, error) {
+	if e.sub.personID == 0 {
+		return 0, nil
+	}
+	var fields int64
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`, e.r.OrgID, e.sub.personID).Scan(&fields); err != nil {
+		return 0, err
+	}
+	gone, err := tx.DeletePersonIfUnused(ctx, e.r.OrgID, e.sub.personID)
+	if err != nil {
+		return 0, fmt.Errorf("delete person: %w", err)
+	}
+	if !gone {
+		return 0, nil
+	}
+	counts["person_deleted"]++
+	counts["custom_fields_deleted"] += fields
+	e.sub.personID = 0
+	return 1, nil
+}

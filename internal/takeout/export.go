@@ -1,0 +1,872 @@
+package takeout
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// SchemaVersion is the version of the data.json format (docs/takeout-data.schema.json).
+const SchemaVersion = 1
+
+// Manifest is manifest.json in an export bundle.
+type Manifest struct {
+	Schema        string           `json:"schema"`
+	SchemaVersion int              `json:"schema_version"`
+	RequestID     int64            `json:"request_id"`
+	GeneratedAt   time.Time        `json:"generated_at"`
+	Modules       []gallra.Module  `json:"modules"`
+	ChannelIDs    []int64          `json:"channel_ids"`
+	Counts        map[string]int64 `json:"counts"`
+	Files         []ManifestFile   `json:"files"`
+}
+
+// ManifestFile is one file of the bundle with its SHA-256.
+type ManifestFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// bundle writes the ZIP, hashing each entry as it streams.
+type bundle struct {
+	zw    *zip.Writer
+	files []ManifestFile
+	cur   *entry
+	now   time.Time
+}
+
+type entry struct {
+	path string
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+}
+
+func (e *entry) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	e.h.Write(p[:n])
+	e.n += int64(n)
+	return n, err
+}
+
+func (b *bundle) create(path string) (*entry, error) {
+	b.close()
+	w, err := b.zw.CreateHeader(&zip.FileHeader{Name: path, Method: zip.Deflate, Modified: b.now})
+	if err != nil {
+		return nil, err
+	}
+	b.cur = &entry{path: path, w: w, h: sha256.New()}
+	return b.cur, nil
+}
+
+func (b *bundle) close() {
+	if b.cur != nil {
+		b.files = append(b.files, ManifestFile{Path: b.cur.path, Size: b.cur.n, SHA256: hex.EncodeToString(b.cur.h.Sum(nil))})
+		b.cur = nil
+	}
+}
+
+// export writes the bundle of r to a new file under the artefact directory
+// and returns it. Rows are streamed from one read transaction (a consistent
+// snapshot) straight into the ZIP on disk; only ids of the person's
+// conversations are held in memory.
+func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.Artefact, error) {
+	dir := filepath.Join(s.cfg.ArtefactDir, "org-"+strconv.FormatInt(r.OrgID, 10))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create artefact folder: %w", err)
+	}
+	rnd := make([]byte, 8)
+	rand.Read(rnd)
+	final := filepath.Join(dir, fmt.Sprintf("request-%d-%s.zip", r.ID, hex.EncodeToString(rnd)))
+	f, err := os.OpenFile(final+".part", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create artefact: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(final + ".part")
+		}
+	}()
+	fh := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, fh)}
+	b := &bundle{zw: zip.NewWriter(cw), now: s.db.Now()}
+	err = s.db.View(ctx, func(tx *store.Tx) error {
+		sub, err := loadSubject(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}}
+		return x.run(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.zw.Close(); err != nil {
+		return nil, fmt.Errorf("finish artefact: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(final+".part", final); err != nil {
+		return nil, err
+	}
+	ok = true
+	return &store.Artefact{Path: final, Size: cw.n, SHA256: hex.EncodeToString(fh.Sum(nil))}, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// exporter holds one export's state.
+type exporter struct {
+	s      *Service
+	tx     *store.Tx
+	r      *store.SubjectRequest
+	sub    *subject
+	b      *bundle
+	counts map[string]int64
+	done   int64
+	// ids of the person's conversations, found once.
+	mailConvs, chatConvs []int64
+}
+
+func (x *exporter) run(ctx context.Context) error {
+	if err := x.collectConversations(ctx); err != nil {
+		return err
+	}
+	if err := x.writeData(ctx); err != nil {
+		return fmt.Errorf("write data.json: %w", err)
+	}
+	if err := x.writeCSVs(ctx); err != nil {
+		return fmt.Errorf("write CSV files: %w", err)
+	}
+	if err := x.writeHTML(ctx); err != nil {
+		return fmt.Errorf("write index.html: %w", err)
+	}
+	if err := x.writeAttachments(ctx); err != nil {
+		return fmt.Errorf("write attachments: %w", err)
+	}
+	x.b.close()
+	x.r.Counts = x.counts
+	m := Manifest{Schema: "gallra-takeout", SchemaVersion: SchemaVersion, RequestID: x.r.ID, GeneratedAt: x.b.now,
+		Modules: x.r.Modules, ChannelIDs: x.r.ChannelIDs, Counts: x.counts, Files: x.b.files}
+	w, err := x.b.zw.CreateHeader(&zip.FileHeader{Name: "manifest.json", Method: zip.Deflate, Modified: x.b.now})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(m)
+}
+
+func (x *exporter) ids(m gallra.Module) (string, []any, bool) {
+	ids := x.sub.byModule[m]
+	if x.sub.personID == 0 || len(ids) == 0 {
+		return "", nil, false
+	}
+	list, args := in(ids)
+	return list, args, true
+}
+
+func (x *exporter) collectConversations(ctx context.Context) error {
+	collect := func(dst *[]int64, q string, m gallra.Module) error {
+		list, args, ok := x.ids(m)
+		if !ok {
+			return nil
+		}
+		rows, err := x.tx.Query(ctx, strings.Replace(q, "(…)", list, 1), append([]any{x.sub.personID, x.r.OrgID}, args...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			*dst = append(*dst, id)
+		}
+		return rows.Err()
+	}
+	if err := collect(&x.mailConvs, `SELECT c.id FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
+		WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN (…) ORDER BY c.id`, gallra.ModuleMail); err != nil {
+		return err
+	}
+	return collect(&x.chatConvs, `SELECT id FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN (…) ORDER BY id`, gallra.ModuleChat)
+}
+
+// The data.json record types. Their JSON is the documented, stable schema
+// (docs/takeout-data.schema.json); add fields, never rename or remove them.
+type (
+	dataRequest struct {
+		ID          int64           `json:"id"`
+		Kind        string          `json:"kind"`
+		GeneratedAt time.Time       `json:"generated_at"`
+		ReceivedAt  time.Time       `json:"received_at"`
+		Modules     []gallra.Module `json:"modules"`
+		Channels    []dataChannel   `json:"channels"`
+	}
+	dataChannel struct {
+		ID     int64         `json:"id"`
+		Module gallra.Module `json:"module"`
+		Name   string        `json:"name"`
+	}
+	dataPerson struct {
+		ID        int64     `json:"id"`
+		Email     string    `json:"email"`
+		Name      string    `json:"name"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	dataField struct {
+		SubjectType string `json:"subject_type"`
+		SubjectID   int64  `json:"subject_id"`
+		Key         string `json:"key"`
+		Value       string `json:"value"`
+	}
+	dataForumPost struct {
+		ID          int64      `json:"id"`
+		ChannelID   int64      `json:"channel_id"`
+		TopicID     int64      `json:"topic_id"`
+		TopicTitle  string     `json:"topic_title"`
+		ParentID    *int64     `json:"parent_id"`
+		Kind        string     `json:"kind"`
+		AuthorName  string     `json:"author_name"`
+		AuthorEmail string     `json:"author_email"`
+		AuthorIP    string     `json:"author_ip"`
+		Body        string     `json:"body"`
+		CreatedAt   time.Time  `json:"created_at"`
+		UpdatedAt   time.Time  `json:"updated_at"`
+		Anonymized  *time.Time `json:"anonymized_at"`
+	}
+	dataMailConversation struct {
+		ID            int64             `json:"id"`
+		ChannelID     int64             `json:"channel_id"`
+		Subject       string            `json:"subject"`
+		CreatedAt     time.Time         `json:"created_at"`
+		LastMessageAt time.Time         `json:"last_message_at"`
+		Messages      []dataMailMessage `json:"messages"`
+	}
+	dataMailMessage struct {
+		ID          int64            `json:"id"`
+		Direction   string           `json:"direction"`
+		Mine        bool             `json:"mine"`
+		From        string           `json:"from"`
+		FromName    string           `json:"from_name"`
+		To          []string         `json:"to"`
+		Subject     string           `json:"subject"`
+		Body        string           `json:"body"`
+		CreatedAt   time.Time        `json:"created_at"`
+		Attachments []dataAttachment `json:"attachments"`
+	}
+	dataAttachment struct {
+		ID          int64  `json:"id"`
+		Filename    string `json:"filename"`
+		ContentType string `json:"content_type"`
+		Size        int64  `json:"size"`
+		SHA256      string `json:"sha256"`
+		Path        string `json:"path"`
+	}
+	dataChat struct {
+		ID               int64             `json:"id"`
+		ChannelID        int64             `json:"channel_id"`
+		ParticipantName  string            `json:"participant_name"`
+		ParticipantEmail string            `json:"participant_email"`
+		ParticipantIP    string            `json:"participant_ip"`
+		OpenedAt         time.Time         `json:"opened_at"`
+		ClosedAt         *time.Time        `json:"closed_at"`
+		Messages         []dataChatMessage `json:"messages"`
+	}
+	dataChatMessage struct {
+		ID        int64     `json:"id"`
+		Sender    string    `json:"sender"`
+		Body      string    `json:"body"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	dataSocial struct {
+		ID                 int64     `json:"id"`
+		ChannelID          int64     `json:"channel_id"`
+		ExternalID         string    `json:"external_id"`
+		ParentID           *int64    `json:"parent_id"`
+		Kind               string    `json:"kind"`
+		ExternalAuthorID   string    `json:"external_author_id"`
+		ExternalAuthorName string    `json:"external_author_name"`
+		Body               string    `json:"body"`
+		CreatedAt          time.Time `json:"created_at"`
+	}
+)
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func nullID(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	id := v.Int64
+	return &id
+}
+
+// eachForumPost streams the person's posts and comments in scope.
+func (x *exporter) eachForumPost(ctx context.Context, fn func(p *dataForumPost) error) error {
+	list, args, ok := x.ids(gallra.ModuleForum)
+	if !ok {
+		return nil
+	}
+	rows, err := x.tx.Query(ctx, `SELECT p.id, p.channel_id, p.topic_id, t.title, p.parent_id, p.kind, p.author_name, p.author_email, p.author_ip,
+		p.body, p.created_at, p.updated_at, p.anonymized_at FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+		WHERE p.person_id = ? AND p.org_id = ? AND p.channel_id IN `+list+` ORDER BY p.created_at, p.id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p dataForumPost
+		var parent, anon sql.NullInt64
+		var created, updated int64
+		if err := rows.Scan(&p.ID, &p.ChannelID, &p.TopicID, &p.TopicTitle, &parent, &p.Kind, &p.AuthorName, &p.AuthorEmail, &p.AuthorIP,
+			&p.Body, &created, &updated, &anon); err != nil {
+			return err
+		}
+		p.ParentID, p.CreatedAt, p.UpdatedAt, p.Anonymized = nullID(parent), fromMS(created), fromMS(updated), nullTime(anon)
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// mailConversation loads one conversation with its messages and attachment
+// metadata (one thread at a time is in memory, never the whole export).
+func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailConversation, error) {
+	var c dataMailConversation
+	var created, last int64
+	if err := x.tx.QueryRow(ctx, `SELECT id, channel_id, subject, created_at, last_message_at FROM mail_conversations WHERE id = ? AND org_id = ?`, id, x.r.OrgID).
+		Scan(&c.ID, &c.ChannelID, &c.Subject, &created, &last); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.LastMessageAt = fromMS(created), fromMS(last)
+	rows, err := x.tx.Query(ctx, `SELECT id, direction, person_id, from_addr, from_name, to_addrs, subject, body, created_at
+		FROM mail_messages WHERE conversation_id = ? AND org_id = ? ORDER BY created_at, id`, id, x.r.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	idx := map[int64]int{}
+	for rows.Next() {
+		var m dataMailMessage
+		var person sql.NullInt64
+		var to string
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Direction, &person, &m.From, &m.FromName, &to, &m.Subject, &m.Body, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.Mine, m.CreatedAt, m.To, m.Attachments = person.Valid && person.Int64 == x.sub.personID, fromMS(at), []string{}, []dataAttachment{}
+		if to != "" {
+			m.To = strings.Split(to, ",")
+		}
+		idx[m.ID] = len(c.Messages)
+		c.Messages = append(c.Messages, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	arows, err := x.tx.Query(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256 FROM mail_attachments a
+		JOIN mail_messages m ON m.id = a.message_id WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, id, x.r.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var a dataAttachment
+		var msg int64
+		if err := arows.Scan(&a.ID, &msg, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+			return nil, err
+		}
+		a.Path = attachmentPath(a.ID, a.Filename)
+		if i, ok := idx[msg]; ok {
+			c.Messages[i].Attachments = append(c.Messages[i].Attachments, a)
+		}
+	}
+	return &c, arows.Err()
+}
+
+func (x *exporter) chat(ctx context.Context, id int64) (*dataChat, error) {
+	var c dataChat
+	var opened int64
+	var closed sql.NullInt64
+	if err := x.tx.QueryRow(ctx, `SELECT id, channel_id, participant_name, participant_email, participant_ip, opened_at, closed_at
+		FROM chat_conversations WHERE id = ? AND org_id = ?`, id, x.r.OrgID).
+		Scan(&c.ID, &c.ChannelID, &c.ParticipantName, &c.ParticipantEmail, &c.ParticipantIP, &opened, &closed); err != nil {
+		return nil, err
+	}
+	c.OpenedAt, c.ClosedAt, c.Messages = fromMS(opened), nullTime(closed), []dataChatMessage{}
+	rows, err := x.tx.Query(ctx, `SELECT id, sender, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? ORDER BY created_at, id`, id, x.r.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m dataChatMessage
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Sender, &m.Body, &at); err != nil {
+			return nil, err
+		}
+		m.CreatedAt = fromMS(at)
+		c.Messages = append(c.Messages, m)
+	}
+	return &c, rows.Err()
+}
+
+func (x *exporter) eachSocial(ctx context.Context, fn func(s *dataSocial) error) error {
+	list, args, ok := x.ids(gallra.ModuleSocial)
+	if !ok {
+		return nil
+	}
+	rows, err := x.tx.Query(ctx, `SELECT id, channel_id, external_id, parent_id, kind, external_author_id, external_author_name, body, created_at
+		FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+` ORDER BY created_at, id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s dataSocial
+		var parent sql.NullInt64
+		var at int64
+		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ExternalID, &parent, &s.Kind, &s.ExternalAuthorID, &s.ExternalAuthorName, &s.Body, &at); err != nil {
+			return err
+		}
+		s.ParentID, s.CreatedAt = nullID(parent), fromMS(at)
+		if err := fn(&s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// eachField streams the person's custom fields: those on the person, and
+// those on topics and conversations of channels in scope.
+func (x *exporter) eachField(ctx context.Context, fn func(f *dataField) error) error {
+	if x.sub.personID == 0 {
+		return nil
+	}
+	conds := []string{`subject_type = 'person'`}
+	args := []any{x.sub.personID, x.r.OrgID}
+	for _, c := range []struct {
+		st    gallra.SubjectType
+		table string
+		m     gallra.Module
+	}{{gallra.SubjectForumTopic, "forum_topics", gallra.ModuleForum}, {gallra.SubjectMailConversation, "mail_conversations", gallra.ModuleMail},
+		{gallra.SubjectChatConversation, "chat_conversations", gallra.ModuleChat}} {
+		if ids := x.sub.byModule[c.m]; len(ids) > 0 {
+			list, a := in(ids)
+			conds = append(conds, `(subject_type = '`+string(c.st)+`' AND EXISTS (SELECT 1 FROM `+c.table+` s WHERE s.id = cf.subject_id AND s.channel_id IN `+list+`))`)
+			args = append(args, a...)
+		}
+	}
+	rows, err := x.tx.Query(ctx, `SELECT subject_type, subject_id, key, value FROM custom_fields cf WHERE person_id = ? AND org_id = ? AND (`+
+		strings.Join(conds, " OR ")+`) ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f dataField
+		if err := rows.Scan(&f.SubjectType, &f.SubjectID, &f.Key, &f.Value); err != nil {
+			return err
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (x *exporter) tick(ctx context.Context) error {
+	x.done++
+	if x.done%100 != 0 {
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return x.s.progress(x.r, Progress{Phase: "export", Done: x.done})
+}
+
+// jsonArray streams a JSON array member of data.json.
+type jsonArray struct {
+	w     io.Writer
+	n     int
+	err   error
+	first bool
+}
+
+func (a *jsonArray) add(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sep := ",\n    "
+	if a.n == 0 {
+		sep = "\n    "
+	}
+	a.n++
+	_, err = io.WriteString(a.w, sep+string(b))
+	return err
+}
+
+func (x *exporter) writeData(ctx context.Context) error {
+	w, err := x.b.create("data.json")
+	if err != nil {
+		return err
+	}
+	req := dataRequest{ID: x.r.ID, Kind: string(x.r.Kind), GeneratedAt: x.b.now, ReceivedAt: x.r.ReceivedAt, Modules: x.r.Modules, Channels: []dataChannel{}}
+	for _, c := range x.sub.channels {
+		req.Channels = append(req.Channels, dataChannel{ID: c.ID, Module: c.Module, Name: c.Name})
+	}
+	var person any
+	if p := x.sub.person; p != nil {
+		person = dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}
+	}
+	head := map[string]any{"schema": "gallra-takeout-data", "schema_version": SchemaVersion, "request": req, "person": person}
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	// Open the object without its closing brace and stream the arrays after it.
+	if _, err := io.WriteString(w, "{\n  "+strings.TrimSuffix(strings.TrimPrefix(string(hb), "{"), "}")); err != nil {
+		return err
+	}
+	section := func(name string, fill func(a *jsonArray) error) error {
+		if _, err := io.WriteString(w, ",\n  \""+name+"\": ["); err != nil {
+			return err
+		}
+		a := &jsonArray{w: w}
+		if err := fill(a); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "\n  ]")
+		return err
+	}
+	err = section("custom_fields", func(a *jsonArray) error {
+		return x.eachField(ctx, func(f *dataField) error {
+			x.counts["custom_fields"]++
+			return a.add(f)
+		})
+	})
+	if err == nil {
+		err = section("forum_posts", func(a *jsonArray) error {
+			return x.eachForumPost(ctx, func(p *dataForumPost) error {
+				x.counts["forum_posts"]++
+				if err := x.tick(ctx); err != nil {
+					return err
+				}
+				return a.add(p)
+			})
+		})
+	}
+	if err == nil {
+		err = section("mail_conversations", func(a *jsonArray) error {
+			for _, id := range x.mailConvs {
+				c, err := x.mailConversation(ctx, id)
+				if err != nil {
+					return err
+				}
+				x.counts["mail_conversations"]++
+				for _, m := range c.Messages {
+					x.counts["mail_messages"]++
+					if m.Mine {
+						x.counts["mail_messages_own"]++
+					}
+					x.counts["mail_attachments"] += int64(len(m.Attachments))
+					if err := x.tick(ctx); err != nil {
+						return err
+					}
+				}
+				if err := a.add(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = section("chat_conversations", func(a *jsonArray) error {
+			for _, id := range x.chatConvs {
+				c, err := x.chat(ctx, id)
+				if err != nil {
+					return err
+				}
+				x.counts["chat_conversations"]++
+				x.counts["chat_messages"] += int64(len(c.Messages))
+				for range c.Messages {
+					if err := x.tick(ctx); err != nil {
+						return err
+					}
+				}
+				if err := a.add(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = section("social_items", func(a *jsonArray) error {
+			return x.eachSocial(ctx, func(s *dataSocial) error {
+				x.counts["social_items"]++
+				if err := x.tick(ctx); err != nil {
+					return err
+				}
+				return a.add(s)
+			})
+		})
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n}\n")
+	return err
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func tsPtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return ts(*t)
+}
+
+func idStr(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
+}
+
+// csvSafe defuses spreadsheet formula injection: a cell starting with = + - @
+// (or a tab/CR) is prefixed with an apostrophe.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (x *exporter) csvFile(name string, header []string, fill func(write func(rec ...string) error) error) error {
+	w, err := x.b.create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte("\xef\xbb\xbf")); err != nil { // BOM: spreadsheet programs then read UTF-8
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	err = fill(func(rec ...string) error {
+		for i := range rec {
+			rec[i] = csvSafe(rec[i])
+		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (x *exporter) has(m gallra.Module) bool {
+	for _, v := range x.r.Modules {
+		if v == m {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *exporter) writeCSVs(ctx context.Context) error {
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	if x.has(gallra.ModuleForum) {
+		err := x.csvFile("forum.csv", []string{"id", "channel_id", "topic_id", "topic_title", "parent_id", "kind", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at"},
+			func(write func(rec ...string) error) error {
+				return x.eachForumPost(ctx, func(p *dataForumPost) error {
+					return write(i64(p.ID), i64(p.ChannelID), i64(p.TopicID), p.TopicTitle, idStr(p.ParentID), p.Kind, p.AuthorName, p.AuthorEmail, p.AuthorIP, p.Body, ts(p.CreatedAt), ts(p.UpdatedAt))
+				})
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if x.has(gallra.ModuleMail) {
+		err := x.csvFile("mail.csv", []string{"conversation_id", "channel_id", "message_id", "direction", "mine", "from", "from_name", "to", "subject", "body", "created_at", "attachments"},
+			func(write func(rec ...string) error) error {
+				for _, id := range x.mailConvs {
+					c, err := x.mailConversation(ctx, id)
+					if err != nil {
+						return err
+					}
+					for _, m := range c.Messages {
+						var files []string
+						for _, a := range m.Attachments {
+							files = append(files, a.Path)
+						}
+						if err := write(i64(c.ID), i64(c.ChannelID), i64(m.ID), m.Direction, strconv.FormatBool(m.Mine), m.From, m.FromName,
+							strings.Join(m.To, " "), m.Subject, m.Body, ts(m.CreatedAt), strings.Join(files, " ")); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if x.has(gallra.ModuleChat) {
+		err := x.csvFile("chat.csv", []string{"conversation_id", "channel_id", "participant_name", "participant_email", "participant_ip", "opened_at", "closed_at", "message_id", "sender", "body", "created_at"},
+			func(write func(rec ...string) error) error {
+				for _, id := range x.chatConvs {
+					c, err := x.chat(ctx, id)
+					if err != nil {
+						return err
+					}
+					for _, m := range c.Messages {
+						if err := write(i64(c.ID), i64(c.ChannelID), c.ParticipantName, c.ParticipantEmail, c.ParticipantIP, ts(c.OpenedAt), tsPtr(c.ClosedAt),
+							i64(m.ID), m.Sender, m.Body, ts(m.CreatedAt)); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if x.has(gallra.ModuleSocial) {
+		err := x.csvFile("social.csv", []string{"id", "channel_id", "external_id", "parent_id", "kind", "external_author_id", "external_author_name", "body", "created_at"},
+			func(write func(rec ...string) error) error {
+				return x.eachSocial(ctx, func(s *dataSocial) error {
+					return write(i64(s.ID), i64(s.ChannelID), s.ExternalID, idStr(s.ParentID), s.Kind, s.ExternalAuthorID, s.ExternalAuthorName, s.Body, ts(s.CreatedAt))
+				})
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return x.csvFile("custom_fields.csv", []string{"subject_type", "subject_id", "key", "value"}, func(write func(rec ...string) error) error {
+		return x.eachField(ctx, func(f *dataField) error { return write(f.SubjectType, i64(f.SubjectID), f.Key, f.Value) })
+	})
+}
+
+// attachmentPath is where an attachment is stored in the bundle.
+func attachmentPath(id int64, filename string) string {
+	return fmt.Sprintf("attachments/%d-%s", id, sanitizeFilename(filename))
+}
+
+// sanitizeFilename keeps letters, digits, dot, dash and underscore (no path,
+// no leading dot), at most 100 bytes, so the name is safe in any unzip tool.
+func sanitizeFilename(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		case r == 'å' || r == 'ä' || r == 'Å' || r == 'Ä':
+			b.WriteByte('a')
+		case r == 'ö' || r == 'Ö':
+			b.WriteByte('o')
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".")
+	if len(s) > 100 {
+		s = s[len(s)-100:]
+	}
+	if s == "" {
+		s = "file"
+	}
+	return s
+}
+
+// writeAttachments copies each attachment of the person's mail threads into
+// the bundle, one at a time.
+func (x *exporter) writeAttachments(ctx context.Context) error {
+	for _, conv := range x.mailConvs {
+		rows, err := x.tx.Query(ctx, `SELECT a.id, a.filename FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+			WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, conv, x.r.OrgID)
+		if err != nil {
+			return err
+		}
+		type att struct {
+			id   int64
+			name string
+		}
+		var list []att
+		for rows.Next() {
+			var a att
+			if err := rows.Scan(&a.id, &a.name); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, a)
+		}
+		rows.Close()
+		for _, a := range list {
+			var content []byte
+			if err := x.tx.QueryRow(ctx, `SELECT content FROM mail_attachments WHERE id = ?`, a.id).Scan(&content); err != nil {
+				return err
+			}
+			w, err := x.b.create(attachmentPath(a.id, a.name))
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(content); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package takeout
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"sort"
+
+	"github.com/gallra/gallra"
+)
+
+//go:embed templates/index.html
+var templateFS embed.FS
+
+// indexTemplate is parsed once; html/template escapes every value, so text a
+// person or anyone else typed cannot inject markup into the summary.
+var indexTemplate = template.Must(template.ParseFS(templateFS, "templates/index.html"))
+
+// countLabels names the count keys of exports and erasures, Swedish / English.
+var countLabels = map[string][2]string{
+	"custom_fields":                    {"Egna fält", "Custom fields"},
+	"forum_posts":                      {"Foruminlägg och kommentarer", "Forum posts and comments"},
+	"mail_conversations":               {"E-postkonversationer", "E-mail conversations"},
+	"mail_messages":                    {"E-postmeddelanden", "E-mail messages"},
+	"mail_messages_own":                {"varav skrivna av dig", "of which written by you"},
+	"mail_attachments":                 {"Bifogade filer", "Attachments"},
+	"chat_conversations":               {"Chattar", "Chats"},
+	"chat_messages":                    {"Chattmeddelanden", "Chat messages"},
+	"social_items":                     {"Inlägg i sociala medier", "Social media items"},
+	"forum_posts_deleted":              {"Raderade foruminlägg", "Forum posts deleted"},
+	"forum_posts_anonymized":           {"Avidentifierade foruminlägg", "Forum posts anonymized"},
+	"forum_placeholders":               {"Foruminlägg ersatta med tom platshållare", "Forum posts replaced by an empty placeholder"},
+	"forum_topics_deleted":             {"Raderade forumtrådar", "Forum topics deleted"},
+	"mail_conversations_deleted":       {"Raderade e-postkonversationer", "E-mail conversations deleted"},
+	"mail_messages_deleted":            {"Raderade e-postmeddelanden", "E-mail messages deleted"},
+	"mail_attachments_deleted":         {"Raderade bifogade filer", "Attachments deleted"},
+	"chat_conversations_deleted":       {"Raderade chattar", "Chats deleted"},
+	"chat_messages_deleted":            {"Raderade chattmeddelanden", "Chat messages deleted"},
+	"social_items_deleted":             {"Raderade inlägg i sociala medier (lokal kopia)", "Social media items deleted (local copy)"},
+	"social_platform_deletions_queued": {"Begärda raderingar på den sociala plattformen", "Deletions requested on the social platform"},
+	"custom_fields_deleted":            {"Raderade egna fält", "Custom fields deleted"},
+	"person_deleted":                   {"Personposten raderad", "Person record deleted"},
+	"retained_legal_hold":              {"Kvar på grund av rättsligt bevarande", "Kept under a legal hold"},
+}
+
+// label returns the key's label in lang ("sv" or "en"), or the key itself.
+func label(key, lang string) string {
+	l, ok := countLabels[key]
+	if !ok {
+		return key
+	}
+	if lang == "en" {
+		return l[1]
+	}
+	return l[0]
+}
+
+type countRow struct {
+	Key, Label string
+	N          int64
+}
+
+// countRows orders counts by key with both-language labels.
+func countRows(counts map[string]int64, lang string) []countRow {
+	out := []countRow{}
+	for k, n := range counts {
+		l := label(k, lang)
+		if lang == "" {
+			l = label(k, "sv") + " / " + label(k, "en")
+		}
+		out = append(out, countRow{Key: k, Label: l, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (x *exporter) writeHTML(ctx context.Context) error {
+	w, err := x.b.create("index.html")
+	if err != nil {
+		return err
+	}
+	var org string
+	if err := x.tx.QueryRow(ctx, `SELECT name FROM organisations WHERE id = ?`, x.r.OrgID).Scan(&org); err != nil {
+		return err
+	}
+	var person *dataPerson
+	if p := x.sub.person; p != nil {
+		person = &dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}
+	}
+	head := map[string]any{"RequestID": x.r.ID, "Organisation": org, "GeneratedAt": ts(x.b.now), "Person": person, "Counts": countRows(x.counts, "")}
+	if err := indexTemplate.ExecuteTemplate(w, "head", head); err != nil {
+		return err
+	}
+	section := func(m gallra.Module, title string, body func() error) error {
+		if !x.has(m) {
+			return nil
+		}
+		if err := indexTemplate.ExecuteTemplate(w, "section", title); err != nil {
+			return err
+		}
+		return body()
+	}
+	err = section(gallra.ModuleForum, "Forum", func() error {
+		return x.eachForumPost(ctx, func(p *dataForumPost) error { return indexTemplate.ExecuteTemplate(w, "forum", p) })
+	})
+	if err == nil {
+		err = section(gallra.ModuleMail, "E-post / E-mail", func() error {
+			for _, id := range x.mailConvs {
+				c, err := x.mailConversation(ctx, id)
+				if err != nil {
+					return err
+				}
+				if err := indexTemplate.ExecuteTemplate(w, "mail", c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = section(gallra.ModuleChat, "Chatt / Chat", func() error {
+			for _, id := range x.chatConvs {
+				c, err := x.chat(ctx, id)
+				if err != nil {
+					return err
+				}
+				if err := indexTemplate.ExecuteTemplate(w, "chat", c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = section(gallra.ModuleSocial, "Sociala medier / Social media", func() error {
+			return x.eachSocial(ctx, func(s *dataSocial) error { return indexTemplate.ExecuteTemplate(w, "social", s) })
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return indexTemplate.ExecuteTemplate(w, "foot", head)
+}

@@ -1,0 +1,128 @@
+package takeout
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// Receipt confirms a completed request, for the organisation to send back
+// to the person. It holds dates, modules and counts, never the data itself
+// nor the e-mail address.
+type Receipt struct {
+	RequestID    int64           `json:"request_id"`
+	Organisation string          `json:"organisation"`
+	Kind         string          `json:"kind"`
+	Language     string          `json:"language"`
+	ReceivedAt   time.Time       `json:"received_at"`
+	DueAt        time.Time       `json:"due_at"`
+	CompletedAt  time.Time       `json:"completed_at"`
+	Modules      []gallra.Module `json:"modules"`
+	Counts       []ReceiptCount  `json:"counts"`
+	Text         string          `json:"text"`
+}
+
+// ReceiptCount is one count of a receipt with its label.
+type ReceiptCount struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Count int64  `json:"count"`
+}
+
+var moduleNames = map[gallra.Module][2]string{
+	gallra.ModuleForum: {"forum", "forum"}, gallra.ModuleMail: {"e-post", "e-mail"},
+	gallra.ModuleChat: {"chatt", "chat"}, gallra.ModuleSocial: {"sociala medier", "social media"},
+}
+
+// Receipt returns the receipt of a completed request in lang ("sv" or "en";
+// "" uses the organisation's language). ECONFLICT when the request is not
+// completed.
+func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, lang string) (*Receipt, error) {
+	r, err := s.Get(ctx, staff, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != store.StatusCompleted || r.FinishedAt == nil {
+		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is %s; a receipt exists once it is completed", id, r.Status)
+	}
+	org, err := s.db.GetOrganisation(ctx, r.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	switch lang {
+	case "":
+		lang = org.Language
+		if lang != "en" {
+			lang = "sv"
+		}
+	case "sv", "en":
+	default:
+		return nil, gallra.Errorf(gallra.EINVALID, "lang must be sv or en")
+	}
+	rc := &Receipt{RequestID: r.ID, Organisation: org.Name, Kind: string(r.Kind), Language: lang, ReceivedAt: r.ReceivedAt, DueAt: r.DueAt,
+		CompletedAt: *r.FinishedAt, Modules: r.Modules, Counts: []ReceiptCount{}}
+	for _, c := range countRows(r.Counts, lang) {
+		rc.Counts = append(rc.Counts, ReceiptCount{Key: c.Key, Label: c.Label, Count: c.N})
+	}
+	rc.Text = receiptText(rc)
+	return rc, nil
+}
+
+func receiptText(rc *Receipt) string {
+	en := rc.Language == "en"
+	var mods []string
+	for _, m := range rc.Modules {
+		n := moduleNames[m]
+		if en {
+			mods = append(mods, n[1])
+		} else {
+			mods = append(mods, n[0])
+		}
+	}
+	date := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	var b strings.Builder
+	switch {
+	case en && rc.Kind == string(store.RequestErase):
+		fmt.Fprintf(&b, "Confirmation of erasure (request %d)\n\n", rc.RequestID)
+		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. The request was completed on %s (deadline %s).\n\n",
+			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
+		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
+	case en:
+		fmt.Fprintf(&b, "Confirmation of data export (request %d)\n\n", rc.RequestID)
+		fmt.Fprintf(&b, "%s received your request for a copy of your personal data on %s. The export was produced on %s (deadline %s).\n\n",
+			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
+		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
+	case rc.Kind == string(store.RequestErase):
+		fmt.Fprintf(&b, "Bekräftelse på radering (ärende %d)\n\n", rc.RequestID)
+		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. Begäran slutfördes den %s (senast %s).\n\n",
+			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
+		fmt.Fprintf(&b, "Delar av kundtjänsten som omfattas: %s.\n\n", strings.Join(mods, ", "))
+	default:
+		fmt.Fprintf(&b, "Bekräftelse på registerutdrag (ärende %d)\n\n", rc.RequestID)
+		fmt.Fprintf(&b, "%s tog emot din begäran om en kopia av dina personuppgifter den %s. Utdraget skapades den %s (senast %s).\n\n",
+			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
+		fmt.Fprintf(&b, "Delar av kundtjänsten som omfattas: %s.\n\n", strings.Join(mods, ", "))
+	}
+	if len(rc.Counts) == 0 {
+		if en {
+			b.WriteString("We found no personal data about you in these parts.\n")
+		} else {
+			b.WriteString("Vi hittade inga personuppgifter om dig i dessa delar.\n")
+		}
+	}
+	for _, c := range rc.Counts {
+		fmt.Fprintf(&b, "  %-60s %d\n", c.Label+":", c.Count)
+	}
+	if rc.Kind == string(store.RequestErase) {
+		if en {
+			b.WriteString("\nThe erased data cannot be restored. Posts on external social platforms are deleted there by our connector. Only a record that the request was carried out is kept, without your data.\n")
+		} else {
+			b.WriteString("\nDe raderade uppgifterna går inte att återställa. Inlägg på externa sociala plattformar raderas där av vår koppling. Vi sparar bara en notering om att begäran har utförts, utan dina uppgifter.\n")
+		}
+	}
+	return b.String()
+}

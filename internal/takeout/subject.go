@@ -1,0 +1,280 @@
+package takeout
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// subject is the data subject of a request as found in the database, with
+// the request's channels grouped by module.
+type subject struct {
+	personID int64 // 0 when no person has the address
+	person   *gallra.Person
+	channels []gallra.Channel
+	byModule map[gallra.Module][]int64
+}
+
+// in returns "(?, ?, …)" for n values and the values as arguments.
+func in(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+}
+
+// loadSubject finds the person by the request's normalised e-mail (through
+// the persons_org_email index) and the request's channels.
+func loadSubject(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (*subject, error) {
+	sub := &subject{byModule: map[gallra.Module][]int64{}}
+	if len(r.ChannelIDs) > 0 {
+		list, args := in(r.ChannelIDs)
+		rows, err := tx.Query(ctx, `SELECT id, module, name FROM channels WHERE org_id = ? AND id IN `+list+` ORDER BY id`, append([]any{r.OrgID}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var c gallra.Channel
+			var m string
+			if err := rows.Scan(&c.ID, &m, &c.Name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c.OrgID, c.Module = r.OrgID, gallra.Module(m)
+			sub.channels = append(sub.channels, c)
+			sub.byModule[c.Module] = append(sub.byModule[c.Module], c.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if r.Email == "" {
+		return sub, nil // reduced to the hash: the person can no longer be looked up
+	}
+	p, err := tx.FindPerson(ctx, r.OrgID, r.Email)
+	if gallra.ErrorCode(err) == gallra.ENOTFOUND {
+		return sub, nil
+	} else if err != nil {
+		return nil, err
+	}
+	sub.person, sub.personID = p, p.ID
+	return sub, nil
+}
+
+// Found is what a person has in a request's scope, counted through the
+// person_id indexes.
+type Found struct {
+	PersonID       int64 `json:"person_id,omitempty"`
+	ForumPosts     int64 `json:"forum_posts"`
+	MailMessages   int64 `json:"mail_messages"`
+	ChatChats      int64 `json:"chat_conversations"`
+	SocialItems    int64 `json:"social_items"`
+	CustomFields   int64 `json:"custom_fields"`
+	MailThreadsIn  int64 `json:"mail_conversations"`
+	ChatMessagesIn int64 `json:"chat_messages"`
+}
+
+// Total is the number of items found.
+func (f Found) Total() int64 {
+	return f.ForumPosts + f.MailMessages + f.ChatMessagesIn + f.SocialItems + f.CustomFields
+}
+
+func (s *Service) find(ctx context.Context, r *store.SubjectRequest) (Found, error) {
+	var f Found
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		sub, err := loadSubject(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		f, err = countSubject(ctx, tx, r.OrgID, sub)
+		return err
+	})
+	return f, err
+}
+
+// Find counts what the person with email has in the given channels (all
+// channels of the organisation's request modules when channelIDs is empty).
+// It is the lookup step of every request, exposed for the benchmark and for
+// previews.
+func (s *Service) Find(ctx context.Context, orgID int64, email string, channelIDs []int64) (Found, error) {
+	r := &store.SubjectRequest{OrgID: orgID, Email: gallra.NormalizeEmail(email), ChannelIDs: channelIDs}
+	if len(channelIDs) == 0 {
+		err := s.db.View(ctx, func(tx *store.Tx) error {
+			for _, m := range RequestModules() {
+				cs, err := tx.ListChannels(ctx, orgID, m)
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					r.ChannelIDs = append(r.ChannelIDs, c.ID)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return Found{}, err
+		}
+	}
+	return s.find(ctx, r)
+}
+
+func countSubject(ctx context.Context, tx *store.Tx, orgID int64, sub *subject) (Found, error) {
+	f := Found{PersonID: sub.personID}
+	if sub.personID == 0 {
+		return f, nil
+	}
+	pid := sub.personID
+	count := func(dst *int64, q string, ids []int64) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		list, args := in(ids)
+		return tx.QueryRow(ctx, strings.ReplaceAll(q, "(…)", list), append([]any{pid, orgID}, args...)...).Scan(dst)
+	}
+	checks := []struct {
+		dst *int64
+		q   string
+		ids []int64
+	}{
+		{&f.ForumPosts, `SELECT COUNT(*) FROM forum_posts WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleForum]},
+		{&f.MailMessages, `SELECT COUNT(*) FROM mail_messages WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
+		{&f.MailThreadsIn, `SELECT COUNT(*) FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
+			WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
+		{&f.ChatChats, `SELECT COUNT(*) FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
+		{&f.ChatMessagesIn, `SELECT COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
+			WHERE c.person_id = ? AND c.org_id = ? AND c.channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
+		{&f.SocialItems, `SELECT COUNT(*) FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleSocial]},
+	}
+	for _, c := range checks {
+		if err := count(c.dst, c.q, c.ids); err != nil {
+			return f, err
+		}
+	}
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND org_id = ?`, pid, orgID).Scan(&f.CustomFields)
+	return f, err
+}
+
+// mentions lists items written by others in the request's channels that
+// contain the person's e-mail address, or a phone number the person has in
+// a custom field. Candidates are preselected in SQL by the address (LIKE)
+// and confirmed with the pii detector; when a phone number is known every
+// item in scope is scanned (phone numbers are written in many forms).
+func (s *Service) mentions(ctx context.Context, r *store.SubjectRequest) ([]store.Mention, error) {
+	out := []store.Mention{}
+	if r.Email == "" {
+		return out, nil
+	}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		sub, err := loadSubject(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		phones := map[string]bool{}
+		if sub.personID != 0 {
+			rows, err := tx.Query(ctx, `SELECT value FROM custom_fields WHERE person_id = ? AND org_id = ?`, sub.personID, r.OrgID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var v string
+				if err := rows.Scan(&v); err != nil {
+					rows.Close()
+					return err
+				}
+				if p, err := pii.NormalizePhone(v); err == nil {
+					phones[p] = true
+				}
+			}
+			rows.Close()
+		}
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(r.Email) + "%"
+		pid := sub.personID
+		type source struct {
+			typ string
+			ids []int64
+			q   string
+		}
+		// Each query returns id, channel, parent, body of items not by the person.
+		srcs := []source{
+			{"forum_post", sub.byModule[gallra.ModuleForum], `SELECT id, channel_id, topic_id, body FROM forum_posts
+				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
+			{"mail_message", sub.byModule[gallra.ModuleMail], `SELECT m.id, m.channel_id, m.conversation_id, m.body FROM mail_messages m
+				WHERE m.org_id = ? AND m.channel_id IN (…) AND NOT EXISTS (SELECT 1 FROM mail_participants mp WHERE mp.conversation_id = m.conversation_id AND mp.person_id = ?)`},
+			{"chat_message", sub.byModule[gallra.ModuleChat], `SELECT m.id, c.channel_id, c.id, m.body FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
+				WHERE c.org_id = ? AND c.channel_id IN (…) AND (c.person_id IS NULL OR c.person_id <> ?)`},
+			{"social_item", sub.byModule[gallra.ModuleSocial], `SELECT id, channel_id, 0, body FROM social_items
+				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
+		}
+		for _, src := range srcs {
+			if len(src.ids) == 0 {
+				continue
+			}
+			list, args := in(src.ids)
+			q := strings.Replace(src.q, "(…)", list, 1)
+			qargs := append(append([]any{r.OrgID}, args...), pid)
+			if len(phones) == 0 {
+				q += ` AND LOWER(body) LIKE ? ESCAPE '\'`
+				if src.typ != "forum_post" && src.typ != "social_item" {
+					q = strings.Replace(q, "LOWER(body)", "LOWER(m.body)", 1)
+				}
+				qargs = append(qargs, like)
+			}
+			rows, err := tx.Query(ctx, q+` ORDER BY 1`, qargs...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := ctx.Err(); err != nil {
+					rows.Close()
+					return err
+				}
+				var m store.Mention
+				var body string
+				var parent sql.NullInt64
+				if err := rows.Scan(&m.ID, &m.ChannelID, &parent, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				m.Type, m.ParentID = src.typ, parent.Int64
+				if match := s.mentionIn(body, r.Email, phones); match != "" && len(out) < maxMentions {
+					m.Match = match
+					out = append(out, m)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// mentionIn reports "email" or "phone" when body contains the address or one
+// of the phone numbers, as confirmed by the detector.
+func (s *Service) mentionIn(body, email string, phones map[string]bool) string {
+	lower := strings.ToLower(body)
+	if len(phones) == 0 && !strings.Contains(lower, email) {
+		return ""
+	}
+	for _, f := range s.detector.Detect(body) {
+		switch f.Kind {
+		case pii.Email:
+			if gallra.NormalizeEmail(f.Text) == email {
+				return "email"
+			}
+		case pii.Phone:
+			if p, err := pii.NormalizePhone(f.Text); err == nil && phones[p] {
+				return "phone"
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,608 @@
+// Package takeout answers data-subject requests: the export of everything a
+// person wrote in chosen modules (GDPR Art. 15 access and Art. 20
+// portability) as a ZIP bundle, and its erasure (Art. 17). Requests are made
+// by staff who must be editors of every channel in scope and attest that the
+// person's identity was verified; each request has a deadline (one month,
+// Art. 12(3)), an audit trail holding only a keyed hash of the e-mail, and a
+// receipt to send back to the person.
+//
+// Processing is resumable: an erasure commits in small batches, each with its
+// progress counts, so an interrupted run completes when run again, and a
+// repeated erasure is a no-op that still yields a receipt.
+package takeout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/audit"
+	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// Statements a staff member may give as the identity attestation (compared
+// after trimming surrounding space). The Swedish wording follows the seed
+// articles; the plural form of the seed is accepted too.
+var Statements = []string{
+	"We have verified the person's identity.",
+	"Vi har bekräftat personens identitet.",
+	"Vi har bekräftat personen/personernas identitet.",
+}
+
+// Verification methods: how the organisation verified the person's identity.
+const (
+	MethodPhoneCall  = "phone_call"  // called the person back on a known number
+	MethodEmailReply = "email_reply" // the request came from, or was confirmed from, the same address
+	MethodInPerson   = "in_person"   // met the person and checked an identity document
+	MethodEID        = "e_id"        // electronic identification (e.g. BankID)
+	MethodOther      = "other"       // described in the free-text note (required)
+)
+
+// Methods lists the accepted verification methods.
+func Methods() []string {
+	return []string{MethodPhoneCall, MethodEmailReply, MethodInPerson, MethodEID, MethodOther}
+}
+
+// Forum actions of an erasure.
+const (
+	ForumDelete    = "delete"    // remove the posts; a content-free placeholder stays where others replied
+	ForumAnonymize = "anonymize" // keep the text readable, remove name, e-mail and IP, redact personal data in it
+)
+
+// RequestModules lists the modules a request may cover (knowledge bases hold
+// no end-customer data).
+func RequestModules() []gallra.Module {
+	return []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat, gallra.ModuleSocial}
+}
+
+// Defaults.
+const (
+	DefaultArtefactDir = "data/artefacts"
+	DefaultArtefactTTL = 7 * 24 * time.Hour
+	DefaultInlineLimit = 2000
+	DefaultBatchSize   = 200
+	MaxExtensionMonths = 2
+	maxMentions        = 1000
+)
+
+// Progress reports how far processing has come.
+type Progress struct {
+	Phase string // "find", "export", "erase", "mentions"
+	Done  int64
+	Total int64
+}
+
+// Config configures a Service. The zero value uses the defaults.
+type Config struct {
+	// ArtefactDir is where export ZIPs are written (personal data: keep it
+	// on encrypted storage). Default data/artefacts.
+	ArtefactDir string
+	// ArtefactTTL is how long an export stays downloadable before the
+	// requests.expire_artefacts job deletes it. Default 7 days.
+	ArtefactTTL time.Duration
+	// InlineLimit is the largest request (in items) Submit processes in the
+	// caller's goroutine; larger ones go to the requests.process job.
+	InlineLimit int
+	// BatchSize is the number of items an erasure deletes per transaction.
+	BatchSize int
+	// OnProgress, when set, is called as processing advances (after each
+	// committed erasure batch). Returning an error stops processing; the
+	// request is marked failed and resumes when processed again.
+	OnProgress func(r *store.SubjectRequest, p Progress) error
+}
+
+// ConfigFromEnv reads GALLRA_ARTEFACT_DIR and GALLRA_ARTEFACT_TTL (a Go
+// duration such as 168h, or a number of days such as 7d).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{ArtefactDir: strings.TrimSpace(getenv("GALLRA_ARTEFACT_DIR"))}
+	if v := strings.TrimSpace(getenv("GALLRA_ARTEFACT_TTL")); v != "" {
+		d, err := ParseTTL(v)
+		if err != nil {
+			return c, err
+		}
+		c.ArtefactTTL = d
+	}
+	return c, nil
+}
+
+// ParseTTL parses a duration such as 168h or a number of days such as 7d.
+func ParseTTL(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(v); err == nil && d >= time.Minute {
+		return d, nil
+	}
+	return 0, gallra.Errorf(gallra.EINVALID, "artefact TTL %q: give a duration of at least 1m (e.g. 168h) or days (e.g. 7d)", v)
+}
+
+// Service answers data-subject requests. It holds no mutable state and is
+// safe for concurrent use.
+type Service struct {
+	db       *store.DB
+	log      *slog.Logger
+	cfg      Config
+	detector *pii.Detector
+}
+
+// New returns a Service on db. log may be nil.
+func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ArtefactDir == "" {
+		cfg.ArtefactDir = DefaultArtefactDir
+	}
+	if cfg.ArtefactTTL <= 0 {
+		cfg.ArtefactTTL = DefaultArtefactTTL
+	}
+	if cfg.InlineLimit <= 0 {
+		cfg.InlineLimit = DefaultInlineLimit
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	return &Service{db: db, log: log, cfg: cfg, detector: pii.Default()}
+}
+
+// WithProgress returns a copy of s that reports progress to fn.
+func (s *Service) WithProgress(fn func(r *store.SubjectRequest, p Progress) error) *Service {
+	c := *s
+	c.cfg.OnProgress = fn
+	return &c
+}
+
+// NewRequest is a data-subject request as made by a staff member.
+type NewRequest struct {
+	Kind  store.RequestKind `json:"kind"`
+	Email string            `json:"email"`
+	// Modules in scope; empty means all of forum, mail, chat and social.
+	Modules []gallra.Module `json:"modules,omitempty"`
+	// ChannelIDs optionally narrows the scope to these channels (of the
+	// chosen modules); empty means every channel of the modules.
+	ChannelIDs []int64 `json:"channel_ids,omitempty"`
+	// ForumAction is delete (default) or anonymize; erasure only.
+	ForumAction string `json:"forum_action,omitempty"`
+	// Attestation must be one of Statements.
+	Attestation string `json:"attestation"`
+	// VerificationMethod is one of Methods(); "other" needs VerificationNote.
+	VerificationMethod string `json:"verification_method"`
+	VerificationNote   string `json:"verification_note,omitempty"`
+}
+
+func (in *NewRequest) validate() error {
+	if in.Kind != store.RequestExport && in.Kind != store.RequestErase {
+		return gallra.Errorf(gallra.EINVALID, "kind must be export or erase")
+	}
+	if err := gallra.ValidateEmail("email", in.Email); err != nil {
+		return err
+	}
+	seen := map[gallra.Module]bool{}
+	var mods []gallra.Module
+	for _, m := range in.Modules {
+		if !slices.Contains(RequestModules(), m) {
+			return gallra.Errorf(gallra.EINVALID, "modules: %q is not one of forum, mail, chat, social", m)
+		}
+		if !seen[m] {
+			seen[m] = true
+			mods = append(mods, m)
+		}
+	}
+	if len(mods) == 0 {
+		mods = RequestModules()
+	}
+	in.Modules = mods
+	switch in.ForumAction {
+	case "":
+		if in.Kind == store.RequestErase {
+			in.ForumAction = ForumDelete
+		}
+	case ForumDelete, ForumAnonymize:
+		if in.Kind != store.RequestErase {
+			return gallra.Errorf(gallra.EINVALID, "forum_action applies to erase requests only")
+		}
+	default:
+		return gallra.Errorf(gallra.EINVALID, "forum_action must be delete or anonymize")
+	}
+	return gallra.ValidateText("verification_note", in.VerificationNote, false, 500)
+}
+
+// checkAttestation enforces the identity attestation (EUNPROCESS when
+// missing or not one of the accepted statements).
+func (in *NewRequest) checkAttestation() error {
+	in.Attestation = strings.TrimSpace(in.Attestation)
+	if !slices.Contains(Statements, in.Attestation) {
+		e := gallra.Errorf(gallra.EUNPROCESS, "attestation must be exactly one of the accepted statements confirming the person's identity was verified")
+		e.Details = map[string]any{"accepted_statements": Statements}
+		return e
+	}
+	if !slices.Contains(Methods(), in.VerificationMethod) {
+		e := gallra.Errorf(gallra.EUNPROCESS, "verification_method must say how the identity was verified: one of %s", strings.Join(Methods(), ", "))
+		e.Details = map[string]any{"accepted_methods": Methods()}
+		return e
+	}
+	in.VerificationNote = strings.TrimSpace(in.VerificationNote)
+	if in.VerificationMethod == MethodOther && in.VerificationNote == "" {
+		return gallra.Errorf(gallra.EUNPROCESS, "verification_note must describe the method when verification_method is other")
+	}
+	return nil
+}
+
+// scope returns the channels a request covers and fails with EFORBIDDEN,
+// listing the channels the staff member lacks, unless they may act on all.
+func scope(ctx context.Context, tx *store.Tx, staff *gallra.Staff, orgID int64, modules []gallra.Module, only []int64) ([]gallra.Channel, error) {
+	var out []gallra.Channel
+	for _, m := range modules {
+		cs, err := tx.ListChannels(ctx, orgID, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	if len(only) > 0 {
+		var narrowed []gallra.Channel
+		for _, id := range only {
+			i := slices.IndexFunc(out, func(c gallra.Channel) bool { return c.ID == id })
+			if i < 0 {
+				return nil, gallra.Errorf(gallra.EINVALID, "channel_ids: channel %d is not a channel of the chosen modules in this organisation", id)
+			}
+			if !slices.ContainsFunc(narrowed, func(c gallra.Channel) bool { return c.ID == id }) {
+				narrowed = append(narrowed, out[i])
+			}
+		}
+		out = narrowed
+	}
+	if err := authorize(staff, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// authorize fails with EFORBIDDEN listing the channels staff may not act on.
+func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
+	missing := []int64{}
+	for _, c := range channels {
+		if !staff.CanActOn(c.ID) {
+			missing = append(missing, c.ID)
+		}
+	}
+	if len(missing) > 0 {
+		e := gallra.Errorf(gallra.EFORBIDDEN, "you must be an editor of every channel in scope; you lack %d channel(s)", len(missing))
+		e.Details = map[string]any{"missing_channel_ids": missing}
+		return e
+	}
+	return nil
+}
+
+// Authorize checks that staff may act on every channel of the request
+// (EFORBIDDEN with the missing channel ids otherwise).
+func Authorize(staff *gallra.Staff, r *store.SubjectRequest) error {
+	cs := make([]gallra.Channel, len(r.ChannelIDs))
+	for i, id := range r.ChannelIDs {
+		cs[i] = gallra.Channel{ID: id}
+	}
+	return authorize(staff, cs)
+}
+
+func staffActor(staff *gallra.Staff) gallra.Actor {
+	return gallra.Actor{Type: gallra.ActorStaff, ID: staff.ID}
+}
+
+// Create records a request made by staff, after checking the input (EINVALID),
+// the staff member's rights on every channel in scope (EFORBIDDEN, with the
+// missing channel ids in the error details) and the identity attestation
+// (EUNPROCESS). Nothing is stored when a check fails. The request starts as
+// received, due one calendar month later. Audited with a keyed hash of the
+// e-mail address, never the address.
+func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest) (*store.SubjectRequest, error) {
+	if staff == nil || !staff.Active {
+		return nil, gallra.Errorf(gallra.EFORBIDDEN, "an active staff user must make the request")
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	var r *store.SubjectRequest
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		channels, err := scope(ctx, tx, staff, staff.OrgID, in.Modules, in.ChannelIDs)
+		if err != nil {
+			return err
+		}
+		if err := in.checkAttestation(); err != nil {
+			return err
+		}
+		key, err := tx.OrgAuditKey(ctx, staff.OrgID)
+		if err != nil {
+			return err
+		}
+		email := gallra.NormalizeEmail(in.Email)
+		ids := make([]int64, len(channels))
+		for i, c := range channels {
+			ids[i] = c.ID
+		}
+		r = &store.SubjectRequest{
+			OrgID: staff.OrgID, Kind: in.Kind, Status: store.StatusReceived, Email: email, EmailHash: audit.KeyedHash(key, email),
+			Modules: in.Modules, ChannelIDs: ids, ForumAction: in.ForumAction, RequestedBy: staff.ID,
+			Attestation: in.Attestation, VerificationMethod: in.VerificationMethod, VerificationNote: in.VerificationNote,
+			ReceivedAt: tx.Now, DueAt: tx.Now.AddDate(0, 1, 0), EmailRetained: true,
+		}
+		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, staff.OrgID, staffActor(staff), "request.received", "subject_request", r.ID, map[string]any{
+			"kind": string(r.Kind), "email_hash": r.EmailHash, "modules": r.Modules, "channel_ids": r.ChannelIDs,
+			"verification_method": r.VerificationMethod, "due_at": r.DueAt.Format(time.RFC3339),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// JobProcess and JobExpireArtefacts are the background job names.
+const (
+	JobProcess         = "requests.process"
+	JobExpireArtefacts = "requests.expire_artefacts"
+)
+
+// ProcessPayload is the payload of a requests.process job.
+type ProcessPayload struct {
+	OrgID     int64 `json:"org_id"`
+	RequestID int64 `json:"request_id"`
+}
+
+// Submit creates the request and processes it: inline when the person has at
+// most Config.InlineLimit items in scope, otherwise by enqueueing a
+// requests.process job (the returned request is then still received).
+func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest) (*store.SubjectRequest, error) {
+	r, err := s.Create(ctx, staff, in)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.find(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if found.Total() <= int64(s.cfg.InlineLimit) {
+		return s.Process(ctx, r.OrgID, r.ID)
+	}
+	payload, _ := json.Marshal(ProcessPayload{OrgID: r.OrgID, RequestID: r.ID})
+	if _, err := s.db.EnqueueJob(ctx, JobProcess, r.OrgID, fmt.Sprintf("request:%d", r.ID), string(payload), s.db.Now()); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Get returns a request if staff may act on all of its channels.
+func (s *Service) Get(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
+	r, err := s.db.GetSubjectRequest(ctx, staff.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := Authorize(staff, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// List returns a page of the organisation's requests that staff may act on
+// (admins: all), newest first, with overdue ones flagged.
+func (s *Service) List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error) {
+	list, err := s.db.ListSubjectRequests(ctx, staff.OrgID, f)
+	if err != nil {
+		return nil, err
+	}
+	out := list[:0]
+	for _, r := range list {
+		if Authorize(staff, &r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Extend extends an open request's deadline by months (1 or 2; at most
+// MaxExtensionMonths in total, Art. 12(3)) with a reason; audited.
+func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*store.SubjectRequest, error) {
+	reason = strings.TrimSpace(reason)
+	if err := gallra.ValidateText("reason", reason, true, 500); err != nil {
+		return nil, err
+	}
+	if months < 1 || months > MaxExtensionMonths {
+		return nil, gallra.Errorf(gallra.EINVALID, "months must be 1 or 2")
+	}
+	var r *store.SubjectRequest
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if r, err = tx.LockSubjectRequest(ctx, staff.OrgID, id); err != nil {
+			return err
+		}
+		if err := Authorize(staff, r); err != nil {
+			return err
+		}
+		if !r.Status.Open() {
+			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only open requests can be extended", id, r.Status)
+		}
+		if r.ExtendedMonths+months > MaxExtensionMonths {
+			return gallra.Errorf(gallra.EUNPROCESS, "the deadline may be extended by at most %d months in total; %d already used", MaxExtensionMonths, r.ExtendedMonths)
+		}
+		r.ExtendedMonths += months
+		r.ExtensionReason = reason
+		r.DueAt = r.ReceivedAt.AddDate(0, 1+r.ExtendedMonths, 0)
+		r.Overdue = tx.Now.After(r.DueAt)
+		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.extended", "subject_request", r.ID,
+			map[string]any{"months": months, "due_at": r.DueAt.Format(time.RFC3339)})
+	})
+	return r, err
+}
+
+// Cancel cancels a request that is not being processed or finished (received
+// or failed), reducing its e-mail to the keyed hash; audited. A failed
+// erasure that is cancelled keeps what it already erased.
+func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
+	var r *store.SubjectRequest
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if r, err = tx.LockSubjectRequest(ctx, staff.OrgID, id); err != nil {
+			return err
+		}
+		if err := Authorize(staff, r); err != nil {
+			return err
+		}
+		if r.Status != store.StatusReceived && r.Status != store.StatusFailed {
+			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only received or failed requests can be cancelled", id, r.Status)
+		}
+		now := tx.Now
+		r.Status, r.FinishedAt, r.Email, r.Overdue = store.StatusCancelled, &now, "", false
+		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.cancelled", "subject_request", r.ID, map[string]any{"email_hash": r.EmailHash})
+	})
+	return r, err
+}
+
+// Process carries out a request: export or erasure. It is idempotent and
+// resumable: a completed or cancelled request is returned unchanged, and a
+// received, processing or failed one (re)starts where it stopped. On error
+// the request is marked failed (with a message free of personal data) and
+// the error returned.
+func (s *Service) Process(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
+	r, err := s.db.GetSubjectRequest(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == store.StatusCompleted || r.Status == store.StatusCancelled {
+		return r, nil
+	}
+	var mentions []store.Mention
+	if r.StartedAt == nil {
+		// Mentions are found before anything is erased: a phone number known
+		// from the person's custom fields is gone afterwards.
+		if mentions, err = s.mentions(ctx, r); err != nil {
+			return nil, s.fail(ctx, r, err)
+		}
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.LockSubjectRequest(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status == store.StatusCompleted || cur.Status == store.StatusCancelled {
+			r = cur
+			return nil
+		}
+		first := cur.StartedAt == nil
+		if first {
+			now := tx.Now
+			cur.StartedAt, cur.Mentions = &now, mentions
+		}
+		cur.Status, cur.Error = store.StatusProcessing, ""
+		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+			return err
+		}
+		r = cur
+		if !first {
+			return nil
+		}
+		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.processing", "subject_request", id, map[string]any{"mentions": len(mentions)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != store.StatusProcessing {
+		return r, nil
+	}
+	var artefact *store.Artefact
+	switch r.Kind {
+	case store.RequestExport:
+		artefact, err = s.export(ctx, r)
+	case store.RequestErase:
+		err = s.erase(ctx, r)
+	default:
+		err = fmt.Errorf("request %d has unknown kind %q", r.ID, r.Kind)
+	}
+	if err != nil {
+		return nil, s.fail(ctx, r, err)
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.LockSubjectRequest(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		now := tx.Now
+		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue = store.StatusCompleted, &now, "", false
+		cur.Counts = r.Counts
+		if r.Kind == store.RequestExport {
+			exp := now.Add(s.cfg.ArtefactTTL)
+			artefact.ExpiresAt = &exp
+			cur.Artefact = artefact
+		} else {
+			cur.Email = "" // erased: keep only the keyed hash
+		}
+		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+			return err
+		}
+		r = cur
+		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.completed", "subject_request", id,
+			map[string]any{"kind": string(r.Kind), "email_hash": r.EmailHash, "counts": r.Counts, "late": now.After(r.DueAt)})
+	})
+	if err != nil {
+		if artefact != nil {
+			os.Remove(artefact.Path)
+		}
+		return nil, err
+	}
+	s.log.Info("request completed", "org_id", orgID, "request_id", id, "kind", string(r.Kind))
+	return r, nil
+}
+
+// fail marks r failed with err's message and returns err.
+func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, cause error) error {
+	s.log.Error("request failed", "org_id", r.OrgID, "request_id", r.ID, "err", cause)
+	msg := gallra.ErrorMessage(cause)
+	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+		msg = "processing was interrupted; process the request again to resume"
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := s.db.Update(fctx, func(tx *store.Tx) error {
+		cur, err := tx.LockSubjectRequest(fctx, r.OrgID, r.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.Status.Open() {
+			return nil
+		}
+		cur.Status, cur.Error = store.StatusFailed, msg
+		if err := tx.SaveSubjectRequest(fctx, cur); err != nil {
+			return err
+		}
+		return tx.Audit(fctx, r.OrgID, gallra.Actor{Type: gallra.ActorSystem}, "request.failed", "subject_request", r.ID, map[string]any{"counts": cur.Counts})
+	})
+	if err != nil {
+		s.log.Error("mark request failed", "request_id", r.ID, "err", err)
+	}
+	return cause
+}
+
+func (s *Service) progress(r *store.SubjectRequest, p Progress) error {
+	if s.cfg.OnProgress == nil {
+		return nil
+	}
+	return s.cfg.OnProgress(r, p)
+}
