@@ -145,14 +145,17 @@ type Person struct {
 
 // ForumTopic is a thread in a forum channel. Its first post is the question.
 type ForumTopic struct {
-	ID             int64       `json:"id"`
-	OrgID          int64       `json:"org_id"`
-	ChannelID      int64       `json:"channel_id"`
-	Title          string      `json:"title"`
-	PersonID       *int64      `json:"person_id,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
-	LastActivityAt time.Time   `json:"last_activity_at"`
-	Hold           *LegalHold  `json:"legal_hold,omitempty"`
+	ID             int64      `json:"id"`
+	OrgID          int64      `json:"org_id"`
+	ChannelID      int64      `json:"channel_id"`
+	Title          string     `json:"title"`
+	PersonID       *int64     `json:"person_id,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	LastActivityAt time.Time  `json:"last_activity_at"`
+	Hold           *LegalHold `json:"legal_hold,omitempty"`
+	// SensitiveKinds lists kinds of sensitive identifiers (e.g. personnummer)
+	// found in the topic's text.
+	SensitiveKinds []string    `json:"sensitive_kinds"`
 	Posts          []ForumPost `json:"posts,omitempty"`
 }
 
@@ -190,15 +193,16 @@ type ForumPost struct {
 
 // MailConversation is an e-mail thread in an inbox.
 type MailConversation struct {
-	ID            int64         `json:"id"`
-	OrgID         int64         `json:"org_id"`
-	ChannelID     int64         `json:"channel_id"`
-	Subject       string        `json:"subject"`
-	CreatedAt     time.Time     `json:"created_at"`
-	LastMessageAt time.Time     `json:"last_message_at"`
-	Hold          *LegalHold    `json:"legal_hold,omitempty"`
-	Messages      []MailMessage `json:"messages,omitempty"`
-	PersonIDs     []int64       `json:"person_ids,omitempty"`
+	ID             int64         `json:"id"`
+	OrgID          int64         `json:"org_id"`
+	ChannelID      int64         `json:"channel_id"`
+	Subject        string        `json:"subject"`
+	CreatedAt      time.Time     `json:"created_at"`
+	LastMessageAt  time.Time     `json:"last_message_at"`
+	Hold           *LegalHold    `json:"legal_hold,omitempty"`
+	SensitiveKinds []string      `json:"sensitive_kinds"`
+	Messages       []MailMessage `json:"messages,omitempty"`
+	PersonIDs      []int64       `json:"person_ids,omitempty"`
 }
 
 // Direction tells inbound (from a customer) from outbound (from staff) mail.
@@ -254,6 +258,7 @@ type ChatConversation struct {
 	ClosedAt         *time.Time    `json:"closed_at,omitempty"`
 	LastMessageAt    time.Time     `json:"last_message_at"`
 	Hold             *LegalHold    `json:"legal_hold,omitempty"`
+	SensitiveKinds   []string      `json:"sensitive_kinds"`
 	Messages         []ChatMessage `json:"messages,omitempty"`
 }
 

@@ -76,6 +76,9 @@ func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender
 	if err != nil {
 		return nil, fmt.Errorf("insert chat message: %w", err)
 	}
+	if err := tx.flagSensitive(ctx, "chat_conversations", convID, body); err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
 		return nil, err
 	}
@@ -207,16 +210,18 @@ func (db *DB) CloseIdleChats(ctx context.Context, idle time.Duration, batch int)
 	}
 }
 
-const chatCols = `id, org_id, channel_id, person_id, participant_name, participant_email, participant_ip, opened_at, closed_at, last_message_at, hold_reason, held_at, held_by`
+const chatCols = `id, org_id, channel_id, person_id, participant_name, participant_email, participant_ip, opened_at, closed_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds`
 
 func scanChat(sc interface{ Scan(...any) error }) (*gallra.ChatConversation, error) {
 	var c gallra.ChatConversation
 	var person, closed, heldAt, heldBy sql.NullInt64
 	var opened, last int64
 	var reason sql.NullString
-	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &person, &c.ParticipantName, &c.ParticipantEmail, &c.ParticipantIP, &opened, &closed, &last, &reason, &heldAt, &heldBy); err != nil {
+	var kinds string
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &person, &c.ParticipantName, &c.ParticipantEmail, &c.ParticipantIP, &opened, &closed, &last, &reason, &heldAt, &heldBy, &kinds); err != nil {
 		return nil, err
 	}
+	c.SensitiveKinds = splitKinds(kinds)
 	c.PersonID, c.OpenedAt, c.ClosedAt, c.LastMessageAt = fromNullID(person), fromMS(opened), fromNullMS(closed), fromMS(last)
 	c.Hold = holdFrom(reason, heldAt, heldBy)
 	return &c, nil

@@ -45,6 +45,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	clock   gallra.Clock
+	scanner Scanner
 	rebinds *sync.Map // query text → rebound text (PostgreSQL $n placeholders)
 }
 
@@ -121,6 +122,14 @@ func (db *DB) Close() error {
 func (db *DB) WithClock(clock gallra.Clock) *DB {
 	c := *db
 	c.clock = clock
+	return &c
+}
+
+// WithScanner returns a handle on the same connections that flags topics and
+// conversations whose text holds sensitive identifiers, using s.
+func (db *DB) WithScanner(s Scanner) *DB {
+	c := *db
+	c.scanner = s
 	return &c
 }
 

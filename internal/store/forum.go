@@ -85,6 +85,9 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallr
 		if err != nil {
 			return err
 		}
+		if err := tx.flagSensitive(ctx, "forum_topics", tid, in.Title); err != nil {
+			return err
+		}
 		topic = &gallra.ForumTopic{ID: tid, OrgID: orgID, ChannelID: in.ChannelID, Title: in.Title, PersonID: &pid,
 			CreatedAt: tx.Now, LastActivityAt: tx.Now, Posts: []gallra.ForumPost{*post}}
 		return nil
@@ -158,6 +161,9 @@ func (tx *Tx) insertPost(ctx context.Context, orgID, channelID, topicID int64, p
 	if err != nil {
 		return nil, fmt.Errorf("insert post: %w", err)
 	}
+	if err := tx.flagSensitive(ctx, "forum_topics", topicID, body); err != nil {
+		return nil, err
+	}
 	return &gallra.ForumPost{ID: id, OrgID: orgID, ChannelID: channelID, TopicID: topicID, ParentID: parentID, Kind: kind,
 		PersonID: &personID, AuthorName: a.Name, AuthorEmail: a.Email, AuthorIP: a.IP, Body: body, CreatedAt: tx.Now, UpdatedAt: tx.Now}, nil
 }
@@ -175,16 +181,18 @@ func (tx *Tx) requireModule(ctx context.Context, orgID, channelID int64, m gallr
 	return nil
 }
 
-const topicCols = `id, org_id, channel_id, title, person_id, created_at, last_activity_at, hold_reason, held_at, held_by`
+const topicCols = `id, org_id, channel_id, title, person_id, created_at, last_activity_at, hold_reason, held_at, held_by, sensitive_kinds`
 
 func scanTopic(sc interface{ Scan(...any) error }) (*gallra.ForumTopic, error) {
 	var t gallra.ForumTopic
 	var person, heldAt, heldBy sql.NullInt64
 	var created, last int64
 	var reason sql.NullString
-	if err := sc.Scan(&t.ID, &t.OrgID, &t.ChannelID, &t.Title, &person, &created, &last, &reason, &heldAt, &heldBy); err != nil {
+	var kinds string
+	if err := sc.Scan(&t.ID, &t.OrgID, &t.ChannelID, &t.Title, &person, &created, &last, &reason, &heldAt, &heldBy, &kinds); err != nil {
 		return nil, err
 	}
+	t.SensitiveKinds = splitKinds(kinds)
 	t.PersonID, t.CreatedAt, t.LastActivityAt = fromNullID(person), fromMS(created), fromMS(last)
 	t.Hold = holdFrom(reason, heldAt, heldBy)
 	return &t, nil

@@ -172,6 +172,9 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 	if err != nil {
 		return nil, fmt.Errorf("insert mail message: %w", err)
 	}
+	if err := tx.flagSensitive(ctx, "mail_conversations", convID, in.Subject+"\n"+in.Body); err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE mail_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
 		return nil, err
 	}
@@ -233,16 +236,18 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 	return msg, err
 }
 
-const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by`
+const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds`
 
 func scanMailConv(sc interface{ Scan(...any) error }) (*gallra.MailConversation, error) {
 	var c gallra.MailConversation
 	var created, last int64
 	var reason sql.NullString
 	var heldAt, heldBy sql.NullInt64
-	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy); err != nil {
+	var kinds string
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy, &kinds); err != nil {
 		return nil, err
 	}
+	c.SensitiveKinds = splitKinds(kinds)
 	c.CreatedAt, c.LastMessageAt, c.Hold = fromMS(created), fromMS(last), holdFrom(reason, heldAt, heldBy)
 	return &c, nil
 }
