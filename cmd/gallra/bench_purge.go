@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/benchdb"
+	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// benchPurge seeds two identical forum channels with N expired posts each
+// and measures, on the same database, (a) the retention purge anonymizing
+// one channel and (b) a raw bulk UPDATE anonymizing the other (the floor),
+// plus the p99 latency of a concurrent API-like read/write loop during (a).
+// The last line is the lowest purge/raw ratio over the databases.
+func benchPurge(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "bench purge", "[--n N] [--batch B] [--postgres URL]")
+	n := fs.Int("n", 200000, "expired posts per channel")
+	batch := fs.Int("batch", 500, "purge batch size (rows per transaction)")
+	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 100 {
+		return usageErr("--n must be at least 100")
+	}
+	worst := math.Inf(1)
+	for _, t := range benchdb.Targets(benchPostgresURL(env, *pg)) {
+		db, cleanup, err := benchdb.Open(ctx, t, env.Clock)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+		r, err := purgeOnce(ctx, env, db, *n, *batch)
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+		ratio := r.purgeRate / r.rawRate
+		worst = math.Min(worst, ratio)
+		fmt.Fprintf(env.Stdout, "%-8s seed:  %d posts in 2 channels in %.2fs\n", t.Name, 2**n, r.seed.Seconds())
+		fmt.Fprintf(env.Stdout, "%-8s purge: %d posts anonymized in %7.2fs = %9.0f rows/s (batch %d, pii redaction, persons removed: %d)\n",
+			t.Name, r.purged, r.purge.Seconds(), r.purgeRate, *batch, r.persons)
+		fmt.Fprintf(env.Stdout, "%-8s raw:   %d posts anonymized in %7.2fs = %9.0f rows/s (one bulk UPDATE)\n", t.Name, r.raw, r.rawDur.Seconds(), r.rawRate)
+		fmt.Fprintf(env.Stdout, "%-8s concurrent store calls during purge: %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+			t.Name, r.ops, r.p50, r.p99, r.max)
+		fmt.Fprintf(env.Stdout, "%-8s purge/raw ratio: %.2f\n", t.Name, ratio)
+	}
+	fmt.Fprintf(env.Stdout, "purge/raw ratio: %.2f\n", worst)
+	return nil
+}
+
+type purgeBench struct {
+	seed, purge, rawDur time.Duration
+	purged, raw         int64
+	persons             int64
+	purgeRate, rawRate  float64
+	ops                 int
+	p50, p99, max       float64
+}
+
+func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purgeBench, error) {
+	org, admin, _, err := db.Bootstrap(ctx, "Bench", "Bench Admin", "admin@bench.example", "")
+	if err != nil {
+		return nil, err
+	}
+	actor := gallra.Actor{Type: gallra.ActorStaff, ID: admin.ID}
+	var chans [3]*gallra.Channel
+	for i, name := range []string{"Purged", "Raw", "Live"} {
+		if chans[i], err = db.CreateChannel(ctx, actor, &gallra.Channel{OrgID: org.ID, Module: gallra.ModuleForum, Name: name}); err != nil {
+			return nil, err
+		}
+	}
+	e := retention.New(db, retention.DefaultRedactor(), retention.Config{BatchSize: batch})
+	// The raw channel and the live channel are never purged by the run.
+	for _, c := range chans[1:] {
+		if _, err := e.SetChannelPolicy(ctx, actor, org.ID, c.ID, &retention.Policy{Period: retention.Never, Action: retention.Anonymize}); err != nil {
+			return nil, err
+		}
+	}
+	r := &purgeBench{}
+	start := time.Now()
+	old := db.Now().AddDate(-4, 0, 0)
+	for i, c := range chans[:2] {
+		if err := seedForum(ctx, db, org.ID, c.ID, n, old, int64(i)*int64(n)); err != nil {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+	}
+	r.seed = time.Since(start)
+	live, err := db.CreateTopic(ctx, org.ID, store.NewTopic{ChannelID: chans[2].ID, Title: "Live", Body: "Live", Author: store.Author{Name: "Live", Email: "live@bench.example"}})
+	if err != nil {
+		return nil, err
+	}
+
+	// (a) our purge, with a concurrent API-like loop.
+	lctx, stop := context.WithCancel(ctx)
+	var lat []float64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; lctx.Err() == nil; i++ {
+			t0 := time.Now()
+			var err error
+			if i%2 == 0 {
+				_, err = db.CreatePost(lctx, org.ID, store.NewPost{TopicID: live.ID, Body: "Ett svar under purgen", Author: store.Author{Name: "Kund", Email: fmt.Sprintf("k%d@bench.example", i%50)}})
+			} else {
+				_, err = db.ListTopics(lctx, org.ID, chans[2].ID, store.Page{Limit: 20})
+			}
+			if err != nil && lctx.Err() == nil {
+				return
+			}
+			lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	start = time.Now()
+	res, err := e.Run(ctx, retention.RunOptions{Trigger: "bench", OrgID: org.ID, ChannelID: chans[0].ID})
+	r.purge = time.Since(start)
+	stop()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	r.purged, r.persons = res.Anonymized, res.PersonsDeleted
+	r.purgeRate = float64(r.purged) / r.purge.Seconds()
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		r.ops, r.p50, r.p99, r.max = len(lat), lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)], lat[len(lat)-1]
+	}
+
+	// (b) the floor: one bulk UPDATE of the same kind of rows.
+	start = time.Now()
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
+			WHERE channel_id = ? AND created_at < ? AND anonymized_at IS NULL AND removed = 0`, db.Now().UnixMilli(), chans[1].ID, db.Now().AddDate(-3, 0, 0).UnixMilli())
+		if err != nil {
+			return err
+		}
+		r.raw, err = res.RowsAffected()
+		return err
+	})
+	r.rawDur = time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	r.rawRate = float64(r.raw) / r.rawDur.Seconds()
+	if r.raw != r.purged {
+		return nil, fmt.Errorf("purge anonymized %d rows but the raw update %d", r.purged, r.raw)
+	}
+	return r, nil
+}
+
+// seedForum inserts n posts (10 per topic, one person per 10 posts, every
+// 20th body with a phone number) created around at, with multi-row INSERTs
+// in large transactions. Ids are explicit, from base, so both channels get
+// identical content.
+func seedForum(ctx context.Context, db *store.DB, orgID, channelID int64, n int, at time.Time, base int64) error {
+	const chunk = 500
+	persons := (n + 9) / 10
+	insert := func(table, cols string, ncols, rows int, row func(i int, args []any) []any) error {
+		for lo := 0; lo < rows; lo += 20 * chunk {
+			err := db.Update(ctx, func(tx *store.Tx) error {
+				for s := lo; s < min(rows, lo+20*chunk); s += chunk {
+					end := min(rows, s+chunk)
+					ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+					vals := strings.TrimSuffix(strings.Repeat(ph+", ", end-s), ", ")
+					args := make([]any, 0, (end-s)*ncols)
+					for i := s; i < end; i++ {
+						args = row(i, args)
+					}
+					if _, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+vals, args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("insert %s: %w", table, err)
+			}
+		}
+		return nil
+	}
+	ms := at.UnixMilli()
+	pbase := base/10 + 1_000_000
+	err := insert("persons", "id, org_id, email, email_key, name, created_at", 6, persons, func(i int, a []any) []any {
+		e := fmt.Sprintf("kund%d@bench.example", pbase+int64(i))
+		return append(a, pbase+int64(i), orgID, e, e, fmt.Sprintf("Kund %d", i), ms)
+	})
+	if err != nil {
+		return err
+	}
+	tbase := base/10 + 1_000_000
+	err = insert("forum_topics", "id, org_id, channel_id, title, person_id, created_at, last_activity_at", 7, persons, func(i int, a []any) []any {
+		return append(a, tbase+int64(i), orgID, channelID, fmt.Sprintf("Fråga %d om sophämtning", i), pbase+int64(i), ms+int64(i)*1000, ms+int64(i)*1000+9000)
+	})
+	if err != nil {
+		return err
+	}
+	err = insert("forum_posts", "id, org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at", 12, n, func(i int, a []any) []any {
+		topic, p := i/10, (i*7)%persons
+		body := "Hej! Jag undrar när sophämtningen sker i mitt område, och om det går att beställa extra tömning."
+		if i%20 == 0 {
+			body += " Ring mig på 070-123 45 67."
+		}
+		t := ms + int64(topic)*1000 + int64(i%10)*1000
+		return append(a, base+int64(i)+2_000_000, orgID, channelID, tbase+int64(topic), "post", pbase+int64(p),
+			fmt.Sprintf("Kund %d", p), fmt.Sprintf("kund%d@bench.example", pbase+int64(p)), "192.0.2.10", body, t, t)
+	})
+	if err != nil {
+		return err
+	}
+	if db.Dialect() == store.Postgres {
+		// Explicit ids: move the identity sequences past them.
+		return db.Update(ctx, func(tx *store.Tx) error {
+			for _, tb := range []string{"persons", "forum_topics", "forum_posts"} {
+				if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+tb+`', 'id'), (SELECT MAX(id) FROM `+tb+`))`); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, `ANALYZE`)
+			return err
+		})
+	}
+	return nil
+}
