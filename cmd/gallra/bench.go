@@ -16,8 +16,9 @@ type bench struct {
 // benches lists the benchmarks; each lives in its own bench_*.go file.
 func benches() map[string]bench {
 	return map[string]bench{
-		"ingest": {"writes/s of forum posts and chat messages through the store", benchIngest},
-		"purge":  {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
+		"takeout": {"find, export (MB/s) and erase one person's 1,000 items at N/10 and N rows", benchTakeout},
+		"ingest":  {"writes/s of forum posts and chat messages through the store", benchIngest},
+		"purge":   {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
 	}
 }
 

@@ -140,6 +140,7 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig) {
 		return err
 	})
 	r.Every("chat.close_idle", 10*time.Minute)
+	registerTakeoutJobs(r, db)
 	registerPurge(r, db)
 }
 

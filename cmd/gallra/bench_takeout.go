@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/benchdb"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
+)
+
+// benchTakeout measures a data-subject request on a database of N messages
+// spread over the modules, where one person owns 1,000 items: the time to
+// find the person's data, to export it (MB/s of ZIP) and to erase it, at N/10
+// and N rows so that the growth with database size is visible.
+func benchTakeout(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "bench takeout", "[--n N] [--postgres URL]")
+	n := fs.Int("n", 200_000, "messages in the large database (the small one has N/10)")
+	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 20_000 {
+		return usageErr("--n must be at least 20000 (the person alone owns 1000 items)")
+	}
+	var growth float64
+	for _, t := range benchdb.Targets(benchPostgresURL(env, *pg)) {
+		var finds [2]time.Duration
+		for i, size := range []int{*n / 10, *n} {
+			res, err := takeoutOnce(ctx, env, t, size)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.Name, err)
+			}
+			finds[i] = res.find
+			fmt.Fprintf(env.Stdout, "%-8s %8d rows: seed %6.1fs | find %7.3f ms (%d items) | export %6.0f ms, %5.2f MB, %6.1f MB/s | erase %6.0f ms\n",
+				t.Name, size, res.seed.Seconds(), float64(res.find.Microseconds())/1000, res.items,
+				float64(res.export.Milliseconds()), float64(res.bytes)/1e6, float64(res.bytes)/1e6/res.export.Seconds(), float64(res.erase.Milliseconds()))
+		}
+		g := float64(finds[1]) / float64(finds[0])
+		fmt.Fprintf(env.Stdout, "%-8s find time at 10x rows: %.2fx\n", t.Name, g)
+		if t.Name == "sqlite" {
+			growth = g
+		}
+	}
+	fmt.Fprintf(env.Stdout, "takeout growth 10x rows: %.2fx\n", growth)
+	return nil
+}
+
+type takeoutResult struct {
+	seed, find, export, erase time.Duration
+	items                     int64
+	bytes                     int64
+}
+
+const benchTarget = "target.person@bench.example"
+
+func takeoutOnce(ctx context.Context, env *Env, t benchdb.Target, n int) (*takeoutResult, error) {
+	db, cleanup, err := benchdb.Open(ctx, t, env.Clock)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	res := &takeoutResult{}
+	org, admin, _, err := db.Bootstrap(ctx, "Bench", "Bench Admin", "admin@bench.example", "")
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := seedTakeout(ctx, db, org.ID, admin, n); err != nil {
+		return nil, fmt.Errorf("seed %d rows: %s", n, err.Error())
+	}
+	res.seed = time.Since(start)
+	dir, err := os.MkdirTemp("", "gallra-bench-artefacts-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	svc := takeout.New(db, nil, takeout.Config{ArtefactDir: dir, BatchSize: 500})
+	// Find: the lookup every request starts with, averaged over many runs.
+	const rounds = 200
+	start = time.Now()
+	for i := 0; i < rounds; i++ {
+		f, err := svc.Find(ctx, org.ID, benchTarget, nil)
+		if err != nil {
+			return nil, err
+		}
+		res.items = f.Total() - f.CustomFields
+	}
+	res.find = time.Since(start) / rounds
+	in := takeout.NewRequest{Kind: store.RequestExport, Email: benchTarget, Attestation: takeout.Statements[0], VerificationMethod: takeout.MethodEmailReply}
+	start = time.Now()
+	r, err := svc.Create(ctx, admin, in)
+	if err == nil {
+		r, err = svc.Process(ctx, org.ID, r.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	res.export, res.bytes = time.Since(start), r.Artefact.Size
+	in.Kind = store.RequestErase
+	start = time.Now()
+	r, err = svc.Create(ctx, admin, in)
+	if err == nil {
+		r, err = svc.Process(ctx, org.ID, r.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("erase: %w", err)
+	}
+	res.erase = time.Since(start)
+	if r.Counts["person_deleted"] != 1 {
+		return nil, fmt.Errorf("erase left the person: %v", r.Counts)
+	}
+	return res, nil
+}
+
+// inserter batches rows into multi-row INSERT statements.
+type inserter struct {
+	tx   *store.Tx
+	head string
+	cols int
+	rows int
+	args []any
+}
+
+func (in *inserter) add(ctx context.Context, vals ...any) error {
+	in.args = append(in.args, vals...)
+	in.rows++
+	if in.rows >= 500 {
+		return in.flush(ctx)
+	}
+	return nil
+}
+
+func (in *inserter) flush(ctx context.Context) error {
+	if in.rows == 0 {
+		return nil
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", in.cols), ", ") + ")"
+	q := in.head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", in.rows), ", ")
+	_, err := in.tx.Exec(ctx, q, in.args...)
+	in.rows, in.args = 0, in.args[:0]
+	return err
+}
+
+// seedTakeout writes n messages: 40% forum posts (topics of 10), 25% mail
+// (conversations of 5), 25% chat (chats of 10), 10% social items, by a pool
+// of people; the target person owns exactly 1,000 of them (400 forum, 200
+// mail with 10 attachments, 200 chat, 200 social). Ids are assigned here so
+// that whole batches go in one statement.
+func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.Staff, n int) error {
+	actor := gallra.Actor{Type: gallra.ActorStaff, ID: admin.ID}
+	ch := map[gallra.Module]int64{}
+	for _, m := range takeout.RequestModules() {
+		c, err := db.CreateChannel(ctx, actor, &gallra.Channel{OrgID: orgID, Module: m, Name: string(m)})
+		if err != nil {
+			return err
+		}
+		ch[m] = c.ID
+	}
+	people := max(1000, n/50)
+	now := db.Now().Add(-24 * time.Hour).UnixMilli()
+	body := "Hej! Jag undrar när sophämtningen sker i mitt område och om det går att beställa extra tömning av kärlet."
+	const base = 1_000_000 // ids above anything the API created
+	forumPosts, mailMsgs, chatMsgs := n*40/100, n*25/100, n*25/100
+	social := n - forumPosts - mailMsgs - chatMsgs
+	email := func(p int) string {
+		if p == 0 {
+			return benchTarget
+		}
+		return fmt.Sprintf("kund%d@bench.example", p)
+	}
+	// owner returns the person of the i-th unit (topic, conversation, item):
+	// the target owns the first units, everyone else the rest in turn.
+	owner := func(i, targetUnits int) int {
+		if i < targetUnits {
+			return 0
+		}
+		return 1 + i%(people-1)
+	}
+	tx := func(fn func(tx *store.Tx) error) error { return db.Update(ctx, fn) }
+	err := tx(func(tx *store.Tx) error {
+		ins := &inserter{tx: tx, head: `INSERT INTO persons (id, org_id, email, email_key, name, created_at)`, cols: 6}
+		for p := 0; p < people; p++ {
+			if err := ins.add(ctx, base+p, orgID, email(p), email(p), fmt.Sprintf("Kund %d", p), now); err != nil {
+				return err
+			}
+		}
+		return ins.flush(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	// Forum: topics of 10 posts by one person each.
+	for start := 0; start < forumPosts; start += 50_000 {
+		err := tx(func(tx *store.Tx) error {
+			topics := &inserter{tx: tx, head: `INSERT INTO forum_topics (id, org_id, channel_id, title, person_id, created_at, last_activity_at)`, cols: 7}
+			posts := &inserter{tx: tx, head: `INSERT INTO forum_posts (id, org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)`, cols: 12}
+			for i := start; i < min(start+50_000, forumPosts); i++ {
+				topic := i / 10
+				p := owner(topic, 40)
+				if i%10 == 0 {
+					if err := topics.add(ctx, base+topic, orgID, ch[gallra.ModuleForum], fmt.Sprintf("Fråga %d", topic), base+p, now, now); err != nil {
+						return err
+					}
+					if err := topics.flush(ctx); err != nil {
+						return err
+					}
+				}
+				if err := posts.add(ctx, base+i, orgID, ch[gallra.ModuleForum], base+topic, "post", base+p, fmt.Sprintf("Kund %d", p), email(p), "192.0.2.10", body, now+int64(i), now+int64(i)); err != nil {
+					return err
+				}
+			}
+			return posts.flush(ctx)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Mail: conversations of 5 inbound messages by one person.
+	for start := 0; start < mailMsgs; start += 50_000 {
+		err := tx(func(tx *store.Tx) error {
+			convs := &inserter{tx: tx, head: `INSERT INTO mail_conversations (id, org_id, channel_id, subject, created_at, last_message_at)`, cols: 6}
+			parts := &inserter{tx: tx, head: `INSERT INTO mail_participants (conversation_id, person_id, org_id)`, cols: 3}
+			msgs := &inserter{tx: tx, head: `INSERT INTO mail_messages (id, org_id, channel_id, conversation_id, direction, person_id, from_addr, to_addrs, subject, body, created_at)`, cols: 11}
+			for i := start; i < min(start+50_000, mailMsgs); i++ {
+				conv := i / 5
+				p := owner(conv, 40)
+				if i%5 == 0 {
+					if err := convs.add(ctx, base+conv, orgID, ch[gallra.ModuleMail], "Faktura", now, now); err != nil {
+						return err
+					}
+					if err := convs.flush(ctx); err != nil {
+						return err
+					}
+					if err := parts.add(ctx, base+conv, base+p, orgID); err != nil {
+						return err
+					}
+				}
+				if err := msgs.add(ctx, base+i, orgID, ch[gallra.ModuleMail], base+conv, "in", base+p, email(p), "support@bench.example", "Faktura", body, now+int64(i)); err != nil {
+					return err
+				}
+			}
+			if err := msgs.flush(ctx); err != nil {
+				return err
+			}
+			return parts.flush(ctx)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Ten 100 kB attachments on the target's mail.
+	err = tx(func(tx *store.Tx) error {
+		content := make([]byte, 100_000)
+		rng := rand.New(rand.NewPCG(1, 2)) // incompressible, like a real PDF
+		for i := range content {
+			content[i] = byte(rng.Uint32())
+		}
+		for i := 0; i < 10; i++ {
+			if _, err := tx.Exec(ctx, `INSERT INTO mail_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				orgID, base+i*5, fmt.Sprintf("faktura-%d.pdf", i), "application/pdf", len(content), "bench", content); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Chat: chats of 10 customer messages.
+	for start := 0; start < chatMsgs; start += 50_000 {
+		err := tx(func(tx *store.Tx) error {
+			chats := &inserter{tx: tx, head: `INSERT INTO chat_conversations (id, org_id, channel_id, person_id, participant_name, participant_email, opened_at, closed_at, last_message_at)`, cols: 9}
+			msgs := &inserter{tx: tx, head: `INSERT INTO chat_messages (id, org_id, conversation_id, sender, body, created_at)`, cols: 6}
+			for i := start; i < min(start+50_000, chatMsgs); i++ {
+				conv := i / 10
+				p := owner(conv, 20)
+				if i%10 == 0 {
+					if err := chats.add(ctx, base+conv, orgID, ch[gallra.ModuleChat], base+p, fmt.Sprintf("Kund %d", p), email(p), now, now, now); err != nil {
+						return err
+					}
+					if err := chats.flush(ctx); err != nil {
+						return err
+					}
+				}
+				if err := msgs.add(ctx, base+i, orgID, base+conv, "customer", body, now+int64(i)); err != nil {
+					return err
+				}
+			}
+			return msgs.flush(ctx)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Social: single items.
+	return tx(func(tx *store.Tx) error {
+		items := &inserter{tx: tx, head: `INSERT INTO social_items (id, org_id, channel_id, external_id, kind, person_id, external_author_id, external_author_name, body, created_at)`, cols: 10}
+		for i := 0; i < social; i++ {
+			p := owner(i, 200)
+			if err := items.add(ctx, base+i, orgID, ch[gallra.ModuleSocial], fmt.Sprintf("ext-%d", i), "post", base+p, fmt.Sprintf("u%d", p), fmt.Sprintf("Kund %d", p), body, now); err != nil {
+				return err
+			}
+		}
+		return items.flush(ctx)
+	})
+}
