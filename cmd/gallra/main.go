@@ -53,6 +53,7 @@ func commands() []command {
 		versionCommand(),
 		auditCommand(),
 		benchCommand(),
+		staffCommand(),
 		takeoutCommand(),
 		purgeCommand(), retentionCommand(),
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/web"
 )
 
 func serveCommand() command {
@@ -95,6 +96,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ui, err := newWebUI(env, db, log, cfg.trustedProxy)
+	if err != nil {
+		return err
+	}
 
 	runner := jobs.New(db, log)
 	registerJobs(runner, db, cfg)
@@ -103,7 +108,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: web.Compose(api.Handler(), ui), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String())
 
@@ -177,5 +182,5 @@ func firstStart(ctx context.Context, env *Env, db *store.DB, cfg *serveConfig) e
 	} else {
 		fmt.Fprintf(env.Stdout, "First start: created organisation %q with the token from GALLRA_BOOTSTRAP_TOKEN.\n", org.Name)
 	}
-	return nil
+	return printSetupLink(ctx, env, db, admin, cfg.addr)
 }

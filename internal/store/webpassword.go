@@ -1,0 +1,94 @@
+package store
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/gallra/gallra"
+)
+
+// Password length limits, in characters. Long passphrases are welcome; the
+// upper bound only keeps hashing cost bounded.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 200
+)
+
+// argon2id parameters (OWASP's recommended minimum: 19 MiB, 2 passes, one
+// lane). They are stored with each hash, so raising them later only affects
+// new hashes.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+	argonSaltLen = 16
+)
+
+// ValidatePassword checks a new password's length. The error never repeats
+// the password.
+func ValidatePassword(pw string) error {
+	if !utf8.ValidString(pw) {
+		return gallra.Errorf(gallra.EINVALID, "password is not valid UTF-8")
+	}
+	n := utf8.RuneCountInString(pw)
+	if n < MinPasswordLen {
+		return gallra.Errorf(gallra.EINVALID, "password must be at least %d characters", MinPasswordLen)
+	}
+	if n > MaxPasswordLen {
+		return gallra.Errorf(gallra.EINVALID, "password must be at most %d characters", MaxPasswordLen)
+	}
+	return nil
+}
+
+// HashPassword returns the argon2id hash of pw in the PHC string format
+// ($argon2id$v=19$m=…,t=…,p=…$salt$hash) with a fresh random salt.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("generate salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// checkPassword reports whether pw matches an encoded argon2id hash. A
+// malformed or empty hash never matches.
+func checkPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 || m > 1<<21 || t > 20 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err := enc.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := enc.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked against when no account matches, so that a login
+// attempt for an unknown e-mail takes as long as one for a known one.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$Yk2nUoEi3l0mFQ3N3Yb8yHh1yXnX6bq5l7o3tB9mQzE"

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// InviteTTL is how long an invitation or reset link stays valid.
+const InviteTTL = 7 * 24 * time.Hour
+
+type adminData struct {
+	Channels []gallra.Channel
+	Staff    []gallra.Staff
+	Modules  []gallra.Module
+	// Link is a just-created sign-in link, shown once, and who it is for.
+	Link    string
+	LinkFor string
+}
+
+func (h *Handler) adminData(r *http.Request, v *viewer) (*adminData, error) {
+	chs, err := h.db.ListChannels(r.Context(), v.Org.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	st, err := h.db.ListStaff(r.Context(), v.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &adminData{Channels: chs, Staff: st, Modules: gallra.Modules()}, nil
+}
+
+func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := h.adminData(r, v)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, v, http.StatusOK, "admin", d)
+	return nil
+}
+
+func (h *Handler) channelCreate(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	c := &gallra.Channel{OrgID: v.Org.ID, Module: gallra.Module(r.PostFormValue("module")), Name: r.PostFormValue("name"), Address: r.PostFormValue("address")}
+	if _, err := h.db.CreateChannel(r.Context(), v.actor(), c); err != nil {
+		return err
+	}
+	return redirect(w, r, "/admin?ok=channel_created")
+}
+
+// staffInvite creates a staff user and shows a one-time sign-in link for
+// them (the admin passes it on; Gallra sends no e-mail itself).
+func (h *Handler) staffInvite(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	s := &gallra.Staff{OrgID: v.Org.ID, Name: r.PostFormValue("name"), Email: r.PostFormValue("email"), Role: gallra.Role(r.PostFormValue("role")), Active: true}
+	created, err := h.db.CreateStaff(r.Context(), v.actor(), s)
+	if err != nil {
+		return err
+	}
+	return h.showLink(w, r, v, created, store.LinkInvite)
+}
+
+func (h *Handler) staffResetLink(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	s, err := h.db.GetStaff(r.Context(), v.Org.ID, id)
+	if err != nil {
+		return err
+	}
+	return h.showLink(w, r, v, s, store.LinkReset)
+}
+
+func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, v *viewer, s *gallra.Staff, purpose string) error {
+	secret, err := h.db.CreateLoginLink(r.Context(), v.actor(), v.Org.ID, s.ID, purpose, InviteTTL)
+	if err != nil {
+		return err
+	}
+	d, err := h.adminData(r, v)
+	if err != nil {
+		return err
+	}
+	d.Link, d.LinkFor = h.baseURL(r)+"/login/link/"+secret, s.Email
+	h.render(w, r, v, http.StatusOK, "admin", d)
+	return nil
+}
+
+// baseURL is the scheme and host the browser used.
+func (h *Handler) baseURL(r *http.Request) string {
+	scheme := "http"
+	if h.isSecure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (h *Handler) staffSetActive(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	active := r.PostFormValue("active") == "true"
+	if id == v.Staff.ID && !active {
+		return gallra.Errorf(gallra.EUNPROCESS, "you cannot deactivate yourself")
+	}
+	if _, err := h.db.UpdateStaff(r.Context(), v.actor(), v.Org.ID, id, store.StaffUpdate{Active: &active}); err != nil {
+		return err
+	}
+	if !active {
+		if _, err := h.db.DeleteStaffSessions(r.Context(), v.Org.ID, id); err != nil {
+			return err
+		}
+	}
+	return redirect(w, r, "/admin?ok=staff_updated")
+}
+
+// staffMembership sets exactly the checked channels as the staff user's
+// editor memberships.
+func (h *Handler) staffMembership(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return gallra.Errorf(gallra.EINVALID, "unreadable form")
+	}
+	want := map[int64]bool{}
+	for _, s := range r.PostForm["channel"] {
+		cid, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || cid <= 0 {
+			return gallra.Errorf(gallra.EINVALID, "channel must be a channel id")
+		}
+		want[cid] = true
+	}
+	s, err := h.db.GetStaff(r.Context(), v.Org.ID, id)
+	if err != nil {
+		return err
+	}
+	chs, err := h.db.ListChannels(r.Context(), v.Org.ID, "")
+	if err != nil {
+		return err
+	}
+	for _, c := range chs {
+		if want[c.ID] != containsID(s.ChannelIDs, c.ID) {
+			if err := h.db.SetMembership(r.Context(), v.actor(), v.Org.ID, c.ID, id, want[c.ID]); err != nil {
+				return err
+			}
+		}
+	}
+	return redirect(w, r, "/admin?ok=membership_saved")
+}
+
+// pathID reads a positive integer path value.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, gallra.Errorf(gallra.ENOTFOUND, "page not found")
+	}
+	return id, nil
+}
+
+// visibleChannels returns the channels the viewer may act on (admins: all).
+func (h *Handler) visibleChannels(r *http.Request, v *viewer) ([]gallra.Channel, error) {
+	chs, err := h.db.ListChannels(r.Context(), v.Org.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	out := chs[:0:0]
+	for _, c := range chs {
+		if v.Staff.CanActOn(c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// channelFor loads a channel of the viewer's organisation that they may act
+// on: another organisation's answers "not found", a channel an editor is
+// not a member of "forbidden".
+func (h *Handler) channelFor(r *http.Request, v *viewer) (*gallra.Channel, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	c, err := h.db.GetChannel(r.Context(), v.Org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Staff.CanActOn(c.ID) {
+		return nil, gallra.Errorf(gallra.EFORBIDDEN, "you are not an editor of channel %d", c.ID)
+	}
+	return c, nil
+}
+
+// auditData is the audit page: one page of entries, newest first.
+type auditData struct {
+	Verify   *auditVerify
+	Entries  []auditRow
+	Action   string
+	ActorID  int64
+	Actions  []string
+	Staff    []gallra.Staff
+	OlderURL string
+	Filtered bool
+	Before   int64
+}
+
+type auditVerify struct {
+	OK       bool
+	Entries  int64
+	Problems int
+}
+
+type auditRow struct {
+	gallra.AuditEntry
+	Actor   string
+	Details string
+}
+
+// auditActions are the action prefixes offered in the filter.
+var auditActions = []string{"retention.", "request.", "staff.", "session.", "channel.", "membership.", "token.", "organisation.", "purge."}
+
+const auditPageSize = 50
+
+func (h *Handler) auditList(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	f := store.AuditFilter{Action: strings.TrimSpace(q.Get("action")), Limit: auditPageSize}
+	f.ActorID, _ = strconv.ParseInt(q.Get("actor"), 10, 64)
+	f.BeforeSeq, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	if len(f.Action) > 100 {
+		return gallra.Errorf(gallra.EINVALID, "action filter is too long")
+	}
+	entries, err := h.db.ListAudit(r.Context(), v.Org.ID, f)
+	if err != nil {
+		return err
+	}
+	res, err := h.db.VerifyAudit(r.Context(), v.Org.ID)
+	if err != nil {
+		return err
+	}
+	staff, err := h.db.ListStaff(r.Context(), v.Org.ID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, s := range staff {
+		names[s.ID] = s.Name
+	}
+	l := catalogs[language(r, v)]
+	d := &auditData{Verify: &auditVerify{OK: res.OK, Entries: res.Entries, Problems: len(res.Problems)},
+		Action: f.Action, ActorID: f.ActorID, Actions: auditActions, Staff: staff, Filtered: f.Action != "" || f.ActorID != 0 || f.BeforeSeq != 0, Before: f.BeforeSeq}
+	for _, e := range entries {
+		row := auditRow{AuditEntry: e, Details: detailsText(e.Details)}
+		switch e.ActorType {
+		case gallra.ActorStaff:
+			if n, ok := names[e.ActorID]; ok {
+				row.Actor = n
+			} else {
+				row.Actor = l.T("au.staff", e.ActorID)
+			}
+		case gallra.ActorSystem:
+			row.Actor = l.T("au.system")
+		case gallra.ActorPublic:
+			row.Actor = l.T("au.public")
+		default:
+			row.Actor = e.ActorType
+		}
+		d.Entries = append(d.Entries, row)
+	}
+	if len(entries) == auditPageSize {
+		nq := r.URL.Query()
+		nq.Set("before", strconv.FormatInt(entries[len(entries)-1].Seq, 10))
+		d.OlderURL = "/audit?" + nq.Encode()
+	}
+	h.render(w, r, v, http.StatusOK, "audit", d)
+	return nil
+}
+
+// detailsText renders audit details as "key=value" pairs in key order.
+// Details hold ids, counts and hashes only, so they are safe to show.
+func detailsText(m map[string]any) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteString("=")
+		b.WriteString(compact(m[k]))
+	}
+	return b.String()
+}

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// lang is one UI language: its messages and number format.
+type lang struct {
+	code string
+	msgs map[string]string
+}
+
+// T returns the message for key, formatted with args (fmt verbs). A missing
+// key shows the key itself, which TestCatalogComplete catches.
+func (l *lang) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) == 0 {
+		return m
+	}
+	return fmt.Sprintf(m, args...)
+}
+
+func (l *lang) has(key string) bool { _, ok := l.msgs[key]; return ok }
+
+// Count names a request result count ("forum_posts_deleted"), or shows the
+// key when it is one this UI does not know yet.
+func (l *lang) Count(key string) string {
+	if l.has("count." + key) {
+		return l.T("count." + key)
+	}
+	return strings.ReplaceAll(key, "_", " ")
+}
+
+// N formats an integer with the language's thousands separator: "1 240" in
+// Swedish (a non-breaking space), "1,240" in English.
+func (l *lang) N(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := ","
+	if l.code == "sv" {
+		sep = "\u00a0"
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// catalogs holds the UI languages, built once from messages.
+var catalogs = func() map[string]*lang {
+	sv, en := map[string]string{}, map[string]string{}
+	for k, v := range messages {
+		sv[k], en[k] = v[0], v[1]
+	}
+	return map[string]*lang{"sv": {code: "sv", msgs: sv}, "en": {code: "en", msgs: en}}
+}()
+
+// messages maps each key to its Swedish and English text.
+var messages = map[string][2]string{
+	"skip":         {"Hoppa till innehållet", "Skip to content"},
+	"foot":         {"Gallra · personuppgifter hanteras av systemet självt, loggat och spårbart.", "Gallra · personal data handled by the system itself, logged and traceable."},
+	"nav.label":    {"Huvudmeny", "Main menu"},
+	"nav.overview": {"Översikt", "Overview"},
+	"nav.settings": {"Gallringsinställningar", "Privacy settings"},
+	"nav.requests": {"Begäranden", "Requests"},
+	"nav.audit":    {"Granskningslogg", "Audit log"},
+	"nav.admin":    {"Kanaler och personal", "Channels and staff"},
+	"nav.logout":   {"Logga ut", "Sign out"},
+	"role.admin":   {"administratör", "admin"},
+	"role.editor":  {"redaktör", "editor"},
+
+	"module.forum":     {"Forum", "Forum"},
+	"module.mail":      {"E-post", "Mail"},
+	"module.chat":      {"Chatt", "Chat"},
+	"module.social":    {"Sociala medier", "Social media"},
+	"module.knowledge": {"Kunskapsbank", "Knowledge base"},
+
+	"login.title":       {"Logga in", "Sign in"},
+	"login.intro":       {"Logga in med din e-postadress och ditt lösenord.", "Sign in with your e-mail address and password."},
+	"login.email":       {"E-postadress", "E-mail address"},
+	"login.password":    {"Lösenord", "Password"},
+	"login.submit":      {"Logga in", "Sign in"},
+	"login.help":        {"Inget lösenord än? Be en administratör om en inloggningslänk.", "No password yet? Ask an admin for a sign-in link."},
+	"login.failed":      {"Fel e-postadress eller lösenord.", "Wrong e-mail address or password."},
+	"login.ratelimited": {"För många försök. Vänta en minut och försök igen.", "Too many attempts. Wait a minute and try again."},
+	"ok.bye":            {"Du är utloggad.", "You are signed out."},
+
+	"link.title":      {"Välj lösenord", "Choose a password"},
+	"link.intro":      {"Hej %s (%s)! Välj ett lösenord för att logga in i Gallra. Länken fungerar en gång.", "Hello %s (%s)! Choose a password to sign in to Gallra. This link works once."},
+	"link.password":   {"Nytt lösenord", "New password"},
+	"link.password2":  {"Upprepa lösenordet", "Repeat the password"},
+	"link.rules":      {"Minst 10 tecken. En mening du minns är ett bra lösenord.", "At least 10 characters. A sentence you remember makes a good password."},
+	"link.submit":     {"Spara lösenord och logga in", "Save password and sign in"},
+	"link.mismatch":   {"Lösenorden är inte likadana.", "The passwords do not match."},
+	"link.tooshort":   {"Lösenordet måste ha minst 10 och högst 200 tecken.", "The password must have at least 10 and at most 200 characters."},
+	"ok.password_set": {"Ditt lösenord är sparat och du är inloggad.", "Your password is saved and you are signed in."},
+
+	"err.invalid":       {"Felaktiga uppgifter", "Invalid input"},
+	"err.unauthorized":  {"Inte inloggad", "Not signed in"},
+	"err.forbidden":     {"Inte tillåtet", "Not allowed"},
+	"err.not_found":     {"Hittades inte", "Not found"},
+	"err.conflict":      {"Krock", "Conflict"},
+	"err.unprocessable": {"Går inte att genomföra", "Cannot be done"},
+	"err.too_large":     {"För stort", "Too large"},
+	"err.rate_limited":  {"För många försök", "Too many attempts"},
+	"err.unavailable":   {"Tillfälligt otillgängligt", "Temporarily unavailable"},
+	"err.internal":      {"Något gick fel", "Something went wrong"},
+	"err.home":          {"Till översikten", "Back to the overview"},
+	"err.login":         {"Till inloggningen", "To the sign-in page"},
+
+	// Overview.
+	"ov.title":        {"Översikt", "Overview"},
+	"ov.intro":        {"Vad som sparas, vad som gallras snart och vilka begäranden som väntar.", "What is kept, what will be purged soon and which requests are waiting."},
+	"ov.channels":     {"Kanaler och gallring", "Channels and purging"},
+	"ov.channel":      {"Kanal", "Channel"},
+	"ov.module":       {"Modul", "Module"},
+	"ov.policy":       {"Inställning", "Setting"},
+	"ov.due7":         {"Gallras inom 7 dagar", "Purged within 7 days"},
+	"ov.due30":        {"Gallras inom 30 dagar", "Purged within 30 days"},
+	"ov.nopurge":      {"Gallras inte automatiskt", "Not purged automatically"},
+	"ov.runs":         {"Senaste gallringarna", "Latest purge runs"},
+	"ov.noruns":       {"Ingen gallring har körts än.", "No purge has run yet."},
+	"ov.requests":     {"Öppna begäranden", "Open requests"},
+	"ov.norequests":   {"Inga öppna begäranden.", "No open requests."},
+	"ov.nochannels":   {"Du har inga kanaler än.", "You have no channels yet."},
+	"ov.run.started":  {"Startad", "Started"},
+	"ov.run.status":   {"Status", "Status"},
+	"ov.run.anon":     {"Anonymiserade", "Anonymized"},
+	"ov.run.deleted":  {"Raderade", "Deleted"},
+	"ov.run.held":     {"Spärrade (hoppades över)", "On hold (skipped)"},
+	"ov.run.trigger":  {"Startades av", "Triggered by"},
+	"ov.editor_scope": {"Du ser de kanaler du är redaktör för.", "You see the channels you are an editor of."},
+
+	// Policies.
+	"pol.never":               {"Gallra aldrig automatiskt", "Never purge automatically"},
+	"pol.anonymize":           {"Anonymisera efter %s", "Anonymize after %s"},
+	"pol.delete":              {"Radera efter %s", "Delete after %s"},
+	"pol.source.channel":      {"egen inställning", "own setting"},
+	"pol.source.organisation": {"modulens standard", "module default"},
+	"pol.source.shipped":      {"Gallras standard", "Gallra's default"},
+	"pol.capped":              {"begränsad av leverantörens maxtid %s", "limited by the processor's cap of %s"},
+	"unit.d.1":                {"%d dag", "%d day"},
+	"unit.d.n":                {"%d dagar", "%d days"},
+	"unit.m.1":                {"%d månad", "%d month"},
+	"unit.m.n":                {"%d månader", "%d months"},
+	"unit.y.1":                {"%d år", "%d year"},
+	"unit.y.n":                {"%d år", "%d years"},
+
+	// Settings list.
+	"set.title":                 {"Gallringsinställningar", "Privacy settings"},
+	"set.intro":                 {"Bestäm hur länge personuppgifter sparas i varje kanal. Innan något sparas ser du exakt vad ändringen gallrar, och du får bekräfta.", "Decide how long personal data is kept in each channel. Before anything is saved you see exactly what the change will purge, and you confirm it."},
+	"set.defaults":              {"Standard per modul", "Module defaults"},
+	"set.defaults.help":         {"Kanaler utan egen inställning följer modulens standard.", "Channels without their own setting follow the module default."},
+	"set.channels":              {"Kanaler", "Channels"},
+	"set.change":                {"Ändra", "Change"},
+	"set.change.for":            {"Ändra inställningen för %s", "Change the setting of %s"},
+	"set.social":                {"Sociala medier gallras inte här: den externa plattformen är källan. Det som raderas där försvinner även här.", "Social media is not purged here: the external platform is the source. What is deleted there disappears here too."},
+	"set.knowledge":             {"Kunskapsbanker innehåller bara artiklar skrivna av personalen, inga kunduppgifter.", "Knowledge bases hold only staff-written articles, no customer data."},
+	"set.holds":                 {"Spärrar (legal hold)", "Legal holds"},
+	"set.holds.help":            {"En spärrad tråd eller konversation hoppas över av all gallring tills spärren hävs.", "A held topic or conversation is skipped by every purge until the hold is released."},
+	"set.noholds":               {"Inga spärrar.", "No legal holds."},
+	"set.hold.what":             {"Vad", "What"},
+	"set.hold.since":            {"Sedan", "Since"},
+	"set.hold.reason":           {"Skäl", "Reason"},
+	"set.hold.release":          {"Häv spärren", "Release hold"},
+	"set.hold.release.for":      {"Häv spärren för %s %d", "Release the hold on %s %d"},
+	"ok.hold_released":          {"Spärren är hävd. Innehållet gallras när det är dags.", "The hold is released. The content will be purged when due."},
+	"subject.forum_topic":       {"Forumtråd", "Forum topic"},
+	"subject.mail_conversation": {"E-postkonversation", "Mail conversation"},
+	"subject.chat_conversation": {"Chatt", "Chat"},
+
+	// Policy form.
+	"pf.title.channel":      {"Gallring för %s", "Purging for %s"},
+	"pf.title.default":      {"Standard för %s", "Default for %s"},
+	"pf.current":            {"Nu gäller", "Currently"},
+	"pf.follow":             {"Följ modulens standard (%s)", "Follow the module default (%s)"},
+	"pf.own":                {"Egen inställning", "Own setting"},
+	"pf.mode":               {"Vilken inställning ska gälla?", "Which setting applies?"},
+	"pf.keep":               {"Spara i", "Keep for"},
+	"pf.amount":             {"Antal", "Amount"},
+	"pf.unit":               {"Enhet", "Unit"},
+	"pf.unit.d":             {"dagar", "days"},
+	"pf.unit.m":             {"månader", "months"},
+	"pf.unit.y":             {"år", "years"},
+	"pf.never":              {"Gallra aldrig automatiskt", "Never purge automatically"},
+	"pf.action":             {"Sedan", "Then"},
+	"pf.action.anonymize":   {"Anonymisera: namn, e-post och IP-adress tas bort, inlägget finns kvar för andra att läsa", "Anonymize: name, e-mail and IP address are removed, the post stays readable for others"},
+	"pf.action.delete":      {"Radera hela inlägget eller konversationen", "Delete the whole post or conversation"},
+	"pf.action.only_delete": {"I den här modulen raderas hela konversationen.", "In this module the whole conversation is deleted."},
+	"pf.cap":                {"Leverantörens maxtid för %s är %s. En längre tid nekas.", "The processor's cap for %s is %s. A longer period is refused."},
+	"pf.preview":            {"Förhandsgranska ändringen", "Preview the change"},
+	"pf.cancel":             {"Avbryt", "Cancel"},
+	"pf.text":               {"Text som kunderna ser", "Text your customers see"},
+	"pf.text.help":          {"Den här texten visas i kanalen och följer alltid inställningen, på båda språken.", "This text is shown in the channel and always matches the setting, in both languages."},
+	"pf.text.sv":            {"Svenska", "Swedish"},
+	"pf.text.en":            {"Engelska", "English"},
+	"pf.text.none":          {"Ingen text visas för den här modulen.", "No text is shown for this module."},
+	"pf.refused":            {"Inställningen kan inte sparas", "The setting cannot be saved"},
+	"pf.clock.forum":        {"Tiden räknas från när inlägget skrevs.", "The period counts from when the post was written."},
+	"pf.clock.mail":         {"Tiden räknas från konversationens senaste meddelande.", "The period counts from the conversation's last message."},
+	"pf.clock.chat":         {"Tiden räknas från när chatten stängdes.", "The period counts from when the chat was closed."},
+
+	// Confirm page.
+	"pc.title":                    {"Bekräfta ändringen", "Confirm the change"},
+	"pc.from":                     {"Från", "From"},
+	"pc.to":                       {"Till", "To"},
+	"pc.now":                      {"Om du sparar gallras detta direkt vid nästa körning:", "If you save, this is purged at the next run:"},
+	"pc.anonymize":                {"%s inlägg anonymiseras", "%s posts will be anonymized"},
+	"pc.delete.forum_post":        {"%s inlägg raderas", "%s posts will be deleted"},
+	"pc.delete.mail_conversation": {"%s e-postkonversationer raderas", "%s mail conversations will be deleted"},
+	"pc.delete.chat_conversation": {"%s chattar raderas", "%s chats will be deleted"},
+	"pc.held":                     {"%s spärrade hoppas över", "%s on legal hold are skipped"},
+	"pc.nothing":                  {"Inget gallras direkt av den här ändringen.", "Nothing is purged right away by this change."},
+	"pc.headline":                 {"Om du sparar detta anonymiseras eller raderas %s objekt.", "Saving this will anonymize or delete %s items."},
+	"pc.irreversible":             {"Raderade uppgifter går inte att få tillbaka.", "Deleted data cannot be recovered."},
+	"pc.confirm":                  {"Ja, spara inställningen", "Yes, save the setting"},
+	"pc.confirm.check":            {"Jag förstår vad som gallras", "I understand what will be purged"},
+	"pc.back":                     {"Tillbaka och ändra", "Back and change"},
+	"pc.channels":                 {"Berörda kanaler", "Channels affected"},
+	"ok.policy_saved":             {"Inställningen är sparad.", "The setting is saved."},
+	"pc.stale":                    {"Förhandsgranskningen är inaktuell. Granska igen.", "The preview is out of date. Preview again."},
+
+	// Requests.
+	"rq.title":              {"Begäranden från registrerade", "Data-subject requests"},
+	"rq.intro":              {"Registerutdrag (art. 15 och 20) och radering (art. 17). Besvara inom en månad.", "Takeout (Art. 15 and 20) and erasure (Art. 17). Answer within one month."},
+	"rq.new":                {"Ny begäran", "New request"},
+	"rq.kind":               {"Typ av begäran", "Kind of request"},
+	"rq.kind.export":        {"Registerutdrag (export)", "Takeout (export)"},
+	"rq.kind.erase":         {"Radering", "Erasure"},
+	"rq.email":              {"Personens e-postadress", "The person's e-mail address"},
+	"rq.modules":            {"Moduler", "Modules"},
+	"rq.modules.help":       {"Välj var personens uppgifter ska sökas. Du måste vara redaktör för alla berörda kanaler.", "Choose where to look for the person's data. You must be an editor of every channel concerned."},
+	"rq.forum_action":       {"Forum: vad ska hända med personens inlägg?", "Forum: what happens to the person's posts?"},
+	"rq.forum.delete":       {"Radera inläggen", "Delete the posts"},
+	"rq.forum.anonymize":    {"Anonymisera inläggen (texten finns kvar)", "Anonymize the posts (the text stays)"},
+	"rq.method":             {"Hur identiteten kontrollerades", "How the identity was verified"},
+	"rq.method.phone_call":  {"Ringde upp på känt nummer", "Called back on a known number"},
+	"rq.method.email_reply": {"Bekräftat från samma e-postadress", "Confirmed from the same e-mail address"},
+	"rq.method.in_person":   {"Träffade personen och kontrollerade legitimation", "Met the person and checked an ID document"},
+	"rq.method.e_id":        {"E-legitimation (t.ex. BankID)", "Electronic ID (e.g. BankID)"},
+	"rq.method.other":       {"Annat sätt (beskriv nedan)", "Other (describe below)"},
+	"rq.note":               {"Anteckning om kontrollen (valfri, krävs för Annat)", "Note on the verification (optional, required for Other)"},
+	"rq.note.help":          {"Skriv inga personuppgifter här.", "Do not write personal data here."},
+	"rq.attest":             {"Vi har bekräftat personens identitet.", "We have verified the person's identity."},
+	"rq.submit":             {"Skicka begäran", "Submit request"},
+	"rq.list":               {"Alla begäranden", "All requests"},
+	"rq.none":               {"Inga begäranden än.", "No requests yet."},
+	"rq.col.id":             {"Nr", "No."},
+	"rq.col.kind":           {"Typ", "Kind"},
+	"rq.col.status":         {"Status", "Status"},
+	"rq.col.received":       {"Mottagen", "Received"},
+	"rq.col.due":            {"Sista dag", "Due"},
+	"rq.col.items":          {"Objekt", "Items"},
+	"rq.overdue":            {"Försenad", "Overdue"},
+	"rq.status.received":    {"Mottagen", "Received"},
+	"rq.status.processing":  {"Behandlas", "Processing"},
+	"rq.status.completed":   {"Klar", "Completed"},
+	"rq.status.failed":      {"Misslyckades", "Failed"},
+	"rq.status.cancelled":   {"Avbruten", "Cancelled"},
+	"rq.show":               {"Begäran nr %d", "Request no. %d"},
+	"rq.download":           {"Ladda ner exporten (ZIP)", "Download the export (ZIP)"},
+	"rq.download.gone":      {"Exportfilen har tagits bort (den sparas en begränsad tid).", "The export file has been removed (it is kept for a limited time)."},
+	"rq.download.until":     {"Kan laddas ner till %s.", "Can be downloaded until %s."},
+	"rq.receipt":            {"Kvitto till personen", "Receipt for the person"},
+	"rq.receipt.help":       {"Skicka kvittot till personen som svar på begäran.", "Send the receipt to the person as the answer to the request."},
+	"rq.counts":             {"Resultat", "Result"},
+	"rq.mentions":           {"Omnämnanden att granska", "Mentions to review"},
+	"rq.mentions.help":      {"Andra personers inlägg som nämner personens e-post eller telefonnummer. De exporteras eller raderas inte automatiskt: granska dem.", "Other people's items that mention the person's e-mail or phone number. They are not exported or erased automatically: review them."},
+	"rq.error":              {"Fel", "Error"},
+	"rq.email.kept":         {"E-postadressen sparas tills begäran är klar.", "The e-mail address is kept until the request is finished."},
+	"rq.email.gone":         {"E-postadressen är borttagen; bara en nyckelhashad form finns kvar.", "The e-mail address is removed; only a keyed hash remains."},
+	"rq.verified":           {"Identitet kontrollerad", "Identity verified"},
+	"rq.by":                 {"Gjord av", "Made by"},
+	"ok.request_created":    {"Begäran är registrerad.", "The request is recorded."},
+	"rq.print":              {"Skriv ut", "Print"},
+	"rq.back":               {"Till alla begäranden", "To all requests"},
+	"rq.scope":              {"Omfattning", "Scope"},
+	"rq.finished":           {"Klar", "Finished"},
+
+	// Audit.
+	"au.title":      {"Granskningslogg", "Audit log"},
+	"au.intro":      {"Varje ändring och gallring loggas, med id och antal men utan personuppgifter. Loggen är kedjad med hashvärden så att ändringar i efterhand syns.", "Every change and purge is logged, with ids and counts but no personal data. The log is chained with hashes so that later tampering shows."},
+	"au.ok":         {"Kedjan är obruten: %s poster kontrollerade.", "The chain is intact: %s entries verified."},
+	"au.broken":     {"Kedjan är bruten! %d problem hittades. Kontakta leverantören.", "The chain is broken! %d problems found. Contact your processor."},
+	"au.filter":     {"Filtrera", "Filter"},
+	"au.action":     {"Händelse", "Action"},
+	"au.action.all": {"Alla händelser", "All actions"},
+	"au.actor":      {"Utförd av", "Actor"},
+	"au.actor.all":  {"Alla", "Everyone"},
+	"au.subject":    {"Gäller", "Subject"},
+	"au.details":    {"Detaljer", "Details"},
+	"au.when":       {"Tid", "Time"},
+	"au.seq":        {"Nr", "No."},
+	"au.apply":      {"Visa", "Show"},
+	"au.older":      {"Äldre poster", "Older entries"},
+	"au.newest":     {"Till de senaste", "To the newest"},
+	"au.none":       {"Inga poster matchar.", "No entries match."},
+	"au.system":     {"systemet", "the system"},
+	"au.public":     {"besökare", "visitor"},
+	"au.staff":      {"personal %d", "staff %d"},
+
+	// Admin.
+	"ad.title":            {"Kanaler och personal", "Channels and staff"},
+	"ad.channels":         {"Kanaler", "Channels"},
+	"ad.newchannel":       {"Ny kanal", "New channel"},
+	"ad.ch.name":          {"Namn", "Name"},
+	"ad.ch.module":        {"Modul", "Module"},
+	"ad.ch.address":       {"Inkorgens adress (bara e-post)", "Inbox address (mail only)"},
+	"ad.ch.create":        {"Skapa kanal", "Create channel"},
+	"ad.staff":            {"Personal", "Staff"},
+	"ad.invite":           {"Bjud in personal", "Invite staff"},
+	"ad.st.name":          {"Namn", "Name"},
+	"ad.st.email":         {"E-postadress", "E-mail address"},
+	"ad.st.role":          {"Roll", "Role"},
+	"ad.st.channels":      {"Redaktör för", "Editor of"},
+	"ad.st.status":        {"Status", "Status"},
+	"ad.st.active":        {"Aktiv", "Active"},
+	"ad.st.inactive":      {"Inaktiverad", "Deactivated"},
+	"ad.st.deactivate":    {"Inaktivera", "Deactivate"},
+	"ad.st.activate":      {"Aktivera", "Activate"},
+	"ad.st.link":          {"Ny inloggningslänk", "New sign-in link"},
+	"ad.st.save":          {"Spara kanaler", "Save channels"},
+	"ad.st.invite":        {"Bjud in", "Invite"},
+	"ad.st.allchannels":   {"alla (administratör)", "all (admin)"},
+	"ad.st.you":           {"du", "you"},
+	"ad.link.title":       {"Inloggningslänk skapad", "Sign-in link created"},
+	"ad.link.help":        {"Skicka länken till %s. Den fungerar en gång och i 7 dagar. Den visas bara nu.", "Send the link to %s. It works once, for 7 days. It is shown only now."},
+	"ad.link.copy":        {"Inloggningslänk", "Sign-in link"},
+	"ok.channel_created":  {"Kanalen är skapad.", "The channel is created."},
+	"ok.staff_updated":    {"Personalen är uppdaterad.", "The staff user is updated."},
+	"ok.membership_saved": {"Kanalerna är sparade.", "The channels are saved."},
+
+	"rq.attest.missing": {"Bekräfta att ni har kontrollerat personens identitet.", "Confirm that you have verified the person's identity."},
+
+	// Receipt (shown in both languages on one page).
+	"rc.title":        {"Kvitto på din begäran", "Receipt for your request"},
+	"rc.intro.export": {"%s tog emot din begäran om registerutdrag den %s.", "%s received your request for a copy of your personal data on %s."},
+	"rc.intro.erase":  {"%s tog emot din begäran om radering den %s.", "%s received your request for erasure on %s."},
+	"rc.done.export":  {"Utdraget skapades den %s.", "The copy was made on %s."},
+	"rc.done.erase":   {"Raderingen genomfördes den %s.", "The erasure was carried out on %s."},
+	"rc.scope":        {"Vi sökte i:", "We searched:"},
+	"rc.more.export":  {"Du får utdraget som en ZIP-fil med en läsbar sida och maskinläsbara data (JSON).", "You receive the copy as a ZIP file with a readable page and machine-readable data (JSON)."},
+	"rc.more.erase":   {"Uppgifterna är borttagna och kan inte återställas. Vi sparar bara att begäran utförts, utan dina uppgifter.", "The data is removed and cannot be restored. We keep only a record that the request was carried out, without your data."},
+	"rc.ref":          {"Referens: begäran nr %d", "Reference: request no. %d"},
+
+	"count.custom_fields":                    {"Egna fält", "Custom fields"},
+	"count.forum_posts":                      {"Foruminlägg och kommentarer", "Forum posts and comments"},
+	"count.mail_conversations":               {"E-postkonversationer", "E-mail conversations"},
+	"count.mail_messages":                    {"E-postmeddelanden", "E-mail messages"},
+	"count.mail_messages_own":                {"varav skrivna av personen", "of which written by the person"},
+	"count.mail_attachments":                 {"Bifogade filer", "Attachments"},
+	"count.chat_conversations":               {"Chattar", "Chats"},
+	"count.chat_messages":                    {"Chattmeddelanden", "Chat messages"},
+	"count.social_items":                     {"Inlägg i sociala medier", "Social media items"},
+	"count.forum_posts_deleted":              {"Raderade foruminlägg", "Forum posts deleted"},
+	"count.forum_posts_anonymized":           {"Anonymiserade foruminlägg", "Forum posts anonymized"},
+	"count.forum_placeholders":               {"Inlägg ersatta med tom platshållare", "Posts replaced by an empty placeholder"},
+	"count.forum_topics_deleted":             {"Raderade forumtrådar", "Forum topics deleted"},
+	"count.mail_conversations_deleted":       {"Raderade e-postkonversationer", "E-mail conversations deleted"},
+	"count.mail_messages_deleted":            {"Raderade e-postmeddelanden", "E-mail messages deleted"},
+	"count.mail_attachments_deleted":         {"Raderade bifogade filer", "Attachments deleted"},
+	"count.chat_conversations_deleted":       {"Raderade chattar", "Chats deleted"},
+	"count.chat_messages_deleted":            {"Raderade chattmeddelanden", "Chat messages deleted"},
+	"count.social_items_deleted":             {"Raderade inlägg i sociala medier (lokal kopia)", "Social media items deleted (local copy)"},
+	"count.social_platform_deletions_queued": {"Begärda raderingar på den sociala plattformen", "Deletions requested on the social platform"},
+	"count.custom_fields_deleted":            {"Raderade egna fält", "Custom fields deleted"},
+	"count.person_deleted":                   {"Personposten raderad", "Person record deleted"},
+	"count.retained_legal_hold":              {"Sparat på grund av spärr (legal hold)", "Kept under a legal hold"},
+}

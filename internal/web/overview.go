@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/store"
+)
+
+type overviewRow struct {
+	Channel gallra.Channel
+	Policy  *retention.Resolved
+	Due7    int
+	Due30   int
+	Held    int
+}
+
+type overviewData struct {
+	Channels []overviewRow
+	Runs     []store.PurgeRun
+	Open     []store.SubjectRequest
+}
+
+// overview shows, per channel the viewer may act on, its policy and what
+// becomes due within 7 and 30 days (what is due already counts: the next
+// run purges it), the latest purge runs (admins) and open requests.
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	chs, err := h.visibleChannels(r, v)
+	if err != nil {
+		return err
+	}
+	d := &overviewData{}
+	for _, c := range chs {
+		row := overviewRow{Channel: c}
+		if h.retention != nil && purged(c.Module) {
+			pv, err := h.retention.Preview(r.Context(), v.Org.ID, c.ID, nil)
+			if err != nil {
+				return err
+			}
+			p := pv.Policy
+			row.Policy = &p
+			row.Due7 = pv.DueNow.Count + pv.Next7Days.Count
+			row.Due30 = pv.DueNow.Count + pv.Next30Days.Count
+			row.Held = pv.Held.Count
+		}
+		d.Channels = append(d.Channels, row)
+	}
+	if h.retention != nil && v.IsAdmin() {
+		if d.Runs, err = h.retention.Runs(r.Context(), v.Org.ID, 5); err != nil {
+			return err
+		}
+	}
+	if h.requests != nil {
+		list, err := h.requests.List(r.Context(), v.Staff, store.RequestFilter{Page: store.Page{Limit: 200}})
+		if err != nil {
+			return err
+		}
+		for _, q := range list {
+			if q.Status.Open() {
+				d.Open = append(d.Open, q)
+			}
+		}
+		// Most urgent first.
+		sort.SliceStable(d.Open, func(i, j int) bool { return d.Open[i].DueAt.Before(d.Open[j].DueAt) })
+	}
+	h.render(w, r, v, http.StatusOK, "overview", d)
+	return nil
+}

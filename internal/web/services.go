@@ -1,0 +1,53 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
+)
+
+// Retention is what the UI needs from the retention engine
+// (*retention.Engine implements it).
+type Retention interface {
+	Caps() retention.Caps
+	ChannelPolicy(ctx context.Context, orgID, channelID int64) (*retention.Resolved, error)
+	SetChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *retention.Policy) (*retention.Resolved, error)
+	Defaults(ctx context.Context, orgID int64) ([]retention.ModuleDefault, error)
+	SetDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *retention.Policy) (*retention.ModuleDefault, error)
+	Preview(ctx context.Context, orgID, channelID int64, proposed *retention.Policy) (*retention.Preview, error)
+	Runs(ctx context.Context, orgID int64, limit int) ([]store.PurgeRun, error)
+}
+
+// Requests is what the UI needs from the data-subject request service
+// (*takeout.Service implements it). Each method checks that the staff user
+// may act on every channel of the request.
+type Requests interface {
+	Submit(ctx context.Context, staff *gallra.Staff, in takeout.NewRequest) (*store.SubjectRequest, error)
+	Get(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
+	List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error)
+}
+
+var (
+	_ Retention = (*retention.Engine)(nil)
+	_ Requests  = (*takeout.Service)(nil)
+)
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+// compact renders an audit detail value: strings as they are, anything else
+// as compact JSON.
+func compact(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
+}

@@ -1,0 +1,374 @@
+// Package web serves Gallra's admin UI: server-rendered pages (html/template,
+// embedded with the CSS) where organisation admins and editors sign in and
+// manage privacy settings, purge previews, legal holds, data-subject
+// requests, the audit log, channels and staff.
+//
+// Every form works without JavaScript. Cross-site form posts are refused by
+// the standard library's cross-origin protection (Sec-Fetch-Site / Origin)
+// on top of SameSite=Lax session cookies. Sessions live in the database
+// (internal/store web.go); their secrets only in the browser. Nothing here
+// logs personal data: log lines carry ids, routes and counts.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"golang.org/x/time/rate"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Config configures a Handler. DB is required.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger // default: discard
+	Clock  gallra.Clock // default: gallra.SystemClock
+	// SecureCookies marks cookies Secure even when the request itself is
+	// plain HTTP (TLS terminated by a reverse proxy). Requests over TLS
+	// always get Secure cookies.
+	SecureCookies bool
+	// TrustedProxyHeader names the header holding the client address set by
+	// a trusted reverse proxy (its last entry is used); empty: RemoteAddr.
+	TrustedProxyHeader string
+	// LoginRate and LoginBurst limit sign-in attempts per client IP and per
+	// account e-mail (default 5 per minute, burst 5).
+	LoginRate  rate.Limit
+	LoginBurst int
+	// Retention provides privacy settings, purge previews and policy texts;
+	// nil hides those parts of the UI.
+	Retention Retention
+	// Requests provides data-subject requests; nil hides the requests page.
+	Requests Requests
+}
+
+// Handler is the admin UI. Create it with New; it holds no package-level
+// state.
+type Handler struct {
+	db        *store.DB
+	log       *slog.Logger
+	clock     gallra.Clock
+	secure    bool
+	proxyHdr  string
+	retention Retention
+	requests  Requests
+	ipLimit   *limiter
+	acctLimit *limiter
+	pages     map[string]*template.Template
+	static    fs.FS
+	handler   http.Handler
+}
+
+// New builds the UI handler: it parses every template (failing fast on a
+// broken one) and registers the routes.
+func New(cfg Config) (*Handler, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("web: Config.DB is required")
+	}
+	h := &Handler{db: cfg.DB, log: cfg.Logger, clock: cfg.Clock, secure: cfg.SecureCookies, proxyHdr: cfg.TrustedProxyHeader,
+		retention: cfg.Retention, requests: cfg.Requests}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.clock == nil {
+		h.clock = gallra.SystemClock{}
+	}
+	r, b := cfg.LoginRate, cfg.LoginBurst
+	if r == 0 {
+		r = rate.Limit(5.0 / 60.0)
+	}
+	if b == 0 {
+		b = 5
+	}
+	h.ipLimit = newLimiter(r, b, 10000)
+	h.acctLimit = newLimiter(r, b, 10000)
+	var err error
+	if h.pages, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	if h.static, err = fs.Sub(assets, "static"); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	h.routes(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.log.Warn("web: cross-origin request refused", "method", r.Method, "path_pattern", "csrf")
+		http.Error(w, "Cross-origin request refused / Begäran från annan webbplats avvisades.", http.StatusForbidden)
+	}))
+	h.handler = h.wrap(cop.Handler(mux))
+	return h, nil
+}
+
+// ServeHTTP serves the UI.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
+
+func (h *Handler) routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", http.StripPrefix("/static/", h.staticHandler()))
+	mux.HandleFunc("GET /login", h.loginForm)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /login/link/{secret}", h.linkForm)
+	mux.HandleFunc("POST /login/link/{secret}", h.useLink)
+	mux.HandleFunc("POST /lang", h.setLang)
+
+	mux.Handle("GET /{$}", h.auth(h.overview))
+	mux.Handle("GET /settings", h.auth(h.settings))
+	mux.Handle("GET /settings/channels/{id}", h.auth(h.channelPolicyForm))
+	mux.Handle("POST /settings/channels/{id}/preview", h.auth(h.channelPolicyPreview))
+	mux.Handle("POST /settings/channels/{id}", h.auth(h.channelPolicySave))
+	mux.Handle("GET /settings/defaults/{module}", h.admin(h.defaultPolicyForm))
+	mux.Handle("POST /settings/defaults/{module}/preview", h.admin(h.defaultPolicyPreview))
+	mux.Handle("POST /settings/defaults/{module}", h.admin(h.defaultPolicySave))
+	mux.Handle("GET /settings/policy-text", h.auth(h.policyTextFragment))
+	mux.Handle("POST /holds/{type}/{id}/release", h.auth(h.releaseHold))
+
+	mux.Handle("GET /requests", h.auth(h.requestList))
+	mux.Handle("POST /requests", h.auth(h.requestCreate))
+	mux.Handle("GET /requests/{id}", h.auth(h.requestShow))
+	mux.Handle("GET /requests/{id}/download", h.auth(h.requestDownload))
+	mux.Handle("GET /requests/{id}/receipt", h.auth(h.requestReceipt))
+
+	mux.Handle("GET /audit", h.admin(h.auditList))
+
+	mux.Handle("GET /admin", h.admin(h.adminPage))
+	mux.Handle("POST /admin/channels", h.admin(h.channelCreate))
+	mux.Handle("POST /admin/staff", h.admin(h.staffInvite))
+	mux.Handle("POST /admin/staff/{id}/active", h.admin(h.staffSetActive))
+	mux.Handle("POST /admin/staff/{id}/members", h.admin(h.staffMembership))
+	mux.Handle("POST /admin/staff/{id}/link", h.admin(h.staffResetLink))
+	mux.HandleFunc("/", h.notFound)
+}
+
+// wrap adds what every UI response gets: panic recovery, security headers
+// and an access log line without personal data (the route pattern, never
+// the raw path, which may hold a login-link secret).
+func (h *Handler) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.log.Error("web: panic in handler", "route", r.Pattern, "panic", fmt.Sprint(v))
+				if !rec.wrote {
+					http.Error(rec, "Internal error.", http.StatusInternalServerError)
+				}
+			}
+			h.log.Info("web request", "method", r.Method, "route", routeLabel(r), "status", rec.status(), "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func routeLabel(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+func (h *Handler) staticHandler() http.Handler {
+	fsrv := http.FileServerFS(h.static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status written, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.code, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.code, s.wrote = http.StatusOK, true
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) status() int {
+	if !s.wrote {
+		return http.StatusOK
+	}
+	return s.code
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// clientIP is the connection's address, or the last entry of the trusted
+// proxy header when one is configured.
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.proxyHdr != "" {
+		if v := r.Header.Get(h.proxyHdr); v != "" {
+			parts := strings.Split(v, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				return a.Unmap().String()
+			}
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return r.RemoteAddr
+}
+
+// safeNext returns a local path to go to after sign-in, or "/".
+func safeNext(s string) string {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.HasPrefix(s, "/login") {
+		return "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+type ctxKey struct{}
+
+// viewer is the signed-in staff user of a request, with their organisation.
+type viewer struct {
+	Staff *gallra.Staff
+	Org   *gallra.Organisation
+}
+
+func (v *viewer) actor() gallra.Actor { return gallra.Actor{Type: gallra.ActorStaff, ID: v.Staff.ID} }
+
+// IsAdmin reports whether the viewer is an organisation admin.
+func (v *viewer) IsAdmin() bool { return v.Staff.Role == gallra.RoleAdmin }
+
+func viewerFrom(ctx context.Context) *viewer {
+	v, _ := ctx.Value(ctxKey{}).(*viewer)
+	return v
+}
+
+// pageHandler is a handler that renders or redirects, or returns an error
+// to be shown on an error page.
+type pageHandler func(w http.ResponseWriter, r *http.Request, v *viewer) error
+
+// auth serves fn to signed-in staff; others are sent to the sign-in page.
+func (h *Handler) auth(fn pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := h.session(r)
+		if err != nil {
+			if gallra.ErrorCode(err) != gallra.EUNAUTHORIZED {
+				h.fail(w, r, nil, err)
+				return
+			}
+			h.clearSessionCookie(w, r)
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, v))
+		if err := fn(w, r, v); err != nil {
+			h.fail(w, r, v, err)
+		}
+	})
+}
+
+// admin is auth for admin-only pages: editors get 403 (the links to these
+// pages are hidden from them, and the server refuses them too).
+func (h *Handler) admin(fn pageHandler) http.Handler {
+	return h.auth(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
+		if !v.IsAdmin() {
+			return gallra.Errorf(gallra.EFORBIDDEN, "only organisation admins can do this")
+		}
+		return fn(w, r, v)
+	})
+}
+
+func (h *Handler) session(r *http.Request) (*viewer, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, gallra.Errorf(gallra.EUNAUTHORIZED, "not signed in")
+	}
+	_, staff, err := h.db.SessionStaff(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	org, err := h.db.GetOrganisation(r.Context(), staff.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return &viewer{Staff: staff, Org: org}, nil
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	v, _ := h.session(r)
+	h.fail(w, r, v, gallra.Errorf(gallra.ENOTFOUND, "page not found"))
+}
+
+// statusOf maps error codes to HTTP statuses (the same table as the API's).
+func statusOf(code string) int {
+	switch code {
+	case gallra.EINVALID:
+		return http.StatusBadRequest
+	case gallra.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case gallra.EFORBIDDEN:
+		return http.StatusForbidden
+	case gallra.ENOTFOUND:
+		return http.StatusNotFound
+	case gallra.ECONFLICT:
+		return http.StatusConflict
+	case gallra.EUNPROCESS:
+		return http.StatusUnprocessableEntity
+	case gallra.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case gallra.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case gallra.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// fail renders an error page: the safe message for coded errors, "Internal
+// error." (and a log line with the chain) for anything else.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
+	code := gallra.ErrorCode(err)
+	status := statusOf(code)
+	if code == gallra.EINTERNAL {
+		h.log.Error("web: request failed", "route", routeLabel(r), "err", err)
+	}
+	h.render(w, r, v, status, "error", map[string]any{"Code": code, "Message": gallra.ErrorMessage(err), "Status": status})
+}
