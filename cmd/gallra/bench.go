@@ -19,6 +19,7 @@ func benches() map[string]bench {
 		"takeout": {"find, export (MB/s) and erase one person's 1,000 items at N/10 and N rows", benchTakeout},
 		"ingest":  {"writes/s of forum posts and chat messages through the store", benchIngest},
 		"purge":   {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
+		"pii":     {"personal-data detector throughput (MB/s on one core)", benchPII},
 	}
 }
 

@@ -55,6 +55,7 @@ func commands() []command {
 		benchCommand(),
 		staffCommand(),
 		takeoutCommand(),
+		piiCommand(),
 		purgeCommand(), retentionCommand(),
 	}
 }

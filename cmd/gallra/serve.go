@@ -84,6 +84,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db = db.WithScanner(newSensitiveScanner())
 	log.Info("database ready", "dialect", db.Dialect())
 
 	if err := firstStart(ctx, env, db, cfg); err != nil {

@@ -171,6 +171,7 @@ func (s *Server) routes(r *Router) {
 	s.customFieldRoutes(r)
 	s.auditRoutes(r)
 	s.publicRoutes(r)
+	s.requestRoutes(r)
 	s.piiRoutes(r)
 	// Route groups of other features go here, one line each, e.g.:
 	// s.retentionRoutes(r); s.requestRoutes(r); s.piiRoutes(r)

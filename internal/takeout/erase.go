@@ -135,7 +135,7 @@ func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts
 	if !ok {
 		return 0, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, channel_id, external_id FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+`
+	rows, err := tx.Query(ctx, `SELECT id, channel_id, external_id FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+`
 		ORDER BY CASE kind WHEN 'comment' THEN 0 ELSE 1 END, id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
 	if err != nil {
 		return 0, err
@@ -178,7 +178,7 @@ func eraseChats(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts 
 	if !ok {
 		return 0, nil
 	}
-	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+`
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+`
 		AND held_at IS NULL ORDER BY id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
 	if err != nil {
 		return 0, err
@@ -217,7 +217,7 @@ func eraseMail(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts m
 	}
 	pid, org := e.sub.personID, e.r.OrgID
 	ids, err := queryIDs(ctx, tx, `SELECT c.id FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
-		WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN `+list+` AND c.held_at IS NULL ORDER BY c.id LIMIT ?`,
+		WHERE mp.person_id = ? AND +c.org_id = ? AND +c.channel_id IN `+list+` AND c.held_at IS NULL ORDER BY c.id LIMIT ?`,
 		append(append([]any{pid, org}, args...), limit)...)
 	if err != nil {
 		return 0, err
@@ -347,7 +347,7 @@ func (e *eraser) forumPosts(ctx context.Context, tx *store.Tx, kind string, limi
 	if !ok {
 		return nil, nil
 	}
-	return queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND p.org_id = ? AND p.kind = ? AND p.channel_id IN `+list+notHeldTopic+
+	return queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND +p.org_id = ? AND p.kind = ? AND +p.channel_id IN `+list+notHeldTopic+
 		` ORDER BY p.id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID, kind}, args...), limit)...)
 }
 
@@ -416,7 +416,7 @@ func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, c
 	if !ok {
 		return 0, nil
 	}
-	ids, err := queryIDs(ctx, tx, `SELECT id FROM forum_topics WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+` AND held_at IS NULL ORDER BY id LIMIT ?`,
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM forum_topics WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+` AND held_at IS NULL ORDER BY id LIMIT ?`,
 		append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
 	if err != nil {
 		return 0, err

@@ -219,10 +219,10 @@ func (x *exporter) collectConversations(ctx context.Context) error {
 		return rows.Err()
 	}
 	if err := collect(&x.mailConvs, `SELECT c.id FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
-		WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN (…) ORDER BY c.id`, gallra.ModuleMail); err != nil {
+		WHERE mp.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…) ORDER BY c.id`, gallra.ModuleMail); err != nil {
 		return err
 	}
-	return collect(&x.chatConvs, `SELECT id FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN (…) ORDER BY id`, gallra.ModuleChat)
+	return collect(&x.chatConvs, `SELECT id FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…) ORDER BY id`, gallra.ModuleChat)
 }
 
 // The data.json record types. Their JSON is the documented, stable schema
@@ -351,7 +351,7 @@ func (x *exporter) eachForumPost(ctx context.Context, fn func(p *dataForumPost) 
 	}
 	rows, err := x.tx.Query(ctx, `SELECT p.id, p.channel_id, p.topic_id, t.title, p.parent_id, p.kind, p.author_name, p.author_email, p.author_ip,
 		p.body, p.created_at, p.updated_at, p.anonymized_at FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
-		WHERE p.person_id = ? AND p.org_id = ? AND p.channel_id IN `+list+` ORDER BY p.created_at, p.id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
+		WHERE p.person_id = ? AND +p.org_id = ? AND +p.channel_id IN `+list+` ORDER BY p.created_at, p.id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func (x *exporter) eachSocial(ctx context.Context, fn func(s *dataSocial) error)
 		return nil
 	}
 	rows, err := x.tx.Query(ctx, `SELECT id, channel_id, external_id, parent_id, kind, external_author_id, external_author_name, body, created_at
-		FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN `+list+` ORDER BY created_at, id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
+		FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+` ORDER BY created_at, id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
 	if err != nil {
 		return err
 	}

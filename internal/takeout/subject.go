@@ -142,21 +142,21 @@ func countSubject(ctx context.Context, tx *store.Tx, orgID int64, sub *subject) 
 		q   string
 		ids []int64
 	}{
-		{&f.ForumPosts, `SELECT COUNT(*) FROM forum_posts WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleForum]},
-		{&f.MailMessages, `SELECT COUNT(*) FROM mail_messages WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
+		{&f.ForumPosts, `SELECT COUNT(*) FROM forum_posts WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleForum]},
+		{&f.MailMessages, `SELECT COUNT(*) FROM mail_messages WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
 		{&f.MailThreadsIn, `SELECT COUNT(*) FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
-			WHERE mp.person_id = ? AND c.org_id = ? AND c.channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
-		{&f.ChatChats, `SELECT COUNT(*) FROM chat_conversations WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
+			WHERE mp.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
+		{&f.ChatChats, `SELECT COUNT(*) FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
 		{&f.ChatMessagesIn, `SELECT COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
-			WHERE c.person_id = ? AND c.org_id = ? AND c.channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
-		{&f.SocialItems, `SELECT COUNT(*) FROM social_items WHERE person_id = ? AND org_id = ? AND channel_id IN (…)`, sub.byModule[gallra.ModuleSocial]},
+			WHERE c.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
+		{&f.SocialItems, `SELECT COUNT(*) FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleSocial]},
 	}
 	for _, c := range checks {
 		if err := count(c.dst, c.q, c.ids); err != nil {
 			return f, err
 		}
 	}
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND org_id = ?`, pid, orgID).Scan(&f.CustomFields)
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND +org_id = ?`, pid, orgID).Scan(&f.CustomFields)
 	return f, err
 }
 
@@ -278,3 +278,10 @@ func (s *Service) mentionIn(body, email string, phones map[string]bool) string {
 	}
 	return ""
 }
+
+// Note on the SQL of this package: in queries driven by person_id, the
+// org_id and channel_id terms are written +org_id / +channel_id. The unary
+// plus (a no-op on both engines) keeps the planner from scanning a whole
+// channel through the (org_id, channel_id, …) indexes instead of using the
+// person_id index, so finding a person's data costs the same at any
+// database size.

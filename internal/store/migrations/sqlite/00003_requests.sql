@@ -56,6 +56,12 @@ CREATE TABLE social_deletion_outbox (
 CREATE UNIQUE INDEX social_deletion_outbox_item ON social_deletion_outbox(channel_id, external_id);
 CREATE INDEX social_deletion_outbox_pending ON social_deletion_outbox(status, requested_at);
 
+-- Erasure deletes the person's social posts with the comments under them
+-- (and the foreign-key check looks up children): index the parent so this
+-- stays independent of table size. (forum_posts_parent is in 00002.)
+CREATE INDEX social_items_parent ON social_items(parent_id);
+
 -- +goose Down
+DROP INDEX social_items_parent;
 DROP TABLE social_deletion_outbox;
 DROP TABLE subject_requests;

@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
+)
+
+// RequestList is the JSON shape of GET /api/v1/requests.
+type RequestList = List[store.SubjectRequest]
+
+// ExtendRequest is the body of POST /api/v1/requests/{id}/extend.
+type ExtendRequest struct {
+	// Months to add to the deadline: 1 or 2 (at most 2 in total, Art. 12(3)).
+	Months int    `json:"months"`
+	Reason string `json:"reason"`
+}
+
+// requestRoutes registers the data-subject request endpoints. The takeout
+// service reads GALLRA_ARTEFACT_DIR and GALLRA_ARTEFACT_TTL, the same
+// settings the serve job runner uses, so both find the same artefacts.
+func (s *Server) requestRoutes(r *Router) {
+	cfg, err := takeout.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		r.fail(fmt.Errorf("httpapi: requests: %w", err))
+		return
+	}
+	svc := takeout.New(s.db, s.log, cfg)
+	tags := []string{"requests"}
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests", Summary: "Make a data-subject request (export or erasure)", Tags: tags, Auth: AuthStaff,
+		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids) and attest that the person's identity " +
+			"was verified: attestation must be exactly \"We have verified the person's identity.\" or \"Vi har bekräftat personens identitet.\" and " +
+			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
+			"Small requests are processed before the response (status completed); large ones are queued (status received).",
+		Request: takeout.NewRequest{}, Response: store.SubjectRequest{}, Status: http.StatusCreated,
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			var in takeout.NewRequest
+			if err := DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			req, err := svc.Submit(r.Context(), PrincipalFrom(r.Context()).Staff, in)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusCreated, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests", Summary: "List data-subject requests, newest first", Tags: tags, Auth: AuthStaff,
+		Description: "Editors see the requests whose every channel they may act on. Open requests past due_at have overdue: true.",
+		Response:    RequestList{},
+		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled"}},
+			{Name: "kind", Type: "string", Enum: []string{"export", "erase"}}, {Name: "overdue", Type: "boolean", Description: "only open requests past their deadline"},
+			{Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer"}},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			page, err := QueryPage(r)
+			if err != nil {
+				return err
+			}
+			status, err := QueryEnum(r, "status", "received", "processing", "completed", "failed", "cancelled")
+			if err != nil {
+				return err
+			}
+			kind, err := QueryEnum(r, "kind", "export", "erase")
+			if err != nil {
+				return err
+			}
+			overdue, err := QueryEnum(r, "overdue", "true", "false")
+			if err != nil {
+				return err
+			}
+			list, err := svc.List(r.Context(), PrincipalFrom(r.Context()).Staff, store.RequestFilter{Status: store.RequestStatus(status),
+				Kind: store.RequestKind(kind), Overdue: overdue == "true", Page: page})
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, newList(list, page, func(r store.SubjectRequest) int64 { return r.ID }))
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}", Summary: "Get a data-subject request with its counts and mentions to review", Tags: tags, Auth: AuthStaff,
+		Description: "mentions lists items by others that contain the person's e-mail address or phone number, for an editor to review; they are not exported or erased.",
+		Response:    store.SubjectRequest{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			req, err := svc.Get(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/extend", Summary: "Extend a request's deadline by up to two months, with a reason", Tags: tags, Auth: AuthStaff,
+		Request: ExtendRequest{}, Response: store.SubjectRequest{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var in ExtendRequest
+			if err := DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			req, err := svc.Extend(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Months, in.Reason)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/cancel", Summary: "Cancel a received or failed request", Tags: tags, Auth: AuthStaff,
+		Response: store.SubjectRequest{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			req, err := svc.Cancel(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/artefact", Summary: "Download an export's ZIP (audited)", Tags: tags, Auth: AuthStaff,
+		Description: "404 once the artefact has expired (GALLRA_ARTEFACT_TTL, default 7 days).",
+		Response:    RawBody{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			f, req, err := svc.OpenArtefact(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			h := w.Header()
+			h.Set("Content-Type", "application/zip")
+			h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gallra-export-%d.zip"`, req.ID))
+			h.Set("Content-Length", strconv.FormatInt(req.Artefact.Size, 10))
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.Copy(w, f)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/receipt", Summary: "Receipt of a completed request, to send to the person", Tags: tags, Auth: AuthStaff,
+		Description: "Dates, modules and counts; never the erased data or the e-mail address. 409 until the request is completed.",
+		Response:    takeout.Receipt{},
+		Query: []Param{{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"},
+			{Name: "format", Type: "string", Enum: []string{"json", "text"}, Description: "text answers text/plain"}},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			lang, err := QueryEnum(r, "lang", "sv", "en")
+			if err != nil {
+				return err
+			}
+			format, err := QueryEnum(r, "format", "json", "text")
+			if err != nil {
+				return err
+			}
+			rc, err := svc.Receipt(r.Context(), PrincipalFrom(r.Context()).Staff, id, lang)
+			if err != nil {
+				return err
+			}
+			if format == "text" {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, rc.Text)
+				return nil
+			}
+			WriteJSON(w, http.StatusOK, rc)
+			return nil
+		}})
+}
