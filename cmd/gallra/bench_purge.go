@@ -101,6 +101,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	// (a) our purge, with a concurrent API-like loop.
 	lctx, stop := context.WithCancel(ctx)
 	var lat []float64
+	var loopErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -113,7 +114,10 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 			} else {
 				_, err = db.ListTopics(lctx, org.ID, chans[2].ID, store.Page{Limit: 20})
 			}
-			if err != nil && lctx.Err() == nil {
+			if err != nil {
+				if lctx.Err() == nil {
+					loopErr = err
+				}
 				return
 			}
 			lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
@@ -127,6 +131,9 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if loopErr != nil {
+		return nil, fmt.Errorf("concurrent store loop: %w", loopErr)
 	}
 	r.purged, r.persons = res.Anonymized, res.PersonsDeleted
 	r.purgeRate = float64(r.purged) / r.purge.Seconds()

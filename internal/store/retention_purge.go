@@ -214,17 +214,56 @@ func (tx *Tx) topicHeads(ctx context.Context, topicIDs []int64) (map[int64]topic
 	return out, rows.Err()
 }
 
-// anonymizeTopic redacts a topic's title and cuts its person link and custom
-// fields: done when its first post loses its author.
-func (tx *Tx) anonymizeTopic(ctx context.Context, orgID, topicID int64, h topicHead, redact func(string) string) error {
-	title := redact(h.title)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET title = ?, person_id = NULL WHERE id = ? AND org_id = ?`, title, topicID, orgID); err != nil {
-		return fmt.Errorf("anonymize topic: %w", err)
+// anonymizeTopics redacts the topics' titles and cuts their person links
+// and custom fields: done when a topic's first post loses its author.
+func (tx *Tx) anonymizeTopics(ctx context.Context, orgID int64, topics map[int64]topicHead, redact func(string) string) error {
+	if len(topics) == 0 {
+		return nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id = ?`, orgID, topicID); err != nil {
+	in, args := inList(keys2(topics))
+	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE id IN (`+in+`)`, args...); err != nil {
+		return fmt.Errorf("anonymize topics: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id IN (`+in+`)`, append([]any{orgID}, args...)...); err != nil {
 		return fmt.Errorf("delete topic fields: %w", err)
 	}
+	titles := map[int64]string{}
+	for id, h := range topics {
+		if t := redact(h.title); t != h.title {
+			titles[id] = t
+		}
+	}
+	if err := tx.setTexts(ctx, "forum_topics", "title", titles); err != nil {
+		return fmt.Errorf("redact topic titles: %w", err)
+	}
 	return nil
+}
+
+// setTexts sets one text column of many rows in one statement.
+func (tx *Tx) setTexts(ctx context.Context, table, col string, vals map[int64]string) error {
+	if len(vals) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 3*len(vals))
+	b.WriteString(`UPDATE ` + table + ` SET ` + col + ` = CASE id`)
+	ids := make([]any, 0, len(vals))
+	for id, v := range vals {
+		b.WriteString(` WHEN ? THEN ?`)
+		args = append(args, id, v)
+		ids = append(ids, id)
+	}
+	b.WriteString(` END WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `)`)
+	_, err := tx.Exec(ctx, b.String(), append(args, ids...)...)
+	return err
+}
+
+func keys2(m map[int64]topicHead) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
@@ -250,12 +289,14 @@ func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, re
 		WHERE id IN (`+in+`)`, append([]any{ms(tx.Now)}, args...)...); err != nil {
 		return c, fmt.Errorf("anonymize posts: %w", err)
 	}
+	changed := map[int64]string{}
 	for _, p := range posts {
 		if b := redact(p.body); b != p.body {
-			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ? WHERE id = ?`, b, p.id); err != nil {
-				return c, fmt.Errorf("redact post body: %w", err)
-			}
+			changed[p.id] = b
 		}
+	}
+	if err := tx.setTexts(ctx, "forum_posts", "body", changed); err != nil {
+		return c, fmt.Errorf("redact post bodies: %w", err)
 	}
 	heads, err := tx.topicHeads(ctx, keys(topics))
 	if err != nil {
@@ -265,15 +306,17 @@ func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, re
 	for _, id := range live {
 		inBatch[id] = true
 	}
+	first := map[int64]topicHead{}
 	for tid, h := range heads {
 		if inBatch[h.firstPost] {
 			if h.personID != nil {
 				persons[*h.personID] = true
 			}
-			if err := tx.anonymizeTopic(ctx, t.OrgID, tid, h, redact); err != nil {
-				return c, err
-			}
+			first[tid] = h
 		}
+	}
+	if err := tx.anonymizeTopics(ctx, t.OrgID, first, redact); err != nil {
+		return c, err
 	}
 	c.Anonymized = int64(len(live))
 	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
@@ -383,7 +426,7 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 				return c, err
 			}
 		case inBatch[h.firstPost]:
-			if err := tx.anonymizeTopic(ctx, t.OrgID, tid, h, redact); err != nil {
+			if err := tx.anonymizeTopics(ctx, t.OrgID, map[int64]topicHead{tid: h}, redact); err != nil {
 				return c, err
 			}
 		}
