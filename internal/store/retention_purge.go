@@ -53,11 +53,13 @@ func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 	var q string
 	switch {
 	case t.Module == gallra.ModuleForum && !t.Delete:
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
+		// that still hold done rows, making each batch rescan them.
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id
 			WHERE p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
 			ORDER BY p.created_at, p.id LIMIT ?`
 	case t.Module == gallra.ModuleForum:
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id
 			WHERE p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
 			ORDER BY p.created_at, p.id LIMIT ?`
 	case t.Module == gallra.ModuleMail:
@@ -88,6 +90,14 @@ func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// indexedBy pins an index on SQLite (PostgreSQL plans by statistics).
+func (tx *Tx) indexedBy(index string) string {
+	if tx.Dialect() == SQLite {
+		return "INDEXED BY " + index
+	}
+	return ""
 }
 
 // PurgeCounts is what one apply call did.
