@@ -300,7 +300,16 @@ func detailsText(m map[string]any) string {
 		}
 		b.WriteString(k)
 		b.WriteString("=")
-		b.WriteString(compact(m[k]))
+		b.WriteString(shortHashes(compact(m[k])))
 	}
 	return b.String()
+}
+
+// shortHashes shortens 64-character hex values (keyed hashes) to their
+// first 12 characters for display; the full value is in the API.
+func shortHashes(s string) string {
+	if len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" {
+		return s[:12] + "…"
+	}
+	return s
 }

@@ -38,6 +38,8 @@ type env struct {
 	srv   *httptest.Server
 	// Posts are the subject's forum posts, written two years before Start.
 	Posts []int64
+	// Held is a forum topic on legal hold.
+	Held int64
 }
 
 func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
@@ -68,7 +70,33 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	if _, err := db.CreatePost(ctx, fx.Org.ID, store.NewPost{TopicID: top.ID, Body: "Jag undrar samma sak.", Author: store.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}}); err != nil {
 		t.Fatalf("create post: %v", err)
 	}
+	// A held topic (skipped by purges) and one that turns three years old
+	// within a week (due soon under the shipped default).
+	held, err := db.CreateTopic(ctx, fx.Org.ID, store.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Överklagat beslut", Body: "Jag har överklagat.", Author: store.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}})
+	if err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	if _, err := db.SetHold(ctx, gallra.Actor{Type: gallra.ActorStaff, ID: fx.Admin.ID}, fx.Org.ID, gallra.SubjectForumTopic, held.ID, "Ärendet är överklagat"); err != nil {
+		t.Fatalf("hold: %v", err)
+	}
+	e.Held = held.ID
+	clock.Set(storetest.Start().AddDate(-3, 0, 5))
+	if _, err := db.CreateTopic(ctx, fx.Org.ID, store.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Snöröjning", Body: "När plogas vår gata?", Author: store.Author{Name: "Cilla Ek", Email: "cilla@example.se", IP: "192.0.2.12"}}); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
 	clock.Set(storetest.Start())
+	full, err := db.GetTopic(ctx, fx.Org.ID, top.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range full.Posts {
+		if p.AuthorEmail == subjectEmail {
+			e.Posts = append(e.Posts, p.ID)
+		}
+	}
+	if len(e.Posts) != 3 {
+		t.Fatalf("subject's posts: %d", len(e.Posts))
+	}
 
 	e.ret = retention.New(db, nil, retention.Config{Caps: retention.Caps{gallra.ModuleChat: retention.Period{N: 1, Unit: retention.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // page is what every template gets: the language, the viewer (nil before
@@ -93,18 +92,6 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"hasStr": func(list []string, s string) bool { return slices.Contains(list, s) },
-	"receipt": func(d *requestData, code, org string) receiptView {
-		return receiptView{L: catalogs[code], Lang: code, R: d.R, Org: org, Counts: d.Counts}
-	},
-}
-
-// receiptView is one language's half of a receipt.
-type receiptView struct {
-	L      *lang
-	Lang   string
-	R      *store.SubjectRequest
-	Org    string
-	Counts []countRow
 }
 
 func containsID(ids []int64, id int64) bool {

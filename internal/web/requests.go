@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -167,47 +166,55 @@ func (h *Handler) requestShow(w http.ResponseWriter, r *http.Request, v *viewer)
 
 // requestDownload streams a completed export's ZIP. The file holds the
 // person's data: it is sent only to staff who may act on every channel of
-// the request, never cached, and each download is audited.
+// the request (the takeout service checks and audits each download), and
+// never cached.
 func (h *Handler) requestDownload(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	d, err := h.loadRequest(r, v)
+	if h.requests == nil {
+		return errNoRequests
+	}
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if !d.CanGet {
-		return gallra.Errorf(gallra.ENOTFOUND, "request %d has no export to download", d.R.ID)
-	}
-	f, err := os.Open(d.R.Artefact.Path)
-	if os.IsNotExist(err) {
-		return gallra.Errorf(gallra.ENOTFOUND, "the export of request %d is no longer on disk", d.R.ID)
-	} else if err != nil {
+	f, req, err := h.requests.OpenArtefact(r.Context(), v.Staff, id)
+	if err != nil {
 		return err
 	}
 	defer f.Close()
-	err = h.db.Update(r.Context(), func(tx *store.Tx) error {
-		return tx.Audit(r.Context(), v.Org.ID, v.actor(), "request.downloaded", "request", d.R.ID, map[string]any{"size": d.R.Artefact.Size})
-	})
-	if err != nil {
-		return err
-	}
 	hd := w.Header()
 	hd.Set("Content-Type", "application/zip")
-	hd.Set("Content-Disposition", `attachment; filename="gallra-export-`+strconv.FormatInt(d.R.ID, 10)+`.zip"`)
+	hd.Set("Content-Disposition", `attachment; filename="gallra-export-`+strconv.FormatInt(req.ID, 10)+`.zip"`)
 	hd.Set("Cache-Control", "no-store")
-	if d.R.Artefact.Size > 0 {
-		hd.Set("Content-Length", strconv.FormatInt(d.R.Artefact.Size, 10))
+	if st, err := f.Stat(); err == nil {
+		hd.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	}
-	_, err = io.Copy(w, f)
-	if err != nil {
-		h.log.Warn("web: export download interrupted", "request_id", d.R.ID)
+	if _, err := io.Copy(w, f); err != nil {
+		h.log.Warn("web: export download interrupted", "request_id", req.ID)
 	}
 	return nil
 }
 
-// requestReceipt is a printable receipt for the person, in both languages:
-// what was done, when, and in which modules; it names no other person.
+type receiptData struct {
+	ID     int64
+	SV, EN *takeout.Receipt
+}
+
+// requestReceipt shows the receipt for the person in both languages, ready
+// to copy into a reply or print: what was done, when, and in which parts of
+// customer service. It names no person and holds no e-mail address.
 func (h *Handler) requestReceipt(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	d, err := h.loadRequest(r, v)
+	if h.requests == nil {
+		return errNoRequests
+	}
+	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	d := &receiptData{ID: id}
+	if d.SV, err = h.requests.Receipt(r.Context(), v.Staff, id, "sv"); err != nil {
+		return err
+	}
+	if d.EN, err = h.requests.Receipt(r.Context(), v.Staff, id, "en"); err != nil {
 		return err
 	}
 	h.render(w, r, v, http.StatusOK, "receipt", d)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"sort"
 
 	"github.com/gallra/gallra"
@@ -30,6 +31,11 @@ type Requests interface {
 	Submit(ctx context.Context, staff *gallra.Staff, in takeout.NewRequest) (*store.SubjectRequest, error)
 	Get(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
 	List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error)
+	// OpenArtefact opens a completed export's ZIP (audited); the caller
+	// closes it.
+	OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *store.SubjectRequest, error)
+	// Receipt is the confirmation to send the person, in "sv" or "en".
+	Receipt(ctx context.Context, staff *gallra.Staff, id int64, lang string) (*takeout.Receipt, error)
 }
 
 var (

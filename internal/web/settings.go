@@ -341,7 +341,7 @@ func (h *Handler) channelConfirm(r *http.Request, v *viewer, d *policyFormData, 
 	}
 	id := strconv.FormatInt(d.Channel.ID, 10)
 	cd := &confirmData{Channel: d.Channel, Module: d.Module, From: d.Current, To: to, Inherit: p == nil, Form: f,
-		Total: pv.DueNow.Count, ItemType: pv.ItemType, Action: pv.Action, Held: pv.Held.Count, Soon: pv.DueNow.Count + pv.Next30Days.Count,
+		Total: pv.DueNow.Count, ItemType: pv.ItemType, Action: pv.Action, Held: pv.Held.Count, Soon: pv.Next30Days.Count,
 		Texts: texts(d.Module, v.Org.Name, to), Save: "/settings/channels/" + id, Back: "/settings/channels/" + id + "?" + f.Query()}
 	cd.Form.Expect = cd.Total
 	return cd, nil
@@ -447,7 +447,7 @@ func (h *Handler) defaultConfirm(r *http.Request, v *viewer, d *policyFormData, 
 		}
 		cd.Total += pv.DueNow.Count
 		cd.Held += pv.Held.Count
-		cd.Soon += pv.DueNow.Count + pv.Next30Days.Count
+		cd.Soon += pv.Next30Days.Count
 		cd.Rows = append(cd.Rows, confirmRow{Channel: c, Count: pv.DueNow.Count})
 	}
 	cd.Form.Expect = cd.Total

@@ -231,13 +231,13 @@ func TestPolicyFlowWithoutJavaScript(t *testing.T) {
 		if pv.Status != http.StatusOK {
 			t.Fatalf("preview: %d", pv.Status)
 		}
-		mustContain(t, "confirm page", pv.Body, "4 inlägg anonymiseras", "Anonymisera efter 1 år", `name="expect" value="4"`,
+		mustContain(t, "confirm page", pv.Body, "anonymiseras 5 inlägg", "Anonymisera efter 1 år", `name="expect" value="5"`,
 			"i högst 1 år", "for at most 1 year")
 		if r, _ := e.ret.ChannelPolicy(ctx, e.fx.Org.ID, e.fx.Channels[gallra.ModuleForum].ID); r.Source == "channel" {
 			t.Fatal("preview saved the policy")
 		}
 		// Save without ticking the confirmation: the confirm page again.
-		form.Set("expect", "4")
+		form.Set("expect", "5")
 		if r := c.post(forum, form); r.Status != http.StatusConflict {
 			t.Errorf("save without confirmation: %d, want 409", r.Status)
 		}
@@ -358,7 +358,7 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 			t.Error("download is not the export")
 		}
 		rc := c.get("/requests/" + id + "/receipt")
-		mustContain(t, "receipt", rc.Body, "Kvitto på din begäran", "Receipt for your request")
+		mustContain(t, "receipt", rc.Body, "Bekräftelse på registerutdrag", "Confirmation of data export")
 		if strings.Contains(rc.Body, subjectEmail) {
 			t.Error("receipt shows the e-mail address")
 		}

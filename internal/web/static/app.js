@@ -36,6 +36,17 @@
       timer = setTimeout(update, 200);
     });
     form.addEventListener("change", update);
+    // "Follow the module default" greys out the own-setting fields.
+    function modeChanged() {
+      var inherit = form.querySelector('input[name="mode"][value="inherit"]');
+      form.querySelectorAll("fieldset.own").forEach(function (fs) {
+        fs.disabled = !!(inherit && inherit.checked);
+      });
+    }
+    form.querySelectorAll('input[name="mode"]').forEach(function (el) {
+      el.addEventListener("change", modeChanged);
+    });
+    modeChanged();
   }
 
   document.addEventListener("DOMContentLoaded", function () {

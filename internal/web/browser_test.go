@@ -1,0 +1,335 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/storetest"
+)
+
+// browser starts one headless Chromium for a test function and returns its
+// context. Without Chromium the test is skipped locally and fails in CI
+// (CI=true), where .ci/run installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("GALLRA_CHROMIUM")
+	if path == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed (apt-get install chromium); browser tests must run in CI")
+		}
+		t.Skip("chromium not found: browser tests skipped (install chromium or set GALLRA_CHROMIUM)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	// The first Run starts the browser; it lives as long as bctx.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab opens a tab with its own cookie jar (a new browser context), so that
+// the SQLite and PostgreSQL halves do not share sessions.
+func tab(t *testing.T, bctx context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelT)
+	return tctx
+}
+
+// screenshotDir is where the tests save page screenshots for people to look
+// at: $GALLRA_SCREENSHOT_DIR or a folder in the temporary directory.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("GALLRA_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "gallra-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshot folder: %v", err)
+	}
+	return dir
+}
+
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	shot string // screenshot name prefix
+}
+
+func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open navigates to path and waits for the page's main element.
+func (p *page) open(path string) {
+	p.t.Helper()
+	p.do("open "+path, chromedp.Navigate(p.base+path), chromedp.WaitVisible(chromedp.CSS("main")))
+}
+
+// text returns the visible text of the page's main element.
+func (p *page) text() string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		p.t.Fatalf("read page text: %v", err)
+	}
+	return s
+}
+
+func (p *page) location() string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Location())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return strings.TrimPrefix(s, p.base)
+}
+
+func (p *page) want(what string, wants ...string) {
+	p.t.Helper()
+	txt := p.text()
+	for _, w := range wants {
+		if !strings.Contains(txt, w) {
+			p.t.Errorf("%s: page does not show %q (location %s)", what, w, p.location())
+		}
+	}
+}
+
+// screenshot saves a full-page PNG named after the page.
+func (p *page) screenshot(name string) {
+	p.t.Helper()
+	b, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir(p.t), p.shot+"-"+name+".png"), b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// submit clicks a submit button and waits for the next page.
+func (p *page) submit(sel string) {
+	p.t.Helper()
+	p.do("submit "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.Sleep(50*time.Millisecond), chromedp.WaitVisible(chromedp.CSS("main")))
+}
+
+// TestBrowserAdminJourney signs in as the admin in a real browser and walks
+// through every page: overview, a policy change with preview and
+// confirmation, an export (downloaded) and an erasure, the receipt, the
+// audit log and the staff page, checking what the page shows and what the
+// database holds afterwards. Screenshots of each page are saved.
+func TestBrowserAdminJourney(t *testing.T) {
+	bctx := browser(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		e := newEnv(t, db, clock)
+		p := &page{t: t, ctx: tab(t, bctx), base: e.srv.URL, shot: string(db.Dialect())}
+		forumID := e.fx.Channels[gallra.ModuleForum].ID
+
+		// Sign in: the protected page sends us to the sign-in form.
+		p.open("/settings")
+		if loc := p.location(); !strings.HasPrefix(loc, "/login") {
+			t.Fatalf("not sent to sign-in: %s", loc)
+		}
+		p.screenshot("01-login")
+		p.do("fill sign-in form",
+			chromedp.SendKeys(chromedp.CSS("#email"), e.fx.Admin.Email),
+			chromedp.SendKeys(chromedp.CSS("#password"), testPassword))
+		p.submit(`main button[type="submit"]`)
+		if loc := p.location(); loc != "/settings" {
+			t.Fatalf("after sign-in at %s, want /settings", loc)
+		}
+
+		// Overview: policies and what is due soon.
+		p.open("/")
+		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt")
+		p.screenshot("02-overview")
+
+		// Privacy settings: change the forum to one year, preview, confirm.
+		p.open("/settings")
+		p.want("settings", "Standard per modul", "Spärrar (legal hold)", "Ärendet är överklagat")
+		p.screenshot("03-settings")
+		p.submit(`form[action="/holds/forum_topic/` + strconv.FormatInt(e.Held, 10) + `/release"] button`)
+		p.want("hold released", "Spärren är hävd.", "Inga spärrar.")
+		if holds, _ := db.ListHolds(ctx, e.fx.Org.ID); len(holds) != 0 {
+			t.Errorf("holds after release: %d", len(holds))
+		}
+		p.open("/settings/channels/" + strconv.FormatInt(forumID, 10))
+		p.do("choose 1 year",
+			chromedp.Click(chromedp.CSS(`input[name="mode"][value="own"]`)),
+			chromedp.SetValue(chromedp.CSS("#n"), "1"),
+			chromedp.SetValue(chromedp.CSS("#unit"), "y"),
+			chromedp.Click(chromedp.CSS(`input[name="action"][value="anonymize"]`)),
+			chromedp.SendKeys(chromedp.CSS("#n"), ""), // an input event: the live text updates
+		)
+		if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.querySelector('[data-lang="sv"]').textContent.includes("i högst 1 år")`)); err != nil {
+			t.Fatalf("live policy text: %v", err)
+		}
+		p.want("policy form", "Text som kunderna ser", "i högst 1 år", "for at most 1 year")
+		p.screenshot("04-policy-form")
+		p.submit(`form.policy-form button[type="submit"]`)
+		p.want("confirm page", "Bekräfta ändringen", "anonymiseras 6 inlägg", "Anonymisera efter 1 år")
+		p.screenshot("05-policy-confirm")
+		if r, _ := e.ret.ChannelPolicy(ctx, e.fx.Org.ID, forumID); r.Source == "channel" {
+			t.Fatal("the preview saved the policy")
+		}
+		p.do("confirm", chromedp.Click(chromedp.CSS(`input[name="confirm"]`)))
+		p.submit(`form.confirm button[type="submit"]`)
+		p.want("after save", "Inställningen är sparad.")
+		got, err := e.ret.ChannelPolicy(ctx, e.fx.Org.ID, forumID)
+		if err != nil || got.Source != "channel" || got.Policy.String() != "anonymize after 1y" {
+			t.Fatalf("stored policy after confirming: %+v, %v", got, err)
+		}
+
+		// A refused setting: chat over the processor's cap.
+		p.open("/settings/channels/" + strconv.FormatInt(e.fx.Channels[gallra.ModuleChat].ID, 10))
+		p.do("choose 6 months", chromedp.Click(chromedp.CSS(`input[name="mode"][value="own"]`)), chromedp.SetValue(chromedp.CSS("#n"), "6"), chromedp.SetValue(chromedp.CSS("#unit"), "m"))
+		p.submit(`form.policy-form button[type="submit"]`)
+		p.want("refused", "Inställningen kan inte sparas", "1 månad")
+		p.screenshot("06-policy-refused")
+
+		// Export request, then download it from the browser session.
+		p.open("/requests")
+		p.screenshot("07-requests")
+		p.do("fill export form",
+			chromedp.SendKeys(chromedp.CSS("#rq-email"), subjectEmail),
+			chromedp.SetValue(chromedp.CSS("#rq-method"), "email_reply"),
+			chromedp.Click(chromedp.CSS(`input[name="attest"]`)))
+		p.submit(`form[action="/requests"] button[type="submit"]`)
+		p.want("export request", "Begäran är registrerad.", "Klar", "Ladda ner exporten (ZIP)")
+		p.screenshot("08-request-export")
+		loc := p.location()
+		id := strings.TrimSuffix(strings.TrimPrefix(loc, "/requests/"), "?ok=request_created")
+		zip, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`fetch("/requests/`+id+`/download").then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b).slice(0, 2)) + ":" + b.byteLength)`, chromedp.EvalAwaitPromise))
+		if err != nil || !strings.HasPrefix(zip, "PK:") {
+			t.Fatalf("download from the browser: %q, %v", zip, err)
+		}
+		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: "request.artefact_downloaded"}); len(a) != 1 {
+			t.Errorf("download audit entries: %d", len(a))
+		}
+		p.open("/requests/" + id + "/receipt")
+		p.want("receipt", "Bekräftelse på registerutdrag", "Confirmation of data export")
+		p.screenshot("09-receipt")
+
+		// Erasure request: the person's posts are gone afterwards.
+		p.open("/requests")
+		p.do("fill erasure form",
+			chromedp.Click(chromedp.CSS(`input[name="kind"][value="erase"]`)),
+			chromedp.SendKeys(chromedp.CSS("#rq-email"), subjectEmail),
+			chromedp.SetValue(chromedp.CSS("#rq-method"), "phone_call"),
+			chromedp.Click(chromedp.CSS(`input[name="attest"]`)))
+		p.submit(`form[action="/requests"] button[type="submit"]`)
+		p.want("erasure request", "Radering", "Klar", "Raderade foruminlägg")
+		p.screenshot("10-request-erase")
+		reqs, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, store.RequestFilter{Kind: store.RequestErase})
+		if len(reqs) != 1 || reqs[0].Status != store.StatusCompleted {
+			t.Fatalf("erasure in the database: %+v", reqs)
+		}
+		for _, id := range e.Posts {
+			if post, err := db.GetPost(ctx, e.fx.Org.ID, id); err == nil && post.AuthorEmail == subjectEmail {
+				t.Errorf("post %d still holds the person's e-mail", id)
+			}
+		}
+
+		// Audit log: intact chain, the policy change is there, filtering.
+		p.open("/audit")
+		p.want("audit", "Kedjan är obruten", "retention.", "request.")
+		p.screenshot("11-audit")
+		p.do("filter", chromedp.SetValue(chromedp.CSS("#f-action"), "retention."))
+		p.submit(`form.filters button[type="submit"]`)
+		if txt := p.text(); strings.Contains(txt, "session.created") || !strings.Contains(txt, "retention.") {
+			t.Error("the audit filter does not filter")
+		}
+
+		// Channels and staff: invite an editor, see the one-time link.
+		p.open("/admin")
+		p.do("fill invite form",
+			chromedp.SendKeys(chromedp.CSS("#st-name"), "Nora Ny"),
+			chromedp.SendKeys(chromedp.CSS("#st-email"), "nora@kommunen.example"))
+		p.submit(`form[action="/admin/staff"] button[type="submit"]`)
+		p.want("invite", "Inloggningslänk skapad", "Nora Ny")
+		p.screenshot("12-admin")
+		if _, err := db.StaffByEmail(ctx, e.fx.Org.ID, "nora@kommunen.example"); err != nil {
+			t.Errorf("invited staff user: %v", err)
+		}
+
+		// English, by the switch in the header.
+		p.open("/")
+		p.submit(`form.lang button[value="en"]`)
+		p.want("English overview", "Overview", "Anonymize after 1 year")
+		p.screenshot("13-overview-en")
+
+		// Keyboard: the skip link is the first stop and shows when focused.
+		p.do("tab to skip link", chromedp.KeyEvent("\t"))
+		focused, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.activeElement.className`))
+		if err != nil || focused != "skip" {
+			t.Errorf("first Tab stop: %q, %v", focused, err)
+		}
+	})
+}
+
+// TestBrowserEditor signs in as an editor: only their channels, no admin
+// navigation, and the editor can file a request on their own channels.
+func TestBrowserEditor(t *testing.T) {
+	bctx := browser(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock)
+		p := &page{t: t, ctx: tab(t, bctx), base: e.srv.URL, shot: string(db.Dialect()) + "-editor"}
+		p.open("/login")
+		p.do("sign in",
+			chromedp.SendKeys(chromedp.CSS("#email"), e.fx.Editor.Email),
+			chromedp.SendKeys(chromedp.CSS("#password"), testPassword))
+		p.submit(`main button[type="submit"]`)
+		p.want("editor overview", e.fx.Channels[gallra.ModuleForum].Name, e.fx.Channels[gallra.ModuleMail].Name)
+		if txt := p.text(); strings.Contains(txt, e.fx.Channels[gallra.ModuleChat].Name) {
+			t.Error("editor sees a channel they are not a member of")
+		}
+		nav, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS("header nav")))
+		if err != nil || strings.Contains(nav, "Granskningslogg") || strings.Contains(nav, "Kanaler och personal") {
+			t.Errorf("editor navigation: %q, %v", nav, err)
+		}
+		p.screenshot("01-overview")
+		p.open("/admin")
+		p.want("admin refused", "Inte tillåtet")
+		p.screenshot("02-forbidden")
+	})
+}
