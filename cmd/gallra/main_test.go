@@ -48,6 +48,9 @@ func TestUsageErrors(t *testing.T) {
 		{"bad flag", []string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
 		{"bad idle duration", []string{"serve", "--chat-idle-close", "soon"}, 2, "chat idle close"},
 		{"bad address", []string{"serve", "--addr", "nowhere"}, 2, "give host:port"},
+		{"bad retention cap", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/x.db", "--retention-cap-chat", "soon"}, 2, "GALLRA_RETENTION_CAP_CHAT"},
+		{"bad purge interval", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/y.db", "--purge-interval", "1s"}, 2, "GALLRA_PURGE_INTERVAL"},
+		{"bad artefact ttl", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/z.db", "--artefact-ttl", "forever"}, 2, "artefact"},
 		{"bad database url", []string{"migrate", "--database-url", "mysql://x"}, 1, "database URL must start with sqlite: or postgres://"},
 		{"audit without subcommand", []string{"audit"}, 2, "verify"},
 		{"unknown bench", []string{"bench", "nope"}, 2, `no benchmark "nope"`},
@@ -173,6 +176,25 @@ func TestServeWithBootstrapTokenAndGracefulShutdown(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `"module":"knowledge"`) {
 				t.Fatalf("GET /api/v1/channels with bootstrap token: %d %s", resp.StatusCode, body)
+			}
+			// The retention and request services are wired in: their routes
+			// answer, and the public forum shows the policy text.
+			for path, want := range map[string]string{
+				"/api/v1/retention/defaults": `"module":"chat"`,
+				"/api/v1/requests":           `"items":[]`,
+				"/api/v1/public/channels/1":  "lagrar dina personuppgifter",
+			} {
+				req, _ := http.NewRequest("GET", addr+path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+					t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, body)
+				}
 			}
 			cancel()
 			select {

@@ -6,16 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // capFlags registers --retention-cap-forum/-mail/-chat with their
@@ -142,27 +139,4 @@ func writeJSON(env *Env, v any) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// registerPurge wires the scheduled purge into serve's job runner: every
-// GALLRA_PURGE_INTERVAL (default 1h), with the operator caps from
-// GALLRA_RETENTION_CAP_*. A bad setting is logged and the purge is not
-// scheduled rather than run with the wrong caps.
-func registerPurge(r *jobs.Runner, db *store.DB) {
-	log := slog.Default()
-	caps, err := retention.CapsFromEnv(os.Getenv)
-	if err != nil {
-		log.Error("retention purge not scheduled: bad cap setting", "err", err)
-		return
-	}
-	every := retention.DefaultInterval
-	if v := os.Getenv("GALLRA_PURGE_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Minute {
-			log.Error("retention purge not scheduled: GALLRA_PURGE_INTERVAL must be a duration of at least 1m", "value", v)
-			return
-		}
-		every = d
-	}
-	retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: caps, Logger: log}).Register(r, every)
 }

@@ -11,10 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/demo"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
 	"github.com/gallra/gallra/internal/web"
 )
 
@@ -33,6 +36,7 @@ type serveConfig struct {
 	logLevel       string
 	chatIdleClose  time.Duration
 	shutdownGrace  time.Duration
+	services       *serviceConfig
 }
 
 func parseServe(env *Env, args []string) (*serveConfig, error) {
@@ -51,6 +55,17 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 		return nil
 	})
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 15*time.Second, "time to finish requests on SIGINT/SIGTERM")
+	var set serviceSettings
+	fs.StringVar(&set.purgeInterval, "purge-interval", envDefault(env, "GALLRA_PURGE_INTERVAL", ""), "how often the retention purge runs (env GALLRA_PURGE_INTERVAL, default 1h)")
+	set.caps = map[gallra.Module]*string{}
+	for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat} {
+		v := new(string)
+		fs.StringVar(v, "retention-cap-"+string(m), envDefault(env, retention.CapEnv(m), ""),
+			fmt.Sprintf("operator cap on %s retention, e.g. 30d, 1m or 2y; with a cap, never-purge is refused (env %s)", m, retention.CapEnv(m)))
+		set.caps[m] = v
+	}
+	fs.StringVar(&set.artefactDir, "artefact-dir", envDefault(env, "GALLRA_ARTEFACT_DIR", takeout.DefaultArtefactDir), "where export ZIPs wait for download (env GALLRA_ARTEFACT_DIR)")
+	fs.StringVar(&set.artefactTTL, "artefact-ttl", envDefault(env, "GALLRA_ARTEFACT_TTL", "7d"), "how long exports stay downloadable before they are deleted (env GALLRA_ARTEFACT_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -62,6 +77,9 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 		return nil, usageErr("chat idle close %q: give a duration of at least 1m, e.g. 24h", idle)
 	}
 	c.chatIdleClose = d
+	if c.services, err = set.check(); err != nil {
+		return nil, err
+	}
 	c.databaseURL = *url
 	c.bootstrapToken = env.Getenv("GALLRA_BOOTSTRAP_TOKEN")
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
@@ -91,19 +109,22 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
+	svc := buildServices(db, log, cfg.services)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api, err := httpapi.New(httpapi.Config{DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version})
+	api, err := httpapi.New(httpapi.Config{DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
+		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
 	if err != nil {
 		return err
 	}
-	ui, err := newWebUI(env, db, log, cfg.trustedProxy)
+	ui, err := newWebUI(env, db, log, cfg.trustedProxy, svc)
 	if err != nil {
 		return err
 	}
 
 	runner := jobs.New(db, log)
-	registerJobs(runner, db, cfg)
+	registerJobs(runner, db, cfg, svc)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -140,14 +161,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 }
 
 // registerJobs wires the background jobs serve runs on schedules.
-func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig) {
+func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services) {
 	r.Handle("chat.close_idle", func(ctx context.Context, _ *store.Job) error {
 		_, err := db.CloseIdleChats(ctx, cfg.chatIdleClose, 500)
 		return err
 	})
 	r.Every("chat.close_idle", 10*time.Minute)
-	registerTakeoutJobs(r, db)
-	registerPurge(r, db)
+	svc.takeout.RegisterJobs(r)
+	svc.retention.Register(r, svc.purgeEvery)
 }
 
 // firstStart creates the first organisation on an empty database: the demo

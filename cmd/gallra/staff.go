@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
-	"github.com/gallra/gallra/internal/takeout"
 	"github.com/gallra/gallra/internal/web"
 )
 
@@ -86,22 +84,14 @@ func readPassword(r io.Reader) (string, error) {
 	return line, store.ValidatePassword(line)
 }
 
-// newWebUI builds the admin UI with a retention engine and a takeout service
-// configured from the environment like the background jobs.
-func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string) (http.Handler, error) {
-	caps, err := retention.CapsFromEnv(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	tcfg, err := takeout.ConfigFromEnv(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
+// newWebUI builds the admin UI on the services serve shares with the API and
+// the job runner.
+func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string, svc *services) (http.Handler, error) {
 	return web.New(web.Config{
 		DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: trustedProxy,
 		SecureCookies: envDefault(env, "GALLRA_SECURE_COOKIES", "") == "true",
-		Retention:     retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: caps, Logger: log}),
-		Requests:      takeout.New(db, log, tcfg),
+		Retention:     svc.retention,
+		Requests:      svc.takeout,
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -33,17 +32,6 @@ func takeoutConfig(dir, ttl string) (takeout.Config, error) {
 		cfg.ArtefactTTL = d
 	}
 	return cfg, nil
-}
-
-// registerTakeoutJobs wires requests.process and requests.expire_artefacts
-// into serve's job runner, configured from GALLRA_ARTEFACT_DIR and
-// GALLRA_ARTEFACT_TTL.
-func registerTakeoutJobs(r *jobs.Runner, db *store.DB) {
-	cfg, err := takeout.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		cfg = takeout.Config{}
-	}
-	takeout.New(db, nil, cfg).RegisterJobs(r)
 }
 
 func runTakeout(ctx context.Context, env *Env, args []string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
+	"github.com/gallra/gallra/internal/takeout"
 )
 
 // env is a running API server on a real database with two organisations: A
@@ -56,6 +57,10 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, opts ...func(*Co
 	cfg := Config{DB: db, Clock: clock, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test"}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.Takeout == nil {
+		// Export artefacts go to the test's own folder, never the working tree.
+		cfg.Takeout = takeout.New(db, cfg.Logger, takeout.Config{ArtefactDir: t.TempDir()})
 	}
 	srv, err := New(cfg)
 	if err != nil {

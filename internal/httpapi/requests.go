@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 
 	"github.com/gallra/gallra/internal/store"
@@ -21,16 +20,11 @@ type ExtendRequest struct {
 	Reason string `json:"reason"`
 }
 
-// requestRoutes registers the data-subject request endpoints. The takeout
-// service reads GALLRA_ARTEFACT_DIR and GALLRA_ARTEFACT_TTL, the same
-// settings the serve job runner uses, so both find the same artefacts.
+// requestRoutes registers the data-subject request endpoints, served by the
+// takeout service from Config.Takeout (the same one serve's job runner uses,
+// so both find the same artefacts).
 func (s *Server) requestRoutes(r *Router) {
-	cfg, err := takeout.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		r.fail(fmt.Errorf("httpapi: requests: %w", err))
-		return
-	}
-	svc := takeout.New(s.db, s.log, cfg)
+	svc := s.takeout
 	tags := []string{"requests"}
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests", Summary: "Make a data-subject request (export or erasure)", Tags: tags, Auth: AuthStaff,
 		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids) and attest that the person's identity " +

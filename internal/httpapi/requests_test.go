@@ -24,7 +24,6 @@ const attest = `"attestation":"Vi har bekräftat personens identitet.","verifica
 
 func TestRequestsAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		t.Setenv("GALLRA_ARTEFACT_DIR", t.TempDir())
 		e := newEnv(t, db, clock)
 		e.run([]scenario{
 			{name: "editor lacking chat and social gets 403 with the list", method: "POST", path: "/api/v1/requests", who: "editor",

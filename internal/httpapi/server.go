@@ -64,6 +64,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
@@ -91,6 +92,9 @@ type Config struct {
 	// (default 20 per minute, burst 10).
 	PublicRate  rate.Limit
 	PublicBurst int
+	// Takeout processes data-subject requests; nil builds one with default
+	// settings (artefacts in takeout.DefaultArtefactDir, 7-day expiry).
+	Takeout *takeout.Service
 	// Extra registers additional route groups after the built-in ones.
 	Extra []func(r *Router)
 }
@@ -104,6 +108,7 @@ type Server struct {
 	version  string
 	policy   func(ctx context.Context, c *gallra.Channel) (*string, error)
 	registry *prometheus.Registry
+	takeout  *takeout.Service
 	metrics  *metrics
 	limiter  *ipLimiter
 	router   *Router
@@ -118,9 +123,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("httpapi: Config.DB is required")
 	}
 	s := &Server{db: cfg.DB, log: cfg.Logger, clock: cfg.Clock, proxyHdr: cfg.TrustedProxyHeader,
-		version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry}
+		version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry, takeout: cfg.Takeout}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.takeout == nil {
+		s.takeout = takeout.New(s.db, s.log, takeout.Config{})
 	}
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}

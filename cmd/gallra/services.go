@@ -1,0 +1,76 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
+)
+
+// services are the feature services serve builds once and shares between the
+// API, the web UI and the job runner, so all three see the same settings.
+type services struct {
+	retention  *retention.Engine
+	takeout    *takeout.Service
+	purgeEvery time.Duration
+}
+
+// serviceSettings are the serve flags (defaulting to GALLRA_* variables)
+// that configure the services, as given.
+type serviceSettings struct {
+	purgeInterval string
+	caps          map[gallra.Module]*string
+	artefactDir   string
+	artefactTTL   string
+}
+
+// serviceConfig is serviceSettings checked and parsed.
+type serviceConfig struct {
+	caps       retention.Caps
+	takeout    takeout.Config
+	purgeEvery time.Duration
+}
+
+// check parses the settings, naming the setting (flag and variable) that is
+// wrong. serve checks them before it touches the database: running a purge
+// with caps other than the operator configured is worse than not starting.
+func (set serviceSettings) check() (*serviceConfig, error) {
+	c := &serviceConfig{caps: retention.Caps{}, purgeEvery: retention.DefaultInterval}
+	for _, m := range retention.PurgedModules() {
+		v := ""
+		if p := set.caps[m]; p != nil {
+			v = *p
+		}
+		if err := c.caps.Set(m, v); err != nil {
+			return nil, usageErr("--retention-cap-%s (%s) %q: %s", m, retention.CapEnv(m), v, gallra.ErrorMessage(err))
+		}
+	}
+	c.takeout.ArtefactDir = set.artefactDir
+	if set.artefactTTL != "" {
+		d, err := takeout.ParseTTL(set.artefactTTL)
+		if err != nil {
+			return nil, usageErr("--artefact-ttl (GALLRA_ARTEFACT_TTL) %q: %s", set.artefactTTL, gallra.ErrorMessage(err))
+		}
+		c.takeout.ArtefactTTL = d
+	}
+	if set.purgeInterval != "" {
+		d, err := time.ParseDuration(set.purgeInterval)
+		if err != nil || d < time.Minute {
+			return nil, usageErr("--purge-interval (GALLRA_PURGE_INTERVAL) %q: give a duration of at least 1m, e.g. 1h", set.purgeInterval)
+		}
+		c.purgeEvery = d
+	}
+	return c, nil
+}
+
+// buildServices builds the services from checked settings.
+func buildServices(db *store.DB, log *slog.Logger, c *serviceConfig) *services {
+	return &services{
+		retention:  retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c.caps, Logger: log}),
+		takeout:    takeout.New(db, log, c.takeout),
+		purgeEvery: c.purgeEvery,
+	}
+}
