@@ -13,8 +13,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
+	"github.com/gallra/gallra/internal/takeout"
 )
 
 // browser starts one headless Chromium for a test function and returns its
@@ -179,9 +181,21 @@ func TestBrowserAdminJourney(t *testing.T) {
 			t.Fatalf("after sign-in at %s, want /settings", loc)
 		}
 
-		// Overview: policies and what is due soon.
+		// Overview: policies, what is due soon, and an overdue request
+		// (received 40 days ago, never processed).
+		clock.Set(storetest.Start().AddDate(0, 0, -40))
+		late, err := e.tk.Create(ctx, e.fx.Admin, takeout.NewRequest{Kind: store.RequestExport, Email: "sen@example.se",
+			Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall})
+		clock.Set(storetest.Start())
+		if err != nil {
+			t.Fatalf("create late request: %v", err)
+		}
 		p.open("/")
-		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt")
+		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt",
+			"Begäran nr "+strconv.FormatInt(late.ID, 10), "Försenad")
+		if n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.overdue").length`)); err != nil || n != 1 {
+			t.Errorf("overdue rows highlighted: %d, %v", n, err)
+		}
 		p.screenshot("02-overview")
 
 		// Privacy settings: change the forum to one year, preview, confirm.
@@ -269,6 +283,14 @@ func TestBrowserAdminJourney(t *testing.T) {
 				t.Errorf("post %d still holds the person's e-mail", id)
 			}
 		}
+
+		// A purge run: the overview lists it with its counts.
+		res, err := e.ret.Run(ctx, retention.RunOptions{Trigger: "cli", OrgID: e.fx.Org.ID})
+		if err != nil || res.Anonymized == 0 {
+			t.Fatalf("purge run: %+v, %v", res, err)
+		}
+		p.open("/")
+		p.want("overview after purge", "Senaste gallringarna", "Kommandorad")
 
 		// Audit log: intact chain, the policy change is there, filtering.
 		p.open("/audit")

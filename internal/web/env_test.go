@@ -35,6 +35,7 @@ type env struct {
 	clock *storetest.Clock
 	fx    *storetest.Fixture
 	ret   *retention.Engine
+	tk    *takeout.Service
 	srv   *httptest.Server
 	// Posts are the subject's forum posts, written two years before Start.
 	Posts []int64
@@ -100,6 +101,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 
 	e.ret = retention.New(db, nil, retention.Config{Caps: retention.Caps{gallra.ModuleChat: retention.Period{N: 1, Unit: retention.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
+	e.tk = tk
 	api, err := httpapi.New(httpapi.Config{DB: db, Clock: clock, PolicyText: e.ret.PublicPolicyText})
 	if err != nil {
 		t.Fatalf("api: %v", err)

@@ -27,6 +27,15 @@ func (l *lang) T(key string, args ...any) string {
 
 func (l *lang) has(key string) bool { _, ok := l.msgs[key]; return ok }
 
+// Tr translates prefix+key, or shows key itself when it is a value this UI
+// has no translation for (e.g. a new purge trigger).
+func (l *lang) Tr(prefix, key string) string {
+	if l.has(prefix + key) {
+		return l.T(prefix + key)
+	}
+	return key
+}
+
 // Count names a request result count ("forum_posts_deleted"), or shows the
 // key when it is one this UI does not know yet.
 func (l *lang) Count(key string) string {
@@ -122,27 +131,34 @@ var messages = map[string][2]string{
 	"err.login":         {"Till inloggningen", "To the sign-in page"},
 
 	// Overview.
-	"ov.title":        {"Översikt", "Overview"},
-	"ov.intro":        {"Vad som sparas, vad som gallras snart och vilka begäranden som väntar.", "What is kept, what will be purged soon and which requests are waiting."},
-	"ov.channels":     {"Kanaler och gallring", "Channels and purging"},
-	"ov.channel":      {"Kanal", "Channel"},
-	"ov.module":       {"Modul", "Module"},
-	"ov.policy":       {"Inställning", "Setting"},
-	"ov.due7":         {"Gallras inom 7 dagar", "Purged within 7 days"},
-	"ov.due30":        {"Gallras inom 30 dagar", "Purged within 30 days"},
-	"ov.nopurge":      {"Gallras inte automatiskt", "Not purged automatically"},
-	"ov.runs":         {"Senaste gallringarna", "Latest purge runs"},
-	"ov.noruns":       {"Ingen gallring har körts än.", "No purge has run yet."},
-	"ov.requests":     {"Öppna begäranden", "Open requests"},
-	"ov.norequests":   {"Inga öppna begäranden.", "No open requests."},
-	"ov.nochannels":   {"Du har inga kanaler än.", "You have no channels yet."},
-	"ov.run.started":  {"Startad", "Started"},
-	"ov.run.status":   {"Status", "Status"},
-	"ov.run.anon":     {"Anonymiserade", "Anonymized"},
-	"ov.run.deleted":  {"Raderade", "Deleted"},
-	"ov.run.held":     {"Spärrade (hoppades över)", "On hold (skipped)"},
-	"ov.run.trigger":  {"Startades av", "Triggered by"},
-	"ov.editor_scope": {"Du ser de kanaler du är redaktör för.", "You see the channels you are an editor of."},
+	"ov.title":               {"Översikt", "Overview"},
+	"ov.intro":               {"Vad som sparas, vad som gallras snart och vilka begäranden som väntar.", "What is kept, what will be purged soon and which requests are waiting."},
+	"ov.channels":            {"Kanaler och gallring", "Channels and purging"},
+	"ov.channel":             {"Kanal", "Channel"},
+	"ov.module":              {"Modul", "Module"},
+	"ov.policy":              {"Inställning", "Setting"},
+	"ov.due7":                {"Gallras inom 7 dagar", "Purged within 7 days"},
+	"ov.due30":               {"Gallras inom 30 dagar", "Purged within 30 days"},
+	"ov.nopurge":             {"Gallras inte automatiskt", "Not purged automatically"},
+	"ov.runs":                {"Senaste gallringarna", "Latest purge runs"},
+	"ov.noruns":              {"Ingen gallring har körts än.", "No purge has run yet."},
+	"ov.requests":            {"Öppna begäranden", "Open requests"},
+	"ov.norequests":          {"Inga öppna begäranden.", "No open requests."},
+	"ov.nochannels":          {"Du har inga kanaler än.", "You have no channels yet."},
+	"ov.run.started":         {"Startad", "Started"},
+	"ov.run.status":          {"Status", "Status"},
+	"ov.run.anon":            {"Anonymiserade", "Anonymized"},
+	"ov.run.deleted":         {"Raderade", "Deleted"},
+	"ov.run.held":            {"Spärrade (hoppades över)", "On hold (skipped)"},
+	"ov.run.trigger":         {"Startades av", "Triggered by"},
+	"run.trigger.cli":        {"Kommandorad", "Command line"},
+	"run.trigger.schedule":   {"Schema", "Schedule"},
+	"run.trigger.api":        {"API", "API"},
+	"run.status.done":        {"Klar", "Done"},
+	"run.status.running":     {"Pågår", "Running"},
+	"run.status.failed":      {"Misslyckades", "Failed"},
+	"run.status.interrupted": {"Avbruten", "Interrupted"},
+	"ov.editor_scope":        {"Du ser de kanaler du är redaktör för.", "You see the channels you are an editor of."},
 
 	// Policies.
 	"pol.never":               {"Gallra aldrig automatiskt", "Never purge automatically"},
@@ -367,6 +383,7 @@ var messages = map[string][2]string{
 	"count.social_items_deleted":             {"Raderade inlägg i sociala medier (lokal kopia)", "Social media items deleted (local copy)"},
 	"count.social_platform_deletions_queued": {"Begärda raderingar på den sociala plattformen", "Deletions requested on the social platform"},
 	"count.custom_fields_deleted":            {"Raderade egna fält", "Custom fields deleted"},
+	"count.forum_topics_detached":            {"Forumtrådar frikopplade från personen", "Forum topics detached from the person"},
 	"count.person_deleted":                   {"Personposten raderad", "Person record deleted"},
 	"count.retained_legal_hold":              {"Sparat på grund av spärr (legal hold)", "Kept under a legal hold"},
 }
