@@ -44,9 +44,20 @@ func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, v *viewer)
 	if h.requests == nil {
 		return errNoRequests
 	}
+	// Preselect the modules the viewer has channels in: an editor cannot
+	// file a request that touches someone else's channels.
 	form := requestForm{Kind: string(store.RequestExport), ForumAction: takeout.ForumDelete}
+	chs, err := h.visibleChannels(r, v)
+	if err != nil {
+		return err
+	}
 	for _, m := range takeout.RequestModules() {
-		form.Modules = append(form.Modules, string(m))
+		for _, c := range chs {
+			if c.Module == m {
+				form.Modules = append(form.Modules, string(m))
+				break
+			}
+		}
 	}
 	d, err := h.requestsPage(r, v, form)
 	if err != nil {

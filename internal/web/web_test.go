@@ -324,6 +324,11 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 		ctx := context.Background()
 		c := e.client()
 		c.login(e.fx.Editor.Email)
+		// The form preselects the editor's modules only.
+		form := c.get("/requests").Body
+		if !strings.Contains(form, `value="forum" checked`) || strings.Contains(form, `value="chat" checked`) {
+			t.Error("request form preselects modules the editor has no channels in")
+		}
 		base := url.Values{"kind": {"export"}, "email": {subjectEmail}, "module": {"forum"}, "method": {"email_reply"}}
 		// Without the attestation: refused, nothing recorded.
 		r := c.post("/requests", base)
