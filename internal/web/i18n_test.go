@@ -38,6 +38,11 @@ func TestCatalogComplete(t *testing.T) {
 			t.Errorf("no messages with prefix %q", prefix)
 		}
 	}
+	for _, code := range []string{"invalid", "unauthorized", "forbidden", "not_found", "conflict", "unprocessable", "too_large", "rate_limited", "unavailable", "internal"} {
+		if _, ok := messages["err.text."+code]; !ok {
+			t.Errorf("missing error text for %s", code)
+		}
+	}
 	for _, k := range []string{"err.invalid", "err.unauthorized", "err.forbidden", "err.not_found", "err.conflict", "err.unprocessable",
 		"err.too_large", "err.rate_limited", "err.unavailable", "err.internal", "rq.kind.export", "rq.kind.erase",
 		"rq.method.phone_call", "rq.method.email_reply", "rq.method.in_person", "rq.method.e_id", "rq.method.other",
