@@ -100,6 +100,17 @@ func (tx *Tx) indexedBy(index string) string {
 	return ""
 }
 
+// byID makes SQLite look rows up by their primary key: a statement that
+// picks rows by "id IN (…)" plus a channel or organisation filter would
+// otherwise be planned, for long id lists, as a range scan of the channel's
+// (or organisation's) index, whose cost grows with the table.
+func (tx *Tx) byID() string {
+	if tx.Dialect() == SQLite {
+		return "NOT INDEXED"
+	}
+	return ""
+}
+
 // PurgeCounts is what one apply call did.
 type PurgeCounts struct {
 	Anonymized     int64
@@ -169,7 +180,7 @@ type purgePost struct {
 // livePosts loads the posts among ids that are still live, unheld and due.
 func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, error) {
 	in, args := inList(ids)
-	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p
+	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p ` + tx.byID() + `
 		WHERE p.id IN (` + in + `) AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
 	if onlyUnanonymized {
@@ -516,7 +527,7 @@ var chatPurge = convPurge{
 func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int64, p convPurge) (PurgeCounts, error) {
 	var c PurgeCounts
 	in, args := inList(ids)
-	q := `SELECT id FROM ` + p.table + ` WHERE id IN (` + in + `) AND org_id = ? AND channel_id = ? AND held_at IS NULL AND ` + p.clock + ` < ?`
+	q := `SELECT id FROM ` + p.table + ` ` + tx.byID() + ` WHERE id IN (` + in + `) AND org_id = ? AND channel_id = ? AND held_at IS NULL AND ` + p.clock + ` < ?`
 	if tx.Dialect() == Postgres {
 		q += ` FOR UPDATE` // a hold or a new message meanwhile waits for us
 	}
@@ -557,7 +568,7 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 		return 0, nil
 	}
 	in, args := inList(ids)
-	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p WHERE p.id IN (`+in+`) AND p.org_id = ?
+	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE p.id IN (`+in+`) AND p.org_id = ?
 		AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id)
