@@ -43,7 +43,7 @@ type Period struct {
 var Never = Period{}
 
 // MaxPeriodDays bounds a period (100 years): anything longer is a typo.
-const MaxPeriodDays = 36500
+const MaxPeriodDays = 36600
 
 var periodRE = regexp.MustCompile(`^(\d{1,5})\s*(d|days?|m|months?|y|years?)$`)
 
@@ -60,7 +60,7 @@ func ParsePeriod(s string) (Period, error) {
 	}
 	n, _ := strconv.Atoi(m[1])
 	p := Period{N: n, Unit: Unit(m[2][0])}
-	if n < 1 || p.approxDays() > MaxPeriodDays {
+	if n < 1 || p.maxDays() > MaxPeriodDays {
 		return Period{}, gallra.Errorf(gallra.EINVALID, "period must be between 1 day and 100 years")
 	}
 	return p, nil
@@ -78,35 +78,51 @@ func (p Period) String() string {
 }
 
 // Cutoff returns the instant before which an item's clock must lie for it to
-// be due at now. It panics on a never period (callers check IsNever).
+// be due at now. Months and years are calendar months counted back from now
+// with the day clamped (gallra.AddMonths): on Mar 31 a one-month cutoff is
+// Feb 28, not Mar 3 as time.AddDate would make it. So an item is never purged
+// before it is N calendar months old; at month ends it may wait up to three
+// days longer (an item from Jan 29–31 with a one-month period goes on Mar 1).
+// It panics on a never period (callers check IsNever).
 func (p Period) Cutoff(now time.Time) time.Time {
 	now = now.UTC()
 	switch p.Unit {
 	case Days:
 		return now.AddDate(0, 0, -p.N)
 	case Months:
-		return now.AddDate(0, -p.N, 0)
+		return gallra.AddMonths(now, -p.N)
 	case Years:
-		return now.AddDate(-p.N, 0, 0)
+		return gallra.AddMonths(now, -12*p.N)
 	}
 	panic("retention: cutoff of a never period")
 }
 
-// approxDays orders periods for cap checks: a month counts as 30 days and a
-// year as 365, so "30d" fits a cap of "1m" and "31d" does not.
-func (p Period) approxDays() int {
+// maxDays is the longest the period can be, in days (for the sanity limit).
+func (p Period) maxDays() int {
 	switch p.Unit {
-	case Days:
-		return p.N
 	case Months:
-		return p.N * 30
+		return 31 * p.N
 	case Years:
-		return p.N * 365
+		return 366 * p.N
 	}
-	return 0
+	return p.N
 }
 
-// Longer reports whether p keeps data longer than q (never is longest).
+// months is a month- or year-based period in months (a year is 12).
+func (p Period) months() int {
+	if p.Unit == Years {
+		return 12 * p.N
+	}
+	return p.N
+}
+
+// Longer reports whether p may keep data longer than q allows (never is
+// longest). Periods of the same kind compare exactly (a year is 12 months).
+// Across kinds: a period of days fits under a cap of months when it is at
+// most 30 days a month (365 a year) — so the shipped "30 days after close"
+// chat default fits the "at most one month" cap — and a period of months
+// fits under a cap of days only when even its longest months (31 days, 366
+// a year) fit.
 func (p Period) Longer(q Period) bool {
 	switch {
 	case p.IsNever():
@@ -114,7 +130,25 @@ func (p Period) Longer(q Period) bool {
 	case q.IsNever():
 		return false
 	}
-	return p.approxDays() > q.approxDays()
+	pDays, qDays := p.Unit == Days, q.Unit == Days
+	switch {
+	case pDays && qDays:
+		return p.N > q.N
+	case !pDays && !qDays:
+		return p.months() > q.months()
+	case pDays: // days under a cap of months or years
+		limit := 30 * q.N
+		if q.Unit == Years {
+			limit = 365 * q.N
+		}
+		return p.N > limit
+	default: // months or years under a cap of days
+		longest := 31 * p.N
+		if p.Unit == Years {
+			longest = 366 * p.N
+		}
+		return longest > q.N
+	}
 }
 
 // MarshalJSON writes the canonical string.

@@ -145,3 +145,77 @@ func TestCapsValidate(t *testing.T) {
 		t.Error("bad cap accepted")
 	}
 }
+
+func TestCutoffCalendarMonths(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	cases := []struct {
+		period string
+		now    time.Time
+		want   time.Time
+	}{
+		// time.AddDate would give Mar 3 and purge chats only 29 days old.
+		{"1m", at(2025, 3, 31), at(2025, 2, 28)},
+		{"1m", at(2028, 3, 31), at(2028, 2, 29)},
+		{"1y", at(2028, 2, 29), at(2027, 2, 28)},
+		{"3y", at(2026, 5, 31), at(2023, 5, 31)},
+		{"2m", at(2026, 1, 15), at(2025, 11, 15)},
+		{"30d", at(2025, 3, 31), at(2025, 3, 1)},
+	}
+	for _, c := range cases {
+		p, err := ParsePeriod(c.period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Cutoff(c.now); !got.Equal(c.want) {
+			t.Errorf("%s before %s: cutoff %s, want %s", c.period, c.now.Format(time.DateOnly), got.Format(time.DateOnly), c.want.Format(time.DateOnly))
+		}
+	}
+}
+
+// An item is never due before it is N calendar months old.
+func TestCutoffNeverEarly(t *testing.T) {
+	p, _ := ParsePeriod("1m")
+	start := time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC)
+	for day := 0; day < 2*366; day++ {
+		now := start.AddDate(0, 0, day)
+		cut := p.Cutoff(now)
+		// The newest due item is just before cut; it must be a month old.
+		if gallra.AddMonths(cut.Add(-time.Millisecond), 1).After(now) {
+			t.Fatalf("at %s an item from %s is due before it is one month old", now.Format(time.DateOnly), cut.Format(time.DateOnly))
+		}
+	}
+}
+
+func TestLongerAcrossUnits(t *testing.T) {
+	cases := []struct {
+		p, cap string
+		over   bool
+	}{
+		{"30d", "1m", false}, // the shipped chat default fits the seed's one-month cap
+		{"31d", "1m", true},
+		{"1m", "30d", true}, // some months have 31 days
+		{"1m", "31d", false},
+		{"1y", "12m", false},
+		{"13m", "1y", true},
+		{"12m", "1y", false},
+		{"365d", "1y", false},
+		{"366d", "1y", true},
+		{"1y", "365d", true},
+		{"1y", "366d", false},
+		{"never", "5y", true},
+		{"5y", "never", false},
+	}
+	for _, c := range cases {
+		p, err := ParsePeriod(c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := ParsePeriod(c.cap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Longer(q); got != c.over {
+			t.Errorf("%s longer than %s = %v, want %v", c.p, c.cap, got, c.over)
+		}
+	}
+}
