@@ -167,6 +167,12 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services)
 		return err
 	})
 	r.Every("chat.close_idle", 10*time.Minute)
+	r.Handle("jobs.cleanup", func(ctx context.Context, _ *store.Job) error {
+		now := db.Now()
+		_, err := db.DeleteFinishedJobs(ctx, now.AddDate(0, 0, -7), now.AddDate(0, 0, -90))
+		return err
+	})
+	r.Every("jobs.cleanup", 24*time.Hour)
 	svc.takeout.RegisterJobs(r)
 	svc.retention.Register(r, svc.purgeEvery)
 }

@@ -154,7 +154,10 @@ func (r *Runner) RunOne(ctx context.Context) (bool, error) {
 	}
 	msg := ""
 	if runErr != nil {
-		msg = runErr.Error()
+		// Kept in the jobs table for operators; bounded in size.
+		if msg = runErr.Error(); len(msg) > 1000 {
+			msg = msg[:1000]
+		}
 		r.log.Error("job failed", "job", job.Name, "job_id", job.ID, "attempt", job.Attempts, "err", runErr)
 	} else {
 		r.log.Info("job done", "job", job.Name, "job_id", job.ID, "ms", time.Since(start).Milliseconds())

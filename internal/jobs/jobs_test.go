@@ -44,6 +44,33 @@ func TestRunOneRetriesThenFails(t *testing.T) {
 	})
 }
 
+func TestDeleteFinishedJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		r := jobs.New(db, quiet())
+		r.Handle("ok", func(ctx context.Context, j *store.Job) error { return nil })
+		for i := 0; i < 3; i++ {
+			if _, err := db.EnqueueJob(ctx, "ok", 0, "", "", clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.RunOne(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.EnqueueJob(ctx, "ok", 0, "", "", clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(8 * 24 * time.Hour)
+		n, err := db.DeleteFinishedJobs(ctx, clock.Now().AddDate(0, 0, -7), clock.Now().AddDate(0, 0, -90))
+		if err != nil || n != 3 {
+			t.Fatalf("deleted %d, %v; want the 3 done jobs", n, err)
+		}
+		if left, _ := db.ListJobs(ctx, "", 10); len(left) != 1 || left[0].Status != store.JobPending {
+			t.Fatalf("left: %+v", left)
+		}
+	})
+}
+
 func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		ctx := context.Background()

@@ -213,3 +213,22 @@ func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 		return err
 	})
 }
+
+// DeleteFinishedJobs removes done jobs finished before doneBefore and failed
+// ones finished before failedBefore, so the table does not grow without
+// bound; it returns how many rows went.
+func (db *DB) DeleteFinishedJobs(ctx context.Context, doneBefore, failedBefore time.Time) (int64, error) {
+	var n int64
+	err := db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM jobs WHERE (status = 'done' AND finished_at < ?) OR (status = 'failed' AND finished_at < ?)`, ms(doneBefore), ms(failedBefore))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete finished jobs: %w", err)
+	}
+	return n, nil
+}

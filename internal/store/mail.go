@@ -95,8 +95,8 @@ func (m *InboundMail) validate() error {
 
 // IngestMail stores an inbound e-mail in a mail channel: it joins the
 // conversation that one of its In-Reply-To/References ids belongs to, or
-// starts a new one. Ingest is idempotent on Message-ID: a message already
-// stored in the organisation is returned as is (SMTP retries deliver twice).
+// starts a new one. Ingest is idempotent on Message-ID per inbox: a message
+// already stored in this inbox is returned as is (SMTP retries deliver twice).
 func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in InboundMail) (*gallra.MailMessage, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -108,7 +108,9 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in Inbound
 		}
 		if in.MessageID != "" {
 			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM mail_messages WHERE org_id = ? AND message_id = ? ORDER BY id LIMIT 1`, orgID, in.MessageID).Scan(&id)
+			// Per inbox: the same message sent to two inboxes is two messages,
+			// and an editor of one must not be handed the other's copy.
+			err := tx.QueryRow(ctx, `SELECT id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, in.MessageID, channelID).Scan(&id)
 			if err == nil {
 				var e error
 				msg, e = tx.getMailMessage(ctx, orgID, id)

@@ -149,6 +149,15 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		if err != nil || again.ID != m1.ID {
 			t.Fatalf("re-ingest of same Message-ID: %v, id %d want %d", err, again.ID, m1.ID)
 		}
+		// The same Message-ID sent to a second inbox is a separate message there.
+		inbox2, err := db.CreateChannel(ctx, admin, &gallra.Channel{OrgID: f.Org.ID, Module: gallra.ModuleMail, Name: "Second inbox"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.IngestMail(ctx, f.Org.ID, inbox2.ID, store.InboundMail{From: "kund@example.se", Subject: "Faktura", Body: "Hej!", MessageID: "a1@example.se"})
+		if err != nil || other.ID == m1.ID || other.ChannelID != inbox2.ID {
+			t.Fatalf("same Message-ID in another inbox: %v, got message %d of channel %d", err, other.ID, other.ChannelID)
+		}
 		m2, err := db.IngestMail(ctx, f.Org.ID, inbox, store.InboundMail{From: "kund@example.se", Subject: "Re: Faktura", Body: "Och så", MessageID: "a2@example.se", InReplyTo: "<a1@example.se>"})
 		if err != nil || m2.ConversationID != m1.ConversationID {
 			t.Fatalf("reply not threaded: %v %d vs %d", err, m2.ConversationID, m1.ConversationID)
