@@ -35,8 +35,11 @@ func takeoutConfig(dir, ttl string) (takeout.Config, error) {
 }
 
 func runTakeout(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "resume" {
+		return runTakeoutResume(ctx, env, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "export" && args[0] != "erase") {
-		return usageErr("takeout needs a kind: gallra takeout export|erase --org ID --email ADDRESS --attest STATEMENT --method METHOD")
+		return usageErr("takeout needs a kind: gallra takeout export|erase --org ID --email ADDRESS --attest STATEMENT --method METHOD, or gallra takeout resume --org ID --id N")
 	}
 	kind := store.RequestKind(args[0])
 	fs := newFlags(env, "takeout "+args[0], "--org ID --email ADDRESS --attest STATEMENT --method METHOD [flags]")
@@ -132,6 +135,41 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stderr)
 	fmt.Fprint(env.Stderr, rc.Text)
 	return nil
+}
+
+// runTakeoutResume processes an existing request again: a failed,
+// interrupted or abandoned one resumes where it stopped (erasure counts stay
+// exact), a pending mention search runs, a finished one is printed as is.
+func runTakeoutResume(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "takeout resume", "--org ID --id N [flags]")
+	url := dbFlag(env, fs)
+	org := fs.Int64("org", 0, "organisation id (required)")
+	id := fs.Int64("id", 0, "request id (required)")
+	dir := fs.String("artefact-dir", envDefault(env, "GALLRA_ARTEFACT_DIR", takeout.DefaultArtefactDir), "where export ZIPs are kept (env GALLRA_ARTEFACT_DIR)")
+	ttl := fs.String("artefact-ttl", envDefault(env, "GALLRA_ARTEFACT_TTL", "7d"), "how long exports stay downloadable, e.g. 7d or 48h (env GALLRA_ARTEFACT_TTL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *org <= 0 || *id <= 0 {
+		return usageErr("--org and --id are required")
+	}
+	cfg, err := takeoutConfig(*dir, *ttl)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, env, *url, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := takeout.New(db, nil, cfg).Process(ctx, *org, *id)
+	if err != nil {
+		return fmt.Errorf("request %d stopped (it resumes when processed again): %w", *id, err)
+	}
+	fmt.Fprintf(env.Stderr, "request %d is %s\n", r.ID, r.Status)
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }
 
 // requestStaff returns the staff member making a CLI request: the given id,

@@ -30,7 +30,8 @@ func (s *Server) requestRoutes(r *Router) {
 		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids) and attest that the person's identity " +
 			"was verified: attestation must be exactly \"We have verified the person's identity.\" or \"Vi har bekräftat personens identitet.\" and " +
 			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
-			"Small requests are processed before the response (status completed); large ones are queued (status received).",
+			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
+			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at).",
 		Request: takeout.NewRequest{}, Response: store.SubjectRequest{}, Status: http.StatusCreated,
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			var in takeout.NewRequest
@@ -116,6 +117,23 @@ func (s *Server) requestRoutes(r *Router) {
 				return err
 			}
 			req, err := svc.Cancel(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/process", Summary: "Process a request again (resume a failed or interrupted one)", Tags: tags, Auth: AuthStaff,
+		Description: "Same rights as reading the request. A failed, interrupted or abandoned request resumes where it stopped (erasure counts stay exact); " +
+			"a completed or cancelled one is returned unchanged; 409 while another worker is processing it. Work beyond a short time budget " +
+			"continues in the requests.process job.",
+		Response: store.SubjectRequest{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			req, err := svc.Rerun(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 			if err != nil {
 				return err
 			}

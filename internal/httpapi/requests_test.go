@@ -18,6 +18,7 @@ func init() {
 	}
 	tenantCases["POST /api/v1/requests/{id}/extend"] = []tenantCase{{path: "/api/v1/requests/{conv}/extend", body: `{"months":1,"reason":"x"}`}}
 	tenantCases["POST /api/v1/requests/{id}/cancel"] = []tenantCase{{path: "/api/v1/requests/{conv}/cancel"}}
+	tenantCases["POST /api/v1/requests/{id}/process"] = []tenantCase{{path: "/api/v1/requests/{conv}/process"}}
 }
 
 const attest = `"attestation":"Vi har bekräftat personens identitet.","verification_method":"email_reply"`
@@ -63,6 +64,15 @@ func TestRequestsAPI(t *testing.T) {
 				want: []string{`"status":"completed"`, `"person_deleted":1`, `"email_retained":false`}},
 			{name: "filter by kind", method: "GET", path: "/api/v1/requests?kind=erase", who: "admin", status: 200, want: []string{`"kind":"erase"`}, notWant: []string{`"kind":"export"`}},
 			{name: "editor does not see the erase request spanning chat and social", method: "GET", path: "/api/v1/requests?kind=erase", who: "editor", status: 200, want: []string{`"items":[]`}},
+		})
+		// Re-running: same rights as reading; a completed request is returned unchanged.
+		erase := e.do("GET", "/api/v1/requests?kind=erase", "admin", nil, nil).JSON(t)["items"].([]any)[0].(map[string]any)
+		eid := strconv.FormatInt(int64(erase["id"].(float64)), 10)
+		e.run([]scenario{
+			{name: "re-run a completed request", method: "POST", path: "/api/v1/requests/" + id + "/process", who: "editor", status: 200, want: []string{`"status":"completed"`}},
+			{name: "editor may not re-run a request beyond their channels", method: "POST", path: "/api/v1/requests/" + eid + "/process", who: "editor", status: 403,
+				want: []string{"missing_channel_ids"}},
+			{name: "unknown request", method: "POST", path: "/api/v1/requests/999999/process", who: "admin", status: 404},
 		})
 		if _, err := db.FindPerson(context.Background(), e.a.Org.ID, custEmail); err == nil {
 			t.Fatal("person still exists after the erase request")

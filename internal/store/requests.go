@@ -95,22 +95,51 @@ type SubjectRequest struct {
 	Overdue bool `json:"overdue"`
 	// EmailRetained tells whether the clear address is still stored.
 	EmailRetained bool `json:"email_retained"`
+	// MentionsStatus tells whether Mentions is final: "pending" (the
+	// requests.process job has yet to search), "complete", or "partial" (the
+	// search stopped at its time or row bound). Empty on requests made before
+	// mentions were searched by the job.
+	MentionsStatus string `json:"mentions_status"`
+	// UpdatedAt is the last change or heartbeat of processing.
+	UpdatedAt time.Time `json:"updated_at"`
+	// Attempts counts how often processing started.
+	Attempts int `json:"attempts"`
+	// RetryAt is when the requests.process job retries a failed request
+	// (nil: it is not retried by itself; POST …/process re-runs it).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
+	// Claim is the token of the worker processing the request.
+	Claim string `json:"-"`
+	// MentionKeys holds what the mention search needs once the person's data
+	// is gone (keyed hashes of phone numbers, the person id), as JSON.
+	MentionKeys string `json:"-"`
+	// PlannedArtefact is the path an export in progress writes its ZIP to
+	// (recorded before writing, so no file is ever unaccounted for).
+	PlannedArtefact string `json:"-"`
 }
+
+// Mention search states.
+const (
+	MentionsPending  = "pending"
+	MentionsComplete = "complete"
+	MentionsPartial  = "partial"
+)
 
 const requestCols = `id, org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by, attestation,
 	verification_method, verification_note, received_at, due_at, extended_months, extension_reason, started_at, finished_at,
-	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at`
+	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at,
+	updated_at, claim, attempts, retry_at, mentions_status, mention_keys`
 
 func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectRequest, error) {
 	var r SubjectRequest
 	var kind, status, modules, channels, counts, mentions, apath string
 	var received, due int64
-	var started, finished, aexp, adel sql.NullInt64
-	var asize int64
+	var started, finished, aexp, adel, retry sql.NullInt64
+	var asize, updated int64
 	var asum string
 	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &status, &r.Email, &r.EmailHash, &modules, &channels, &r.ForumAction, &r.RequestedBy, &r.Attestation,
 		&r.VerificationMethod, &r.VerificationNote, &received, &due, &r.ExtendedMonths, &r.ExtensionReason, &started, &finished,
-		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel); err != nil {
+		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel,
+		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status = RequestKind(kind), RequestStatus(status)
@@ -135,7 +164,10 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectReq
 	if err := json.Unmarshal([]byte(mentions), &r.Mentions); err != nil {
 		return nil, fmt.Errorf("decode request %d mentions: %w", r.ID, err)
 	}
-	if apath != "" || adel.Valid {
+	r.UpdatedAt, r.RetryAt = fromMS(updated), fromNullMS(retry)
+	if r.Status != StatusCompleted && !adel.Valid {
+		r.PlannedArtefact = apath
+	} else if apath != "" || adel.Valid {
 		r.Artefact = &Artefact{Path: apath, Size: asize, SHA256: asum, ExpiresAt: fromNullMS(aexp), DeletedAt: fromNullMS(adel)}
 	}
 	r.Overdue = r.Status.Open() && now.After(r.DueAt)
@@ -167,14 +199,19 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error
 		return err
 	}
 	id, err := tx.Insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
-		attestation, verification_method, verification_note, received_at, due_at, counts, mentions)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.OrgID, string(r.Kind), string(r.Status), r.Email, r.EmailHash, joinModules(r.Modules), joinIDs(r.ChannelIDs), r.ForumAction, r.RequestedBy,
-		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions)
+		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions, ms(tx.Now), r.MentionsStatus)
 	if err != nil {
 		return fmt.Errorf("insert subject request: %w", err)
 	}
-	r.ID = id
+	r.ID, r.UpdatedAt = id, tx.Now
+	for _, c := range r.ChannelIDs {
+		if _, err := tx.Exec(ctx, `INSERT INTO subject_request_channels (request_id, org_id, channel_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, r.OrgID, c); err != nil {
+			return fmt.Errorf("insert subject request scope: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -197,7 +234,8 @@ func encodeResult(r *SubjectRequest) (string, string, error) {
 }
 
 // SaveSubjectRequest writes every mutable field of r (status, e-mail, dates,
-// extension, counts, mentions, error, artefact) back to its row.
+// extension, counts, mentions, error, artefact, claim and retry state) back
+// to its row and sets updated_at (the processing heartbeat) to now.
 func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 	counts, mentions, err := encodeResult(r)
 	if err != nil {
@@ -205,14 +243,16 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 	}
 	a := r.Artefact
 	if a == nil {
-		a = &Artefact{}
+		a = &Artefact{Path: r.PlannedArtefact}
 	}
 	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, due_at = ?, extended_months = ?, extension_reason = ?,
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
-		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?
+		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?,
+		updated_at = ?, claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?
 		WHERE id = ? AND org_id = ?`,
 		string(r.Status), r.Email, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
-		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt), r.ID, r.OrgID)
+		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt),
+		ms(tx.Now), r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys, r.ID, r.OrgID)
 	if err != nil {
 		return fmt.Errorf("save subject request %d: %w", r.ID, err)
 	}
@@ -220,7 +260,26 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 		return notFound("request", r.ID)
 	}
 	r.EmailRetained = r.Email != ""
+	r.UpdatedAt = tx.Now
 	return nil
+}
+
+// TouchSubjectRequest records a heartbeat of the worker holding claim and
+// reports whether it still holds it (false: another worker took the request
+// over, or it was finished or cancelled).
+func (db *DB) TouchSubjectRequest(ctx context.Context, orgID, id int64, claim string) (bool, error) {
+	var ok bool
+	err := db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE subject_requests SET updated_at = ? WHERE id = ? AND org_id = ? AND claim = ? AND status = 'processing'`,
+			ms(tx.Now), id, orgID, claim)
+		if err != nil {
+			return fmt.Errorf("touch subject request %d: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		ok = n > 0
+		return nil
+	})
+	return ok, err
 }
 
 // GetSubjectRequest returns a request of the organisation (ENOTFOUND for any
@@ -268,7 +327,11 @@ type RequestFilter struct {
 	Kind      RequestKind
 	Overdue   bool   // only open requests past their due date
 	EmailHash string // requests about one person (keyed hash)
-	Page      Page
+	// RestrictChannels limits the list to requests whose every channel is
+	// in ActOn (an editor's channels); false lists all (admins).
+	RestrictChannels bool
+	ActOn            []int64
+	Page             Page
 }
 
 // ListSubjectRequests returns a page of the organisation's requests, newest
@@ -293,6 +356,17 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFil
 		if f.Overdue {
 			q += ` AND status IN ('received', 'processing', 'failed') AND due_at < ?`
 			args = append(args, ms(tx.Now))
+		}
+		if f.RestrictChannels {
+			// Filtered before LIMIT so that pages stay full; served by the
+			// primary key of subject_request_channels.
+			q += ` AND NOT EXISTS (SELECT 1 FROM subject_request_channels rc WHERE rc.request_id = subject_requests.id`
+			if len(f.ActOn) > 0 {
+				in, a := inList(f.ActOn)
+				q += ` AND rc.channel_id NOT IN (` + in + `)`
+				args = append(args, a...)
+			}
+			q += `)`
 		}
 		q, args = pageQuery(q, args, f.Page)
 		rows, err := tx.Query(ctx, q, args...)
@@ -388,14 +462,19 @@ func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status strin
 	return out, err
 }
 
-// PendingSubjectRequests returns up to limit requests (all organisations)
-// still in status received, oldest first.
-func (db *DB) PendingSubjectRequests(ctx context.Context, limit int) ([]SubjectRequest, error) {
+// WorkableSubjectRequests returns up to limit requests (all organisations)
+// the requests.process job has to work on, oldest first: received ones,
+// processing ones without a heartbeat since staleBefore (their worker
+// died), failed ones whose retry time has come, and completed ones whose
+// mention search is pending.
+func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, limit int) ([]SubjectRequest, error) {
 	out := []SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE status = 'received' ORDER BY id LIMIT ?`, clampLimit(limit, 100, 1000))
+		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE status = 'received'
+			OR (status = 'processing' AND updated_at < ?) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed')
+			ORDER BY id LIMIT ?`, ms(staleBefore), ms(tx.Now), clampLimit(limit, 100, 1000))
 		if err != nil {
-			return fmt.Errorf("list pending requests: %w", err)
+			return fmt.Errorf("list workable requests: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
@@ -408,4 +487,77 @@ func (db *DB) PendingSubjectRequests(ctx context.Context, limit int) ([]SubjectR
 		return rows.Err()
 	})
 	return out, err
+}
+
+// The Fold* helpers add what an erasure is about to delete to
+// channel_daily_stats, with the same day buckets and columns as the
+// retention purge (internal/store/retention_purge.go), so that
+// ChannelTotals stays true after an erasure. Call them in the deleting
+// transaction, before the delete.
+
+// FoldErasedPosts folds forum posts and comments that are deleted or become
+// content-free placeholders (ChannelTotals counts neither).
+func (tx *Tx) FoldErasedPosts(ctx context.Context, ids []int64) error {
+	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts WHERE id IN ({ids}) AND removed = 0
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, ids)
+}
+
+// FoldErasedTopics folds forum topics about to be deleted.
+func (tx *Tx) FoldErasedTopics(ctx context.Context, ids []int64) error {
+	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_topics WHERE id IN ({ids})
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, ids)
+}
+
+// FoldErasedMailConversations folds whole mail conversations (and their
+// messages) about to be deleted.
+func (tx *Tx) FoldErasedMailConversations(ctx context.Context, ids []int64) error {
+	if err := tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_conversations WHERE id IN ({ids})
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, ids); err != nil {
+		return err
+	}
+	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages WHERE conversation_id IN ({ids})
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
+}
+
+// FoldErasedMailMessages folds single mail messages about to be deleted.
+func (tx *Tx) FoldErasedMailMessages(ctx context.Context, ids []int64) error {
+	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages WHERE id IN ({ids})
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
+}
+
+// FoldErasedChats folds chats about to be deleted: the conversation, its
+// messages and, when closed, its duration.
+func (tx *Tx) FoldErasedChats(ctx context.Context, ids []int64) error {
+	if err := tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations, chat_seconds)
+		SELECT org_id, channel_id, opened_at - opened_at % 86400000, COUNT(*), COALESCE(SUM((closed_at - opened_at) / 1000), 0) FROM chat_conversations WHERE id IN ({ids})
+		GROUP BY org_id, channel_id, opened_at - opened_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations,
+			chat_seconds = channel_daily_stats.chat_seconds + excluded.chat_seconds`, ids); err != nil {
+		return err
+	}
+	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+		SELECT c.org_id, c.channel_id, m.created_at - m.created_at % 86400000, COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
+		WHERE m.conversation_id IN ({ids}) GROUP BY c.org_id, c.channel_id, m.created_at - m.created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
+}
+
+func (tx *Tx) fold(ctx context.Context, q string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args := inList(ids)
+	if _, err := tx.Exec(ctx, strings.ReplaceAll(q, "{ids}", in), args...); err != nil {
+		return fmt.Errorf("fold erased content into statistics: %w", err)
+	}
+	return nil
 }

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
@@ -20,7 +24,7 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.Artefact == nil || r.Artefact.Path == "" {
+	if r.Status != store.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" {
 		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "request %d has no downloadable artefact (not an export, not finished, or expired)", id)
 	}
 	f, err := os.Open(r.Artefact.Path)
@@ -81,4 +85,98 @@ func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 			total++
 		}
 	}
+}
+
+// stalePart is the age after which a *.part file in the artefact directory
+// is taken to be left by a killed worker (a running export refreshes
+// nothing on disk but writes continuously, far within this).
+const stalePart = time.Hour
+
+// SweepArtefacts removes files under the artefact directory that no request
+// accounts for: export ZIPs (request-<id>.zip, and the older
+// request-<id>-<random>.zip) whose request does not exist, or records
+// another file or none (expired, cancelled); and *.part files older than an
+// hour (left by a killed worker). A file is accounted for by its request's
+// recorded artefact, or by the planned path of an export in progress. Other
+// files are left alone. Returns how many files it removed.
+func (s *Service) SweepArtefacts(ctx context.Context) (int, error) {
+	orgDirs, err := os.ReadDir(s.cfg.ArtefactDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("read artefact folder: %w", err)
+	}
+	removed := 0
+	for _, od := range orgDirs {
+		orgID, ok := strings.CutPrefix(od.Name(), "org-")
+		org, err := strconv.ParseInt(orgID, 10, 64)
+		if !ok || err != nil || !od.IsDir() {
+			continue
+		}
+		dir := filepath.Join(s.cfg.ArtefactDir, od.Name())
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return removed, fmt.Errorf("read artefact folder: %w", err)
+		}
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return removed, err
+			}
+			name := f.Name()
+			if f.IsDir() || !strings.HasPrefix(name, "request-") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			var drop bool
+			switch {
+			case strings.HasSuffix(name, ".part"):
+				info, err := f.Info()
+				drop = err == nil && time.Since(info.ModTime()) > stalePart
+			case strings.HasSuffix(name, ".zip"):
+				if drop, err = s.orphaned(ctx, org, name); err != nil {
+					return removed, err
+				}
+			}
+			if !drop {
+				continue
+			}
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return removed, fmt.Errorf("remove orphaned artefact: %w", err)
+			}
+			s.log.Info("removed orphaned artefact", "org_id", org, "file", name)
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// orphaned reports whether no request of org accounts for the ZIP name.
+func (s *Service) orphaned(ctx context.Context, org int64, name string) (bool, error) {
+	digits := strings.TrimPrefix(strings.TrimSuffix(name, ".zip"), "request-")
+	if i := strings.IndexByte(digits, '-'); i >= 0 {
+		digits = digits[:i]
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return false, nil // not ours
+	}
+	r, err := s.db.GetSubjectRequest(ctx, org, id)
+	if gallra.ErrorCode(err) == gallra.ENOTFOUND {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	for _, p := range []string{r.PlannedArtefact, artefactPathOf(r)} {
+		if p != "" && filepath.Base(p) == name {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func artefactPathOf(r *store.SubjectRequest) string {
+	if r.Artefact == nil {
+		return ""
+	}
+	return r.Artefact.Path
 }

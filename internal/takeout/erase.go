@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gallra/gallra"
@@ -36,8 +37,12 @@ func (e *eraser) ids(m gallra.Module) (string, []any, bool) {
 }
 
 // erase deletes the person's data in the request's scope in batches. Each
-// batch is one transaction that also saves the request's running counts, so
-// counts are exact however often the erasure is interrupted and resumed.
+// batch is one transaction that first locks the request and checks the
+// worker still holds its claim (errLostClaim otherwise), then deletes and
+// saves the request's running counts (which is also the heartbeat), so
+// counts are exact however often the erasure is interrupted, resumed or
+// taken over. What is deleted is folded into channel_daily_stats first, as
+// the retention purge does.
 func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 	var sub *subject
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
@@ -60,12 +65,14 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 			var n int
 			delta := map[string]int64{}
 			err := s.db.Update(ctx, func(tx *store.Tx) error {
-				var err error
-				if n, err = step(ctx, tx, e, s.cfg.BatchSize, delta); err != nil || n == 0 {
-					return err
-				}
 				cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
 				if err != nil {
+					return err
+				}
+				if cur.Status != store.StatusProcessing || cur.Claim != r.Claim {
+					return errLostClaim
+				}
+				if n, err = step(ctx, tx, e, s.cfg.BatchSize, delta); err != nil || n == 0 {
 					return err
 				}
 				for k, v := range delta {
@@ -154,9 +161,19 @@ func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts
 		items = append(items, it)
 	}
 	rows.Close()
+	authors := map[int64]bool{} // of others' comments that go with the person's posts
 	for _, it := range items {
 		if err := tx.QueueSocialDeletion(ctx, e.r.OrgID, it.channel, it.ext, e.r.ID); err != nil {
 			return 0, err
+		}
+		pids, err := queryIDs(ctx, tx, `SELECT DISTINCT person_id FROM social_items WHERE parent_id = ? AND org_id = ? AND person_id IS NOT NULL`, it.id, e.r.OrgID)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range pids {
+			if p != e.sub.personID {
+				authors[p] = true
+			}
 		}
 		n, err := affected(tx.Exec(ctx, `DELETE FROM social_items WHERE parent_id = ? AND org_id = ?`, it.id, e.r.OrgID))
 		if err != nil {
@@ -168,6 +185,20 @@ func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts
 		}
 		counts["social_items_deleted"] += n
 		counts["social_platform_deletions_queued"]++
+	}
+	if len(authors) > 0 {
+		// Their person rows go when nothing else refers to them (social
+		// content is never purged, so nothing else would remove them).
+		ids := make([]int64, 0, len(authors))
+		for p := range authors {
+			ids = append(ids, p)
+		}
+		slices.Sort(ids)
+		n, err := tx.DeleteUnusedPersons(ctx, e.r.OrgID, ids)
+		if err != nil {
+			return 0, err
+		}
+		counts["social_comment_authors_deleted"] += n
 	}
 	return len(items), nil
 }
@@ -181,6 +212,9 @@ func eraseChats(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts 
 	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+`
 		AND held_at IS NULL ORDER BY id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
 	if err != nil {
+		return 0, err
+	}
+	if err := tx.FoldErasedChats(ctx, ids); err != nil {
 		return 0, err
 	}
 	for _, id := range ids {
@@ -232,6 +266,17 @@ func eraseMail(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts m
 		cond, arg := `conversation_id = ? AND person_id = ?`, []any{conv, pid}
 		if others == 0 {
 			cond, arg = `conversation_id = ?`, []any{conv}
+			if err := tx.FoldErasedMailConversations(ctx, []int64{conv}); err != nil {
+				return 0, err
+			}
+		} else {
+			mine, err := queryIDs(ctx, tx, `SELECT id FROM mail_messages WHERE `+cond, arg...)
+			if err != nil {
+				return 0, err
+			}
+			if err := tx.FoldErasedMailMessages(ctx, mine); err != nil {
+				return 0, err
+			}
 		}
 		var atts int64
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...).Scan(&atts); err != nil {
@@ -358,6 +403,11 @@ func eraseForumComments(ctx context.Context, tx *store.Tx, e *eraser, limit int,
 	if err != nil {
 		return 0, err
 	}
+	if e.r.ForumAction != ForumAnonymize {
+		if err := tx.FoldErasedPosts(ctx, ids); err != nil {
+			return 0, err
+		}
+	}
 	for _, id := range ids {
 		if e.r.ForumAction == ForumAnonymize {
 			err = e.anonymize(ctx, tx, id, counts)
@@ -380,6 +430,12 @@ func eraseForumPosts(ctx context.Context, tx *store.Tx, e *eraser, limit int, co
 	ids, err := e.forumPosts(ctx, tx, string(gallra.PostKindPost), limit)
 	if err != nil {
 		return 0, err
+	}
+	if e.r.ForumAction != ForumAnonymize {
+		// Deleted posts and placeholders alike leave the post count.
+		if err := tx.FoldErasedPosts(ctx, ids); err != nil {
+			return 0, err
+		}
 	}
 	for _, id := range ids {
 		if e.r.ForumAction == ForumAnonymize {
@@ -430,6 +486,9 @@ func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, c
 			return 0, err
 		}
 		if left == 0 {
+			if err := tx.FoldErasedTopics(ctx, []int64{id}); err != nil {
+				return 0, err
+			}
 			n, err := affected(tx.Exec(ctx, `DELETE FROM forum_topics WHERE id = ? AND org_id = ?`, id, e.r.OrgID))
 			if err != nil {
 				return 0, err

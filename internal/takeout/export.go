@@ -3,7 +3,6 @@ package takeout
 import (
 	"archive/zip"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
@@ -83,19 +82,29 @@ func (b *bundle) close() {
 	}
 }
 
-// export writes the bundle of r to a new file under the artefact directory
-// and returns it. Rows are streamed from one read transaction (a consistent
-// snapshot) straight into the ZIP on disk; only ids of the person's
-// conversations are held in memory.
+// artefactPath is where the export of r goes: one deterministic name per
+// request, recorded in the request before anything is written.
+func (s *Service) artefactPath(r *store.SubjectRequest) string {
+	return filepath.Join(s.cfg.ArtefactDir, "org-"+strconv.FormatInt(r.OrgID, 10), fmt.Sprintf("request-%d.zip", r.ID))
+}
+
+// export writes the bundle of the claimed request r to
+// <planned path>.<claim>.part (the worker's own file) and returns the
+// artefact with its final path; the caller renames the part into place when
+// it completes the request. Rows are streamed from one read transaction (a
+// consistent snapshot) straight into the ZIP on disk; only ids of the
+// person's conversations are held in memory. A heartbeat keeps the claim
+// while it runs.
 func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.Artefact, error) {
-	dir := filepath.Join(s.cfg.ArtefactDir, "org-"+strconv.FormatInt(r.OrgID, 10))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	final := r.PlannedArtefact
+	if final == "" {
+		final = s.artefactPath(r)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return nil, fmt.Errorf("create artefact folder: %w", err)
 	}
-	rnd := make([]byte, 8)
-	rand.Read(rnd)
-	final := filepath.Join(dir, fmt.Sprintf("request-%d-%s.zip", r.ID, hex.EncodeToString(rnd)))
-	f, err := os.OpenFile(final+".part", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	part := final + "." + r.Claim + ".part"
+	f, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create artefact: %w", err)
 	}
@@ -103,7 +112,7 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 	defer func() {
 		if !ok {
 			f.Close()
-			os.Remove(final + ".part")
+			os.Remove(part)
 		}
 	}()
 	fh := sha256.New()
@@ -114,8 +123,11 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 		if err != nil {
 			return err
 		}
-		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}}
-		return x.run(ctx)
+		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}, beat: time.Now()}
+		if err := x.run(ctx); err != nil {
+			return err
+		}
+		return x.report(ctx, true)
 	})
 	if err != nil {
 		return nil, err
@@ -127,9 +139,6 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 		return nil, err
 	}
 	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(final+".part", final); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -156,6 +165,7 @@ type exporter struct {
 	b      *bundle
 	counts map[string]int64
 	done   int64
+	beat   time.Time // last heartbeat
 	// ids of the person's conversations, found once.
 	mailConvs, chatConvs []int64
 }
@@ -524,10 +534,30 @@ func (x *exporter) tick(ctx context.Context) error {
 	if x.done%100 != 0 {
 		return ctx.Err()
 	}
+	return x.report(ctx, false)
+}
+
+// report sends progress and, now and then, the heartbeat that keeps the
+// claim (errLostClaim when another worker has taken the request over).
+func (x *exporter) report(ctx context.Context, final bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return x.s.progress(x.r, Progress{Phase: "export", Done: x.done})
+	if final || time.Since(x.beat) > x.s.cfg.StaleAfter/5 {
+		x.beat = time.Now()
+		ok, err := x.s.db.TouchSubjectRequest(ctx, x.r.OrgID, x.r.ID, x.r.Claim)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errLostClaim
+		}
+	}
+	p := Progress{Phase: "export", Done: x.done}
+	if final {
+		p.Total = x.done
+	}
+	return x.s.progress(x.r, p)
 }
 
 // jsonArray streams a JSON array member of data.json.

@@ -3,22 +3,33 @@ package takeout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/store"
 )
 
-// RegisterJobs registers the background jobs: requests.process (one request,
-// or with an empty payload every request still received) and
-// requests.expire_artefacts, scheduled hourly.
+// RegisterJobs registers the background jobs: requests.process (one request
+// with a payload; with an empty payload every request with work left, run
+// every minute) and requests.expire_artefacts (expiry and the sweep of
+// orphaned files), run hourly.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobProcess, s.processJob)
+	r.Every(JobProcess, time.Minute)
 	r.Handle(JobExpireArtefacts, func(ctx context.Context, _ *store.Job) error {
 		n, err := s.ExpireArtefacts(ctx)
 		if n > 0 {
 			s.log.Info("expired request artefacts", "count", n)
+		}
+		if err != nil {
+			return err
+		}
+		swept, err := s.SweepArtefacts(ctx)
+		if swept > 0 {
+			s.log.Info("removed orphaned request artefacts", "count", swept)
 		}
 		return err
 	})
@@ -32,16 +43,55 @@ func (s *Service) processJob(ctx context.Context, job *store.Job) error {
 	}
 	if p.RequestID != 0 {
 		_, err := s.Process(ctx, p.OrgID, p.RequestID)
+		if gallra.ErrorCode(err) == gallra.ECONFLICT {
+			return nil // another worker is on it
+		}
 		return err
 	}
-	list, err := s.db.PendingSubjectRequests(ctx, 100)
-	if err != nil {
-		return err
-	}
-	for _, r := range list {
-		if _, err := s.Process(ctx, r.OrgID, r.ID); err != nil {
-			return err
+	_, err := s.ProcessPending(ctx)
+	return err
+}
+
+// ProcessPending works every request with work left (all organisations):
+// received ones, processing ones abandoned by a dead worker (no heartbeat
+// for Config.StaleAfter), failed ones due for a retry, and completed ones
+// whose mention search is pending. It returns how many it processed; one
+// request's failure does not stop the others (the failure is recorded on
+// the request), and the first such error is returned at the end.
+func (s *Service) ProcessPending(ctx context.Context) (int, error) {
+	n := 0
+	var first error
+	seen := map[int64]bool{}
+	for {
+		list, err := s.db.WorkableSubjectRequests(ctx, s.db.Now().Add(-s.cfg.StaleAfter), 100)
+		if err != nil {
+			return n, err
+		}
+		progressed := false
+		for _, r := range list {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			progressed = true
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			_, err := s.Process(ctx, r.OrgID, r.ID)
+			switch {
+			case err == nil:
+				n++
+			case gallra.ErrorCode(err) == gallra.ECONFLICT:
+			case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+				return n, err
+			default:
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		if !progressed {
+			return n, first
 		}
 	}
-	return nil
 }

@@ -3,9 +3,14 @@ package takeout
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/audit"
 	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/store"
 )
@@ -160,41 +165,125 @@ func countSubject(ctx context.Context, tx *store.Tx, orgID int64, sub *subject) 
 	return f, err
 }
 
-// mentions lists items written by others in the request's channels that
-// contain the person's e-mail address, or a phone number the person has in
-// a custom field. Candidates are preselected in SQL by the address (LIKE)
-// and confirmed with the pii detector; when a phone number is known every
-// item in scope is scanned (phone numbers are written in many forms).
-func (s *Service) mentions(ctx context.Context, r *store.SubjectRequest) ([]store.Mention, error) {
-	out := []store.Mention{}
-	if r.Email == "" {
-		return out, nil
+// mentionKeySet is what the mention search needs, recorded when processing
+// starts (before an erasure removes the person): the person id (to skip the
+// person's own items) and keyed hashes (audit.KeyedHash with the
+// organisation's key) of the E.164 phone numbers in the person's custom
+// fields. The address itself is matched through the request's email_hash,
+// so the search works after the clear address has been dropped.
+type mentionKeySet struct {
+	PersonID int64    `json:"person_id,omitempty"`
+	Phones   []string `json:"phones,omitempty"`
+}
+
+func phoneKey(key []byte, e164 string) string { return audit.KeyedHash(key, "phone:"+e164) }
+
+// mentionKeys returns the encoded mentionKeySet of r (an indexed lookup of
+// the person's custom fields; no scan).
+func mentionKeys(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (string, error) {
+	sub, err := loadSubject(ctx, tx, r)
+	if err != nil || sub.personID == 0 {
+		return "", err
 	}
-	err := s.db.View(ctx, func(tx *store.Tx) error {
-		sub, err := loadSubject(ctx, tx, r)
+	key, err := tx.OrgAuditKey(ctx, r.OrgID)
+	if err != nil {
+		return "", err
+	}
+	ks := mentionKeySet{PersonID: sub.personID}
+	rows, err := tx.Query(ctx, `SELECT value FROM custom_fields WHERE person_id = ? AND org_id = ?`, sub.personID, r.OrgID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return "", err
+		}
+		if p, err := pii.NormalizePhone(v); err == nil && !slices.Contains(ks.Phones, phoneKey(key, p)) {
+			ks.Phones = append(ks.Phones, phoneKey(key, p))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(ks)
+	return string(b), err
+}
+
+// findMentions searches the request's channels for items by others that
+// contain the person's e-mail address or one of their phone numbers, saves
+// them in the request and clears the recorded keys. It runs in the
+// requests.process job, never inside an API call: no index can serve a
+// substring search, so it reads the items in scope, bounded by
+// Config.MentionTimeout and Config.MentionScanLimit rows; when a bound is
+// hit the result is saved as partial.
+//
+// Matching is done in Go on both engines: the pii detector finds addresses
+// and phone numbers in a body, each is normalised (gallra.NormalizeEmail:
+// Unicode lower case; pii.NormalizePhone: E.164) and compared by keyed
+// hash. SQL only preselects bodies containing "@" when no phone number is
+// known, which behaves the same on SQLite and PostgreSQL (no LOWER(), whose
+// SQLite form folds ASCII only).
+func (s *Service) findMentions(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+	var ks mentionKeySet
+	if r.MentionKeys != "" {
+		if err := json.Unmarshal([]byte(r.MentionKeys), &ks); err != nil {
+			return nil, fmt.Errorf("decode mention keys of request %d: %w", r.ID, err)
+		}
+	}
+	mctx, cancel := context.WithTimeout(ctx, s.cfg.MentionTimeout)
+	defer cancel()
+	out, complete, err := s.scanMentions(mctx, r, ks)
+	if err != nil && ctx.Err() != nil {
+		return nil, err // the job itself was stopped: search again next time
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, err
+	}
+	status := store.MentionsComplete
+	if !complete || err != nil {
+		status = store.MentionsPartial
+	}
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
 		if err != nil {
 			return err
 		}
-		phones := map[string]bool{}
-		if sub.personID != 0 {
-			rows, err := tx.Query(ctx, `SELECT value FROM custom_fields WHERE person_id = ? AND org_id = ?`, sub.personID, r.OrgID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var v string
-				if err := rows.Scan(&v); err != nil {
-					rows.Close()
-					return err
-				}
-				if p, err := pii.NormalizePhone(v); err == nil {
-					phones[p] = true
-				}
-			}
-			rows.Close()
+		if cur.MentionsStatus != store.MentionsPending {
+			r = cur
+			return nil
 		}
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(r.Email) + "%"
-		pid := sub.personID
+		cur.Mentions, cur.MentionsStatus, cur.MentionKeys = out, status, ""
+		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+			return err
+		}
+		r = cur
+		return tx.Audit(ctx, r.OrgID, gallra.Actor{Type: gallra.ActorSystem}, "request.mentions_found", "subject_request", r.ID,
+			map[string]any{"mentions": len(out), "status": status})
+	})
+	return r, err
+}
+
+// scanMentions reads the items in scope (at most MentionScanLimit rows)
+// and reports the mentions and whether the scan covered everything.
+func (s *Service) scanMentions(ctx context.Context, r *store.SubjectRequest, ks mentionKeySet) ([]store.Mention, bool, error) {
+	out := []store.Mention{}
+	complete := true
+	phones := map[string]bool{}
+	for _, p := range ks.Phones {
+		phones[p] = true
+	}
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		key, err := tx.OrgAuditKey(ctx, r.OrgID)
+		if err != nil {
+			return err
+		}
+		sub, err := loadSubject(ctx, tx, &store.SubjectRequest{OrgID: r.OrgID, ChannelIDs: r.ChannelIDs})
+		if err != nil {
+			return err
+		}
+		pid := ks.PersonID
 		type source struct {
 			typ string
 			ids []int64
@@ -202,34 +291,40 @@ func (s *Service) mentions(ctx context.Context, r *store.SubjectRequest) ([]stor
 		}
 		// Each query returns id, channel, parent, body of items not by the person.
 		srcs := []source{
-			{"forum_post", sub.byModule[gallra.ModuleForum], `SELECT id, channel_id, topic_id, body FROM forum_posts
+			{"forum_post", sub.byModule[gallra.ModuleForum], `SELECT id, channel_id, topic_id, body FROM forum_posts b
 				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
-			{"mail_message", sub.byModule[gallra.ModuleMail], `SELECT m.id, m.channel_id, m.conversation_id, m.body FROM mail_messages m
-				WHERE m.org_id = ? AND m.channel_id IN (…) AND NOT EXISTS (SELECT 1 FROM mail_participants mp WHERE mp.conversation_id = m.conversation_id AND mp.person_id = ?)`},
-			{"chat_message", sub.byModule[gallra.ModuleChat], `SELECT m.id, c.channel_id, c.id, m.body FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
+			{"mail_message", sub.byModule[gallra.ModuleMail], `SELECT b.id, b.channel_id, b.conversation_id, b.body FROM mail_messages b
+				WHERE b.org_id = ? AND b.channel_id IN (…) AND NOT EXISTS (SELECT 1 FROM mail_participants mp WHERE mp.conversation_id = b.conversation_id AND mp.person_id = ?)`},
+			{"chat_message", sub.byModule[gallra.ModuleChat], `SELECT b.id, c.channel_id, c.id, b.body FROM chat_messages b JOIN chat_conversations c ON c.id = b.conversation_id
 				WHERE c.org_id = ? AND c.channel_id IN (…) AND (c.person_id IS NULL OR c.person_id <> ?)`},
-			{"social_item", sub.byModule[gallra.ModuleSocial], `SELECT id, channel_id, 0, body FROM social_items
+			{"social_item", sub.byModule[gallra.ModuleSocial], `SELECT id, channel_id, 0, body FROM social_items b
 				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
 		}
+		budget := s.cfg.MentionScanLimit
 		for _, src := range srcs {
 			if len(src.ids) == 0 {
 				continue
+			}
+			if budget <= 0 {
+				complete = false
+				break
 			}
 			list, args := in(src.ids)
 			q := strings.Replace(src.q, "(…)", list, 1)
 			qargs := append(append([]any{r.OrgID}, args...), pid)
 			if len(phones) == 0 {
-				q += ` AND LOWER(body) LIKE ? ESCAPE '\'`
-				if src.typ != "forum_post" && src.typ != "social_item" {
-					q = strings.Replace(q, "LOWER(body)", "LOWER(m.body)", 1)
-				}
-				qargs = append(qargs, like)
+				q += ` AND b.body LIKE '%@%'`
 			}
-			rows, err := tx.Query(ctx, q+` ORDER BY 1`, qargs...)
+			rows, err := tx.Query(ctx, q+` ORDER BY 1 LIMIT ?`, append(qargs, budget+1)...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
+				if budget == 0 {
+					complete = false
+					break
+				}
+				budget--
 				if err := ctx.Err(); err != nil {
 					rows.Close()
 					return err
@@ -242,7 +337,7 @@ func (s *Service) mentions(ctx context.Context, r *store.SubjectRequest) ([]stor
 					return err
 				}
 				m.Type, m.ParentID = src.typ, parent.Int64
-				if match := s.mentionIn(body, r.Email, phones); match != "" && len(out) < maxMentions {
+				if match := s.mentionIn(body, key, r.EmailHash, phones); match != "" && len(out) < maxMentions {
 					m.Match = match
 					out = append(out, m)
 				}
@@ -254,24 +349,21 @@ func (s *Service) mentions(ctx context.Context, r *store.SubjectRequest) ([]stor
 		}
 		return nil
 	})
-	return out, err
+	return out, complete, err
 }
 
-// mentionIn reports "email" or "phone" when body contains the address or one
-// of the phone numbers, as confirmed by the detector.
-func (s *Service) mentionIn(body, email string, phones map[string]bool) string {
-	lower := strings.ToLower(body)
-	if len(phones) == 0 && !strings.Contains(lower, email) {
-		return ""
-	}
+// mentionIn reports "email" or "phone" when the detector finds in body an
+// address whose keyed hash is emailHash or a phone number whose keyed hash
+// is one of phones.
+func (s *Service) mentionIn(body string, key []byte, emailHash string, phones map[string]bool) string {
 	for _, f := range s.detector.Detect(body) {
 		switch f.Kind {
 		case pii.Email:
-			if gallra.NormalizeEmail(f.Text) == email {
+			if audit.KeyedHash(key, gallra.NormalizeEmail(f.Text)) == emailHash {
 				return "email"
 			}
 		case pii.Phone:
-			if p, err := pii.NormalizePhone(f.Text); err == nil && phones[p] {
+			if p, err := pii.NormalizePhone(f.Text); err == nil && phones[phoneKey(key, p)] {
 				return "phone"
 			}
 		}

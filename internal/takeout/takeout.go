@@ -13,6 +13,8 @@ package takeout
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +74,19 @@ const (
 	DefaultBatchSize   = 200
 	MaxExtensionMonths = 2
 	maxMentions        = 1000
+	// DefaultInlineBudget bounds processing inside an API call; what is left
+	// is finished by the requests.process job.
+	DefaultInlineBudget = 20 * time.Second
+	// DefaultStaleAfter is how long a processing request may go without a
+	// heartbeat before the job takes it over (its worker is presumed dead).
+	DefaultStaleAfter = 10 * time.Minute
+	// DefaultMaxAttempts is how often a retryable failure is retried by the
+	// job (then it waits for POST …/process or gallra takeout resume).
+	DefaultMaxAttempts = 5
+	// DefaultMentionTimeout and DefaultMentionScanLimit bound the search for
+	// mentions; the result is "partial" when a bound is hit.
+	DefaultMentionTimeout   = 30 * time.Second
+	DefaultMentionScanLimit = 200_000
 )
 
 // Progress reports how far processing has come.
@@ -94,6 +109,16 @@ type Config struct {
 	InlineLimit int
 	// BatchSize is the number of items an erasure deletes per transaction.
 	BatchSize int
+	// InlineBudget bounds processing done for an API call (Submit, Rerun).
+	InlineBudget time.Duration
+	// StaleAfter is the heartbeat age after which a processing request is
+	// taken over by the job.
+	StaleAfter time.Duration
+	// MaxAttempts is how often the job retries a retryable failure.
+	MaxAttempts int
+	// MentionTimeout and MentionScanLimit bound the mention search.
+	MentionTimeout   time.Duration
+	MentionScanLimit int
 	// OnProgress, when set, is called as processing advances (after each
 	// committed erasure batch). Returning an error stops processing; the
 	// request is marked failed and resumes when processed again.
@@ -152,6 +177,21 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.InlineBudget <= 0 {
+		cfg.InlineBudget = DefaultInlineBudget
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.MentionTimeout <= 0 {
+		cfg.MentionTimeout = DefaultMentionTimeout
+	}
+	if cfg.MentionScanLimit <= 0 {
+		cfg.MentionScanLimit = DefaultMentionScanLimit
 	}
 	return &Service{db: db, log: log, cfg: cfg, detector: pii.Default()}
 }
@@ -334,7 +374,7 @@ func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest
 			OrgID: staff.OrgID, Kind: in.Kind, Status: store.StatusReceived, Email: email, EmailHash: audit.KeyedHash(key, email),
 			Modules: in.Modules, ChannelIDs: ids, ForumAction: in.ForumAction, RequestedBy: staff.ID,
 			Attestation: in.Attestation, VerificationMethod: in.VerificationMethod, VerificationNote: in.VerificationNote,
-			ReceivedAt: tx.Now, DueAt: tx.Now.AddDate(0, 1, 0), EmailRetained: true,
+			ReceivedAt: tx.Now, DueAt: dueAt(tx.Now, 0), EmailRetained: true, MentionsStatus: store.MentionsPending,
 		}
 		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
 			return err
@@ -362,9 +402,12 @@ type ProcessPayload struct {
 	RequestID int64 `json:"request_id"`
 }
 
-// Submit creates the request and processes it: inline when the person has at
-// most Config.InlineLimit items in scope, otherwise by enqueueing a
-// requests.process job (the returned request is then still received).
+// Submit creates the request and processes it: inline (detached from the
+// caller's context, within Config.InlineBudget, never searching mentions)
+// when the person has at most Config.InlineLimit items in scope. Whatever is
+// left — a large request, an inline run that ran out of time, the mention
+// search — is queued as a requests.process job (unique key request:<id>);
+// the returned request then shows how far it got.
 func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest) (*store.SubjectRequest, error) {
 	r, err := s.Create(ctx, staff, in)
 	if err != nil {
@@ -375,13 +418,70 @@ func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest
 		return nil, err
 	}
 	if found.Total() <= int64(s.cfg.InlineLimit) {
-		return s.Process(ctx, r.OrgID, r.ID)
+		return s.runInline(ctx, r)
 	}
-	payload, _ := json.Marshal(ProcessPayload{OrgID: r.OrgID, RequestID: r.ID})
-	if _, err := s.db.EnqueueJob(ctx, JobProcess, r.OrgID, fmt.Sprintf("request:%d", r.ID), string(payload), s.db.Now()); err != nil {
+	if err := s.enqueue(ctx, r); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// Rerun processes an existing request again for staff who may act on all of
+// its channels (the same rule as Get): a failed or interrupted request
+// resumes where it stopped, a completed or cancelled one is returned as it
+// is, and one another worker is processing right now is ECONFLICT. Like
+// Submit it works inline within Config.InlineBudget and queues the rest.
+func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
+	r, err := s.Get(ctx, staff, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == store.StatusProcessing && !s.stale(r) {
+		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is being processed; try again if it shows no progress for %s", id, s.cfg.StaleAfter)
+	}
+	return s.runInline(ctx, r)
+}
+
+// runInline processes r under a context detached from the caller (a client
+// disconnect must not interrupt an erasure half-way) and bounded by
+// InlineBudget, then queues the job for whatever is left.
+func (s *Service) runInline(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.InlineBudget)
+	done, err := s.process(ictx, r.OrgID, r.ID, true)
+	cancel()
+	dctx := context.WithoutCancel(ctx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) && gallra.ErrorCode(err) != gallra.ECONFLICT {
+		if cur, gerr := s.db.GetSubjectRequest(dctx, r.OrgID, r.ID); gerr == nil && cur.RetryAt != nil {
+			_ = s.enqueue(dctx, cur)
+		}
+		return nil, err
+	}
+	if err != nil || done == nil {
+		if done, err = s.db.GetSubjectRequest(dctx, r.OrgID, r.ID); err != nil {
+			return nil, err
+		}
+	}
+	if done.Status != store.StatusCompleted && done.Status != store.StatusCancelled || done.MentionsStatus == store.MentionsPending {
+		if err := s.enqueue(dctx, done); err != nil {
+			return nil, err
+		}
+	}
+	return done, nil
+}
+
+// enqueue queues the requests.process job of r (at most one pending).
+func (s *Service) enqueue(ctx context.Context, r *store.SubjectRequest) error {
+	payload, _ := json.Marshal(ProcessPayload{OrgID: r.OrgID, RequestID: r.ID})
+	at := s.db.Now()
+	if r.Status == store.StatusFailed && r.RetryAt != nil && r.RetryAt.After(at) {
+		at = *r.RetryAt
+	}
+	_, err := s.db.EnqueueJob(ctx, JobProcess, r.OrgID, fmt.Sprintf("request:%d", r.ID), string(payload), at)
+	return err
+}
+
+func (s *Service) stale(r *store.SubjectRequest) bool {
+	return r.UpdatedAt.Before(s.db.Now().Add(-s.cfg.StaleAfter))
 }
 
 // Get returns a request if staff may act on all of its channels.
@@ -399,6 +499,12 @@ func (s *Service) Get(ctx context.Context, staff *gallra.Staff, id int64) (*stor
 // List returns a page of the organisation's requests that staff may act on
 // (admins: all), newest first, with overdue ones flagged.
 func (s *Service) List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error) {
+	if staff == nil || !staff.Active {
+		return []store.SubjectRequest{}, nil
+	}
+	// Filtered in SQL, before the page limit, so that an editor's pages are
+	// full and the cursor works; the check below is a second line only.
+	f.RestrictChannels, f.ActOn = staff.Role != gallra.RoleAdmin, staff.ChannelIDs
 	list, err := s.db.ListSubjectRequests(ctx, staff.OrgID, f)
 	if err != nil {
 		return nil, err
@@ -439,7 +545,7 @@ func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, mon
 		}
 		r.ExtendedMonths += months
 		r.ExtensionReason = reason
-		r.DueAt = r.ReceivedAt.AddDate(0, 1+r.ExtendedMonths, 0)
+		r.DueAt = dueAt(r.ReceivedAt, r.ExtendedMonths)
 		r.Overdue = tx.Now.After(r.DueAt)
 		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
 			return err
@@ -450,11 +556,19 @@ func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, mon
 	return r, err
 }
 
+// dueAt is the deadline of a request received at received and extended by
+// extended months: one calendar month plus the extension, the day clamped to
+// the target month's last day (31 January + 1 month = 28/29 February).
+func dueAt(received time.Time, extended int) time.Time {
+	return gallra.AddMonths(received, 1+extended)
+}
+
 // Cancel cancels a request that is not being processed or finished (received
 // or failed), reducing its e-mail to the keyed hash; audited. A failed
 // erasure that is cancelled keeps what it already erased.
 func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
 	var r *store.SubjectRequest
+	var planned string
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if r, err = tx.LockSubjectRequest(ctx, staff.OrgID, id); err != nil {
@@ -467,90 +581,149 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*s
 			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only received or failed requests can be cancelled", id, r.Status)
 		}
 		now := tx.Now
-		r.Status, r.FinishedAt, r.Email, r.Overdue = store.StatusCancelled, &now, "", false
+		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = store.StatusCancelled, &now, "", false, nil, ""
+		if r.MentionsStatus == store.MentionsPending {
+			r.MentionsStatus = ""
+		}
+		r.MentionKeys = ""
+		planned = r.PlannedArtefact
+		r.PlannedArtefact = ""
 		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.cancelled", "subject_request", r.ID, map[string]any{"email_hash": r.EmailHash})
 	})
+	if err == nil && planned != "" {
+		os.Remove(planned) // a failed export's file, if it got that far
+	}
 	return r, err
 }
 
-// Process carries out a request: export or erasure. It is idempotent and
-// resumable: a completed or cancelled request is returned unchanged, and a
-// received, processing or failed one (re)starts where it stopped. On error
-// the request is marked failed (with a message free of personal data) and
-// the error returned.
+// errLostClaim stops a worker whose request was taken over by another
+// worker (after a missed heartbeat) or finished meanwhile.
+var errLostClaim = errors.New("request taken over by another worker")
+
+// Process carries out a request: export or erasure, then the search for
+// mentions. It is idempotent and resumable: a completed or cancelled request
+// is returned unchanged (after a pending mention search), and a received,
+// failed or abandoned processing one (no heartbeat for Config.StaleAfter)
+// (re)starts where it stopped. A request another worker is processing is
+// ECONFLICT. On error the request is marked failed (with a message free of
+// personal data; retried by the job when the cause is transient) and the
+// error returned.
 func (s *Service) Process(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
-	r, err := s.db.GetSubjectRequest(ctx, orgID, id)
+	return s.process(ctx, orgID, id, false)
+}
+
+// process is Process; inline skips the mention search (left to the job).
+func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*store.SubjectRequest, error) {
+	r, err := s.claim(ctx, orgID, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.Status == store.StatusCompleted || r.Status == store.StatusCancelled {
-		return r, nil
-	}
-	var mentions []store.Mention
-	if r.StartedAt == nil {
-		// Mentions are found before anything is erased: a phone number known
-		// from the person's custom fields is gone afterwards.
-		if mentions, err = s.mentions(ctx, r); err != nil {
-			return nil, s.fail(ctx, r, err)
+	if r.Status == store.StatusProcessing {
+		if r, err = s.work(ctx, r); err != nil {
+			return nil, err
 		}
 	}
-	err = s.db.Update(ctx, func(tx *store.Tx) error {
+	if r.Status == store.StatusCompleted && r.MentionsStatus == store.MentionsPending && !inline {
+		return s.findMentions(ctx, r)
+	}
+	return r, nil
+}
+
+// claim makes the request this worker's: status processing with a new claim
+// token. Requests that are finished are returned as they are.
+func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
+	var r *store.SubjectRequest
+	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		cur, err := tx.LockSubjectRequest(ctx, orgID, id)
 		if err != nil {
 			return err
 		}
-		if cur.Status == store.StatusCompleted || cur.Status == store.StatusCancelled {
-			r = cur
+		r = cur
+		switch cur.Status {
+		case store.StatusCompleted, store.StatusCancelled:
 			return nil
+		case store.StatusProcessing:
+			if !cur.UpdatedAt.Before(tx.Now.Add(-s.cfg.StaleAfter)) {
+				return gallra.Errorf(gallra.ECONFLICT, "request %d is being processed by another worker", id)
+			}
+			s.log.Warn("taking over abandoned request", "org_id", orgID, "request_id", id, "last_heartbeat", cur.UpdatedAt)
 		}
 		first := cur.StartedAt == nil
 		if first {
 			now := tx.Now
-			cur.StartedAt, cur.Mentions = &now, mentions
+			cur.StartedAt = &now
+			// What the mention search needs once the person's data is gone.
+			if cur.MentionKeys, err = mentionKeys(ctx, tx, cur); err != nil {
+				return err
+			}
 		}
-		cur.Status, cur.Error = store.StatusProcessing, ""
+		cur.Status, cur.Error, cur.RetryAt, cur.Claim = store.StatusProcessing, "", nil, newClaim()
+		cur.Attempts++
+		if cur.Kind == store.RequestExport {
+			cur.PlannedArtefact = s.artefactPath(cur)
+		}
 		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
 			return err
 		}
-		r = cur
 		if !first {
 			return nil
 		}
-		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.processing", "subject_request", id, map[string]any{"mentions": len(mentions)})
+		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.processing", "subject_request", id, nil)
 	})
-	if err != nil {
-		return nil, err
-	}
-	if r.Status != store.StatusProcessing {
-		return r, nil
-	}
-	var artefact *store.Artefact
+	return r, err
+}
+
+func newClaim() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// work runs the export or erasure of a claimed request and completes it.
+func (s *Service) work(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+	claim := r.Claim
+	var part *store.Artefact
+	var err error
 	switch r.Kind {
 	case store.RequestExport:
-		artefact, err = s.export(ctx, r)
+		part, err = s.export(ctx, r)
 	case store.RequestErase:
 		err = s.erase(ctx, r)
 	default:
-		err = fmt.Errorf("request %d has unknown kind %q", r.ID, r.Kind)
+		err = gallra.Errorf(gallra.EUNPROCESS, "request %d has unknown kind %q", r.ID, r.Kind)
+	}
+	if errors.Is(err, errLostClaim) {
+		return s.lost(ctx, r)
 	}
 	if err != nil {
-		return nil, s.fail(ctx, r, err)
+		return nil, s.fail(ctx, r, claim, err)
 	}
+	lost := false
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
-		cur, err := tx.LockSubjectRequest(ctx, orgID, id)
+		cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
 		if err != nil {
 			return err
 		}
+		// Compare-and-set: only the worker holding the claim completes.
+		if cur.Status != store.StatusProcessing || cur.Claim != claim {
+			lost = true
+			return nil
+		}
 		now := tx.Now
-		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue = store.StatusCompleted, &now, "", false
+		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = store.StatusCompleted, &now, "", false, "", nil
 		cur.Counts = r.Counts
 		if r.Kind == store.RequestExport {
+			// Renamed into place while the row is locked: a worker that lost
+			// the claim never replaces the file the winner recorded.
+			if err := os.Rename(part.Path+"."+claim+".part", part.Path); err != nil {
+				return fmt.Errorf("move artefact into place: %w", err)
+			}
 			exp := now.Add(s.cfg.ArtefactTTL)
-			artefact.ExpiresAt = &exp
-			cur.Artefact = artefact
+			part.ExpiresAt = &exp
+			cur.Artefact, cur.PlannedArtefact = part, ""
 		} else {
 			cur.Email = "" // erased: keep only the keyed hash
 		}
@@ -558,25 +731,46 @@ func (s *Service) Process(ctx context.Context, orgID, id int64) (*store.SubjectR
 			return err
 		}
 		r = cur
-		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.completed", "subject_request", id,
+		return tx.Audit(ctx, r.OrgID, gallra.Actor{Type: gallra.ActorSystem}, "request.completed", "subject_request", r.ID,
 			map[string]any{"kind": string(r.Kind), "email_hash": r.EmailHash, "counts": r.Counts, "late": now.After(r.DueAt)})
 	})
-	if err != nil {
-		if artefact != nil {
-			os.Remove(artefact.Path)
-		}
-		return nil, err
+	if part != nil && (err != nil || lost) {
+		os.Remove(part.Path + "." + claim + ".part") // ours; the final file belongs to the request row
 	}
-	s.log.Info("request completed", "org_id", orgID, "request_id", id, "kind", string(r.Kind))
+	if err != nil {
+		return nil, s.fail(ctx, r, claim, err)
+	}
+	if lost {
+		return s.lost(ctx, r)
+	}
+	s.log.Info("request completed", "org_id", r.OrgID, "request_id", r.ID, "kind", string(r.Kind))
 	return r, nil
 }
 
-// fail marks r failed with err's message and returns err.
-func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, cause error) error {
+// lost returns the request as the worker that took it over left it.
+func (s *Service) lost(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+	s.log.Warn("request taken over by another worker; stopping", "org_id", r.OrgID, "request_id", r.ID)
+	return s.db.GetSubjectRequest(context.WithoutCancel(ctx), r.OrgID, r.ID)
+}
+
+// retryable reports whether a failure may go away by itself (interruption,
+// database or disk trouble) rather than needing a person (bad input).
+func retryable(err error) bool {
+	switch gallra.ErrorCode(err) {
+	case gallra.EINVALID, gallra.EUNPROCESS, gallra.ENOTFOUND, gallra.EFORBIDDEN:
+		return false
+	}
+	return true
+}
+
+// fail marks r failed with err's message, unless another worker holds the
+// request now, and returns err. A retryable failure gets a retry time
+// (backing off by attempt) until Config.MaxAttempts.
+func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim string, cause error) error {
 	s.log.Error("request failed", "org_id", r.OrgID, "request_id", r.ID, "err", cause)
 	msg := gallra.ErrorMessage(cause)
 	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
-		msg = "processing was interrupted; process the request again to resume"
+		msg = "processing was interrupted; it resumes by itself (job requests.process) or when processed again"
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -585,10 +779,14 @@ func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, cause error
 		if err != nil {
 			return err
 		}
-		if !cur.Status.Open() {
+		if !cur.Status.Open() || cur.Claim != claim {
 			return nil
 		}
-		cur.Status, cur.Error = store.StatusFailed, msg
+		cur.Status, cur.Error, cur.Claim, cur.RetryAt = store.StatusFailed, msg, "", nil
+		if retryable(cause) && cur.Attempts < s.cfg.MaxAttempts {
+			at := tx.Now.Add(time.Duration(cur.Attempts-1) * time.Minute)
+			cur.RetryAt = &at
+		}
 		if err := tx.SaveSubjectRequest(fctx, cur); err != nil {
 			return err
 		}
