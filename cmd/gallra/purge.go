@@ -46,7 +46,7 @@ func runPurge(ctx context.Context, env *Env, args []string) error {
 	org := fs.Int64("org", 0, "only this organisation")
 	channel := fs.Int64("channel", 0, "only this channel (with --org)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	batch := fs.Int("batch", 500, "rows per transaction")
+	batch := fs.Int("batch", 0, "rows per transaction (0: adaptive, each about 25ms)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -39,8 +39,15 @@ const JobName = "retention.purge"
 
 // Config configures an Engine. Zero fields take defaults.
 type Config struct {
-	Caps      Caps
-	BatchSize int           // rows per purge transaction; default 500
+	Caps Caps
+	// BatchSize fixes the rows per purge transaction. Zero (the default)
+	// sizes batches adaptively: starting at 500 rows, each batch is grown or
+	// shrunk so that its transaction holds the writer for about BatchTime.
+	BatchSize int
+	// BatchTime is the target duration of one adaptive batch transaction
+	// (default 25ms): short enough that concurrent writers wait little (on
+	// SQLite they queue behind it), long enough to amortize per-commit costs.
+	BatchTime time.Duration
 	LeaseTTL  time.Duration // purge lease; default 5m, renewed while running
 	Logger    *slog.Logger
 }
@@ -51,7 +58,9 @@ type Engine struct {
 	db     *store.DB
 	red    Redactor
 	caps   Caps
-	batch  int
+	batch  int           // fixed rows per batch, or the first adaptive batch
+	adapt  bool          // batch sizes follow batchTime
+	btime  time.Duration // adaptive batch target duration
 	ttl    time.Duration
 	log    *slog.Logger
 	owner  string
@@ -68,7 +77,10 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 		e.caps = Caps{}
 	}
 	if e.batch <= 0 {
-		e.batch = 500
+		e.batch, e.adapt = 500, true
+	}
+	if e.btime = cfg.BatchTime; e.btime <= 0 {
+		e.btime = 25 * time.Millisecond
 	}
 	if e.ttl <= 0 {
 		e.ttl = 5 * time.Minute

@@ -203,7 +203,7 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 }
 
 // Run purges every due item of the covered channels, batch by batch: each
-// batch (BatchSize rows) is one short transaction that selects, folds into
+// batch (BatchSize rows, or sized to last about BatchTime) is one short transaction that selects, folds into
 // the daily statistics, anonymizes or deletes, removes persons left without
 // content, and adds its counts to the run record. A run killed at any point
 // leaves only whole batches done; running again finishes the work with the
@@ -294,6 +294,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		t := target(w.c, w.r.Policy, now)
 		cr.Cutoff = t.Cutoff
 		cur := store.StartCursor
+		size := e.batch
 		for {
 			if err := ctx.Err(); err != nil {
 				res.Channels = append(res.Channels, cr)
@@ -312,8 +313,13 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			var n int
 			var b ChannelResult
 			batchNo++
+			var began time.Time
 			err := e.db.Update(ctx, func(tx *store.Tx) error {
-				items, err := tx.SelectDue(ctx, t, cur, e.batch)
+				began = time.Now()
+				if err := tx.AsyncCommit(ctx); err != nil {
+					return err
+				}
+				items, c, err := tx.PurgeDue(ctx, t, cur, size, e.redact)
 				if err != nil {
 					return err
 				}
@@ -322,18 +328,11 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 					return nil
 				}
 				cur = items[n-1].Cursor()
-				ids := make([]int64, 0, n)
 				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff}
 				for _, it := range items {
 					if it.Held {
 						b.SkippedHold++
-					} else {
-						ids = append(ids, it.ID)
 					}
-				}
-				c, err := tx.Apply(ctx, t, ids, e.redact)
-				if err != nil {
-					return err
 				}
 				b.Anonymized, b.Deleted, b.PersonsDeleted = c.Anonymized, c.Deleted, c.PersonsDeleted
 				if e.pre != nil {
@@ -371,8 +370,11 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 					return err
 				}
 			}
-			if n < e.batch {
+			if n < size {
 				break
+			}
+			if e.adapt {
+				size = nextBatchSize(size, time.Since(began), e.btime)
 			}
 		}
 		res.Channels = append(res.Channels, cr)
@@ -382,6 +384,21 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		res.PersonsDeleted += cr.PersonsDeleted
 	}
 	return nil
+}
+
+// Adaptive batch size bounds.
+const (
+	minAdaptiveBatch = 50
+	maxAdaptiveBatch = 20000
+)
+
+// nextBatchSize scales the batch size towards the target duration from the
+// last batch's (at most ×2 or ÷2 per step, so that one slow commit, e.g. a
+// WAL checkpoint, does not swing it).
+func nextBatchSize(size int, took, target time.Duration) int {
+	f := float64(target) / float64(max(took, time.Microsecond))
+	f = min(2, max(0.5, f))
+	return min(maxAdaptiveBatch, max(minAdaptiveBatch, int(float64(size)*f)))
 }
 
 // countDue counts a channel's due items (held included) for progress.

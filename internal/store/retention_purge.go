@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,28 +51,9 @@ func (it DueItem) Cursor() PurgeCursor { return PurgeCursor{At: ms(it.At), ID: i
 // clock order. Forum items are posts and comments; mail and chat items are
 // whole conversations. Every query is backed by an index of 00002.
 func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int) ([]DueItem, error) {
-	var q string
-	switch {
-	case t.Module == gallra.ModuleForum && !t.Delete:
-		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
-		// that still hold done rows, making each batch rescan them.
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id
-			WHERE p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
-			ORDER BY p.created_at, p.id LIMIT ?`
-	case t.Module == gallra.ModuleForum:
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END FROM forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id
-			WHERE p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
-			ORDER BY p.created_at, p.id LIMIT ?`
-	case t.Module == gallra.ModuleMail:
-		q = `SELECT id, last_message_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM mail_conversations
-			WHERE channel_id = ? AND org_id = ? AND last_message_at < ? AND (last_message_at, id) > (?, ?)
-			ORDER BY last_message_at, id LIMIT ?`
-	case t.Module == gallra.ModuleChat:
-		q = `SELECT id, closed_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM chat_conversations
-			WHERE channel_id = ? AND org_id = ? AND closed_at IS NOT NULL AND closed_at < ? AND (closed_at, id) > (?, ?)
-			ORDER BY closed_at, id LIMIT ?`
-	default:
-		return nil, gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+	q, err := tx.dueQuery(t, "")
+	if err != nil {
+		return nil, err
 	}
 	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
 	if err != nil {
@@ -92,6 +74,96 @@ func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 	return out, rows.Err()
 }
 
+// dueQuery is SelectDue's query, with more columns (of forum_posts p) after
+// the id, clock and held flag. Its arguments: channel, organisation,
+// cutoff, cursor clock, cursor id, limit.
+func (tx *Tx) dueQuery(t PurgeTarget, cols string) (string, error) {
+	var q string
+	switch {
+	case t.Module == gallra.ModuleForum && !t.Delete:
+		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
+		// that still hold done rows, making each batch rescan them.
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END` + cols + ` FROM forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id
+			WHERE p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
+			ORDER BY p.created_at, p.id LIMIT ?`
+	case t.Module == gallra.ModuleForum:
+		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END` + cols + ` FROM forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id
+			WHERE p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
+			ORDER BY p.created_at, p.id LIMIT ?`
+	case t.Module == gallra.ModuleMail:
+		q = `SELECT id, last_message_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM mail_conversations
+			WHERE channel_id = ? AND org_id = ? AND last_message_at < ? AND (last_message_at, id) > (?, ?)
+			ORDER BY last_message_at, id LIMIT ?`
+	case t.Module == gallra.ModuleChat:
+		q = `SELECT id, closed_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM chat_conversations
+			WHERE channel_id = ? AND org_id = ? AND closed_at IS NOT NULL AND closed_at < ? AND (closed_at, id) > (?, ?)
+			ORDER BY closed_at, id LIMIT ?`
+	default:
+		if cols != "" {
+			return "", gallra.Errorf(gallra.EUNPROCESS, "%s items have no post columns", t.Module)
+		}
+		return "", gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+	}
+	return q, nil
+}
+
+// PurgeDue selects the next due items of the target after cursor (as
+// SelectDue) and purges the unheld ones (as Apply), inside tx. Forum
+// anonymization reads the posts' content in the selecting query itself
+// instead of loading the selected ids again.
+func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) ([]DueItem, PurgeCounts, error) {
+	if t.Module != gallra.ModuleForum || t.Delete {
+		items, err := tx.SelectDue(ctx, t, after, limit)
+		if err != nil || len(items) == 0 {
+			return items, PurgeCounts{}, err
+		}
+		ids := make([]int64, 0, len(items))
+		for _, it := range items {
+			if !it.Held {
+				ids = append(ids, it.ID)
+			}
+		}
+		c, err := tx.Apply(ctx, t, ids, redact)
+		return items, c, err
+	}
+	q, err := tx.dueQuery(t, ", p.topic_id, p.parent_id, p.person_id, p.kind, p.body")
+	if err != nil {
+		return nil, PurgeCounts{}, err
+	}
+	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
+	if err != nil {
+		return nil, PurgeCounts{}, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
+	}
+	defer rows.Close()
+	items := make([]DueItem, 0, limit)
+	posts := make([]purgePost, 0, limit)
+	for rows.Next() {
+		var it DueItem
+		var at int64
+		var held int
+		var p purgePost
+		var parent, person sql.NullInt64
+		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &parent, &person, &p.kind, &p.body); err != nil {
+			return nil, PurgeCounts{}, err
+		}
+		it.At, it.Held = fromMS(at), held == 1
+		items = append(items, it)
+		if !it.Held {
+			p.id, p.parentID, p.personID = it.ID, fromNullID(parent), fromNullID(person)
+			posts = append(posts, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, PurgeCounts{}, err
+	}
+	rows.Close()
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
+	return items, c, err
+}
+
 // indexedBy pins an index on SQLite (PostgreSQL plans by statistics).
 func (tx *Tx) indexedBy(index string) string {
 	if tx.Dialect() == SQLite {
@@ -109,6 +181,21 @@ func (tx *Tx) byID() string {
 		return "NOT INDEXED"
 	}
 	return ""
+}
+
+// AsyncCommit lets a purge batch commit without waiting for its WAL flush
+// on PostgreSQL (SQLite in WAL mode with synchronous=NORMAL already does not
+// sync on commit). A crash may then lose the last batches committed just
+// before it, whole and with their run counts, which is the same as the run
+// having been interrupted before them: the next run purges those items. The
+// run's final record is committed synchronously, which flushes every batch
+// before it, so a run recorded as done is durable.
+func (tx *Tx) AsyncCommit(ctx context.Context) error {
+	if tx.Dialect() != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+	return err
 }
 
 // PurgeCounts is what one apply call did.
@@ -152,6 +239,34 @@ func inList(ids []int64) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
 }
 
+// idIn returns "col IN <the ids>" with the ids as one argument (a JSON array
+// on SQLite, a bigint[] on PostgreSQL): the statement text stays the same
+// whatever the number of ids, so it is cheap to prepare and bind.
+func (tx *Tx) idIn(col string, ids []int64) (string, any) {
+	if tx.Dialect() == Postgres {
+		return col + ` = ANY(CAST(? AS bigint[]))`, ids
+	}
+	b := make([]byte, 0, 2+9*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return col + ` IN (SELECT value FROM json_each(?))`, string(append(b, ']'))
+}
+
+// idRows returns a subquery of the ids as rows of one column, id, and its
+// one argument.
+func (tx *Tx) idRows(ids []int64) (string, any) {
+	if tx.Dialect() == Postgres {
+		return `(SELECT unnest(CAST(? AS bigint[])) AS id)`, ids
+	}
+	_, arg := tx.idIn("", ids)
+	return `(SELECT value AS id FROM json_each(?))`, arg
+}
+
 func queryIDs(ctx context.Context, tx *Tx, q string, args ...any) ([]int64, error) {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
@@ -179,14 +294,14 @@ type purgePost struct {
 
 // livePosts loads the posts among ids that are still live, unheld and due.
 func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, error) {
-	in, args := inList(ids)
+	in, arg := tx.idIn("p.id", ids)
 	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p ` + tx.byID() + `
-		WHERE p.id IN (` + in + `) AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?
+		WHERE ` + in + ` AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
 	if onlyUnanonymized {
 		q += ` AND p.anonymized_at IS NULL`
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, append(args, t.OrgID, t.ChannelID, ms(t.Cutoff))...)
+	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, arg, t.OrgID, t.ChannelID, ms(t.Cutoff))
 	if err != nil {
 		return nil, fmt.Errorf("load posts to purge: %w", err)
 	}
@@ -213,10 +328,10 @@ type topicHead struct {
 }
 
 func (tx *Tx) topicHeads(ctx context.Context, topicIDs []int64) (map[int64]topicHead, error) {
-	in, args := inList(topicIDs)
+	in, arg := tx.idIn("t.id", topicIDs)
 	rows, err := tx.Query(ctx, `SELECT t.id, t.title, t.person_id,
 		COALESCE((SELECT p.id FROM forum_posts p WHERE p.topic_id = t.id ORDER BY p.created_at, p.id LIMIT 1), 0)
-		FROM forum_topics t WHERE t.id IN (`+in+`)`, args...)
+		FROM forum_topics t `+tx.byID()+` WHERE `+in, arg)
 	if err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
 	}
@@ -241,11 +356,12 @@ func (tx *Tx) anonymizeTopics(ctx context.Context, orgID int64, topics map[int64
 	if len(topics) == 0 {
 		return nil
 	}
-	in, args := inList(keys2(topics))
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE id IN (`+in+`)`, args...); err != nil {
+	in, arg := tx.idIn("id", keys2(topics))
+	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
 		return fmt.Errorf("anonymize topics: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id IN (`+in+`)`, append([]any{orgID}, args...)...); err != nil {
+	in, arg = tx.idIn("subject_id", keys2(topics))
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg); err != nil {
 		return fmt.Errorf("delete topic fields: %w", err)
 	}
 	titles := map[int64]string{}
@@ -288,10 +404,18 @@ func keys2(m map[int64]topicHead) []int64 {
 }
 
 func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
-	var c PurgeCounts
 	posts, err := tx.livePosts(ctx, t, ids, true)
-	if err != nil || len(posts) == 0 {
-		return c, err
+	if err != nil {
+		return PurgeCounts{}, err
+	}
+	return tx.anonymizeLoaded(ctx, t, posts, redact)
+}
+
+// anonymizeLoaded anonymizes the given live, unheld, due posts.
+func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
+	var c PurgeCounts
+	if len(posts) == 0 {
+		return c, nil
 	}
 	live := make([]int64, len(posts))
 	persons := map[int64]bool{}
@@ -303,11 +427,11 @@ func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, re
 		}
 		topics[p.topicID] = true
 	}
-	in, args := inList(live)
+	in, arg := tx.idIn("id", live)
 	// Name, e-mail and IP are overwritten, not encoded: nothing to reverse.
 	// created_at and updated_at stay: anonymizing does not restart any clock.
 	if _, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
-		WHERE id IN (`+in+`)`, append([]any{ms(tx.Now)}, args...)...); err != nil {
+		WHERE `+in, ms(tx.Now), arg); err != nil {
 		return c, fmt.Errorf("anonymize posts: %w", err)
 	}
 	changed := map[int64]string{}
@@ -567,26 +691,37 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	in, args := inList(ids)
-	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE p.id IN (`+in+`) AND p.org_id = ?
+	// Most candidates still have forum posts: that one index probe per
+	// person drops them first, so the full check below (whose PostgreSQL
+	// plan may hash a whole table) only sees the few that are left.
+	list, arg := tx.idRows(ids)
+	ids, err := queryIDs(ctx, tx, `SELECT c.id FROM `+list+` c WHERE NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = c.id)`, arg)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	in, arg := tx.idIn("p.id", ids)
+	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
 		AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM mail_participants WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person')`, append(args, orgID)...)
+		AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person')`, arg, orgID)
 	if err != nil {
 		return 0, fmt.Errorf("find unused persons: %w", err)
 	}
 	if len(unused) == 0 {
 		return 0, nil
 	}
-	in, args = inList(unused)
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'person' AND person_id IN (`+in+`)`, append([]any{orgID}, args...)...); err != nil {
+	// By person (not the organisation's person-field index, whose range is
+	// every person field of the organisation).
+	in, arg = tx.idIn("person_id", unused)
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
 		return 0, fmt.Errorf("delete person fields: %w", err)
 	}
-	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id IN (`+in+`)`, args...)
+	in, arg = tx.idIn("id", unused)
+	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE `+in, arg)
 	if err != nil {
 		return 0, fmt.Errorf("delete persons: %w", err)
 	}
