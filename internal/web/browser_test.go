@@ -148,6 +148,35 @@ func (p *page) screenshot(name string) {
 	}
 }
 
+// narrow opens path at a phone's width (390 CSS pixels), saves a
+// screenshot and checks that the page does not scroll sideways: wide
+// tables stack or scroll inside their own box. The desktop size (1280 px,
+// as the browser starts) is restored after.
+func (p *page) narrow(path, name string) {
+	p.t.Helper()
+	p.do("phone viewport", chromedp.EmulateViewport(390, 844))
+	p.open(path)
+	over, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+	if err != nil || over > 0 {
+		wide, _ := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map(e => e.tagName + "." + e.className + "#" + e.id).slice(0, 8)`))
+		p.t.Errorf("%s at 390 px: the page is %d px wider than the screen (%v); too wide: %v", path, over, err, wide)
+	}
+	p.screenshot(name)
+	p.do("desktop viewport", chromedp.EmulateViewport(1280, 900))
+}
+
+// tick ticks a checkbox with the keyboard (focus, Space) and checks that it
+// got ticked and shows the focus ring.
+func (p *page) tick(sel string) {
+	p.t.Helper()
+	p.do("tick "+sel, chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(" "))
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`(() => { const el = document.querySelector(`+strconv.Quote(sel)+`);
+		return el.checked + " " + (document.activeElement === el) + " " + getComputedStyle(el).outlineStyle; })()`))
+	if err != nil || got != "true true solid" {
+		p.t.Errorf("%s with the keyboard: checked, focused, outline = %q (%v)", sel, got, err)
+	}
+}
+
 // submit clicks a submit button and waits for the next page.
 func (p *page) submit(sel string) {
 	p.t.Helper()
@@ -191,17 +220,20 @@ func TestBrowserAdminJourney(t *testing.T) {
 			t.Fatalf("create late request: %v", err)
 		}
 		p.open("/")
-		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt",
+		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt", "Inga kunduppgifter",
 			"Begäran nr "+strconv.FormatInt(late.ID, 10), "Försenad")
 		if n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.overdue").length`)); err != nil || n != 1 {
 			t.Errorf("overdue rows highlighted: %d, %v", n, err)
 		}
 		p.screenshot("02-overview")
+		p.narrow("/", "02n-overview-narrow")
 
 		// Privacy settings: change the forum to one year, preview, confirm.
 		p.open("/settings")
 		p.want("settings", "Standard per modul", "Spärrar (legal hold)", "Ärendet är överklagat")
 		p.screenshot("03-settings")
+		p.narrow("/settings", "03n-settings-narrow")
+		p.open("/settings")
 		p.submit(`form[action="/holds/forum_topic/` + strconv.FormatInt(e.Held, 10) + `/release"] button`)
 		p.want("hold released", "Spärren är hävd.", "Inga spärrar.")
 		if holds, _ := db.ListHolds(ctx, e.fx.Org.ID); len(holds) != 0 {
@@ -226,13 +258,37 @@ func TestBrowserAdminJourney(t *testing.T) {
 		if r, _ := e.ret.ChannelPolicy(ctx, e.fx.Org.ID, forumID); r.Source == "channel" {
 			t.Fatal("the preview saved the policy")
 		}
-		p.do("confirm", chromedp.Click(chromedp.CSS(`input[name="confirm"]`)))
+		p.tick("#confirm")
 		p.submit(`form.confirm button[type="submit"]`)
 		p.want("after save", "Inställningen är sparad.")
 		got, err := e.ret.ChannelPolicy(ctx, e.fx.Org.ID, forumID)
 		if err != nil || got.Source != "channel" || got.Policy.String() != "anonymize after 1y" {
 			t.Fatalf("stored policy after confirming: %+v, %v", got, err)
 		}
+
+		// A legal hold from the channel's page: "Hold…" on a listed topic
+		// fills in its number; the reason is required.
+		topics, _ := db.ListTopics(ctx, e.fx.Org.ID, forumID, store.Page{})
+		var snow int64
+		for _, tp := range topics {
+			if tp.Title == "Snöröjning" {
+				snow = tp.ID
+			}
+		}
+		forumPage := "/settings/channels/" + strconv.FormatInt(forumID, 10)
+		p.open(forumPage)
+		p.submit(`a[href="` + forumPage + `?hold=` + strconv.FormatInt(snow, 10) + `"]`)
+		if v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector("#hold-id").value + "/" + document.activeElement.id`)); err != nil || v != strconv.FormatInt(snow, 10)+"/hold-reason" {
+			t.Errorf("Hold… link: number and focus %q, %v", v, err)
+		}
+		p.do("hold reason", chromedp.SendKeys(chromedp.CSS("#hold-reason"), "Tvist om snöröjningen"))
+		p.submit(`form#place-hold button[type="submit"]`)
+		p.want("hold placed", "Spärren är lagd.", "Tvist om snöröjningen")
+		p.screenshot("06a-channel-hold")
+		if tp, _ := db.GetTopic(ctx, e.fx.Org.ID, snow); tp.Hold == nil || tp.Hold.Reason != "Tvist om snöröjningen" {
+			t.Errorf("hold in the database: %+v", tp.Hold)
+		}
+		p.narrow(forumPage, "06n-channel-narrow")
 
 		// A refused setting: chat over the processor's cap.
 		p.open("/settings/channels/" + strconv.FormatInt(e.fx.Channels[gallra.ModuleChat].ID, 10))
@@ -284,6 +340,27 @@ func TestBrowserAdminJourney(t *testing.T) {
 			}
 		}
 
+		// The overdue request: extend the deadline by two months with a
+		// reason, then cancel it; both need the confirmation box.
+		lp := "/requests/" + strconv.FormatInt(late.ID, 10)
+		p.open(lp)
+		p.want("open request", "Förläng tidsfristen", "Avbryt begäran", "Försenad")
+		p.screenshot("10a-request-open")
+		p.do("extend by two months", chromedp.Click(chromedp.CSS("#ext-2")), chromedp.SendKeys(chromedp.CSS("#ext-reason"), "Många begäranden samtidigt"))
+		p.tick("#ext-confirm")
+		p.submit(`form#extend button[type="submit"]`)
+		p.want("extended", "Tidsfristen är förlängd.", "förlängd 2 månader", "Många begäranden samtidigt")
+		if txt := p.text(); strings.Contains(txt, "Försenad") {
+			t.Error("still overdue after the extension")
+		}
+		p.screenshot("10b-request-extended")
+		p.tick("#cancel-confirm")
+		p.submit(`form#cancel button[type="submit"]`)
+		p.want("cancelled", "Begäran är avbruten.")
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.Status != store.StatusCancelled || got.ExtendedMonths != 2 {
+			t.Errorf("late request in the database: %s, %d months", got.Status, got.ExtendedMonths)
+		}
+
 		// A purge run: the overview lists it with its counts.
 		res, err := e.ret.Run(ctx, retention.RunOptions{Trigger: "cli", OrgID: e.fx.Org.ID})
 		if err != nil || res.Anonymized == 0 {
@@ -317,7 +394,10 @@ func TestBrowserAdminJourney(t *testing.T) {
 		// English, by the switch in the header.
 		p.open("/")
 		p.submit(`form.lang button[value="en"]`)
-		p.want("English overview", "Overview", "Anonymize after 1 year")
+		p.want("English overview", "Overview", "Anonymize after 1 year", "No customer data")
+		if l, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || l != "en" {
+			t.Errorf("<html lang> after the switch: %q, %v", l, err)
+		}
 		p.screenshot("13-overview-en")
 
 		// Keyboard: the skip link is the first stop and shows when focused.

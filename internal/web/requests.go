@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
@@ -29,7 +30,11 @@ type requestsData struct {
 	Methods  []string
 	Form     requestForm
 	Error    string
-	Staff    map[int64]string
+	// ErrorField is the input the error is about ("attest", "email",
+	// "module", "method", "note"); the template points its
+	// aria-describedby at the message.
+	ErrorField string
+	Staff      map[int64]string
 }
 
 func (h *Handler) requestsPage(r *http.Request, v *viewer, form requestForm) (*requestsData, error) {
@@ -108,8 +113,13 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 			return lerr
 		}
 		d.Error = gallra.ErrorMessage(err)
+		d.ErrorField = errorField(d.Error)
+		if len(in.Modules) == 0 {
+			d.ErrorField = "module"
+		}
 		if !f.Attest {
 			d.Error = catalogs[language(r, v)].T("rq.attest.missing")
+			d.ErrorField = "attest"
 		}
 		h.render(w, r, v, statusOf(c), "requests", d)
 		return nil
@@ -124,6 +134,54 @@ type requestData struct {
 	By       string
 	CanGet   bool
 	Counts   []countRow
+	// ExtendLeft is how many months the deadline may still be extended
+	// (0: no extension form); CanCancel and CanRerun switch the cancel and
+	// "Run again" forms on.
+	ExtendLeft int
+	NewDue     map[int]time.Time // the due date after extending by n months
+	CanCancel  bool
+	CanRerun   bool
+	Extend     extendForm
+	// Err is a refused action's message and the field it belongs to
+	// (the template links them with aria-describedby).
+	Err fieldError
+}
+
+// LooseErr reports whether the refused action's form is no longer shown
+// (e.g. the request was finished meanwhile): the message then stands alone
+// at the top of the page.
+func (d *requestData) LooseErr() bool {
+	switch d.Err.Form {
+	case "extend":
+		return d.ExtendLeft == 0
+	case "cancel":
+		return !d.CanCancel
+	case "rerun":
+		return !d.CanRerun
+	}
+	return false
+}
+
+// ExtendLeftList is 1..ExtendLeft, the choices of the extension form.
+func (d *requestData) ExtendLeftList() []int {
+	out := make([]int, 0, d.ExtendLeft)
+	for n := 1; n <= d.ExtendLeft; n++ {
+		out = append(out, n)
+	}
+	return out
+}
+
+// extendForm is the extension form as posted.
+type extendForm struct {
+	Months  int
+	Reason  string
+	Confirm bool
+}
+
+// fieldError is a message shown next to the form field it is about. Form
+// names the form ("extend", "cancel", "rerun"), Field the input.
+type fieldError struct {
+	Form, Field, Msg string
 }
 
 type countRow struct {
@@ -154,6 +212,17 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 	if s, err := h.db.GetStaff(r.Context(), v.Org.ID, req.RequestedBy); err == nil {
 		d.By = s.Name
 	}
+	if req.Status.Open() && req.ExtendedMonths < takeout.MaxExtensionMonths {
+		d.ExtendLeft = takeout.MaxExtensionMonths - req.ExtendedMonths
+		d.NewDue = map[int]time.Time{}
+		for n := 1; n <= d.ExtendLeft; n++ {
+			// The same rule as the service: the due date counts from receipt.
+			d.NewDue[n] = gallra.AddMonths(req.ReceivedAt, 1+req.ExtendedMonths+n)
+		}
+	}
+	d.Extend.Months = 1
+	d.CanCancel = req.Status == store.StatusReceived || req.Status == store.StatusFailed
+	d.CanRerun = h.rerun != nil && req.Status == store.StatusFailed
 	d.CanGet = req.Kind == store.RequestExport && req.Status == store.StatusCompleted && req.Artefact != nil && req.Artefact.Path != "" && req.Artefact.DeletedAt == nil
 	keys := make([]string, 0, len(req.Counts))
 	for k := range req.Counts {
@@ -230,4 +299,132 @@ func (h *Handler) requestReceipt(w http.ResponseWriter, r *http.Request, v *view
 	}
 	h.render(w, r, v, http.StatusOK, "receipt", d)
 	return nil
+}
+
+// requestAction runs a form action on a request page: on success it
+// redirects back with the ok message, when refused it shows the request
+// page again with the reason next to the field concerned.
+func (h *Handler) requestAction(w http.ResponseWriter, r *http.Request, v *viewer, form string, act func(id int64, l *lang) (fieldError, error), ok string) error {
+	if h.requests == nil {
+		return errNoRequests
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return gallra.Errorf(gallra.EINVALID, "unreadable form")
+	}
+	l := catalogs[language(r, v)]
+	fe, err := act(id, l)
+	status := http.StatusUnprocessableEntity
+	if err != nil {
+		c := gallra.ErrorCode(err)
+		if c != gallra.EINVALID && c != gallra.EUNPROCESS && c != gallra.ECONFLICT {
+			return err
+		}
+		status = statusOf(c)
+	} else if fe.Msg == "" {
+		h.log.Info("web: request "+form, "org_id", v.Org.ID, "request_id", id, "staff_id", v.Staff.ID)
+		return redirect(w, r, "/requests/"+strconv.FormatInt(id, 10)+"?ok="+ok)
+	}
+	d, lerr := h.loadRequest(r, v)
+	if lerr != nil {
+		return lerr
+	}
+	fe.Form = form
+	d.Err = fe
+	if form == "extend" {
+		d.Extend = readExtendForm(r)
+	}
+	h.render(w, r, v, status, "request", d)
+	return nil
+}
+
+func readExtendForm(r *http.Request) extendForm {
+	n, _ := strconv.Atoi(r.PostFormValue("months"))
+	return extendForm{Months: n, Reason: r.PostFormValue("reason"), Confirm: r.PostFormValue("confirm") == "yes"}
+}
+
+// requestExtend extends the deadline by 1 or 2 months with a reason, after
+// the confirmation box is ticked.
+func (h *Handler) requestExtend(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	return h.requestAction(w, r, v, "extend", func(id int64, l *lang) (fieldError, error) {
+		f := readExtendForm(r)
+		switch {
+		case f.Months != 1 && f.Months != 2:
+			return fieldError{Field: "months", Msg: l.T("rq.ext.err.months")}, nil
+		case strings.TrimSpace(f.Reason) == "":
+			return fieldError{Field: "reason", Msg: l.T("rq.ext.err.reason")}, nil
+		case !f.Confirm:
+			return fieldError{Field: "confirm", Msg: l.T("rq.ext.err.confirm")}, nil
+		}
+		_, err := h.requests.Extend(r.Context(), v.Staff, id, f.Months, f.Reason)
+		switch gallra.ErrorCode(err) {
+		case "":
+			return fieldError{}, nil
+		case gallra.EUNPROCESS:
+			return fieldError{Field: "months", Msg: l.T("rq.ext.err.max", takeout.MaxExtensionMonths)}, err
+		case gallra.ECONFLICT:
+			return fieldError{Field: "months", Msg: l.T("rq.ext.err.closed")}, err
+		case gallra.EINVALID:
+			return fieldError{Field: "reason", Msg: gallra.ErrorMessage(err)}, err
+		}
+		return fieldError{}, err
+	}, "request_extended")
+}
+
+// requestCancel cancels a received or failed request, after the
+// confirmation box is ticked.
+func (h *Handler) requestCancel(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	return h.requestAction(w, r, v, "cancel", func(id int64, l *lang) (fieldError, error) {
+		if r.PostFormValue("confirm") != "yes" {
+			return fieldError{Field: "confirm", Msg: l.T("rq.cancel.err.confirm")}, nil
+		}
+		_, err := h.requests.Cancel(r.Context(), v.Staff, id)
+		switch gallra.ErrorCode(err) {
+		case "":
+			return fieldError{}, nil
+		case gallra.ECONFLICT:
+			return fieldError{Field: "confirm", Msg: l.T("rq.cancel.err.state")}, err
+		}
+		return fieldError{Field: "confirm", Msg: gallra.ErrorMessage(err)}, err
+	}, "request_cancelled")
+}
+
+// requestRerun processes a failed request again (when the service can).
+func (h *Handler) requestRerun(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if h.rerun == nil {
+		return gallra.Errorf(gallra.ENOTFOUND, "page not found")
+	}
+	return h.requestAction(w, r, v, "rerun", func(id int64, l *lang) (fieldError, error) {
+		_, err := h.rerun.Rerun(r.Context(), v.Staff, id)
+		switch gallra.ErrorCode(err) {
+		case "":
+			return fieldError{}, nil
+		case gallra.ECONFLICT:
+			return fieldError{Field: "rerun", Msg: l.T("rq.rerun.err.busy")}, err
+		}
+		return fieldError{Field: "rerun", Msg: gallra.ErrorMessage(err)}, err
+	}, "request_rerun")
+}
+
+// errorField guesses which input of the request form a service message is
+// about, from the field name it starts with or mentions.
+func errorField(msg string) string {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "verification_note"), strings.Contains(m, "note"):
+		return "note"
+	case strings.Contains(m, "method"):
+		return "method"
+	case strings.Contains(m, "e-mail"), strings.Contains(m, "email"):
+		return "email"
+	case strings.Contains(m, "module"), strings.Contains(m, "channel"), strings.Contains(m, "editor"):
+		return "module"
+	case strings.Contains(m, "attest"):
+		return "attest"
+	}
+	return ""
 }

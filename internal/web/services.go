@@ -36,6 +36,19 @@ type Requests interface {
 	OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *store.SubjectRequest, error)
 	// Receipt is the confirmation to send the person, in "sv" or "en".
 	Receipt(ctx context.Context, staff *gallra.Staff, id int64, lang string) (*takeout.Receipt, error)
+	// Extend moves an open request's due date by 1 or 2 months with a
+	// reason (at most takeout.MaxExtensionMonths in total, Art. 12(3));
+	// audited.
+	Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*store.SubjectRequest, error)
+	// Cancel cancels a received or failed request; audited.
+	Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
+}
+
+// Rerunner is implemented by a Requests service that can process a failed
+// request again (resuming where it stopped). The UI offers "Run again" only
+// when the configured service has it.
+type Rerunner interface {
+	Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
 }
 
 var (

@@ -65,6 +65,7 @@ type Handler struct {
 	proxyHdr  string
 	retention Retention
 	requests  Requests
+	rerun     Rerunner // nil when the requests service cannot rerun
 	ipLimit   *limiter
 	acctLimit *limiter
 	pages     map[string]*template.Template
@@ -82,6 +83,9 @@ func New(cfg Config) (*Handler, error) {
 		retention: cfg.Retention, requests: cfg.Requests}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if rr, ok := cfg.Requests.(Rerunner); ok {
+		h.rerun = rr
 	}
 	if h.clock == nil {
 		h.clock = gallra.SystemClock{}
@@ -134,6 +138,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /settings/defaults/{module}/preview", h.admin(h.defaultPolicyPreview))
 	mux.Handle("POST /settings/defaults/{module}", h.admin(h.defaultPolicySave))
 	mux.Handle("GET /settings/policy-text", h.auth(h.policyTextFragment))
+	mux.Handle("POST /settings/channels/{id}/holds", h.auth(h.placeHold))
 	mux.Handle("POST /holds/{type}/{id}/release", h.auth(h.releaseHold))
 
 	mux.Handle("GET /requests", h.auth(h.requestList))
@@ -141,6 +146,9 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /requests/{id}", h.auth(h.requestShow))
 	mux.Handle("GET /requests/{id}/download", h.auth(h.requestDownload))
 	mux.Handle("GET /requests/{id}/receipt", h.auth(h.requestReceipt))
+	mux.Handle("POST /requests/{id}/extend", h.auth(h.requestExtend))
+	mux.Handle("POST /requests/{id}/cancel", h.auth(h.requestCancel))
+	mux.Handle("POST /requests/{id}/rerun", h.auth(h.requestRerun))
 
 	mux.Handle("GET /audit", h.admin(h.auditList))
 
