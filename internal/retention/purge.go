@@ -295,6 +295,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		cr.Cutoff = t.Cutoff
 		cur := store.StartCursor
 		size := e.batch
+		var perRow float64 // adaptive: smoothed batch duration per row, ns
 		for {
 			if err := ctx.Err(); err != nil {
 				res.Channels = append(res.Channels, cr)
@@ -374,7 +375,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 				break
 			}
 			if e.adapt {
-				size = nextBatchSize(size, time.Since(began), e.btime)
+				size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
 			}
 		}
 		res.Channels = append(res.Channels, cr)
@@ -392,13 +393,19 @@ const (
 	maxAdaptiveBatch = 20000
 )
 
-// nextBatchSize scales the batch size towards the target duration from the
-// last batch's (at most ×2 or ÷2 per step, so that one slow commit, e.g. a
-// WAL checkpoint, does not swing it).
-func nextBatchSize(size int, took, target time.Duration) int {
-	f := float64(target) / float64(max(took, time.Microsecond))
-	f = min(2, max(0.5, f))
-	return min(maxAdaptiveBatch, max(minAdaptiveBatch, int(float64(size)*f)))
+// nextBatchSize sizes the next batch to take about target, from a smoothed
+// per-row duration (so that one slow batch, e.g. the machine stalling, does
+// not swing it) and changing by at most ×2 or ÷2 per step.
+func nextBatchSize(size, n int, took, target time.Duration, perRow float64) (int, float64) {
+	r := float64(took) / float64(max(n, 1))
+	if perRow == 0 {
+		perRow = r
+	} else {
+		perRow = 0.7*perRow + 0.3*r
+	}
+	next := int(float64(target) / max(perRow, 1))
+	next = min(2*size, max(size/2, next))
+	return min(maxAdaptiveBatch, max(minAdaptiveBatch, next)), perRow
 }
 
 // countDue counts a channel's due items (held included) for progress.

@@ -47,6 +47,7 @@ type DB struct {
 	clock   gallra.Clock
 	scanner Scanner
 	rebinds *sync.Map // query text → rebound text (PostgreSQL $n placeholders)
+	ckpt    *checkpointer // SQLite: background WAL checkpoints
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder
@@ -76,7 +77,10 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 		// and DELETEs otherwise write every page they touch to a temporary
 		// file first) and has a larger page cache (32 MiB; default 2 MiB),
 		// so batch transactions neither spill nor re-read hot index pages.
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)")
+		// It does not checkpoint the WAL after its commits (which would hold
+		// the single writer while pages are copied and synced) unless the
+		// WAL grows past 40 MiB: a background connection does (checkpointer).
+		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite writer: %w", err)
 		}
@@ -89,6 +93,13 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 		}
 		r.SetMaxOpenConns(8)
 		db.write, db.read = w, r
+		c, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
+		}
+		db.ckpt = startCheckpointer(c, 100*time.Millisecond)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
 		p, err := sql.Open("pgx", url)
@@ -112,6 +123,9 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
+	if db.ckpt != nil {
+		db.ckpt.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -119,6 +133,46 @@ func (db *DB) Close() error {
 		}
 	}
 	return err
+}
+
+// checkpointer copies committed WAL pages back into an SQLite database file
+// from its own connection, in PASSIVE mode: it waits for nobody and nobody
+// waits for it, so the writer's commits stay short and pages rewritten by
+// many transactions are copied once per round.
+type checkpointer struct {
+	db   *sql.DB
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func startCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
+	db.SetMaxOpenConns(1)
+	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				// Errors (e.g. busy) only delay the copy to the next round;
+				// the writer's own checkpoint threshold bounds the WAL.
+				_, _ = db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
+	return c
+}
+
+func (c *checkpointer) close() {
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.db.Close()
+	})
 }
 
 // WithClock returns a handle on the same connections that reads time from
