@@ -45,8 +45,9 @@ type Config struct {
 	// shrunk so that its transaction holds the writer for about BatchTime.
 	BatchSize int
 	// BatchTime is the target duration of one adaptive batch transaction
-	// (default 25ms): short enough that concurrent writers wait little (on
-	// SQLite they queue behind it), long enough to amortize per-commit costs.
+	// (default 25ms on SQLite, where every other writer queues behind it,
+	// 100ms on PostgreSQL): short enough that concurrent writers wait little,
+	// long enough to amortize per-commit costs.
 	BatchTime time.Duration
 	LeaseTTL  time.Duration // purge lease; default 5m, renewed while running
 	Logger    *slog.Logger
@@ -81,6 +82,11 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 	}
 	if e.btime = cfg.BatchTime; e.btime <= 0 {
 		e.btime = 25 * time.Millisecond
+		if db.Dialect() == store.Postgres {
+			// Other writers do not queue behind a PostgreSQL transaction
+			// (only behind the rows it changes): fewer, longer batches.
+			e.btime = 100 * time.Millisecond
+		}
 	}
 	if e.ttl <= 0 {
 		e.ttl = 5 * time.Minute
