@@ -46,7 +46,7 @@ type DB struct {
 	read    *sql.DB
 	clock   gallra.Clock
 	scanner Scanner
-	rebinds *sync.Map // query text → rebound text (PostgreSQL $n placeholders)
+	rebinds *sync.Map     // query text → rebound text (PostgreSQL $n placeholders)
 	ckpt    *checkpointer // SQLite: background WAL checkpoints
 }
 

@@ -557,41 +557,61 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 	for _, id := range live {
 		inBatch[id] = true
 	}
+	// Topics left without posts go; the others whose first post was in the
+	// batch are anonymized. Set-based: one statement per kind of change.
+	tids := keys2(heads)
+	inT, argT := tx.idIn("topic_id", tids)
+	left := map[int64]bool{}
+	withPosts, err := queryIDs(ctx, tx, `SELECT DISTINCT topic_id FROM forum_posts WHERE `+inT, argT)
+	if err != nil {
+		return c, fmt.Errorf("count topic posts: %w", err)
+	}
+	for _, id := range withPosts {
+		left[id] = true
+	}
+	var empty []int64
+	first := map[int64]topicHead{}
 	for tid, h := range heads {
 		if h.personID != nil {
 			persons[*h.personID] = true
 		}
-		var left int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE topic_id = ?`, tid).Scan(&left); err != nil {
-			return c, err
-		}
 		switch {
-		case left == 0:
-			if err := tx.deleteTopic(ctx, t, tid); err != nil {
-				return c, err
-			}
+		case !left[tid]:
+			empty = append(empty, tid)
 		case inBatch[h.firstPost]:
-			if err := tx.anonymizeTopics(ctx, t.OrgID, map[int64]topicHead{tid: h}, redact); err != nil {
-				return c, err
-			}
+			first[tid] = h
 		}
+	}
+	if err := tx.deleteTopics(ctx, t, empty); err != nil {
+		return c, err
+	}
+	if err := tx.anonymizeTopics(ctx, t.OrgID, first, redact); err != nil {
+		return c, err
 	}
 	c.Deleted = int64(len(live))
 	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
 	return c, err
 }
 
-func (tx *Tx) deleteTopic(ctx context.Context, t PurgeTarget, topicID int64) error {
+// deleteTopics folds the (empty) topics into the daily statistics and
+// deletes them with their custom fields.
+func (tx *Tx) deleteTopics(ctx context.Context, t PurgeTarget, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, arg := tx.idIn("id", ids)
 	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, 1 FROM forum_topics WHERE id = ?
-		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, topicID); err != nil {
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in+`
+		GROUP BY org_id, channel_id, created_at - created_at % 86400000
+		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, t.OrgID, arg); err != nil {
 		return fmt.Errorf("fold topic stats: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND subject_id = ?`, t.OrgID, topicID); err != nil {
+	inS, argS := tx.idIn("subject_id", ids)
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+inS, t.OrgID, argS); err != nil {
 		return fmt.Errorf("delete topic fields: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics WHERE id = ? AND org_id = ?`, topicID, t.OrgID); err != nil {
-		return fmt.Errorf("delete topic: %w", err)
+	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in, t.OrgID, arg); err != nil {
+		return fmt.Errorf("delete topics: %w", err)
 	}
 	return nil
 }
