@@ -126,7 +126,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		c, err := tx.Apply(ctx, t, ids, redact)
 		return items, c, err
 	}
-	q, err := tx.dueQuery(t, ", p.topic_id, p.parent_id, p.person_id, p.kind, p.body")
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body")
 	if err != nil {
 		return nil, PurgeCounts{}, err
 	}
@@ -142,14 +142,14 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		var at int64
 		var held int
 		var p purgePost
-		var parent, person sql.NullInt64
-		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &parent, &person, &p.kind, &p.body); err != nil {
+		var person sql.NullInt64
+		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body); err != nil {
 			return nil, PurgeCounts{}, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
 		items = append(items, it)
 		if !it.Held {
-			p.id, p.parentID, p.personID = it.ID, fromNullID(parent), fromNullID(person)
+			p.id, p.personID = it.ID, fromNullID(person)
 			posts = append(posts, p)
 		}
 	}
