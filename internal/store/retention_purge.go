@@ -381,6 +381,19 @@ func (tx *Tx) setTexts(ctx context.Context, table, col string, vals map[int64]st
 	if len(vals) == 0 {
 		return nil
 	}
+	if tx.Dialect() == Postgres {
+		// Two array parameters: constant text, joined by id (a CASE over
+		// hundreds of parameters is planned anew and evaluated per row).
+		ids := make([]int64, 0, len(vals))
+		texts := make([]string, 0, len(vals))
+		for id, v := range vals {
+			ids = append(ids, id)
+			texts = append(texts, v)
+		}
+		_, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = v.val
+			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS val) v WHERE `+table+`.id = v.id`, ids, texts)
+		return err
+	}
 	var b strings.Builder
 	args := make([]any, 0, 3*len(vals))
 	b.WriteString(`UPDATE ` + table + ` SET ` + col + ` = CASE id`)
