@@ -445,3 +445,12 @@ func boolInt(b bool) int {
 func notFound(what string, id int64) error {
 	return gallra.Errorf(gallra.ENOTFOUND, "%s %d not found", what, id)
 }
+
+// Analyze refreshes the query planner's statistics (ANALYZE), e.g. after a
+// bulk load.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
