@@ -186,20 +186,6 @@ func newEnvOnOrgs(t *testing.T, base *env, opts ...func(*Config)) *env {
 	return &e
 }
 
-func TestIPLimiterIsBounded(t *testing.T) {
-	l := newIPLimiter(1, 1, 3)
-	now := time.Unix(0, 0)
-	for i := 0; i < 10; i++ {
-		l.allow(fmt.Sprintf("10.0.0.%d", i), now)
-	}
-	if n := l.size(); n > 3 {
-		t.Fatalf("limiter holds %d buckets, want at most 3", n)
-	}
-	if !l.allow("10.0.0.9", now.Add(2*time.Second)) {
-		t.Error("refilled bucket refused")
-	}
-}
-
 func TestContentDisposition(t *testing.T) {
 	for in, want := range map[string]string{
 		"report.pdf":          `attachment; filename="report.pdf"`,

@@ -62,12 +62,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
-	"github.com/gallra/gallra/internal/takeout"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/time/rate"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/ratelimit"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/takeout"
 )
 
 // Config configures a Server. DB is required; everything else has a default.
@@ -110,7 +113,7 @@ type Server struct {
 	registry *prometheus.Registry
 	takeout  *takeout.Service
 	metrics  *metrics
-	limiter  *ipLimiter
+	limiter  *ratelimit.Keyed
 	router   *Router
 	handler  http.Handler
 }
@@ -151,7 +154,7 @@ func New(cfg Config) (*Server, error) {
 	if b == 0 {
 		b = 10
 	}
-	s.limiter = newIPLimiter(r, b, 10000)
+	s.limiter = ratelimit.New(r, b, 10000)
 	s.router = newRouter(s)
 	s.routes(s.router)
 	for _, f := range cfg.Extra {
@@ -206,7 +209,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := httplog.NewRecorder(w)
 		ctx := context.WithValue(r.Context(), ctxKeyRequestID{}, id)
 		r = r.WithContext(ctx)
 		defer func() {
@@ -215,15 +218,15 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic in handler", "request_id", id, "route", routeLabel(r), "panic", fmt.Sprint(v))
-				if !rec.wrote {
+				if !rec.Wrote() {
 					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
 			route, method, elapsed := routeLabel(r), metricMethod(r.Method), time.Since(start)
-			s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(rec.status())).Inc()
+			s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(rec.Status())).Inc()
 			s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 			s.log.Info("http request", "request_id", id, "method", method, "route", route,
-				"status", rec.status(), "duration_ms", elapsed.Milliseconds())
+				"status", rec.Status(), "duration_ms", elapsed.Milliseconds())
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -265,37 +268,6 @@ func routeLabel(r *http.Request) string {
 	}
 	return "unmatched"
 }
-
-// statusRecorder remembers the status written, for logs and metrics.
-type statusRecorder struct {
-	http.ResponseWriter
-	code  int
-	wrote bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if !s.wrote {
-		s.code, s.wrote = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if !s.wrote {
-		s.code, s.wrote = http.StatusOK, true
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) status() int {
-	if !s.wrote {
-		return http.StatusOK
-	}
-	return s.code
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // metrics are the HTTP instruments, labelled by route pattern.
 type metrics struct {

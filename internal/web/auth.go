@@ -3,12 +3,10 @@ package web
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
-	"golang.org/x/time/rate"
 )
 
 // Cookie names. The session cookie holds the session's secret id; the
@@ -56,8 +54,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	now := h.clock.Now()
 	data := loginData{Email: email, Next: next}
-	ipOK := h.ipLimit.allow(h.clientIP(r), now)
-	acctOK := h.acctLimit.allow(gallra.NormalizeEmail(email), now)
+	ipOK := h.ipLimit.Allow(h.clientIP(r), now)
+	acctOK := h.acctLimit.Allow(gallra.NormalizeEmail(email), now)
 	if !ipOK || !acctOK {
 		h.log.Warn("web: sign-in rate limited", "by_ip", !ipOK, "by_account", !acctOK)
 		data.Error = "login.ratelimited"
@@ -120,7 +118,7 @@ func (h *Handler) linkForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) useLink(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	secret := r.PathValue("secret")
-	if !h.ipLimit.allow(h.clientIP(r), h.clock.Now()) {
+	if !h.ipLimit.Allow(h.clientIP(r), h.clock.Now()) {
 		w.Header().Set("Retry-After", "60")
 		h.fail(w, r, nil, gallra.Errorf(gallra.ERATELIMIT, "too many attempts, wait a minute"))
 		return
@@ -168,54 +166,4 @@ func safeNextAny(s string) string {
 		return s
 	}
 	return safeNext(s)
-}
-
-// limiter is a set of token buckets keyed by client IP or account. It holds
-// at most max keys; idle full buckets are evicted first.
-type limiter struct {
-	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
-	max     int
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(limit rate.Limit, burst, max int) *limiter {
-	return &limiter{limit: limit, burst: burst, max: max, buckets: map[string]*bucket{}}
-}
-
-// allow takes a token from key's bucket at time now.
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.max {
-			l.evict(now)
-		}
-		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
-}
-
-// evict drops buckets unused long enough to have refilled, and if that is
-// not enough, the whole map (an attacker with many keys then gains little:
-// each new key starts with only a burst).
-func (l *limiter) evict(now time.Time) {
-	full := time.Duration(float64(l.burst) / float64(l.limit) * float64(time.Second))
-	for k, b := range l.buckets {
-		if now.Sub(b.seen) > full {
-			delete(l.buckets, k)
-		}
-	}
-	if len(l.buckets) >= l.max {
-		clear(l.buckets)
-	}
 }

@@ -19,14 +19,17 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 	"golang.org/x/time/rate"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/clientip"
+	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/ratelimit"
+	"github.com/gallra/gallra/internal/store"
 )
 
 //go:embed templates static
@@ -66,8 +69,8 @@ type Handler struct {
 	retention Retention
 	requests  Requests
 	rerun     Rerunner // nil when the requests service cannot rerun
-	ipLimit   *limiter
-	acctLimit *limiter
+	ipLimit   *ratelimit.Keyed
+	acctLimit *ratelimit.Keyed
 	pages     map[string]*template.Template
 	static    fs.FS
 	handler   http.Handler
@@ -97,8 +100,8 @@ func New(cfg Config) (*Handler, error) {
 	if b == 0 {
 		b = 5
 	}
-	h.ipLimit = newLimiter(r, b, 10000)
-	h.acctLimit = newLimiter(r, b, 10000)
+	h.ipLimit = ratelimit.New(r, b, 10000)
+	h.acctLimit = ratelimit.New(r, b, 10000)
 	var err error
 	if h.pages, err = parseTemplates(); err != nil {
 		return nil, err
@@ -175,18 +178,18 @@ func (h *Handler) wrap(next http.Handler) http.Handler {
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			hd.Set("Cache-Control", "no-store")
 		}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := httplog.NewRecorder(w)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
 				h.log.Error("web: panic in handler", "route", r.Pattern, "panic", fmt.Sprint(v))
-				if !rec.wrote {
+				if !rec.Wrote() {
 					http.Error(rec, "Internal error.", http.StatusInternalServerError)
 				}
 			}
-			h.log.Info("web request", "method", r.Method, "route", routeLabel(r), "status", rec.status(), "duration_ms", time.Since(start).Milliseconds())
+			h.log.Info("web request", "method", r.Method, "route", routeLabel(r), "status", rec.Status(), "duration_ms", time.Since(start).Milliseconds())
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -207,53 +210,8 @@ func (h *Handler) staticHandler() http.Handler {
 	})
 }
 
-// statusRecorder remembers the status written, for the access log.
-type statusRecorder struct {
-	http.ResponseWriter
-	code  int
-	wrote bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if !s.wrote {
-		s.code, s.wrote = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if !s.wrote {
-		s.code, s.wrote = http.StatusOK, true
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) status() int {
-	if !s.wrote {
-		return http.StatusOK
-	}
-	return s.code
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clientIP is the connection's address, or the last entry of the trusted
-// proxy header when one is configured.
-func (h *Handler) clientIP(r *http.Request) string {
-	if h.proxyHdr != "" {
-		if v := r.Header.Get(h.proxyHdr); v != "" {
-			parts := strings.Split(v, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-				return a.Unmap().String()
-			}
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return r.RemoteAddr
-}
+// clientIP is the client's address (see clientip.From).
+func (h *Handler) clientIP(r *http.Request) string { return clientip.From(r, h.proxyHdr).String() }
 
 // safeNext returns a local path to go to after sign-in, or "/".
 func safeNext(s string) string {
