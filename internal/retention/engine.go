@@ -56,24 +56,27 @@ type Config struct {
 // Engine applies retention policies. It holds no mutable state besides its
 // lease owner id and is safe for concurrent use.
 type Engine struct {
-	db     *store.DB
-	red    Redactor
-	caps   Caps
-	batch  int           // fixed rows per batch, or the first adaptive batch
-	adapt  bool          // batch sizes follow batchTime
-	btime  time.Duration // adaptive batch target duration
-	ttl    time.Duration
-	log    *slog.Logger
-	owner  string
-	hook   func(batch int) error // tests: called after each committed batch
-	pre    func(batch int) error // tests: called inside each batch transaction
-	redact func(string) string
+	db    *store.DB
+	red   Redactor
+	caps  Caps
+	batch int           // fixed rows per batch, or the first adaptive batch
+	adapt bool          // batch sizes follow batchTime
+	btime time.Duration // adaptive batch target duration
+	ttl   time.Duration
+	log   *slog.Logger
+	owner string
+	hook  func(batch int) error // tests: called after each committed batch
+	// previewIDs caps the ids per preview bucket (MaxPreviewIDs; tests
+	// lower it).
+	previewIDs int
+	pre        func(batch int) error // tests: called inside each batch transaction
+	redact     func(string) string
 }
 
 // New returns an Engine over db. A nil redactor leaves free text as it is
 // (names, e-mails and IPs are still removed).
 func New(db *store.DB, r Redactor, cfg Config) *Engine {
-	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger}
+	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs}
 	if e.caps == nil {
 		e.caps = Caps{}
 	}

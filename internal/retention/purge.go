@@ -21,15 +21,6 @@ type Bucket struct {
 // MaxPreviewIDs caps the ids listed per preview bucket.
 const MaxPreviewIDs = 1000
 
-func (b *Bucket) add(id int64) {
-	b.Count++
-	if len(b.IDs) < MaxPreviewIDs {
-		b.IDs = append(b.IDs, id)
-	} else {
-		b.Truncated = true
-	}
-}
-
 // Preview says what a purge of one channel would do now and soon.
 type Preview struct {
 	ChannelID int64         `json:"channel_id"`
@@ -61,6 +52,11 @@ type Preview struct {
 func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*Preview, error) {
 	var pv *Preview
 	err := e.db.View(ctx, func(tx *store.Tx) error {
+		// Counts and ids from one snapshot (PostgreSQL reads each statement
+		// at its own instant otherwise).
+		if err := tx.Snapshot(ctx); err != nil {
+			return err
+		}
 		c, r, err := e.resolve(ctx, tx, orgID, channelID)
 		if err != nil {
 			return err
@@ -77,37 +73,50 @@ func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *
 			return nil
 		}
 		now := target(c, r.Policy, tx.Now)
-		in7 := target(c, r.Policy, tx.Now.AddDate(0, 0, 7)).Cutoff
-		wide := target(c, r.Policy, tx.Now.AddDate(0, 0, 30))
+		in7 := target(c, r.Policy, tx.Now.AddDate(0, 0, 7))
+		in30 := target(c, r.Policy, tx.Now.AddDate(0, 0, 30))
 		pv.Cutoff = &now.Cutoff
-		cur := store.StartCursor
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
+		// Counts: one COUNT per window over the purge's own predicate. Ids:
+		// the first maxIDs of each bucket from the purge's own selection.
+		due, held, err := tx.CountDue(ctx, now, time.Time{})
+		if err != nil {
+			return err
+		}
+		n7, _, err := tx.CountDue(ctx, in7, now.Cutoff)
+		if err != nil {
+			return err
+		}
+		n30, _, err := tx.CountDue(ctx, in30, now.Cutoff)
+		if err != nil {
+			return err
+		}
+		soon := store.CursorAt(now.Cutoff)
+		for _, b := range []struct {
+			b     *Bucket
+			n     int64
+			t     store.PurgeTarget
+			after store.PurgeCursor
+			f     store.HoldFilter
+		}{
+			{&pv.DueNow, due, now, store.StartCursor, store.Unheld},
+			{&pv.Held, held, now, store.StartCursor, store.HeldOnly},
+			{&pv.Next7Days, n7, in7, soon, store.Unheld},
+			{&pv.Next30Days, n30, in30, soon, store.Unheld},
+		} {
+			b.b.Count = int(b.n)
+			if b.n == 0 {
+				continue
 			}
-			items, err := tx.SelectDue(ctx, wide, cur, e.batch)
+			items, err := tx.SelectDueFiltered(ctx, b.t, b.after, e.previewIDs, b.f)
 			if err != nil {
 				return err
 			}
 			for _, it := range items {
-				switch {
-				case it.At.Before(now.Cutoff) && it.Held:
-					pv.Held.add(it.ID)
-				case it.At.Before(now.Cutoff):
-					pv.DueNow.add(it.ID)
-				case it.Held:
-				case it.At.Before(in7):
-					pv.Next7Days.add(it.ID)
-					pv.Next30Days.add(it.ID)
-				default:
-					pv.Next30Days.add(it.ID)
-				}
+				b.b.IDs = append(b.b.IDs, it.ID)
 			}
-			if len(items) < e.batch {
-				return nil
-			}
-			cur = items[len(items)-1].Cursor()
+			b.b.Truncated = b.b.Count > len(b.b.IDs)
 		}
+		return nil
 	})
 	return pv, err
 }
@@ -283,8 +292,16 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		}
 		o.Progress(0, total)
 	}
-	lastRenew := time.Now()
 	batchNo := 0
+	// closeChannel adds a channel's part to the result (also when the run stops in
+	// the middle of it: its committed batches count).
+	closeChannel := func(cr ChannelResult) {
+		res.Channels = append(res.Channels, cr)
+		res.Anonymized += cr.Anonymized
+		res.Deleted += cr.Deleted
+		res.SkippedHold += cr.SkippedHold
+		res.PersonsDeleted += cr.PersonsDeleted
+	}
 	for _, w := range plan {
 		cr := ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String()}
 		if w.r.Period.IsNever() {
@@ -298,27 +315,37 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		var perRow float64 // adaptive: smoothed batch duration per row, ns
 		for {
 			if err := ctx.Err(); err != nil {
-				res.Channels = append(res.Channels, cr)
+				closeChannel(cr)
 				return err
-			}
-			if time.Since(lastRenew) > e.ttl/3 {
-				ok, err := e.db.AcquireLease(ctx, LeaseName, e.owner, e.ttl)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return gallra.Errorf(gallra.ECONFLICT, "purge lease was lost")
-				}
-				lastRenew = time.Now()
 			}
 			var n int
 			var b ChannelResult
+			var stopped bool
 			batchNo++
 			var began time.Time
 			err := e.db.Update(ctx, func(tx *store.Tx) error {
 				began = time.Now()
 				if err := tx.AsyncCommit(ctx); err != nil {
 					return err
+				}
+				// The batch commits only while this run holds the lease
+				// (deadline on the store's clock, renewed here).
+				if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
+					return err
+				} else if !ok {
+					return errLeaseLost
+				}
+				// The policy may have changed since the run began.
+				nt, ok, err := e.recheck(ctx, tx, w, t, now)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					stopped = true
+					return nil
+				}
+				if !nt.Cutoff.Equal(t.Cutoff) {
+					t, cr.Cutoff = nt, nt.Cutoff
 				}
 				items, c, err := tx.PurgeDue(ctx, t, cur, size, e.redact)
 				if err != nil {
@@ -343,9 +370,17 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 				}
 				return tx.AddPurgeRunCounts(ctx, res.RunID, b)
 			})
+			if errors.Is(err, errLeaseLost) {
+				closeChannel(cr)
+				return err
+			}
+			if stopped && err == nil {
+				e.log.Info("purge channel stopped: its policy changed during the run", "run_id", res.RunID, "channel_id", cr.ChannelID)
+				break
+			}
 			if err != nil {
 				if ctx.Err() != nil {
-					res.Channels = append(res.Channels, cr)
+					closeChannel(cr)
 					return ctx.Err()
 				}
 				// A failing channel is recorded and the run goes on with the
@@ -367,7 +402,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			}
 			if e.hook != nil {
 				if err := e.hook(batchNo); err != nil {
-					res.Channels = append(res.Channels, cr)
+					closeChannel(cr)
 					return err
 				}
 			}
@@ -378,11 +413,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 				size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
 			}
 		}
-		res.Channels = append(res.Channels, cr)
-		res.Anonymized += cr.Anonymized
-		res.Deleted += cr.Deleted
-		res.SkippedHold += cr.SkippedHold
-		res.PersonsDeleted += cr.PersonsDeleted
+		closeChannel(cr)
 	}
 	return nil
 }
@@ -411,20 +442,10 @@ func nextBatchSize(size, n int, took, target time.Duration, perRow float64) (int
 // countDue counts a channel's due items (held included) for progress.
 func (e *Engine) countDue(ctx context.Context, w work, now time.Time) int64 {
 	var n int64
-	t := target(w.c, w.r.Policy, now)
 	_ = e.db.View(ctx, func(tx *store.Tx) error {
-		cur := store.StartCursor
-		for {
-			items, err := tx.SelectDue(ctx, t, cur, 5000)
-			if err != nil || len(items) == 0 {
-				return err
-			}
-			n += int64(len(items))
-			if len(items) < 5000 {
-				return nil
-			}
-			cur = items[len(items)-1].Cursor()
-		}
+		unheld, held, err := tx.CountDue(ctx, target(w.c, w.r.Policy, now), time.Time{})
+		n = unheld + held
+		return err
 	})
 	return n
 }
@@ -456,6 +477,30 @@ func (e *Engine) dryRun(ctx context.Context, o RunOptions, res *RunResult) error
 		res.SkippedHold += cr.SkippedHold
 	}
 	return nil
+}
+
+// errLeaseLost stops a run whose lease expired or was taken over.
+var errLeaseLost = gallra.Errorf(gallra.ECONFLICT, "purge lease was lost")
+
+// recheck re-reads the channel's effective policy inside a batch
+// transaction. A channel whose policy became never, or changed its action,
+// is not purged further this run (ok false); a longer period moves the
+// cutoff back (a shorter one is left to the next run). Cheap: a few rows by
+// primary key.
+func (e *Engine) recheck(ctx context.Context, tx *store.Tx, w work, t store.PurgeTarget, now time.Time) (store.PurgeTarget, bool, error) {
+	_, r, err := e.resolve(ctx, tx, w.c.OrgID, w.c.ID)
+	if gallra.ErrorCode(err) == gallra.ENOTFOUND {
+		return t, false, nil // the channel is gone
+	} else if err != nil {
+		return t, false, err
+	}
+	if r.Period.IsNever() || r.Action != w.r.Action {
+		return t, false, nil
+	}
+	if c := r.Period.Cutoff(now); c.Before(t.Cutoff) {
+		t.Cutoff = c
+	}
+	return t, true, nil
 }
 
 // auditRun writes one audit entry per organisation the run covered, with

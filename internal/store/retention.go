@@ -127,6 +127,10 @@ func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st g
 	}
 	var h *Hold
 	err = db.Update(ctx, func(tx *Tx) error {
+		// The UPDATE locks the row against the purge's FOR SHARE (forum
+		// topics) and FOR UPDATE (conversations) on PostgreSQL: a hold and
+		// a purge batch of the same subject serialise, and whichever commits
+		// second sees the other.
 		res, err := tx.Exec(ctx, `UPDATE `+table+` SET hold_reason = ?, held_at = COALESCE(held_at, ?), held_by = ? WHERE id = ? AND org_id = ?`,
 			reason, ms(tx.Now), actor.ID, id, orgID)
 		if err != nil {

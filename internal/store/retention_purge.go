@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,11 +48,67 @@ type DueItem struct {
 // Cursor returns the keyset position just after it.
 func (it DueItem) Cursor() PurgeCursor { return PurgeCursor{At: ms(it.At), ID: it.ID} }
 
+// dueSQL is the shape of a target's due selection: the rows (from), the
+// predicate (where, with arguments channel, organisation, cutoff), the
+// item id and clock columns and the hold column. SelectDue, CountDue and
+// PurgeDue all build on it, so a preview counts and lists exactly the rows
+// a purge would pick.
+type dueSQL struct {
+	from, where, id, clock, held string
+}
+
+func (tx *Tx) dueSQL(t PurgeTarget) (dueSQL, error) {
+	switch {
+	case t.Module == gallra.ModuleForum && !t.Delete:
+		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
+		// that still hold done rows, making each batch rescan them.
+		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id`,
+			where: `p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ?`,
+			id:    "p.id", clock: "p.created_at", held: "t.held_at"}, nil
+	case t.Module == gallra.ModuleForum:
+		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id`,
+			where: `p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ?`,
+			id:    "p.id", clock: "p.created_at", held: "t.held_at"}, nil
+	case t.Module == gallra.ModuleMail:
+		return dueSQL{from: `mail_conversations`, where: `channel_id = ? AND org_id = ? AND last_message_at < ?`,
+			id: "id", clock: "last_message_at", held: "held_at"}, nil
+	case t.Module == gallra.ModuleChat:
+		return dueSQL{from: `chat_conversations`, where: `channel_id = ? AND org_id = ? AND closed_at IS NOT NULL AND closed_at < ?`,
+			id: "id", clock: "closed_at", held: "held_at"}, nil
+	}
+	return dueSQL{}, gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+}
+
+// HoldFilter narrows a due selection by legal hold.
+type HoldFilter int
+
+// Hold filters.
+const (
+	AnyHold  HoldFilter = iota // held and unheld items (held ones flagged)
+	Unheld                     // only items not on hold
+	HeldOnly                   // only items on hold
+)
+
+func (f HoldFilter) sql(held string) string {
+	switch f {
+	case Unheld:
+		return ` AND ` + held + ` IS NULL`
+	case HeldOnly:
+		return ` AND ` + held + ` IS NOT NULL`
+	}
+	return ""
+}
+
 // SelectDue returns up to limit due items of the target after cursor, in
 // clock order. Forum items are posts and comments; mail and chat items are
 // whole conversations. Every query is backed by an index of 00002.
 func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int) ([]DueItem, error) {
-	q, err := tx.dueQuery(t, "")
+	return tx.SelectDueFiltered(ctx, t, after, limit, AnyHold)
+}
+
+// SelectDueFiltered is SelectDue with only the items f lets through.
+func (tx *Tx) SelectDueFiltered(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, f HoldFilter) ([]DueItem, error) {
+	q, err := tx.dueQuery(t, "", f)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +117,7 @@ func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
 	defer rows.Close()
-	out := make([]DueItem, 0, limit)
+	out := make([]DueItem, 0, min(limit, 1024))
 	for rows.Next() {
 		var it DueItem
 		var at int64
@@ -74,37 +131,46 @@ func (tx *Tx) SelectDue(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 	return out, rows.Err()
 }
 
+// CountDue counts the target's due items whose clock is at or after from
+// (the zero time: all), split into those not on hold and those on hold. It
+// uses SelectDue's predicate in one COUNT, so it reads the index instead of
+// walking the items.
+func (tx *Tx) CountDue(ctx context.Context, t PurgeTarget, from time.Time) (unheld, held int64, err error) {
+	s, err := tx.dueSQL(t)
+	if err != nil {
+		return 0, 0, err
+	}
+	fromMS := StartCursor.At
+	if !from.IsZero() {
+		fromMS = ms(from)
+	}
+	var all int64
+	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+s.held+` IS NULL THEN 0 ELSE 1 END), 0) FROM `+s.from+`
+		WHERE `+s.where+` AND `+s.clock+` >= ?`, t.ChannelID, t.OrgID, ms(t.Cutoff), fromMS).Scan(&all, &held)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count due items of channel %d: %w", t.ChannelID, err)
+	}
+	return all - held, held, nil
+}
+
+// CursorAt returns the keyset position just before every item whose clock is
+// at or after at.
+func CursorAt(at time.Time) PurgeCursor { return PurgeCursor{At: ms(at) - 1, ID: 1<<63 - 1} }
+
 // dueQuery is SelectDue's query, with more columns (of forum_posts p) after
 // the id, clock and held flag. Its arguments: channel, organisation,
 // cutoff, cursor clock, cursor id, limit.
-func (tx *Tx) dueQuery(t PurgeTarget, cols string) (string, error) {
-	var q string
-	switch {
-	case t.Module == gallra.ModuleForum && !t.Delete:
-		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
-		// that still hold done rows, making each batch rescan them.
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END` + cols + ` FROM forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id
-			WHERE p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
-			ORDER BY p.created_at, p.id LIMIT ?`
-	case t.Module == gallra.ModuleForum:
-		q = `SELECT p.id, p.created_at, CASE WHEN t.held_at IS NULL THEN 0 ELSE 1 END` + cols + ` FROM forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id
-			WHERE p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ? AND (p.created_at, p.id) > (?, ?)
-			ORDER BY p.created_at, p.id LIMIT ?`
-	case t.Module == gallra.ModuleMail:
-		q = `SELECT id, last_message_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM mail_conversations
-			WHERE channel_id = ? AND org_id = ? AND last_message_at < ? AND (last_message_at, id) > (?, ?)
-			ORDER BY last_message_at, id LIMIT ?`
-	case t.Module == gallra.ModuleChat:
-		q = `SELECT id, closed_at, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM chat_conversations
-			WHERE channel_id = ? AND org_id = ? AND closed_at IS NOT NULL AND closed_at < ? AND (closed_at, id) > (?, ?)
-			ORDER BY closed_at, id LIMIT ?`
-	default:
-		if cols != "" {
-			return "", gallra.Errorf(gallra.EUNPROCESS, "%s items have no post columns", t.Module)
-		}
-		return "", gallra.Errorf(gallra.EUNPROCESS, "%s channels are never purged", t.Module)
+func (tx *Tx) dueQuery(t PurgeTarget, cols string, f HoldFilter) (string, error) {
+	s, err := tx.dueSQL(t)
+	if err != nil {
+		return "", err
 	}
-	return q, nil
+	if cols != "" && t.Module != gallra.ModuleForum {
+		return "", gallra.Errorf(gallra.EUNPROCESS, "%s items have no post columns", t.Module)
+	}
+	return `SELECT ` + s.id + `, ` + s.clock + `, CASE WHEN ` + s.held + ` IS NULL THEN 0 ELSE 1 END` + cols + ` FROM ` + s.from + `
+		WHERE ` + s.where + ` AND (` + s.clock + `, ` + s.id + `) > (?, ?)` + f.sql(s.held) + `
+		ORDER BY ` + s.clock + `, ` + s.id + ` LIMIT ?`, nil
 }
 
 // PurgeDue selects the next due items of the target after cursor (as
@@ -124,9 +190,10 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 			}
 		}
 		c, err := tx.Apply(ctx, t, ids, redact)
+		markHeld(items, c.held)
 		return items, c, err
 	}
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body")
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body", AnyHold)
 	if err != nil {
 		return nil, PurgeCounts{}, err
 	}
@@ -157,11 +224,92 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		return nil, PurgeCounts{}, err
 	}
 	rows.Close()
+	// The selection read the hold flags without a lock: lock the topics and
+	// take out posts whose topic was put on hold since (they count as held).
+	posts, heldNow, err := tx.keepUnheld(ctx, posts)
+	if err != nil {
+		return nil, PurgeCounts{}, err
+	}
+	markHeld(items, heldNow)
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}
 	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
 	return items, c, err
+}
+
+// markHeld flags the items found on hold when their topic was locked.
+func markHeld(items []DueItem, held map[int64]bool) {
+	if len(held) == 0 {
+		return
+	}
+	for i := range items {
+		if held[items[i].ID] {
+			items[i].Held = true
+		}
+	}
+}
+
+// purgeHook, when set (tests), is called inside a forum purge transaction
+// after the posts are read and before their topics are locked.
+var purgeHook func(tx *Tx)
+
+// SetPurgeHook is for tests only: f is called inside each forum purge
+// transaction after the due posts are read and before their topics are
+// locked and re-checked for holds. It returns a function that removes it.
+// Not safe to call while a purge runs.
+func SetPurgeHook(f func(tx *Tx)) (restore func()) {
+	old := purgeHook
+	purgeHook = f
+	return func() { purgeHook = old }
+}
+
+// keepUnheld locks the topics of the posts and returns the posts whose topic
+// is not on legal hold, and the ids of those whose topic is. On PostgreSQL
+// the topic rows are locked FOR SHARE: a hold being set on one of them
+// (SetHold updates the row, which conflicts) is waited for and then seen
+// (READ COMMITTED re-checks the row), and a hold set after the lock waits
+// until the batch commits, so the decision and the change cannot interleave
+// with a hold. SQLite has a single writer: nothing interleaves.
+func (tx *Tx) keepUnheld(ctx context.Context, posts []purgePost) ([]purgePost, map[int64]bool, error) {
+	if len(posts) == 0 {
+		return posts, nil, nil
+	}
+	if purgeHook != nil {
+		purgeHook(tx)
+	}
+	topics := map[int64]bool{}
+	for _, p := range posts {
+		topics[p.topicID] = true
+	}
+	ids := keys(topics)
+	slices.Sort(ids) // one lock order: no deadlock between lockers
+	in, arg := tx.idIn("id", ids)
+	q := `SELECT id FROM forum_topics ` + tx.byID() + ` WHERE ` + in + ` AND held_at IS NULL ORDER BY id`
+	if tx.Dialect() == Postgres {
+		q += ` FOR SHARE`
+	}
+	unheld, err := queryIDs(ctx, tx, q, arg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock topics: %w", err)
+	}
+	if len(unheld) == len(ids) {
+		return posts, nil, nil
+	}
+	ok := map[int64]bool{}
+	for _, id := range unheld {
+		ok[id] = true
+	}
+	held := map[int64]bool{}
+	kept := posts[:0:0]
+	for _, p := range posts {
+		if ok[p.topicID] {
+			kept = append(kept, p)
+		} else {
+			held[p.id] = true
+		}
+	}
+	return kept, held, nil
 }
 
 // indexedBy pins an index on SQLite (PostgreSQL plans by statistics).
@@ -203,6 +351,7 @@ type PurgeCounts struct {
 	Anonymized     int64
 	Deleted        int64
 	PersonsDeleted int64
+	held           map[int64]bool // forum posts found on hold under the topic lock
 }
 
 // Apply purges the given due, unheld items of the target inside tx: forum
@@ -292,18 +441,18 @@ type purgePost struct {
 	body        string
 }
 
-// livePosts loads the posts among ids that are still live, unheld and due.
-func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, error) {
+// livePosts loads the posts among ids that are still live and due and
+// whose topic is not on hold (its topic locked: keepUnheld).
+func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, map[int64]bool, error) {
 	in, arg := tx.idIn("p.id", ids)
 	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p ` + tx.byID() + `
-		WHERE ` + in + ` AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?
-		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
+		WHERE ` + in + ` AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?`
 	if onlyUnanonymized {
 		q += ` AND p.anonymized_at IS NULL`
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, arg, t.OrgID, t.ChannelID, ms(t.Cutoff))
 	if err != nil {
-		return nil, fmt.Errorf("load posts to purge: %w", err)
+		return nil, nil, fmt.Errorf("load posts to purge: %w", err)
 	}
 	defer rows.Close()
 	var out []purgePost
@@ -311,12 +460,16 @@ func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUna
 		var p purgePost
 		var parent, person sql.NullInt64
 		if err := rows.Scan(&p.id, &p.topicID, &parent, &person, &p.kind, &p.body); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p.parentID, p.personID = fromNullID(parent), fromNullID(person)
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows.Close()
+	return tx.keepUnheld(ctx, out)
 }
 
 // topicFirstPosts returns, for each topic, its title, person and the id of
@@ -417,11 +570,13 @@ func keys2(m map[int64]topicHead) []int64 {
 }
 
 func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
-	posts, err := tx.livePosts(ctx, t, ids, true)
+	posts, held, err := tx.livePosts(ctx, t, ids, true)
 	if err != nil {
 		return PurgeCounts{}, err
 	}
-	return tx.anonymizeLoaded(ctx, t, posts, redact)
+	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
+	c.held = held
+	return c, err
 }
 
 // anonymizeLoaded anonymizes the given live, unheld, due posts.
@@ -481,12 +636,21 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 	return c, err
 }
 
-// deletePosts deletes due posts and comments. A post that still has replies
-// becomes a content-free placeholder so the thread stays readable; a
-// placeholder left without replies goes, and so does a topic left empty.
+// RemovedTopicTitle replaces the title of a topic whose first post was
+// deleted while others posted in it: the title is the first post's author's
+// text. Same as the erasure's (takeout.RemovedTitle).
+const RemovedTopicTitle = "[removed]"
+
+// deletePosts deletes due posts and comments by the erasure's rules
+// (internal/takeout): a post that still has comments, or that opens a topic
+// with other posts left, becomes a content-free placeholder so the thread
+// stays readable, and the topic's title (its author's text) is replaced by
+// RemovedTopicTitle; a placeholder left with neither goes, and so does a
+// topic left without posts. The end state does not depend on how the due
+// posts were split into batches.
 func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
-	var c PurgeCounts
-	posts, err := tx.livePosts(ctx, t, ids, false)
+	posts, held, err := tx.livePosts(ctx, t, ids, false)
+	c := PurgeCounts{held: held}
 	if err != nil || len(posts) == 0 {
 		return c, err
 	}
@@ -513,65 +677,71 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 	if err != nil {
 		return c, err
 	}
-	// Fold before removing, in the same transaction: counted exactly once.
-	in, args := inList(live)
+	// Fold before removing, in the same transaction: counted exactly once
+	// (a placeholder no longer counts as a post either).
+	in, arg := tx.idIn("id", live)
 	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts WHERE id IN (`+in+`)
+		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts `+tx.byID()+` WHERE `+in+`
 		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, args...); err != nil {
+		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, arg); err != nil {
 		return c, fmt.Errorf("fold post stats: %w", err)
 	}
 	if len(comments) > 0 {
-		in, args := inList(comments)
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`)`, args...); err != nil {
+		in, arg := tx.idIn("id", comments)
+		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in, arg); err != nil {
 			return c, fmt.Errorf("delete comments: %w", err)
 		}
 	}
+	// Every due post first becomes a placeholder; those that need not stay
+	// are then deleted with the placeholders emptied of comments.
 	if len(questions) > 0 {
-		in, args := inList(questions)
-		withReplies, err := queryIDs(ctx, tx, `SELECT DISTINCT parent_id FROM forum_posts WHERE parent_id IN (`+in+`)`, args...)
-		if err != nil {
-			return c, fmt.Errorf("find replies: %w", err)
-		}
-		keep := map[int64]bool{}
-		for _, id := range withReplies {
-			keep[id] = true
-		}
-		var gone, placeholders []int64
-		for _, id := range questions {
-			if keep[id] {
-				placeholders = append(placeholders, id)
-			} else {
-				gone = append(gone, id)
-			}
-		}
-		if len(placeholders) > 0 {
-			in, args := inList(placeholders)
-			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET removed = 1, body = '', author_name = '', author_email = '', author_ip = '', person_id = NULL,
-				anonymized_at = COALESCE(anonymized_at, ?) WHERE id IN (`+in+`)`, append([]any{ms(tx.Now)}, args...)...); err != nil {
-				return c, fmt.Errorf("leave placeholders: %w", err)
-			}
-		}
-		if len(gone) > 0 {
-			in, args := inList(gone)
-			if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`)`, args...); err != nil {
-				return c, fmt.Errorf("delete posts: %w", err)
-			}
+		in, arg := tx.idIn("id", questions)
+		if _, err := tx.Exec(ctx, `UPDATE forum_posts `+tx.byID()+` SET removed = 1, body = '', author_name = '', author_email = '', author_ip = '', person_id = NULL,
+			anonymized_at = COALESCE(anonymized_at, ?) WHERE `+in, ms(tx.Now), arg); err != nil {
+			return c, fmt.Errorf("leave placeholders: %w", err)
 		}
 	}
-	if len(parents) > 0 {
-		in, args := inList(keys(parents))
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE id IN (`+in+`) AND removed = 1
-			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)`, args...); err != nil {
+	firsts := map[int64]bool{}
+	for _, h := range heads {
+		if h.firstPost != 0 {
+			firsts[h.firstPost] = true
+		}
+	}
+	var others []int64
+	for _, id := range questions {
+		if !firsts[id] {
+			others = append(others, id)
+		}
+	}
+	for id := range parents {
+		if !firsts[id] {
+			others = append(others, id)
+		}
+	}
+	// Placeholders without comments go, except a topic's first post...
+	if len(others) > 0 {
+		in, arg := tx.idIn("id", others)
+		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
+			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)`, arg); err != nil {
 			return c, fmt.Errorf("delete empty placeholders: %w", err)
+		}
+	}
+	// ... which goes only when nothing else is left in its topic.
+	if len(firsts) > 0 {
+		in, arg := tx.idIn("id", keys(firsts))
+		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
+			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)
+			AND NOT EXISTS (SELECT 1 FROM forum_posts o WHERE o.topic_id = forum_posts.topic_id AND o.id <> forum_posts.id)`, arg); err != nil {
+			return c, fmt.Errorf("delete empty first posts: %w", err)
 		}
 	}
 	inBatch := map[int64]bool{}
 	for _, id := range live {
 		inBatch[id] = true
 	}
-	// Topics left without posts go; the others whose first post was in the
-	// batch are anonymized. Set-based: one statement per kind of change.
+	// Topics left without posts go; those whose first post was in the batch
+	// (and stays as a placeholder) lose their title, person and fields.
+	// Set-based: one statement per kind of change.
 	tids := keys2(heads)
 	inT, argT := tx.idIn("topic_id", tids)
 	left := map[int64]bool{}
@@ -582,8 +752,7 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 	for _, id := range withPosts {
 		left[id] = true
 	}
-	var empty []int64
-	first := map[int64]topicHead{}
+	var empty, removed []int64
 	for tid, h := range heads {
 		if h.personID != nil {
 			persons[*h.personID] = true
@@ -592,18 +761,36 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 		case !left[tid]:
 			empty = append(empty, tid)
 		case inBatch[h.firstPost]:
-			first[tid] = h
+			removed = append(removed, tid)
 		}
 	}
 	if err := tx.deleteTopics(ctx, t, empty); err != nil {
 		return c, err
 	}
-	if err := tx.anonymizeTopics(ctx, t.OrgID, first, redact); err != nil {
+	if err := tx.removeTopicTitles(ctx, t.OrgID, removed); err != nil {
 		return c, err
 	}
 	c.Deleted = int64(len(live))
 	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
 	return c, err
+}
+
+// removeTopicTitles replaces the topics' titles by RemovedTopicTitle and
+// cuts their person links and custom fields: done when a topic's first post
+// is deleted but stays as a placeholder.
+func (tx *Tx) removeTopicTitles(ctx context.Context, orgID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	in, arg := tx.idIn("id", ids)
+	if _, err := tx.Exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = NULL, title = ? WHERE `+in, RemovedTopicTitle, arg); err != nil {
+		return fmt.Errorf("remove topic titles: %w", err)
+	}
+	in, arg = tx.idIn("subject_id", ids)
+	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg); err != nil {
+		return fmt.Errorf("delete topic fields: %w", err)
+	}
+	return nil
 }
 
 // deleteTopics folds the (empty) topics into the daily statistics and

@@ -73,7 +73,7 @@ func (db *DB) StartPurgeRun(ctx context.Context, trigger string, orgID, channelI
 func (tx *Tx) AddPurgeRunCounts(ctx context.Context, runID int64, c PurgeRunChannel) error {
 	_, err := tx.Exec(ctx, `INSERT INTO purge_run_channels (run_id, org_id, channel_id, module, action, period, cutoff, anonymized, deleted, skipped_hold, persons_deleted, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, channel_id) DO UPDATE SET anonymized = purge_run_channels.anonymized + excluded.anonymized,
+		ON CONFLICT (run_id, channel_id) DO UPDATE SET cutoff = excluded.cutoff, anonymized = purge_run_channels.anonymized + excluded.anonymized,
 			deleted = purge_run_channels.deleted + excluded.deleted, skipped_hold = purge_run_channels.skipped_hold + excluded.skipped_hold,
 			persons_deleted = purge_run_channels.persons_deleted + excluded.persons_deleted,
 			error = CASE WHEN excluded.error <> '' THEN excluded.error ELSE purge_run_channels.error END`,
@@ -174,4 +174,29 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]Purg
 		return nil
 	})
 	return out, err
+}
+
+// KeepLease extends the named lease to now+ttl inside tx when owner still
+// holds it without a break (its deadline, on the injected clock, has not
+// passed) and reports whether it did. A purge batch calls it in its own
+// transaction, so a batch commits only while its run holds the lease.
+func (tx *Tx) KeepLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	now := ms(tx.Now)
+	res, err := tx.Exec(ctx, `UPDATE leases SET until = ? WHERE name = ? AND owner = ? AND until >= ?`, now+ttl.Milliseconds(), name, owner, now)
+	if err != nil {
+		return false, fmt.Errorf("keep lease %s: %w", name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Snapshot makes a PostgreSQL transaction read one snapshot for all its
+// statements (REPEATABLE READ); call it first. SQLite transactions already
+// read one snapshot.
+func (tx *Tx) Snapshot(ctx context.Context) error {
+	if tx.Dialect() != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`)
+	return err
 }

@@ -1,0 +1,377 @@
+package retention
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/storetest"
+	"github.com/gallra/gallra/internal/takeout"
+)
+
+// anonymizedIDs lists the channel's anonymized posts.
+func anonymizedIDs(t *testing.T, db *store.DB, channelID int64) []int64 {
+	t.Helper()
+	var out []int64
+	err := db.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM forum_posts WHERE channel_id = ? AND anonymized_at IS NOT NULL ORDER BY id`, channelID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A hold that commits after the purge read its batch (flags included) but
+// before it changed anything is honoured: the topic's posts stay. On
+// PostgreSQL the hold is set from another connection while the batch
+// transaction is open; on SQLite (one writer) inside the batch transaction.
+func TestHoldSetMidBatchIsHonoured(t *testing.T) {
+	for _, action := range []Action{Anonymize, Delete} {
+		t.Run(string(action), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+				f := storetest.MustFixture(t, db, "Kommunen")
+				forum := f.Channels[gallra.ModuleForum].ID
+				e := New(db, DefaultRedactor(), Config{BatchSize: 100})
+				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, action}); err != nil {
+					t.Fatal(err)
+				}
+				held := mustTopic(t, db, f, "Tvist", "Text", "anna@example.se")
+				mustPost(t, db, f, held.ID, nil, "Svar", "bo@example.se")
+				free := mustTopic(t, db, f, "Fri", "Text", "carl@example.se")
+				clock.Advance(400 * day)
+				fired := 0
+				defer store.SetPurgeHook(func(tx *store.Tx) {
+					if fired++; fired > 1 {
+						return
+					}
+					if db.Dialect() == store.SQLite {
+						if _, err := tx.Exec(ctx, `UPDATE forum_topics SET held_at = ?, hold_reason = 'x' WHERE id = ?`, db.Now().UnixMilli(), held.ID); err != nil {
+							t.Error(err)
+						}
+						return
+					}
+					done := make(chan error, 1)
+					go func() {
+						_, err := db.SetHold(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, held.ID, "Tvist")
+						done <- err
+					}()
+					select {
+					case err := <-done:
+						if err != nil {
+							t.Error(err)
+						}
+					case <-time.After(10 * time.Second):
+						t.Error("hold did not commit while the batch had only read")
+					}
+				})()
+				res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fired == 0 {
+					t.Fatal("hook not called")
+				}
+				if res.SkippedHold != 2 || res.Anonymized+res.Deleted != 1 {
+					t.Errorf("run: %+v", res)
+				}
+				got, err := db.GetTopic(ctx, f.Org.ID, held.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Posts) != 2 || got.Posts[0].AuthorEmail != "anna@example.se" || got.Posts[1].AuthorEmail != "bo@example.se" || got.Title != "Tvist" {
+					t.Errorf("held topic purged: %+v", got)
+				}
+				if g, err := db.GetTopic(ctx, f.Org.ID, free.ID); action == Anonymize && (err != nil || g.Posts[0].AnonymizedAt == nil) {
+					t.Errorf("unheld topic not anonymized: %+v %v", g, err)
+				}
+			})
+		})
+	}
+}
+
+// A hold set while a batch holds its topics waits for the batch to commit
+// (PostgreSQL; SQLite's single writer serialises anyway): the two serialise.
+func TestHoldWaitsForBatchOnPostgres(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
+		clock.Advance(2 * 365 * day)
+		mustPost(t, db, f, tp.ID, nil, "Svar", "bo@example.se")
+		clock.Advance(365*day + 5*day)
+		// The question goes first (which updates the topic row itself) ...
+		if res := mustRun(t, mustEngine(db, nil)); res.Anonymized != 1 {
+			t.Fatalf("first run: %+v", res)
+		}
+		// ... then the answer alone: only the topic lock holds the hold.
+		clock.Advance(2 * 365 * day)
+		e := mustEngine(db, nil)
+		done := make(chan error, 1)
+		e.pre = func(int) error {
+			go func() {
+				_, err := db.SetHold(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, tp.ID, "Tvist")
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				return fmt.Errorf("hold committed while the batch held its topic: %v", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			return nil
+		}
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil || len(res.Errors) > 0 || res.Anonymized != 1 {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("hold after the batch: %v", err)
+		}
+	})
+}
+
+// A policy lengthened (or set to never) during a run is applied from the
+// next batch on: nothing beyond the new cutoff is purged.
+func TestPolicyChangeMidRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		to   Policy
+		want int // posts anonymized
+	}{
+		{"longer", Policy{Period{120, Days}, Anonymize}, 4},
+		{"never", Policy{Never, Anonymize}, 3},
+		{"other action", Policy{Period{100, Days}, Delete}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+				f := storetest.MustFixture(t, db, "Kommunen")
+				forum := f.Channels[gallra.ModuleForum].ID
+				e := mustEngine(db, nil) // 3 rows per batch
+				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{100, Days}, Anonymize}); err != nil {
+					t.Fatal(err)
+				}
+				t0 := clock.Now()
+				var ids []int64
+				for i := range 8 {
+					ids = append(ids, mustTopic(t, db, f, fmt.Sprintf("Fråga %d", i), "Text", fmt.Sprintf("p%d@example.se", i)).Posts[0].ID)
+					clock.Advance(5 * day)
+				}
+				// All 8 (created t0 … t0+35d) are due under 100 days; under
+				// 120 days only those before t0+16d.
+				clock.Set(t0.Add(136 * day))
+				e.hook = func(n int) error {
+					if n == 1 {
+						_, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &tc.to)
+						return err
+					}
+					return nil
+				}
+				res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := anonymizedIDs(t, db, forum); !slices.Equal(got, ids[:tc.want]) || res.Anonymized != int64(tc.want) {
+					t.Errorf("anonymized %v (%d), want %v", got, res.Anonymized, ids[:tc.want])
+				}
+			})
+		})
+	}
+}
+
+// Preview counts everything with COUNT(*) and lists at most the cap of ids
+// per bucket, flagged as truncated.
+func TestPreviewBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		e := mustEngine(db, nil)
+		e.previewIDs = 2
+		forum := f.Channels[gallra.ModuleForum].ID
+		t0 := clock.Now()
+		var ids []int64
+		var topics []int64
+		for i := range 8 {
+			tp := mustTopic(t, db, f, fmt.Sprintf("Fråga %d", i), "Text", fmt.Sprintf("p%d@example.se", i))
+			ids, topics = append(ids, tp.Posts[0].ID), append(topics, tp.ID)
+			clock.Advance(5 * day)
+		}
+		if _, err := db.SetHold(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, topics[1], "Tvist"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetHold(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, topics[6], "Tvist"); err != nil {
+			t.Fatal(err)
+		}
+		// Due now: 0–3 (1 held); within 7 days: 4; within 30: 4–7 (6 held).
+		clock.Set(t0.AddDate(3, 0, 0).Add(16 * day))
+		pv, err := e.Preview(ctx, f.Org.ID, forum, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(name string, b Bucket, count int, want []int64, trunc bool) {
+			t.Helper()
+			if b.Count != count || !slices.Equal(b.IDs, want) || b.Truncated != trunc {
+				t.Errorf("%s: %+v, want count %d ids %v truncated %v", name, b, count, want, trunc)
+			}
+		}
+		check("due now", pv.DueNow, 3, []int64{ids[0], ids[2]}, true)
+		check("held", pv.Held, 1, []int64{ids[1]}, false)
+		check("7 days", pv.Next7Days, 1, []int64{ids[4]}, false)
+		check("30 days", pv.Next30Days, 3, []int64{ids[4], ids[5]}, true)
+		res := mustRun(t, e)
+		if res.Anonymized != 3 || res.SkippedHold != 1 {
+			t.Errorf("purge after preview: %+v", res)
+		}
+		if got := anonymizedIDs(t, db, forum); !slices.Equal(got, []int64{ids[0], ids[2], ids[3]}) {
+			t.Errorf("purged %v", got)
+		}
+	})
+}
+
+// Deleting a topic's first post follows the erasure's rules: it stays as a
+// placeholder while the topic has other posts (answers included, not only
+// comments), the title becomes the erasure's placeholder title, and it goes
+// with the topic once nothing else is left, however the batches fall.
+func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
+	if store.RemovedTopicTitle != takeout.RemovedTitle {
+		t.Fatalf("purge title %q, erasure title %q", store.RemovedTopicTitle, takeout.RemovedTitle)
+	}
+	for _, batch := range []int{1, 100} {
+		t.Run(fmt.Sprint("batch ", batch), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+				f := storetest.MustFixture(t, db, "Kommunen")
+				e := New(db, DefaultRedactor(), Config{BatchSize: batch})
+				forum := f.Channels[gallra.ModuleForum].ID
+				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, Delete}); err != nil {
+					t.Fatal(err)
+				}
+				t0 := clock.Now()
+				tp := mustTopic(t, db, f, "Fråga från Anna Andersson", "Frågan", "anna@example.se")
+				if err := db.SetCustomField(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, tp.ID, "kundnummer", "KN-1"); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(100 * day)
+				answer := mustPost(t, db, f, tp.ID, nil, "Ett svar", "bo@example.se")
+				// Only the question is due: a placeholder, the title replaced.
+				clock.Set(t0.AddDate(1, 0, 1))
+				if res := mustRun(t, e); res.Deleted != 1 || res.PersonsDeleted != 1 {
+					t.Fatalf("first run: %+v", res)
+				}
+				got, err := db.GetTopic(ctx, f.Org.ID, tp.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Posts) != 2 || !got.Posts[0].Removed || got.Posts[0].Body != "" || got.Posts[0].AuthorEmail != "" || got.Posts[1].ID != answer.ID {
+					t.Fatalf("posts: %+v", got.Posts)
+				}
+				if got.Title != takeout.RemovedTitle || got.PersonID != nil {
+					t.Errorf("topic title %q person %v", got.Title, got.PersonID)
+				}
+				var fields int
+				db.View(ctx, func(tx *store.Tx) error {
+					return tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, tp.ID).Scan(&fields)
+				})
+				if fields != 0 {
+					t.Errorf("%d topic fields left", fields)
+				}
+				// The answer comes due: it, the placeholder and the topic go.
+				clock.Set(t0.Add(100*day).AddDate(1, 0, 1))
+				if res := mustRun(t, e); res.Deleted != 1 {
+					t.Fatalf("second run: %+v", res)
+				}
+				if _, err := db.GetTopic(ctx, f.Org.ID, tp.ID); gallra.ErrorCode(err) != gallra.ENOTFOUND {
+					t.Errorf("topic kept: %v", err)
+				}
+				// Question and answers due together go together.
+				tp2 := mustTopic(t, db, f, "Fråga 2", "Frågan", "carl@example.se")
+				mustPost(t, db, f, tp2.ID, nil, "Svar 1", "dan@example.se")
+				mustPost(t, db, f, tp2.ID, nil, "Svar 2", "eva@example.se")
+				clock.Advance(2 * 365 * day)
+				if res := mustRun(t, e); res.Deleted != 3 {
+					t.Fatalf("third run: %+v", res)
+				}
+				if _, err := db.GetTopic(ctx, f.Org.ID, tp2.ID); gallra.ErrorCode(err) != gallra.ENOTFOUND {
+					t.Errorf("topic 2 kept: %v", err)
+				}
+				tot, _ := db.ChannelTotals(ctx, f.Org.ID, forum)
+				if tot.Posts != 5 || tot.Conversations != 2 {
+					t.Errorf("totals: %+v", tot)
+				}
+			})
+		})
+	}
+}
+
+// Lease deadlines run on the store's clock: a run renews its lease as that
+// clock advances (so nobody can take it over mid-run) and stops at the next
+// batch once it has lost it.
+func TestLeaseOnInjectedClock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		for i := range 12 {
+			mustTopic(t, db, f, fmt.Sprintf("Fråga %d", i), "Text", fmt.Sprintf("p%d@example.se", i))
+		}
+		clock.Advance(4 * 365 * day)
+		// 1: four minutes pass per batch (TTL 5 minutes): the lease is kept.
+		e := mustEngine(db, nil)
+		e.hook = func(int) error {
+			clock.Advance(4 * time.Minute)
+			if ok, err := db.AcquireLease(ctx, LeaseName, "other", time.Minute); err != nil || ok {
+				return fmt.Errorf("another process took the lease mid-run: %v %v", ok, err)
+			}
+			return nil
+		}
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum, Trigger: "cli"})
+		if err != nil || res.Anonymized != 12 {
+			t.Fatalf("first run: %+v %v", res, err)
+		}
+		for i := range 12 {
+			mustTopic(t, db, f, fmt.Sprintf("Fråga %d", i), "Text", fmt.Sprintf("q%d@example.se", i))
+		}
+		clock.Advance(4 * 365 * day)
+		// 2: the run stalls past its TTL and another process takes over: the
+		// next batch does not commit.
+		e = mustEngine(db, nil)
+		e.hook = func(n int) error {
+			if n == 1 {
+				clock.Advance(6 * time.Minute)
+				if ok, err := db.AcquireLease(ctx, LeaseName, "other", 5*time.Minute); err != nil || !ok {
+					return fmt.Errorf("expired lease not taken over: %v %v", ok, err)
+				}
+			}
+			return nil
+		}
+		res, err = e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum, Trigger: "cli"})
+		if !errors.Is(err, errLeaseLost) || res.Anonymized != 3 {
+			t.Fatalf("run that lost its lease: %+v %v", res, err)
+		}
+		if got := anonymizedIDs(t, db, forum); len(got) != 15 {
+			t.Errorf("%d posts anonymized, want 15", len(got))
+		}
+		// 3: a stall past the TTL without a takeover also stops the run.
+		clock.Advance(6 * time.Minute) // "other" expires
+		e = mustEngine(db, nil)
+		e.hook = func(n int) error {
+			clock.Advance(6 * time.Minute)
+			return nil
+		}
+		if res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum, Trigger: "cli"}); !errors.Is(err, errLeaseLost) || res.Anonymized != 3 {
+			t.Fatalf("stalled run: %+v %v", res, err)
+		}
+	})
+}
