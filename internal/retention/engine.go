@@ -66,6 +66,8 @@ type Engine struct {
 	log   *slog.Logger
 	owner string
 	hook  func(batch int) error // tests: called after each committed batch
+	// drainHook (tests) is called before the run's person pass.
+	drainHook func() error
 	// previewIDs caps the ids per preview bucket (MaxPreviewIDs; tests
 	// lower it).
 	previewIDs int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gallra/gallra"
@@ -309,6 +310,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			continue
 		}
 		t := target(w.c, w.r.Policy, now)
+		t.DeferPersons = true // checked once per run: drainPersons
 		cr.Cutoff = t.Cutoff
 		cur := store.StartCursor
 		size := e.batch
@@ -415,7 +417,76 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		}
 		closeChannel(cr)
 	}
-	return nil
+	return e.drainPersons(ctx, res)
+}
+
+// personDrainBatch is how many queued persons one drain transaction checks.
+const personDrainBatch = 2000
+
+// drainPersons deletes the persons the run's batches (and earlier runs cut
+// short before their drain) queued and no content refers to any more, in
+// short transactions that renew the lease and add the counts to the run
+// record of the channel that queued them.
+func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
+	if e.drainHook != nil {
+		if err := e.drainHook(); err != nil {
+			return err
+		}
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var n int
+		var drained []store.PersonsDrained
+		err := e.db.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.AsyncCommit(ctx); err != nil {
+				return err
+			}
+			if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
+				return err
+			} else if !ok {
+				return errLeaseLost
+			}
+			var err error
+			if n, drained, err = tx.DrainPersonQueue(ctx, personDrainBatch); err != nil {
+				return err
+			}
+			for _, d := range drained {
+				if err := tx.AddPurgeRunCounts(ctx, res.RunID, e.channelCounts(res, d)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, d := range drained {
+			res.PersonsDeleted += d.Deleted
+			i := slices.IndexFunc(res.Channels, func(c ChannelResult) bool { return c.ChannelID == d.ChannelID })
+			if i < 0 {
+				res.Channels = append(res.Channels, ChannelResult{OrgID: d.OrgID, ChannelID: d.ChannelID})
+				i = len(res.Channels) - 1
+			}
+			res.Channels[i].PersonsDeleted += d.Deleted
+		}
+		if n < personDrainBatch {
+			return nil
+		}
+	}
+}
+
+// channelCounts is the run-record row that adds drained persons to the
+// channel that queued them (a channel this run did not cover, when an
+// earlier run was cut short, gets a row with only the count).
+func (e *Engine) channelCounts(res *RunResult, d store.PersonsDrained) ChannelResult {
+	for _, c := range res.Channels {
+		if c.ChannelID == d.ChannelID {
+			return ChannelResult{OrgID: c.OrgID, ChannelID: c.ChannelID, Module: c.Module, Action: c.Action, Period: c.Period, Cutoff: c.Cutoff, PersonsDeleted: d.Deleted}
+		}
+	}
+	return ChannelResult{OrgID: d.OrgID, ChannelID: d.ChannelID, PersonsDeleted: d.Deleted}
 }
 
 // Adaptive batch size bounds.

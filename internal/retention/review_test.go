@@ -375,3 +375,49 @@ func TestLeaseOnInjectedClock(t *testing.T) {
 		}
 	})
 }
+
+// Persons are checked once per run from a queue written with each batch: a
+// run cut short between its batches and that pass leaves no person
+// orphaned after the next run, and the deletions are counted.
+func TestPersonQueueSurvivesCrash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		for i := range 7 {
+			tp := mustTopic(t, db, f, fmt.Sprintf("Fråga %d", i), "Text", fmt.Sprintf("p%d@example.se", i%4))
+			mustPost(t, db, f, tp.ID, nil, "Svar", "svar@example.se")
+		}
+		clock.Advance(4 * 365 * day)
+		e := mustEngine(db, nil)
+		boom := errors.New("crash before the person pass")
+		e.drainHook = func() error { return boom }
+		res, err := e.Run(ctx, RunOptions{})
+		if !errors.Is(err, boom) || res.Anonymized != 14 {
+			t.Fatalf("crashed run: %+v %v", res, err)
+		}
+		queued := func() (n int) {
+			db.View(ctx, func(tx *store.Tx) error {
+				return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&n)
+			})
+			return n
+		}
+		if n := queued(); n != 5 || !personExists(t, db, f, "p0@example.se") {
+			t.Fatalf("queue after crash: %d", n)
+		}
+		res = mustRun(t, mustEngine(db, nil))
+		if res.Anonymized != 0 || res.PersonsDeleted != 5 {
+			t.Fatalf("next run: %+v", res)
+		}
+		for _, email := range []string{"p0@example.se", "p1@example.se", "p2@example.se", "p3@example.se", "svar@example.se"} {
+			if personExists(t, db, f, email) {
+				t.Errorf("%s orphaned", email)
+			}
+		}
+		if n := queued(); n != 0 {
+			t.Errorf("%d left in the queue", n)
+		}
+		runs, _ := db.ListPurgeRuns(ctx, f.Org.ID, 1)
+		if len(runs) != 1 || runs[0].PersonsDeleted != 5 {
+			t.Errorf("run record: %+v", runs)
+		}
+	})
+}

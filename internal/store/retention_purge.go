@@ -26,6 +26,11 @@ type PurgeTarget struct {
 	// Cutoff: an item whose clock (forum: post creation; mail: last message;
 	// chat: close) is strictly before Cutoff is due.
 	Cutoff time.Time
+	// DeferPersons queues the persons a batch may leave without content in
+	// purge_person_queue (same transaction) instead of checking them in the
+	// batch; DrainPersonQueue checks them later, set-based. The purge run
+	// does this; PersonsDeleted is then 0 in the batch's counts.
+	DeferPersons bool
 }
 
 // PurgeCursor is a keyset position in a channel's due items, in clock order.
@@ -632,7 +637,7 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 		return c, err
 	}
 	c.Anonymized = int64(len(live))
-	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
+	c.PersonsDeleted, err = tx.dropPersons(ctx, t, keys(persons))
 	return c, err
 }
 
@@ -771,7 +776,7 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 		return c, err
 	}
 	c.Deleted = int64(len(live))
-	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, keys(persons))
+	c.PersonsDeleted, err = tx.dropPersons(ctx, t, keys(persons))
 	return c, err
 }
 
@@ -899,7 +904,7 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 		}
 	}
 	c.Deleted = int64(len(live))
-	c.PersonsDeleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, persons)
+	c.PersonsDeleted, err = tx.dropPersons(ctx, t, persons)
 	return c, err
 }
 
@@ -908,8 +913,85 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 // custom fields) and returns how many it deleted. It is the batched form of
 // DeletePersonIfUnused, with the same rule.
 func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) (int64, error) {
+	gone, err := tx.deleteUnusedPersons(ctx, orgID, ids)
+	return int64(len(gone)), err
+}
+
+// dropPersons deletes the unused ones of the persons now, or with
+// t.DeferPersons queues them for DrainPersonQueue.
+func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (int64, error) {
+	if !t.DeferPersons {
+		return tx.DeleteUnusedPersons(ctx, t.OrgID, ids)
+	}
 	if len(ids) == 0 {
 		return 0, nil
+	}
+	// "WHERE true": SQLite needs it to parse an upsert from a SELECT.
+	list, arg := tx.idRows(ids)
+	if _, err := tx.Exec(ctx, `INSERT INTO purge_person_queue (person_id, org_id, channel_id) SELECT id, ?, ? FROM `+list+` q WHERE true
+		ON CONFLICT (person_id) DO NOTHING`, t.OrgID, t.ChannelID, arg); err != nil {
+		return 0, fmt.Errorf("queue persons: %w", err)
+	}
+	return 0, nil
+}
+
+// PersonsDrained is what one DrainPersonQueue call deleted for a channel.
+type PersonsDrained struct {
+	OrgID, ChannelID int64
+	Deleted          int64
+}
+
+// DrainPersonQueue takes up to limit queued persons, deletes those no
+// content refers to any more (DeleteUnusedPersons' rule) and removes them
+// from the queue, inside tx. It returns how many it took (0: the queue is
+// empty) and the deletions by the channel that queued them.
+func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDrained, error) {
+	rows, err := tx.Query(ctx, `SELECT person_id, org_id, channel_id FROM purge_person_queue ORDER BY person_id LIMIT ?`, limit)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read person queue: %w", err)
+	}
+	byOrg := map[int64][]int64{}
+	channel := map[int64]int64{}
+	var all []int64
+	for rows.Next() {
+		var id, org, ch int64
+		if err := rows.Scan(&id, &org, &ch); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		byOrg[org] = append(byOrg[org], id)
+		channel[id] = ch
+		all = append(all, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(all) == 0 {
+		return 0, nil, err
+	}
+	counts := map[[2]int64]int64{}
+	for org, ids := range byOrg {
+		gone, err := tx.deleteUnusedPersons(ctx, org, ids)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, id := range gone {
+			counts[[2]int64{org, channel[id]}]++
+		}
+	}
+	in, arg := tx.idIn("person_id", all)
+	if _, err := tx.Exec(ctx, `DELETE FROM purge_person_queue WHERE `+in, arg); err != nil {
+		return 0, nil, fmt.Errorf("drain person queue: %w", err)
+	}
+	out := make([]PersonsDrained, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, PersonsDrained{OrgID: k[0], ChannelID: k[1], Deleted: n})
+	}
+	slices.SortFunc(out, func(a, b PersonsDrained) int { return int(a.ChannelID - b.ChannelID) })
+	return len(all), out, nil
+}
+
+func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	// Most candidates still have forum posts: that one index probe per
 	// person drops them first, so the full check below (whose PostgreSQL
@@ -917,7 +999,7 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	list, arg := tx.idRows(ids)
 	ids, err := queryIDs(ctx, tx, `SELECT c.id FROM `+list+` c WHERE NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = c.id)`, arg)
 	if err != nil || len(ids) == 0 {
-		return 0, err
+		return nil, err
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
@@ -929,24 +1011,22 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 		AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person')`, arg, orgID)
 	if err != nil {
-		return 0, fmt.Errorf("find unused persons: %w", err)
+		return nil, fmt.Errorf("find unused persons: %w", err)
 	}
 	if len(unused) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	// By person (not the organisation's person-field index, whose range is
 	// every person field of the organisation).
 	in, arg = tx.idIn("person_id", unused)
 	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
-		return 0, fmt.Errorf("delete person fields: %w", err)
+		return nil, fmt.Errorf("delete person fields: %w", err)
 	}
 	in, arg = tx.idIn("id", unused)
-	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE `+in, arg)
-	if err != nil {
-		return 0, fmt.Errorf("delete persons: %w", err)
+	if _, err := tx.Exec(ctx, `DELETE FROM persons WHERE `+in, arg); err != nil {
+		return nil, fmt.Errorf("delete persons: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	return unused, nil
 }
 
 // withIDs puts an id placeholder list into a query template.
