@@ -215,7 +215,10 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if db.dialect == Postgres {
 		d = goose.DialectPostgres
 	}
-	return goose.NewProvider(d, db.write, sub)
+	// Migrations are numbered when written, and features developed side by
+	// side can land out of order: a database that already has a higher
+	// number still gets a lower one it lacks, instead of refusing to start.
+	return goose.NewProvider(d, db.write, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration and returns how many ran.
@@ -256,7 +259,17 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check pending migrations: %w", err)
+	}
 	switch {
+	case pending && cur >= latest:
+		return fmt.Errorf("database schema lacks migrations this binary has (landed out of order): run `gallra migrate`")
 	case cur < latest:
 		return fmt.Errorf("database schema is at version %d, this binary needs %d: run `gallra migrate`", cur, latest)
 	case cur > latest:

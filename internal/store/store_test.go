@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,34 @@ func TestMigrateIdempotentAndSchemaCheck(t *testing.T) {
 		}
 		if err := db.CheckSchema(ctx); err != nil {
 			t.Fatalf("CheckSchema on migrated db: %v", err)
+		}
+	})
+}
+
+// A migration that lands with a lower number than one a database already
+// has (features developed side by side) is applied late, and until then the
+// schema check refuses the database.
+func TestOutOfOrderMigrationIsApplied(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
+		ctx := context.Background()
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `DROP TABLE purge_person_queue`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 6`)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), "gallra migrate") {
+			t.Fatalf("CheckSchema with migration 6 missing: %v", err)
+		}
+		if n, err := db.Migrate(ctx); err != nil || n != 1 {
+			t.Fatalf("Migrate applied %d, %v; want the missing one", n, err)
+		}
+		if err := db.CheckSchema(ctx); err != nil {
+			t.Fatalf("CheckSchema after: %v", err)
 		}
 	})
 }
