@@ -222,7 +222,7 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 	}
 	d.Extend.Months = 1
 	d.CanCancel = req.Status == store.StatusReceived || req.Status == store.StatusFailed
-	d.CanRerun = h.rerun != nil && req.Status == store.StatusFailed
+	d.CanRerun = req.Status == store.StatusFailed
 	d.CanGet = req.Kind == store.RequestExport && req.Status == store.StatusCompleted && req.Artefact != nil && req.Artefact.Path != "" && req.Artefact.DeletedAt == nil
 	keys := make([]string, 0, len(req.Counts))
 	for k := range req.Counts {
@@ -393,13 +393,10 @@ func (h *Handler) requestCancel(w http.ResponseWriter, r *http.Request, v *viewe
 	}, "request_cancelled")
 }
 
-// requestRerun processes a failed request again (when the service can).
+// requestRerun processes a failed request again.
 func (h *Handler) requestRerun(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	if h.rerun == nil {
-		return gallra.Errorf(gallra.ENOTFOUND, "page not found")
-	}
 	return h.requestAction(w, r, v, "rerun", func(id int64, l *lang) (fieldError, error) {
-		_, err := h.rerun.Rerun(r.Context(), v.Staff, id)
+		_, err := h.requests.Rerun(r.Context(), v.Staff, id)
 		switch gallra.ErrorCode(err) {
 		case "":
 			return fieldError{}, nil

@@ -42,12 +42,7 @@ type Requests interface {
 	Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*store.SubjectRequest, error)
 	// Cancel cancels a received or failed request; audited.
 	Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
-}
-
-// Rerunner is implemented by a Requests service that can process a failed
-// request again (resuming where it stopped). The UI offers "Run again" only
-// when the configured service has it.
-type Rerunner interface {
+	// Rerun processes a failed request again, resuming where it stopped.
 	Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
 }
 

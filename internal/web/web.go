@@ -68,7 +68,6 @@ type Handler struct {
 	proxyHdr  string
 	retention Retention
 	requests  Requests
-	rerun     Rerunner // nil when the requests service cannot rerun
 	ipLimit   *ratelimit.Keyed
 	acctLimit *ratelimit.Keyed
 	pages     map[string]*template.Template
@@ -86,9 +85,6 @@ func New(cfg Config) (*Handler, error) {
 		retention: cfg.Retention, requests: cfg.Requests}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if rr, ok := cfg.Requests.(Rerunner); ok {
-		h.rerun = rr
 	}
 	if h.clock == nil {
 		h.clock = gallra.SystemClock{}
