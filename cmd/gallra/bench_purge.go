@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -128,9 +130,16 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
+	stopProfile, err := startProfile(env, db.Dialect())
+	if err != nil {
+		stop()
+		wg.Wait()
+		return nil, err
+	}
 	start = time.Now()
 	res, err := e.Run(ctx, retention.RunOptions{Trigger: "bench", OrgID: org.ID, ChannelID: chans[0].ID})
 	r.purge = time.Since(start)
+	stopProfile()
 	stop()
 	wg.Wait()
 	if err != nil {
@@ -166,6 +175,29 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 		return nil, fmt.Errorf("purge anonymized %d rows but the raw update %d", r.purged, r.raw)
 	}
 	return r, nil
+}
+
+// startProfile starts a CPU profile of the purge phase when
+// GALLRA_BENCH_CPUPROFILE names a file prefix (one file per database:
+// PREFIX.sqlite, PREFIX.postgres). It returns the function that stops it.
+func startProfile(env *Env, d store.Dialect) (func(), error) {
+	prefix := env.Getenv("GALLRA_BENCH_CPUPROFILE")
+	if prefix == "" {
+		return func() {}, nil
+	}
+	name := prefix + ".sqlite"
+	if d == store.Postgres {
+		name = prefix + ".postgres"
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // seedForum inserts n posts (10 per topic, one person per 10 posts, every

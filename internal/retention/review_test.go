@@ -421,3 +421,54 @@ func TestPersonQueueSurvivesCrash(t *testing.T) {
 		}
 	})
 }
+
+// A post edited after its batch selected it but before the batch changed
+// it is anonymized from its edited body (the redaction works on the bodies
+// the anonymizing UPDATE returns). On PostgreSQL the edit commits from
+// another connection while the batch transaction is open; on SQLite (one
+// writer) inside the batch transaction. The store clock stands still, so
+// updated_at could not tell the edit apart.
+func TestPostEditedMidBatchIsRedacted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		e := New(db, DefaultRedactor(), Config{BatchSize: 100})
+		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
+		reply := mustPost(t, db, f, tp.ID, nil, "Svar", "bo@example.se")
+		other := mustPost(t, db, f, tp.ID, nil, "Ring 070-123 45 67", "carl@example.se")
+		clock.Advance(4 * 365 * day)
+		edited := "Ring mig på 070-987 65 43"
+		fired := 0
+		defer store.SetPurgeHook(func(tx *store.Tx) {
+			if fired++; fired > 1 {
+				return
+			}
+			if db.Dialect() == store.SQLite {
+				if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ?`, edited, db.Now().UnixMilli(), reply.ID); err != nil {
+					t.Error(err)
+				}
+				return
+			}
+			if _, err := db.EditPost(ctx, staff(f), f.Org.ID, reply.ID, edited); err != nil {
+				t.Error(err)
+			}
+		})()
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil || res.Anonymized != 3 {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		if fired == 0 {
+			t.Fatal("hook not called")
+		}
+		got, err := db.GetTopic(ctx, f.Org.ID, tp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int64]string{tp.Posts[0].ID: "Text", reply.ID: "Ring mig på [phone]", other.ID: "Ring [phone]"}
+		for _, p := range got.Posts {
+			if p.Body != want[p.ID] || p.AnonymizedAt == nil || p.AuthorEmail != "" {
+				t.Errorf("post %d: body %q (want %q), anonymized %v, email %q", p.ID, p.Body, want[p.ID], p.AnonymizedAt, p.AuthorEmail)
+			}
+		}
+	})
+}

@@ -180,8 +180,9 @@ func (tx *Tx) dueQuery(t PurgeTarget, cols string, f HoldFilter) (string, error)
 
 // PurgeDue selects the next due items of the target after cursor (as
 // SelectDue) and purges the unheld ones (as Apply), inside tx. Forum
-// anonymization reads the posts' content in the selecting query itself
-// instead of loading the selected ids again.
+// anonymization reads the posts' topic and person in the selecting query
+// itself instead of loading the selected ids again; their bodies come back
+// from the anonymizing UPDATE (anonymizeLoaded).
 func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) ([]DueItem, PurgeCounts, error) {
 	if t.Module != gallra.ModuleForum || t.Delete {
 		items, err := tx.SelectDue(ctx, t, after, limit)
@@ -198,7 +199,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		markHeld(items, c.held)
 		return items, c, err
 	}
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body", AnyHold)
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id", AnyHold)
 	if err != nil {
 		return nil, PurgeCounts{}, err
 	}
@@ -215,7 +216,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		var held int
 		var p purgePost
 		var person sql.NullInt64
-		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body); err != nil {
+		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person); err != nil {
 			return nil, PurgeCounts{}, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
@@ -603,15 +604,30 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 	in, arg := tx.idIn("id", live)
 	// Name, e-mail and IP are overwritten, not encoded: nothing to reverse.
 	// created_at and updated_at stay: anonymizing does not restart any clock.
-	if _, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
-		WHERE `+in, ms(tx.Now), arg); err != nil {
+	// The bodies redacted are those this UPDATE returns, not those the batch
+	// selected: the UPDATE sees (and from here on locks) the latest version
+	// of each row, so a body edited in between, committed by another
+	// connection before the row is locked, is the one redacted.
+	rows, err := tx.Query(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
+		WHERE `+in+` RETURNING id, body`, ms(tx.Now), arg)
+	if err != nil {
 		return c, fmt.Errorf("anonymize posts: %w", err)
 	}
 	changed := map[int64]string{}
-	for _, p := range posts {
-		if b := redact(p.body); b != p.body {
-			changed[p.id] = b
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return c, err
 		}
+		if b := redact(body); b != body {
+			changed[id] = b
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("anonymize posts: %w", err)
 	}
 	if err := tx.setTexts(ctx, "forum_posts", "body", changed); err != nil {
 		return c, fmt.Errorf("redact post bodies: %w", err)
