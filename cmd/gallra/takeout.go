@@ -123,7 +123,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *out != "" && r.Artefact != nil {
-		if err := copyFile(r.Artefact.Path, *out); err != nil {
+		if err := copyFile(svc.ArtefactFile(r), *out); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "export written to %s (%d bytes)\n", *out, r.Artefact.Size)

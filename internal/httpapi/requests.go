@@ -27,7 +27,9 @@ func (s *Server) requestRoutes(r *Router) {
 	svc := s.takeout
 	tags := []string{"requests"}
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests", Summary: "Make a data-subject request (export or erasure)", Tags: tags, Auth: AuthStaff,
-		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids) and attest that the person's identity " +
+		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids); a scope without channels reaches only " +
+			"person-level data (the person record and its custom fields) and is for admins only (403), and only an admin's request covers that data " +
+			"(person_data). The caller must also attest that the person's identity " +
 			"was verified: attestation must be exactly \"We have verified the person's identity.\" or \"Vi har bekräftat personens identitet.\" and " +
 			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
 			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
@@ -46,7 +48,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests", Summary: "List data-subject requests, newest first", Tags: tags, Auth: AuthStaff,
-		Description: "Editors see the requests whose every channel they may act on. Open requests past due_at have overdue: true.",
+		Description: "Editors see the requests whose every channel they may act on (never those without channels). Open requests past due_at have overdue: true.",
 		Response:    RequestList{},
 		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled"}},
 			{Name: "kind", Type: "string", Enum: []string{"export", "erase"}}, {Name: "overdue", Type: "boolean", Description: "only open requests past their deadline"},
@@ -141,7 +143,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/artefact", Summary: "Download an export's ZIP (audited)", Tags: tags, Auth: AuthStaff,
-		Description: "404 once the artefact has expired (GALLRA_ARTEFACT_TTL, default 7 days).",
+		Description: "404 once the artefact has expired (GALLRA_ARTEFACT_TTL, default 7 days). An export with person-level data (person_data) is for admins only (403).",
 		Response:    RawBody{},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")

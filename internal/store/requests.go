@@ -53,8 +53,10 @@ type Mention struct {
 	Match     string `json:"match"`               // "email" or "phone"
 }
 
-// Artefact is the export file of a completed export request. Path is the
-// file on the server's disk and is never shown to clients.
+// Artefact is the export file of a completed export request. Path names the
+// file relative to the artefact directory (org-<org>/request-<id>.zip; rows
+// written before that hold the path joined with the directory) and is never
+// shown to clients.
 type Artefact struct {
 	Path      string     `json:"-"`
 	Size      int64      `json:"size"`
@@ -112,9 +114,14 @@ type SubjectRequest struct {
 	// MentionKeys holds what the mention search needs once the person's data
 	// is gone (keyed hashes of phone numbers, the person id), as JSON.
 	MentionKeys string `json:"-"`
-	// PlannedArtefact is the path an export in progress writes its ZIP to
-	// (recorded before writing, so no file is ever unaccounted for).
+	// PlannedArtefact is the path (relative to the artefact directory) an
+	// export in progress writes its ZIP to (recorded before writing, so no
+	// file is ever unaccounted for).
 	PlannedArtefact string `json:"-"`
+	// PersonData tells whether the request covers person-level data (the
+	// person record and the custom fields on the person), which lie in no
+	// channel: only an admin's request does.
+	PersonData bool `json:"person_data"`
 }
 
 // Mention search states.
@@ -127,7 +134,7 @@ const (
 const requestCols = `id, org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by, attestation,
 	verification_method, verification_note, received_at, due_at, extended_months, extension_reason, started_at, finished_at,
 	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at,
-	updated_at, claim, attempts, retry_at, mentions_status, mention_keys`
+	updated_at, claim, attempts, retry_at, mentions_status, mention_keys, person_data`
 
 func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectRequest, error) {
 	var r SubjectRequest
@@ -136,10 +143,11 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectReq
 	var started, finished, aexp, adel, retry sql.NullInt64
 	var asize, updated int64
 	var asum string
+	var personData int
 	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &status, &r.Email, &r.EmailHash, &modules, &channels, &r.ForumAction, &r.RequestedBy, &r.Attestation,
 		&r.VerificationMethod, &r.VerificationNote, &received, &due, &r.ExtendedMonths, &r.ExtensionReason, &started, &finished,
 		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel,
-		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys); err != nil {
+		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys, &personData); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status = RequestKind(kind), RequestStatus(status)
@@ -164,7 +172,7 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectReq
 	if err := json.Unmarshal([]byte(mentions), &r.Mentions); err != nil {
 		return nil, fmt.Errorf("decode request %d mentions: %w", r.ID, err)
 	}
-	r.UpdatedAt, r.RetryAt = fromMS(updated), fromNullMS(retry)
+	r.UpdatedAt, r.RetryAt, r.PersonData = fromMS(updated), fromNullMS(retry), personData != 0
 	if r.Status != StatusCompleted && !adel.Valid {
 		r.PlannedArtefact = apath
 	} else if apath != "" || adel.Valid {
@@ -199,10 +207,10 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error
 		return err
 	}
 	id, err := tx.Insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
-		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status, person_data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.OrgID, string(r.Kind), string(r.Status), r.Email, r.EmailHash, joinModules(r.Modules), joinIDs(r.ChannelIDs), r.ForumAction, r.RequestedBy,
-		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions, ms(tx.Now), r.MentionsStatus)
+		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions, ms(tx.Now), r.MentionsStatus, boolInt(r.PersonData))
 	if err != nil {
 		return fmt.Errorf("insert subject request: %w", err)
 	}
@@ -235,7 +243,8 @@ func encodeResult(r *SubjectRequest) (string, string, error) {
 
 // SaveSubjectRequest writes every mutable field of r (status, e-mail, dates,
 // extension, counts, mentions, error, artefact, claim and retry state) back
-// to its row and sets updated_at (the processing heartbeat) to now.
+// to its row. It leaves updated_at, the processing heartbeat, alone: only
+// TouchSubjectRequest refreshes it.
 func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 	counts, mentions, err := encodeResult(r)
 	if err != nil {
@@ -245,14 +254,14 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 	if a == nil {
 		a = &Artefact{Path: r.PlannedArtefact}
 	}
-	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, due_at = ?, extended_months = ?, extension_reason = ?,
+	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, verification_note = ?, due_at = ?, extended_months = ?, extension_reason = ?,
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
 		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?,
-		updated_at = ?, claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?
+		claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?
 		WHERE id = ? AND org_id = ?`,
-		string(r.Status), r.Email, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
+		string(r.Status), r.Email, r.VerificationNote, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
 		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt),
-		ms(tx.Now), r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys, r.ID, r.OrgID)
+		r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys, r.ID, r.OrgID)
 	if err != nil {
 		return fmt.Errorf("save subject request %d: %w", r.ID, err)
 	}
@@ -260,26 +269,50 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 		return notFound("request", r.ID)
 	}
 	r.EmailRetained = r.Email != ""
-	r.UpdatedAt = tx.Now
+	return nil
+}
+
+// ExtendSubjectRequest writes r's deadline and extension (due_at,
+// extended_months, extension_reason) and nothing else: an extension is no
+// heartbeat and must not delay the takeover of an abandoned request.
+func (tx *Tx) ExtendSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+	res, err := tx.Exec(ctx, `UPDATE subject_requests SET due_at = ?, extended_months = ?, extension_reason = ? WHERE id = ? AND org_id = ?`,
+		ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, r.ID, r.OrgID)
+	if err != nil {
+		return fmt.Errorf("extend subject request %d: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("request", r.ID)
+	}
 	return nil
 }
 
 // TouchSubjectRequest records a heartbeat of the worker holding claim and
 // reports whether it still holds it (false: another worker took the request
-// over, or it was finished or cancelled).
+// over, or it was finished, released or cancelled).
 func (db *DB) TouchSubjectRequest(ctx context.Context, orgID, id int64, claim string) (bool, error) {
 	var ok bool
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE subject_requests SET updated_at = ? WHERE id = ? AND org_id = ? AND claim = ? AND status = 'processing'`,
-			ms(tx.Now), id, orgID, claim)
-		if err != nil {
-			return fmt.Errorf("touch subject request %d: %w", id, err)
-		}
-		n, _ := res.RowsAffected()
-		ok = n > 0
-		return nil
+		var err error
+		ok, err = tx.TouchSubjectRequest(ctx, orgID, id, claim)
+		return err
 	})
 	return ok, err
+}
+
+// TouchSubjectRequest is TouchSubjectRequest inside a transaction; it is the
+// only way updated_at (the heartbeat) changes after the row is inserted.
+func (tx *Tx) TouchSubjectRequest(ctx context.Context, orgID, id int64, claim string) (bool, error) {
+	if claim == "" {
+		return false, nil
+	}
+	res, err := tx.Exec(ctx, `UPDATE subject_requests SET updated_at = ? WHERE id = ? AND org_id = ? AND claim = ? AND status = 'processing'`,
+		ms(tx.Now), id, orgID, claim)
+	if err != nil {
+		return false, fmt.Errorf("touch subject request %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // GetSubjectRequest returns a request of the organisation (ENOTFOUND for any
@@ -359,7 +392,9 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFil
 		}
 		if f.RestrictChannels {
 			// Filtered before LIMIT so that pages stay full; served by the
-			// primary key of subject_request_channels.
+			// primary key of subject_request_channels. A request without
+			// channels reaches person-level data only: admins only.
+			q += ` AND EXISTS (SELECT 1 FROM subject_request_channels rc WHERE rc.request_id = subject_requests.id)`
 			q += ` AND NOT EXISTS (SELECT 1 FROM subject_request_channels rc WHERE rc.request_id = subject_requests.id`
 			if len(f.ActOn) > 0 {
 				in, a := inList(f.ActOn)
@@ -386,15 +421,46 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFil
 	return out, err
 }
 
-// ExpiredArtefacts returns up to limit requests (all organisations) whose
-// export artefact is still on disk but past its expiry time.
-func (db *DB) ExpiredArtefacts(ctx context.Context, limit int) ([]SubjectRequest, error) {
+// ExpiredArtefacts returns up to limit requests (all organisations) with an
+// id above afterID whose export artefact is still recorded but past its
+// expiry time, by id (page with the last id returned).
+func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([]SubjectRequest, error) {
 	out := []SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests
-			WHERE artefact_path <> '' AND artefact_expires_at <= ? ORDER BY artefact_expires_at LIMIT ?`, ms(tx.Now), clampLimit(limit, 100, 1000))
+			WHERE artefact_path <> '' AND artefact_expires_at <= ? AND id > ? ORDER BY id LIMIT ?`, ms(tx.Now), afterID, clampLimit(limit, 100, 1000))
 		if err != nil {
 			return fmt.Errorf("list expired artefacts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRequest(rows, tx.Now)
+			if err != nil {
+				return err
+			}
+			out = append(out, *r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ReducibleSubjectRequests returns up to limit requests (all organisations)
+// with an id above afterID that are finished — completed, cancelled, or
+// failed with no retry — since before, and still hold the clear address, the
+// mention keys or the verification note (a completed request whose mention
+// search is pending is left until it is done). By id; page with the last id.
+func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, afterID int64, limit int) ([]SubjectRequest, error) {
+	out := []SubjectRequest{}
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ?
+			AND (status IN ('completed', 'cancelled') OR (status = 'failed' AND retry_at IS NULL))
+			AND COALESCE(finished_at, updated_at) < ?
+			AND (email <> '' OR mention_keys <> '' OR verification_note <> '')
+			AND NOT (status = 'completed' AND mentions_status = 'pending')
+			ORDER BY id LIMIT ?`, afterID, ms(before), clampLimit(limit, 100, 1000))
+		if err != nil {
+			return fmt.Errorf("list finished requests: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
@@ -463,16 +529,17 @@ func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status strin
 }
 
 // WorkableSubjectRequests returns up to limit requests (all organisations)
-// the requests.process job has to work on, oldest first: received ones,
-// processing ones without a heartbeat since staleBefore (their worker
-// died), failed ones whose retry time has come, and completed ones whose
-// mention search is pending.
-func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, limit int) ([]SubjectRequest, error) {
+// with an id above afterID that the requests.process job has to work on, by
+// id: received ones, processing ones released by their worker (no claim) or
+// without a heartbeat since staleBefore (their worker died), failed ones
+// whose retry time has come, and completed ones whose mention search is
+// pending. Page with the last id returned.
+func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, afterID int64, limit int) ([]SubjectRequest, error) {
 	out := []SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE status = 'received'
-			OR (status = 'processing' AND updated_at < ?) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed')
-			ORDER BY id LIMIT ?`, ms(staleBefore), ms(tx.Now), clampLimit(limit, 100, 1000))
+		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ? AND (status = 'received'
+			OR (status = 'processing' AND (updated_at < ? OR claim = '')) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed'))
+			ORDER BY id LIMIT ?`, afterID, ms(staleBefore), ms(tx.Now), clampLimit(limit, 100, 1000))
 		if err != nil {
 			return fmt.Errorf("list workable requests: %w", err)
 		}

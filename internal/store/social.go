@@ -175,24 +175,34 @@ func (db *DB) RemoveSocialMirror(ctx context.Context, actor gallra.Actor, orgID,
 		if len(ids) == 0 {
 			return gallra.Errorf(gallra.ENOTFOUND, "no mirrored item matches")
 		}
+		var repliers []int64
 		for _, id := range ids {
-			// Comments of a removed post go with it (they cannot be shown without it).
-			res, err := tx.Exec(ctx, `DELETE FROM social_items WHERE parent_id = ? AND channel_id = ?`, id, channelID)
+			// Replies to a removed item go with it, at any depth (they cannot
+			// be shown without it), deepest first.
+			tree, err := tx.SocialTree(ctx, orgID, id)
 			if err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
-			total += n
-			if res, err = tx.Exec(ctx, `DELETE FROM social_items WHERE id = ?`, id); err != nil {
+			for _, it := range tree {
+				if it.PersonID != 0 && !persons[it.PersonID] {
+					repliers = append(repliers, it.PersonID)
+				}
+			}
+			n, err := tx.DeleteSocialTree(ctx, orgID, tree)
+			if err != nil {
 				return err
 			}
-			n, _ = res.RowsAffected()
 			total += n
 		}
 		for p := range persons {
 			if _, err := tx.DeletePersonIfUnused(ctx, orgID, p); err != nil {
 				return err
 			}
+		}
+		// Authors of the replies keep their person record (and its custom
+		// fields) unless nothing at all refers to them any more.
+		if _, err := tx.DeletePersonsWithoutData(ctx, orgID, repliers); err != nil {
+			return err
 		}
 		action := "social.item_removed_on_platform"
 		if byAuthor {

@@ -16,20 +16,32 @@ import (
 )
 
 // OpenArtefact opens the export ZIP of a completed export request for staff
-// who may act on all its channels; the caller closes the file. Every
-// download is audited. ENOTFOUND when the artefact has expired or the
-// request has none.
+// who may act on all its channels — and, when the export holds person-level
+// data (the person record and the custom fields on the person: an admin's
+// request), for admins only; the caller closes the file. Every download is
+// audited. ENOTFOUND when the artefact has expired or the request has none.
 func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *store.SubjectRequest, error) {
 	r, err := s.Get(ctx, staff, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.Status != store.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" {
+	if r.PersonData && staff.Role != gallra.RoleAdmin {
+		return nil, nil, gallra.Errorf(gallra.EFORBIDDEN, "this export holds person-level data (the person record and the custom fields on the person), "+
+			"which lie in no channel: only an admin may download it")
+	}
+	if r.Status != store.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" ||
+		(r.Artefact.ExpiresAt != nil && !s.db.Now().Before(*r.Artefact.ExpiresAt)) {
 		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "request %d has no downloadable artefact (not an export, not finished, or expired)", id)
 	}
-	f, err := os.Open(r.Artefact.Path)
+	var f *os.File
+	for _, p := range s.artefactCandidates(r.OrgID, r.Artefact.Path) {
+		if f, err = os.Open(p); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "the artefact of request %d is no longer on disk", id)
+		s.log.Warn("artefact not found in the artefact directory", "org_id", r.OrgID, "request_id", r.ID, "dir", s.cfg.ArtefactDir)
+		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "the artefact of request %d is not in this server's artefact directory", id)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("open artefact of request %d: %w", id, err)
 	}
@@ -46,11 +58,14 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 // ExpireArtefacts deletes every export artefact past its expiry (all
 // organisations), reduces those requests' e-mail to the keyed hash, audits
 // each, and returns how many it expired. Safe to run concurrently and again
-// after a crash: a file already gone counts as deleted.
+// after a crash. A file that is not in the configured artefact directory is
+// not claimed deleted: the request keeps its record (a warning with the
+// request id is logged) and the next run looks for it again.
 func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 	total := 0
+	var after int64
 	for {
-		list, err := s.db.ExpiredArtefacts(ctx, 100)
+		list, err := s.db.ExpiredArtefacts(ctx, after, 100)
 		if err != nil {
 			return total, err
 		}
@@ -58,11 +73,23 @@ func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		for _, r := range list {
+			after = r.ID
 			if err := ctx.Err(); err != nil {
 				return total, err
 			}
-			if err := os.Remove(r.Artefact.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return total, fmt.Errorf("delete artefact of request %d: %w", r.ID, err)
+			removed := false
+			for _, p := range s.artefactCandidates(r.OrgID, r.Artefact.Path) {
+				err := os.Remove(p)
+				if err == nil {
+					removed = true
+				} else if !errors.Is(err, fs.ErrNotExist) {
+					return total, fmt.Errorf("delete artefact of request %d: %w", r.ID, err)
+				}
+			}
+			if !removed {
+				s.log.Warn("expired artefact not found in the artefact directory; it stays recorded and is looked for again on the next run",
+					"org_id", r.OrgID, "request_id", r.ID, "dir", s.cfg.ArtefactDir)
+				continue
 			}
 			err := s.db.Update(ctx, func(tx *store.Tx) error {
 				cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
@@ -73,7 +100,7 @@ func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 					return nil
 				}
 				now := tx.Now
-				cur.Artefact.Path, cur.Artefact.DeletedAt, cur.Email = "", &now, ""
+				cur.Artefact.Path, cur.Artefact.DeletedAt, cur.Email, cur.VerificationNote = "", &now, "", ""
 				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
 					return err
 				}
@@ -83,6 +110,61 @@ func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 				return total, err
 			}
 			total++
+		}
+	}
+}
+
+// ReduceFinishedRequests reduces requests that ended longer than the
+// artefact TTL ago — completed, cancelled, or failed with no retry (all
+// organisations) — to the keyed hash of the address: the clear address, the
+// mention keys and the verification note are cleared (the note is kept
+// only while a request is open; completion and cancellation clear it at
+// once). A failed request reduced this way can no longer be re-run (make a
+// new request). Audited per request; returns how many it reduced. Run by
+// the hourly requests.expire_artefacts job.
+func (s *Service) ReduceFinishedRequests(ctx context.Context) (int, error) {
+	total := 0
+	var after int64
+	for {
+		list, err := s.db.ReducibleSubjectRequests(ctx, s.db.Now().Add(-s.cfg.ArtefactTTL), after, 100)
+		if err != nil {
+			return total, err
+		}
+		if len(list) == 0 {
+			return total, nil
+		}
+		for _, r := range list {
+			after = r.ID
+			if err := ctx.Err(); err != nil {
+				return total, err
+			}
+			done := false
+			err := s.db.Update(ctx, func(tx *store.Tx) error {
+				cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
+				if err != nil {
+					return err
+				}
+				// Re-checked under the lock: staff may have re-run it.
+				if cur.Status != r.Status || cur.Status == store.StatusFailed && cur.RetryAt != nil {
+					return nil
+				}
+				cur.Email, cur.MentionKeys, cur.VerificationNote = "", "", ""
+				if cur.MentionsStatus == store.MentionsPending {
+					cur.MentionsStatus = "" // never searched (the request did not complete)
+				}
+				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+					return err
+				}
+				done = true
+				return tx.Audit(ctx, r.OrgID, gallra.Actor{Type: gallra.ActorSystem}, "request.reduced", "subject_request", r.ID,
+					map[string]any{"email_hash": cur.EmailHash, "status": string(cur.Status)})
+			})
+			if err != nil {
+				return total, err
+			}
+			if done {
+				total++
+			}
 		}
 	}
 }

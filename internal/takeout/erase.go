@@ -39,7 +39,7 @@ func (e *eraser) ids(m gallra.Module) (string, []any, bool) {
 // erase deletes the person's data in the request's scope in batches. Each
 // batch is one transaction that first locks the request and checks the
 // worker still holds its claim (errLostClaim otherwise), then deletes and
-// saves the request's running counts (which is also the heartbeat), so
+// saves the request's running counts and refreshes the heartbeat, so
 // counts are exact however often the erasure is interrupted, resumed or
 // taken over. What is deleted is folded into channel_daily_stats first, as
 // the retention purge does.
@@ -59,7 +59,7 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 	}
 	for _, step := range []eraseStep{eraseSocial, eraseChats, eraseMail, eraseForumComments, eraseForumPosts, eraseForumTopics, erasePerson} {
 		for {
-			if err := ctx.Err(); err != nil {
+			if err := alive(ctx); err != nil {
 				return err
 			}
 			var n int
@@ -81,6 +81,9 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 					}
 				}
 				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+					return err
+				}
+				if _, err := tx.TouchSubjectRequest(ctx, r.OrgID, r.ID, r.Claim); err != nil {
 					return err
 				}
 				r.Counts = cur.Counts
@@ -114,16 +117,16 @@ func queryIDs(ctx context.Context, tx *store.Tx, q string, args ...any) ([]int64
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []int64
-	for rows.Next() {
+	err = eachRow(rows, "ids", func() error {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, id)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 func affected(res sql.Result, err error) (int64, error) {
@@ -134,67 +137,70 @@ func affected(res sql.Result, err error) (int64, error) {
 }
 
 // eraseSocial records each of the person's mirrored items in the outbox of
-// deletions to carry out on the platform and removes the local copy. The
-// person's comments go first; comments by others under the person's post go
-// with it, as on the platform.
+// deletions to carry out on the platform and removes the local copy with
+// every reply under it, at any depth, deepest first — as on the platform,
+// where a deleted post or comment takes its replies with it. Replies by
+// others are counted (social_comments_of_others_removed); their authors'
+// person records go only when nothing at all refers to them any more (no
+// content, no custom fields of their own).
 func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
 	list, args, ok := e.ids(gallra.ModuleSocial)
 	if !ok {
 		return 0, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, channel_id, external_id FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+`
+	rows, err := tx.Query(ctx, `SELECT id FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+`
 		ORDER BY CASE kind WHEN 'comment' THEN 0 ELSE 1 END, id LIMIT ?`, append(append([]any{e.sub.personID, e.r.OrgID}, args...), limit)...)
 	if err != nil {
 		return 0, err
 	}
-	type item struct {
-		id, channel int64
-		ext         string
-	}
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.channel, &it.ext); err != nil {
-			rows.Close()
-			return 0, err
+	var items []int64
+	err = eachRow(rows, "social items", func() error {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
 		}
-		items = append(items, it)
+		items = append(items, id)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	rows.Close()
-	authors := map[int64]bool{} // of others' comments that go with the person's posts
-	for _, it := range items {
-		if err := tx.QueueSocialDeletion(ctx, e.r.OrgID, it.channel, it.ext, e.r.ID); err != nil {
-			return 0, err
-		}
-		pids, err := queryIDs(ctx, tx, `SELECT DISTINCT person_id FROM social_items WHERE parent_id = ? AND org_id = ? AND person_id IS NOT NULL`, it.id, e.r.OrgID)
+	authors := map[int64]bool{} // of others' replies that go with the person's items
+	for _, id := range items {
+		tree, err := tx.SocialTree(ctx, e.r.OrgID, id)
 		if err != nil {
 			return 0, err
 		}
-		for _, p := range pids {
-			if p != e.sub.personID {
-				authors[p] = true
+		// Empty when the item already went as a reply under another of the
+		// person's items in this batch (and was counted then).
+		for _, it := range tree {
+			if it.PersonID == e.sub.personID {
+				if err := tx.QueueSocialDeletion(ctx, e.r.OrgID, it.ChannelID, it.ExternalID, e.r.ID); err != nil {
+					return 0, err
+				}
+				counts["social_items_deleted"]++
+				counts["social_platform_deletions_queued"]++
+				continue
+			}
+			counts["social_comments_of_others_removed"]++
+			if it.PersonID != 0 {
+				authors[it.PersonID] = true
 			}
 		}
-		n, err := affected(tx.Exec(ctx, `DELETE FROM social_items WHERE parent_id = ? AND org_id = ?`, it.id, e.r.OrgID))
-		if err != nil {
+		if _, err := tx.DeleteSocialTree(ctx, e.r.OrgID, tree); err != nil {
 			return 0, err
 		}
-		counts["social_comments_of_others_removed"] += n
-		if n, err = affected(tx.Exec(ctx, `DELETE FROM social_items WHERE id = ? AND org_id = ?`, it.id, e.r.OrgID)); err != nil {
-			return 0, err
-		}
-		counts["social_items_deleted"] += n
-		counts["social_platform_deletions_queued"]++
 	}
 	if len(authors) > 0 {
-		// Their person rows go when nothing else refers to them (social
-		// content is never purged, so nothing else would remove them).
+		// Social content is never purged, so nothing else would remove
+		// them; a person with anything else (content, custom fields such as
+		// CRM data) stays.
 		ids := make([]int64, 0, len(authors))
 		for p := range authors {
 			ids = append(ids, p)
 		}
 		slices.Sort(ids)
-		n, err := tx.DeleteUnusedPersons(ctx, e.r.OrgID, ids)
+		n, err := tx.DeletePersonsWithoutData(ctx, e.r.OrgID, ids)
 		if err != nil {
 			return 0, err
 		}
@@ -335,15 +341,14 @@ func scrubRecipients(ctx context.Context, tx *store.Tx, conv int64, email string
 		to string
 	}
 	var ups []upd
-	for rows.Next() {
+	err = eachRow(rows, "mail recipients", func() error {
 		var id int64
 		var to string
 		if err := rows.Scan(&id, &to); err != nil {
-			rows.Close()
 			return err
 		}
 		if !strings.Contains(strings.ToLower(to), email) {
-			continue
+			return nil
 		}
 		var keep []string
 		for _, a := range strings.Split(to, ",") {
@@ -352,14 +357,17 @@ func scrubRecipients(ctx context.Context, tx *store.Tx, conv int64, email string
 			}
 		}
 		ups = append(ups, upd{id, strings.Join(keep, ",")})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for _, u := range ups {
 		if _, err := tx.Exec(ctx, `UPDATE mail_messages SET to_addrs = ? WHERE id = ?`, u.to, u.id); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 const notHeldTopic = ` AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL)`
@@ -464,9 +472,12 @@ func eraseForumPosts(ctx context.Context, tx *store.Tx, e *eraser, limit int, co
 	return len(ids), nil
 }
 
-// eraseForumTopics deletes the person's topics that have no posts left, and
-// detaches those others posted in (their title, the person's text, is
-// replaced unless the request anonymizes, in which case it is redacted).
+// eraseForumTopics deletes the person's topics that have no posts left
+// (with their custom fields), and detaches those others posted in (their
+// title, the person's text, is replaced unless the request anonymizes, in
+// which case it is redacted). A detached topic keeps its custom fields —
+// the topic lives on for the others in it — but they no longer point to
+// the person.
 func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts map[string]int64) (int, error) {
 	list, args, ok := e.ids(gallra.ModuleForum)
 	if !ok {
@@ -482,10 +493,10 @@ func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, c
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE topic_id = ?`, id).Scan(&left); err != nil {
 			return 0, err
 		}
-		if err := deleteFields(ctx, tx, e.r.OrgID, gallra.SubjectForumTopic, id, counts); err != nil {
-			return 0, err
-		}
 		if left == 0 {
+			if err := deleteFields(ctx, tx, e.r.OrgID, gallra.SubjectForumTopic, id, counts); err != nil {
+				return 0, err
+			}
 			if err := tx.FoldErasedTopics(ctx, []int64{id}); err != nil {
 				return 0, err
 			}
@@ -508,15 +519,21 @@ func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, c
 		if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL, title = ? WHERE id = ? AND org_id = ?`, title, id, e.r.OrgID); err != nil {
 			return 0, err
 		}
+		if _, err := tx.Exec(ctx, `UPDATE custom_fields SET person_id = NULL WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND person_id = ?`,
+			e.r.OrgID, string(gallra.SubjectForumTopic), id, e.sub.personID); err != nil {
+			return 0, err
+		}
 		counts["forum_topics_detached"]++
 	}
 	return len(ids), nil
 }
 
 // erasePerson deletes the person record, and the custom fields on it, once
-// nothing else refers to the person. It runs once (returns 0 after).
+// nothing else refers to the person. It runs once (returns 0 after). Both
+// are person-level data, in no channel: only an admin's request
+// (PersonData) touches them.
 func erasePerson(ctx context.Context, tx *store.Tx, e *eraser, _ int, counts map[string]int64) (int, error) {
-	if e.sub.personID == 0 {
+	if e.sub.personID == 0 || !e.r.PersonData {
 		return 0, nil
 	}
 	var fields int64

@@ -82,28 +82,77 @@ func (b *bundle) close() {
 	}
 }
 
-// artefactPath is where the export of r goes: one deterministic name per
-// request, recorded in the request before anything is written.
-func (s *Service) artefactPath(r *store.SubjectRequest) string {
-	return filepath.Join(s.cfg.ArtefactDir, "org-"+strconv.FormatInt(r.OrgID, 10), fmt.Sprintf("request-%d.zip", r.ID))
+// artefactName is where the export of r goes, relative to the artefact
+// directory: one deterministic, request-scoped name
+// (org-<org>/request-<id>.zip), recorded in the request before anything is
+// written. Only the name is stored, so a process with the same directory
+// under another working directory (the CLI, say) finds the file.
+func artefactName(r *store.SubjectRequest) string {
+	return filepath.Join("org-"+strconv.FormatInt(r.OrgID, 10), fmt.Sprintf("request-%d.zip", r.ID))
+}
+
+// artefactFile is the absolute path of the recorded name rel (relative to
+// the configured artefact directory).
+func (s *Service) artefactFile(rel string) string {
+	return filepath.Join(s.cfg.ArtefactDir, rel)
+}
+
+// partFile is the worker's own file while it writes the artefact rel.
+func (s *Service) partFile(rel, claim string) string {
+	return s.artefactFile(rel) + "." + claim + ".part"
+}
+
+// artefactCandidates lists where the recorded artefact of a request of org
+// may be, in order: in the configured directory under its request-scoped
+// name; for a row written before names were stored relative (the path
+// joined with the directory of the time), also that path itself when it is
+// absolute.
+func (s *Service) artefactCandidates(org int64, stored string) []string {
+	if stored == "" {
+		return nil
+	}
+	orgDir := "org-" + strconv.FormatInt(org, 10)
+	clean := filepath.Clean(stored)
+	if !filepath.IsAbs(clean) && filepath.Dir(clean) == orgDir {
+		return []string{s.artefactFile(clean)}
+	}
+	out := []string{filepath.Join(s.cfg.ArtefactDir, orgDir, filepath.Base(clean))}
+	if filepath.IsAbs(clean) && clean != out[0] {
+		out = append(out, clean)
+	}
+	return out
+}
+
+// ArtefactFile returns the absolute path of r's export ZIP on this
+// server's disk ("" when it has none), for the CLI to copy it.
+func (s *Service) ArtefactFile(r *store.SubjectRequest) string {
+	if r.Artefact == nil || r.Artefact.Path == "" {
+		return ""
+	}
+	c := s.artefactCandidates(r.OrgID, r.Artefact.Path)
+	for _, p := range c {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return c[0]
 }
 
 // export writes the bundle of the claimed request r to
 // <planned path>.<claim>.part (the worker's own file) and returns the
-// artefact with its final path; the caller renames the part into place when
-// it completes the request. Rows are streamed from one read transaction (a
-// consistent snapshot) straight into the ZIP on disk; only ids of the
-// person's conversations are held in memory. A heartbeat keeps the claim
-// while it runs.
+// artefact with its final name (relative to the artefact directory); the
+// caller renames the part into place when it completes the request. Rows
+// are streamed from one snapshot read transaction (store.ViewSnapshot:
+// REPEATABLE READ on PostgreSQL), so data.json, the CSV files, index.html
+// and the attachments agree, straight into the ZIP on disk; only ids of the
+// person's conversations and one thread at a time are held in memory. The
+// caller's heartbeat keeps the claim while it runs.
 func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.Artefact, error) {
-	final := r.PlannedArtefact
-	if final == "" {
-		final = s.artefactPath(r)
-	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+	final := artefactName(r)
+	if err := os.MkdirAll(filepath.Dir(s.artefactFile(final)), 0o700); err != nil {
 		return nil, fmt.Errorf("create artefact folder: %w", err)
 	}
-	part := final + "." + r.Claim + ".part"
+	part := s.partFile(final, r.Claim)
 	f, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create artefact: %w", err)
@@ -118,12 +167,12 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 	fh := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, fh)}
 	b := &bundle{zw: zip.NewWriter(cw), now: s.db.Now()}
-	err = s.db.View(ctx, func(tx *store.Tx) error {
+	err = s.db.ViewSnapshot(ctx, func(tx *store.Tx) error {
 		sub, err := loadSubject(ctx, tx, r)
 		if err != nil {
 			return err
 		}
-		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}, beat: time.Now()}
+		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}}
 		if err := x.run(ctx); err != nil {
 			return err
 		}
@@ -165,7 +214,7 @@ type exporter struct {
 	b      *bundle
 	counts map[string]int64
 	done   int64
-	beat   time.Time // last heartbeat
+	rows   int64 // rows written by the passes after data.json
 	// ids of the person's conversations, found once.
 	mailConvs, chatConvs []int64
 }
@@ -297,6 +346,12 @@ type (
 		Body        string           `json:"body"`
 		CreatedAt   time.Time        `json:"created_at"`
 		Attachments []dataAttachment `json:"attachments"`
+		// OtherCustomer marks a message by another customer (inbound, not
+		// the person's): its sender's address and name are replaced by
+		// OtherCustomerLabel and its attachments are withheld (counted in
+		// AttachmentsWithheld), to protect that customer's data (Art. 15(4)).
+		OtherCustomer       bool `json:"other_customer"`
+		AttachmentsWithheld int  `json:"attachments_withheld"`
 	}
 	dataAttachment struct {
 		ID          int64  `json:"id"`
@@ -382,8 +437,21 @@ func (x *exporter) eachForumPost(ctx context.Context, fn func(p *dataForumPost) 
 	return rows.Err()
 }
 
+// OtherCustomerLabel replaces the sender's address and name of a message by
+// another customer in an export (index.html shows it in Swedish too).
+const OtherCustomerLabel = "another customer"
+
+// otherCustomer reports whether a mail message was written by a customer
+// other than the person: inbound, and not linked to the person.
+func otherCustomer(direction string, person sql.NullInt64, subject int64) bool {
+	return direction == string(gallra.DirectionIn) && (!person.Valid || person.Int64 != subject)
+}
+
 // mailConversation loads one conversation with its messages and attachment
-// metadata (one thread at a time is in memory, never the whole export).
+// metadata (one thread at a time is in memory, never the whole export). The
+// whole thread is exported, the person's messages marked mine; messages by
+// other customers keep their text but not their sender's address and name,
+// and their attachments are withheld (counted, not listed).
 func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailConversation, error) {
 	var c dataMailConversation
 	var created, last int64
@@ -398,24 +466,26 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 		return nil, err
 	}
 	idx := map[int64]int{}
-	for rows.Next() {
+	err = eachRow(rows, "mail messages", func() error {
 		var m dataMailMessage
 		var person sql.NullInt64
 		var to string
 		var at int64
 		if err := rows.Scan(&m.ID, &m.Direction, &person, &m.From, &m.FromName, &to, &m.Subject, &m.Body, &at); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		m.Mine, m.CreatedAt, m.To, m.Attachments = person.Valid && person.Int64 == x.sub.personID, fromMS(at), []string{}, []dataAttachment{}
 		if to != "" {
 			m.To = strings.Split(to, ",")
 		}
+		if otherCustomer(m.Direction, person, x.sub.personID) {
+			m.OtherCustomer, m.From, m.FromName = true, OtherCustomerLabel, OtherCustomerLabel
+		}
 		idx[m.ID] = len(c.Messages)
 		c.Messages = append(c.Messages, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	arows, err := x.tx.Query(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256 FROM mail_attachments a
@@ -423,19 +493,23 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 	if err != nil {
 		return nil, err
 	}
-	defer arows.Close()
-	for arows.Next() {
+	err = eachRow(arows, "mail attachments", func() error {
 		var a dataAttachment
 		var msg int64
 		if err := arows.Scan(&a.ID, &msg, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
-			return nil, err
+			return err
 		}
 		a.Path = attachmentPath(a.ID, a.Filename)
 		if i, ok := idx[msg]; ok {
-			c.Messages[i].Attachments = append(c.Messages[i].Attachments, a)
+			if c.Messages[i].OtherCustomer {
+				c.Messages[i].AttachmentsWithheld++
+			} else {
+				c.Messages[i].Attachments = append(c.Messages[i].Attachments, a)
+			}
 		}
-	}
-	return &c, arows.Err()
+		return nil
+	})
+	return &c, err
 }
 
 func (x *exporter) chat(ctx context.Context, id int64) (*dataChat, error) {
@@ -497,7 +571,11 @@ func (x *exporter) eachField(ctx context.Context, fn func(f *dataField) error) e
 	if x.sub.personID == 0 {
 		return nil
 	}
-	conds := []string{`subject_type = 'person'`}
+	var conds []string
+	if x.r.PersonData {
+		// Person-level data lies in no channel: only in an admin's request.
+		conds = append(conds, `subject_type = 'person'`)
+	}
 	args := []any{x.sub.personID, x.r.OrgID}
 	for _, c := range []struct {
 		st    gallra.SubjectType
@@ -510,6 +588,9 @@ func (x *exporter) eachField(ctx context.Context, fn func(f *dataField) error) e
 			conds = append(conds, `(subject_type = '`+string(c.st)+`' AND EXISTS (SELECT 1 FROM `+c.table+` s WHERE s.id = cf.subject_id AND s.channel_id IN `+list+`))`)
 			args = append(args, a...)
 		}
+	}
+	if len(conds) == 0 {
+		return nil
 	}
 	rows, err := x.tx.Query(ctx, `SELECT subject_type, subject_id, key, value FROM custom_fields cf WHERE person_id = ? AND org_id = ? AND (`+
 		strings.Join(conds, " OR ")+`) ORDER BY id`, args...)
@@ -529,35 +610,56 @@ func (x *exporter) eachField(ctx context.Context, fn func(f *dataField) error) e
 	return rows.Err()
 }
 
+// alive fails once the run is stopped: cancelled, out of time, or its claim
+// lost (the heartbeat then cancels ctx with errLostClaim as the cause).
+func alive(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// tick counts an item of data.json and reports progress every 100.
 func (x *exporter) tick(ctx context.Context) error {
 	x.done++
 	if x.done%100 != 0 {
-		return ctx.Err()
+		return alive(ctx)
 	}
 	return x.report(ctx, false)
 }
 
-// report sends progress and, now and then, the heartbeat that keeps the
-// claim (errLostClaim when another worker has taken the request over).
-func (x *exporter) report(ctx context.Context, final bool) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// rowTick counts a row (or attachment) of the passes after data.json: the
+// run stops promptly when cancelled, and progress is reported every 100.
+// (The heartbeat that keeps the claim runs on its own timer.)
+func (x *exporter) rowTick(ctx context.Context) error {
+	x.rows++
+	if x.rows%100 != 0 {
+		return alive(ctx)
 	}
-	if final || time.Since(x.beat) > x.s.cfg.StaleAfter/5 {
-		x.beat = time.Now()
-		ok, err := x.s.db.TouchSubjectRequest(ctx, x.r.OrgID, x.r.ID, x.r.Claim)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errLostClaim
-		}
+	return x.report(ctx, false)
+}
+
+// report sends progress.
+func (x *exporter) report(ctx context.Context, final bool) error {
+	if err := alive(ctx); err != nil {
+		return err
 	}
 	p := Progress{Phase: "export", Done: x.done}
 	if final {
 		p.Total = x.done
 	}
 	return x.s.progress(x.r, p)
+}
+
+// create starts the bundle file name, reporting it as progress.
+func (x *exporter) create(ctx context.Context, name string) (*entry, error) {
+	if err := alive(ctx); err != nil {
+		return nil, err
+	}
+	if err := x.s.progress(x.r, Progress{Phase: "export", Done: x.done, File: name}); err != nil {
+		return nil, err
+	}
+	return x.b.create(name)
 }
 
 // jsonArray streams a JSON array member of data.json.
@@ -583,7 +685,7 @@ func (a *jsonArray) add(v any) error {
 }
 
 func (x *exporter) writeData(ctx context.Context) error {
-	w, err := x.b.create("data.json")
+	w, err := x.create(ctx, "data.json")
 	if err != nil {
 		return err
 	}
@@ -592,7 +694,7 @@ func (x *exporter) writeData(ctx context.Context) error {
 		req.Channels = append(req.Channels, dataChannel{ID: c.ID, Module: c.Module, Name: c.Name})
 	}
 	var person any
-	if p := x.sub.person; p != nil {
+	if p := x.sub.person; p != nil && x.r.PersonData {
 		person = dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}
 	}
 	head := map[string]any{"schema": "gallra-takeout-data", "schema_version": SchemaVersion, "request": req, "person": person}
@@ -646,6 +748,10 @@ func (x *exporter) writeData(ctx context.Context) error {
 						x.counts["mail_messages_own"]++
 					}
 					x.counts["mail_attachments"] += int64(len(m.Attachments))
+					if m.OtherCustomer {
+						x.counts["mail_messages_of_others"]++
+						x.counts["mail_attachments_withheld"] += int64(m.AttachmentsWithheld)
+					}
 					if err := x.tick(ctx); err != nil {
 						return err
 					}
@@ -721,8 +827,8 @@ func csvSafe(s string) string {
 	return s
 }
 
-func (x *exporter) csvFile(name string, header []string, fill func(write func(rec ...string) error) error) error {
-	w, err := x.b.create(name)
+func (x *exporter) csvFile(ctx context.Context, name string, header []string, fill func(write func(rec ...string) error) error) error {
+	w, err := x.create(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -734,6 +840,9 @@ func (x *exporter) csvFile(name string, header []string, fill func(write func(re
 		return err
 	}
 	err = fill(func(rec ...string) error {
+		if err := x.rowTick(ctx); err != nil {
+			return err
+		}
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}
@@ -758,7 +867,7 @@ func (x *exporter) has(m gallra.Module) bool {
 func (x *exporter) writeCSVs(ctx context.Context) error {
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
 	if x.has(gallra.ModuleForum) {
-		err := x.csvFile("forum.csv", []string{"id", "channel_id", "topic_id", "topic_title", "parent_id", "kind", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at"},
+		err := x.csvFile(ctx, "forum.csv", []string{"id", "channel_id", "topic_id", "topic_title", "parent_id", "kind", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at"},
 			func(write func(rec ...string) error) error {
 				return x.eachForumPost(ctx, func(p *dataForumPost) error {
 					return write(i64(p.ID), i64(p.ChannelID), i64(p.TopicID), p.TopicTitle, idStr(p.ParentID), p.Kind, p.AuthorName, p.AuthorEmail, p.AuthorIP, p.Body, ts(p.CreatedAt), ts(p.UpdatedAt))
@@ -769,7 +878,8 @@ func (x *exporter) writeCSVs(ctx context.Context) error {
 		}
 	}
 	if x.has(gallra.ModuleMail) {
-		err := x.csvFile("mail.csv", []string{"conversation_id", "channel_id", "message_id", "direction", "mine", "from", "from_name", "to", "subject", "body", "created_at", "attachments"},
+		err := x.csvFile(ctx, "mail.csv", []string{"conversation_id", "channel_id", "message_id", "direction", "mine", "from", "from_name", "to", "subject", "body", "created_at", "attachments",
+			"other_customer", "attachments_withheld"},
 			func(write func(rec ...string) error) error {
 				for _, id := range x.mailConvs {
 					c, err := x.mailConversation(ctx, id)
@@ -782,7 +892,8 @@ func (x *exporter) writeCSVs(ctx context.Context) error {
 							files = append(files, a.Path)
 						}
 						if err := write(i64(c.ID), i64(c.ChannelID), i64(m.ID), m.Direction, strconv.FormatBool(m.Mine), m.From, m.FromName,
-							strings.Join(m.To, " "), m.Subject, m.Body, ts(m.CreatedAt), strings.Join(files, " ")); err != nil {
+							strings.Join(m.To, " "), m.Subject, m.Body, ts(m.CreatedAt), strings.Join(files, " "),
+							strconv.FormatBool(m.OtherCustomer), strconv.Itoa(m.AttachmentsWithheld)); err != nil {
 							return err
 						}
 					}
@@ -794,7 +905,7 @@ func (x *exporter) writeCSVs(ctx context.Context) error {
 		}
 	}
 	if x.has(gallra.ModuleChat) {
-		err := x.csvFile("chat.csv", []string{"conversation_id", "channel_id", "participant_name", "participant_email", "participant_ip", "opened_at", "closed_at", "message_id", "sender", "body", "created_at"},
+		err := x.csvFile(ctx, "chat.csv", []string{"conversation_id", "channel_id", "participant_name", "participant_email", "participant_ip", "opened_at", "closed_at", "message_id", "sender", "body", "created_at"},
 			func(write func(rec ...string) error) error {
 				for _, id := range x.chatConvs {
 					c, err := x.chat(ctx, id)
@@ -815,7 +926,7 @@ func (x *exporter) writeCSVs(ctx context.Context) error {
 		}
 	}
 	if x.has(gallra.ModuleSocial) {
-		err := x.csvFile("social.csv", []string{"id", "channel_id", "external_id", "parent_id", "kind", "external_author_id", "external_author_name", "body", "created_at"},
+		err := x.csvFile(ctx, "social.csv", []string{"id", "channel_id", "external_id", "parent_id", "kind", "external_author_id", "external_author_name", "body", "created_at"},
 			func(write func(rec ...string) error) error {
 				return x.eachSocial(ctx, func(s *dataSocial) error {
 					return write(i64(s.ID), i64(s.ChannelID), s.ExternalID, idStr(s.ParentID), s.Kind, s.ExternalAuthorID, s.ExternalAuthorName, s.Body, ts(s.CreatedAt))
@@ -825,7 +936,7 @@ func (x *exporter) writeCSVs(ctx context.Context) error {
 			return err
 		}
 	}
-	return x.csvFile("custom_fields.csv", []string{"subject_type", "subject_id", "key", "value"}, func(write func(rec ...string) error) error {
+	return x.csvFile(ctx, "custom_fields.csv", []string{"subject_type", "subject_id", "key", "value"}, func(write func(rec ...string) error) error {
 		return x.eachField(ctx, func(f *dataField) error { return write(f.SubjectType, i64(f.SubjectID), f.Key, f.Value) })
 	})
 }
@@ -862,10 +973,11 @@ func sanitizeFilename(name string) string {
 }
 
 // writeAttachments copies each attachment of the person's mail threads into
-// the bundle, one at a time.
+// the bundle, one at a time — except those of messages by other customers,
+// which are withheld (data.json counts them).
 func (x *exporter) writeAttachments(ctx context.Context) error {
 	for _, conv := range x.mailConvs {
-		rows, err := x.tx.Query(ctx, `SELECT a.id, a.filename FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+		rows, err := x.tx.Query(ctx, `SELECT a.id, a.filename, m.direction, m.person_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
 			WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, conv, x.r.OrgID)
 		if err != nil {
 			return err
@@ -875,21 +987,30 @@ func (x *exporter) writeAttachments(ctx context.Context) error {
 			name string
 		}
 		var list []att
-		for rows.Next() {
+		err = eachRow(rows, "attachments", func() error {
 			var a att
-			if err := rows.Scan(&a.id, &a.name); err != nil {
-				rows.Close()
+			var dir string
+			var person sql.NullInt64
+			if err := rows.Scan(&a.id, &a.name, &dir, &person); err != nil {
 				return err
 			}
-			list = append(list, a)
+			if !otherCustomer(dir, person, x.sub.personID) {
+				list = append(list, a)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		rows.Close()
 		for _, a := range list {
+			if err := x.rowTick(ctx); err != nil {
+				return err
+			}
 			var content []byte
 			if err := x.tx.QueryRow(ctx, `SELECT content FROM mail_attachments WHERE id = ?`, a.id).Scan(&content); err != nil {
 				return err
 			}
-			w, err := x.b.create(attachmentPath(a.id, a.name))
+			w, err := x.create(ctx, attachmentPath(a.id, a.name))
 			if err != nil {
 				return err
 			}

@@ -18,29 +18,33 @@ var indexTemplate = template.Must(template.ParseFS(templateFS, "templates/index.
 
 // countLabels names the count keys of exports and erasures, Swedish / English.
 var countLabels = map[string][2]string{
-	"custom_fields":                    {"Egna fält", "Custom fields"},
-	"forum_posts":                      {"Foruminlägg och kommentarer", "Forum posts and comments"},
-	"mail_conversations":               {"E-postkonversationer", "E-mail conversations"},
-	"mail_messages":                    {"E-postmeddelanden", "E-mail messages"},
-	"mail_messages_own":                {"varav skrivna av dig", "of which written by you"},
-	"mail_attachments":                 {"Bifogade filer", "Attachments"},
-	"chat_conversations":               {"Chattar", "Chats"},
-	"chat_messages":                    {"Chattmeddelanden", "Chat messages"},
-	"social_items":                     {"Inlägg i sociala medier", "Social media items"},
-	"forum_posts_deleted":              {"Raderade foruminlägg", "Forum posts deleted"},
-	"forum_posts_anonymized":           {"Avidentifierade foruminlägg", "Forum posts anonymized"},
-	"forum_placeholders":               {"Foruminlägg ersatta med tom platshållare", "Forum posts replaced by an empty placeholder"},
-	"forum_topics_deleted":             {"Raderade forumtrådar", "Forum topics deleted"},
-	"mail_conversations_deleted":       {"Raderade e-postkonversationer", "E-mail conversations deleted"},
-	"mail_messages_deleted":            {"Raderade e-postmeddelanden", "E-mail messages deleted"},
-	"mail_attachments_deleted":         {"Raderade bifogade filer", "Attachments deleted"},
-	"chat_conversations_deleted":       {"Raderade chattar", "Chats deleted"},
-	"chat_messages_deleted":            {"Raderade chattmeddelanden", "Chat messages deleted"},
-	"social_items_deleted":             {"Raderade inlägg i sociala medier (lokal kopia)", "Social media items deleted (local copy)"},
-	"social_platform_deletions_queued": {"Begärda raderingar på den sociala plattformen", "Deletions requested on the social platform"},
-	"custom_fields_deleted":            {"Raderade egna fält", "Custom fields deleted"},
-	"person_deleted":                   {"Personposten raderad", "Person record deleted"},
-	"retained_legal_hold":              {"Kvar på grund av rättsligt bevarande", "Kept under a legal hold"},
+	"custom_fields":                     {"Egna fält", "Custom fields"},
+	"forum_posts":                       {"Foruminlägg och kommentarer", "Forum posts and comments"},
+	"mail_conversations":                {"E-postkonversationer", "E-mail conversations"},
+	"mail_messages":                     {"E-postmeddelanden", "E-mail messages"},
+	"mail_messages_own":                 {"varav skrivna av dig", "of which written by you"},
+	"mail_attachments":                  {"Bifogade filer", "Attachments"},
+	"mail_messages_of_others":           {"varav från andra kunder (avsändaren ersatt)", "of which from other customers (sender replaced)"},
+	"mail_attachments_withheld":         {"Andra kunders bifogade filer, undanhållna", "Other customers' attachments, withheld"},
+	"chat_conversations":                {"Chattar", "Chats"},
+	"chat_messages":                     {"Chattmeddelanden", "Chat messages"},
+	"social_items":                      {"Inlägg i sociala medier", "Social media items"},
+	"forum_posts_deleted":               {"Raderade foruminlägg", "Forum posts deleted"},
+	"forum_posts_anonymized":            {"Avidentifierade foruminlägg", "Forum posts anonymized"},
+	"forum_placeholders":                {"Foruminlägg ersatta med tom platshållare", "Forum posts replaced by an empty placeholder"},
+	"forum_topics_deleted":              {"Raderade forumtrådar", "Forum topics deleted"},
+	"mail_conversations_deleted":        {"Raderade e-postkonversationer", "E-mail conversations deleted"},
+	"mail_messages_deleted":             {"Raderade e-postmeddelanden", "E-mail messages deleted"},
+	"mail_attachments_deleted":          {"Raderade bifogade filer", "Attachments deleted"},
+	"chat_conversations_deleted":        {"Raderade chattar", "Chats deleted"},
+	"chat_messages_deleted":             {"Raderade chattmeddelanden", "Chat messages deleted"},
+	"social_comments_of_others_removed": {"Andras svar som försvann med dina inlägg", "Others' replies removed with your items"},
+	"social_comment_authors_deleted":    {"Personposter utan andra uppgifter som togs bort med svaren", "Person records with no other data removed with the replies"},
+	"social_items_deleted":              {"Raderade inlägg i sociala medier (lokal kopia)", "Social media items deleted (local copy)"},
+	"social_platform_deletions_queued":  {"Begärda raderingar på den sociala plattformen", "Deletions requested on the social platform"},
+	"custom_fields_deleted":             {"Raderade egna fält", "Custom fields deleted"},
+	"person_deleted":                    {"Personposten raderad", "Person record deleted"},
+	"retained_legal_hold":               {"Kvar på grund av rättsligt bevarande", "Kept under a legal hold"},
 }
 
 // label returns the key's label in lang ("sv" or "en"), or the key itself.
@@ -75,7 +79,7 @@ func countRows(counts map[string]int64, lang string) []countRow {
 }
 
 func (x *exporter) writeHTML(ctx context.Context) error {
-	w, err := x.b.create("index.html")
+	w, err := x.create(ctx, "index.html")
 	if err != nil {
 		return err
 	}
@@ -84,7 +88,7 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 		return err
 	}
 	var person *dataPerson
-	if p := x.sub.person; p != nil {
+	if p := x.sub.person; p != nil && x.r.PersonData {
 		person = &dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}
 	}
 	head := map[string]any{"RequestID": x.r.ID, "Organisation": org, "GeneratedAt": ts(x.b.now), "Person": person, "Counts": countRows(x.counts, "")}
@@ -101,11 +105,19 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 		return body()
 	}
 	err = section(gallra.ModuleForum, "Forum", func() error {
-		return x.eachForumPost(ctx, func(p *dataForumPost) error { return indexTemplate.ExecuteTemplate(w, "forum", p) })
+		return x.eachForumPost(ctx, func(p *dataForumPost) error {
+			if err := x.rowTick(ctx); err != nil {
+				return err
+			}
+			return indexTemplate.ExecuteTemplate(w, "forum", p)
+		})
 	})
 	if err == nil {
 		err = section(gallra.ModuleMail, "E-post / E-mail", func() error {
 			for _, id := range x.mailConvs {
+				if err := x.rowTick(ctx); err != nil {
+					return err
+				}
 				c, err := x.mailConversation(ctx, id)
 				if err != nil {
 					return err
@@ -120,6 +132,9 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 	if err == nil {
 		err = section(gallra.ModuleChat, "Chatt / Chat", func() error {
 			for _, id := range x.chatConvs {
+				if err := x.rowTick(ctx); err != nil {
+					return err
+				}
 				c, err := x.chat(ctx, id)
 				if err != nil {
 					return err
@@ -133,7 +148,12 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 	}
 	if err == nil {
 		err = section(gallra.ModuleSocial, "Sociala medier / Social media", func() error {
-			return x.eachSocial(ctx, func(s *dataSocial) error { return indexTemplate.ExecuteTemplate(w, "social", s) })
+			return x.eachSocial(ctx, func(s *dataSocial) error {
+				if err := x.rowTick(ctx); err != nil {
+					return err
+				}
+				return indexTemplate.ExecuteTemplate(w, "social", s)
+			})
 		})
 	}
 	if err != nil {

@@ -14,8 +14,9 @@ import (
 
 // RegisterJobs registers the background jobs: requests.process (one request
 // with a payload; with an empty payload every request with work left, run
-// every minute) and requests.expire_artefacts (expiry and the sweep of
-// orphaned files), run hourly.
+// every minute) and requests.expire_artefacts (expiry, the reduction of
+// long-finished requests to the keyed hash, and the sweep of orphaned
+// files), run hourly.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Handle(JobProcess, s.processJob)
 	r.Every(JobProcess, time.Minute)
@@ -23,6 +24,13 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 		n, err := s.ExpireArtefacts(ctx)
 		if n > 0 {
 			s.log.Info("expired request artefacts", "count", n)
+		}
+		if err != nil {
+			return err
+		}
+		reduced, err := s.ReduceFinishedRequests(ctx)
+		if reduced > 0 {
+			s.log.Info("reduced finished requests to the keyed hash", "count", reduced)
 		}
 		if err != nil {
 			return err
@@ -61,19 +69,19 @@ func (s *Service) processJob(ctx context.Context, job *store.Job) error {
 func (s *Service) ProcessPending(ctx context.Context) (int, error) {
 	n := 0
 	var first error
-	seen := map[int64]bool{}
+	// Paged by id: requests that stay workable (a failure retried at once,
+	// another worker's conflict) never hide the ones after them.
+	var after int64
 	for {
-		list, err := s.db.WorkableSubjectRequests(ctx, s.db.Now().Add(-s.cfg.StaleAfter), 100)
+		list, err := s.db.WorkableSubjectRequests(ctx, s.db.Now().Add(-s.cfg.StaleAfter), after, 100)
 		if err != nil {
 			return n, err
 		}
-		progressed := false
+		if len(list) == 0 {
+			return n, first
+		}
 		for _, r := range list {
-			if seen[r.ID] {
-				continue
-			}
-			seen[r.ID] = true
-			progressed = true
+			after = r.ID
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
@@ -89,9 +97,6 @@ func (s *Service) ProcessPending(ctx context.Context) (int, error) {
 					first = err
 				}
 			}
-		}
-		if !progressed {
-			return n, first
 		}
 	}
 }

@@ -185,7 +185,7 @@ func TestArtefactSweepAndConcurrentCompletion(t *testing.T) {
 		if got := files(t, orgDir); !slices.Equal(got, []string{want}) {
 			t.Fatalf("files after concurrent completion: %v, want [%s]", got, want)
 		}
-		fh, _ := os.Open(b.Artefact.Path)
+		fh, _ := os.Open(svc.ArtefactFile(b))
 		h := sha256.New()
 		io.Copy(h, fh)
 		fh.Close()

@@ -377,3 +377,29 @@ func (s *Service) mentionIn(body string, key []byte, emailHash string, phones ma
 // channel through the (org_id, channel_id, …) indexes instead of using the
 // person_id index, so finding a person's data costs the same at any
 // database size.
+
+// rowsFault, when set (by tests only), is called after each row eachRow
+// reads, with the loop's name; an error ends the loop as a read error
+// (rows.Err) would.
+var rowsFault func(loop string) error
+
+// eachRow calls fn for each row of rows, closes them, and returns the first
+// error of fn or of the reading itself (rows.Err): a loop that ends early
+// because reading failed must never pass for one that read everything.
+func eachRow(rows *sql.Rows, loop string, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(); err != nil {
+			return err
+		}
+		if rowsFault != nil {
+			if err := rowsFault(loop); err != nil {
+				return fmt.Errorf("read %s: %w", loop, err)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", loop, err)
+	}
+	return nil
+}

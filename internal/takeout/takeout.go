@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,12 +95,16 @@ type Progress struct {
 	Phase string // "find", "export", "erase", "mentions"
 	Done  int64
 	Total int64
+	// File is set when an export starts writing a file of the bundle.
+	File string
 }
 
 // Config configures a Service. The zero value uses the defaults.
 type Config struct {
 	// ArtefactDir is where export ZIPs are written (personal data: keep it
-	// on encrypted storage). Default data/artefacts.
+	// on encrypted storage). Default data/artefacts. A relative directory is
+	// made absolute by New (from the working directory at that time);
+	// requests record their file relative to it.
 	ArtefactDir string
 	// ArtefactTTL is how long an export stays downloadable before the
 	// requests.expire_artefacts job deletes it. Default 7 days.
@@ -114,7 +119,13 @@ type Config struct {
 	// StaleAfter is the heartbeat age after which a processing request is
 	// taken over by the job.
 	StaleAfter time.Duration
-	// MaxAttempts is how often the job retries a retryable failure.
+	// HeartbeatEvery is how often a worker refreshes the heartbeat of the
+	// request it holds, on a timer, whatever it is doing. Default
+	// StaleAfter/5.
+	HeartbeatEvery time.Duration
+	// MaxAttempts is how often the job retries a retryable failure or takes
+	// over an abandoned request (then the request is failed and waits for
+	// staff to re-run it).
 	MaxAttempts int
 	// MentionTimeout and MentionScanLimit bound the mention search.
 	MentionTimeout   time.Duration
@@ -169,6 +180,9 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
 	if cfg.ArtefactDir == "" {
 		cfg.ArtefactDir = DefaultArtefactDir
 	}
+	if abs, err := filepath.Abs(cfg.ArtefactDir); err == nil {
+		cfg.ArtefactDir = abs
+	}
 	if cfg.ArtefactTTL <= 0 {
 		cfg.ArtefactTTL = DefaultArtefactTTL
 	}
@@ -183,6 +197,9 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
 	}
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.HeartbeatEvery <= 0 || cfg.HeartbeatEvery >= cfg.StaleAfter {
+		cfg.HeartbeatEvery = cfg.StaleAfter / 5
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
@@ -309,8 +326,19 @@ func scope(ctx context.Context, tx *store.Tx, staff *gallra.Staff, orgID int64, 
 	return out, nil
 }
 
+// errNoChannels is the EFORBIDDEN of an editor for a request without
+// channels in scope.
+func errNoChannels() error {
+	return gallra.Errorf(gallra.EFORBIDDEN, "the request has no channel in scope (the chosen modules have none), so it would reach only "+
+		"person-level data (the person record and the custom fields on the person), which lie in no channel: only an admin may make, see or process it")
+}
+
 // authorize fails with EFORBIDDEN listing the channels staff may not act on.
+// A scope without channels reaches only person-level data: admins only.
 func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
+	if len(channels) == 0 && (staff == nil || !staff.Active || staff.Role != gallra.RoleAdmin) {
+		return errNoChannels()
+	}
 	missing := []int64{}
 	for _, c := range channels {
 		if !staff.CanActOn(c.ID) {
@@ -326,7 +354,8 @@ func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
 }
 
 // Authorize checks that staff may act on every channel of the request
-// (EFORBIDDEN with the missing channel ids otherwise).
+// (EFORBIDDEN with the missing channel ids otherwise); a request without
+// channels is for admins only.
 func Authorize(staff *gallra.Staff, r *store.SubjectRequest) error {
 	cs := make([]gallra.Channel, len(r.ChannelIDs))
 	for i, id := range r.ChannelIDs {
@@ -375,6 +404,10 @@ func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest
 			Modules: in.Modules, ChannelIDs: ids, ForumAction: in.ForumAction, RequestedBy: staff.ID,
 			Attestation: in.Attestation, VerificationMethod: in.VerificationMethod, VerificationNote: in.VerificationNote,
 			ReceivedAt: tx.Now, DueAt: dueAt(tx.Now, 0), EmailRetained: true, MentionsStatus: store.MentionsPending,
+			// Person-level data (the person record, the custom fields on
+			// the person) lies in no channel: only an admin's request
+			// exports or erases it.
+			PersonData: staff.Role == gallra.RoleAdmin,
 		}
 		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
 			return err
@@ -436,7 +469,7 @@ func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*st
 	if err != nil {
 		return nil, err
 	}
-	if r.Status == store.StatusProcessing && !s.stale(r) {
+	if r.Status == store.StatusProcessing && r.Claim != "" && !s.stale(r) {
 		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is being processed; try again if it shows no progress for %s", id, s.cfg.StaleAfter)
 	}
 	return s.runInline(ctx, r)
@@ -547,7 +580,8 @@ func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, mon
 		r.ExtensionReason = reason
 		r.DueAt = dueAt(r.ReceivedAt, r.ExtendedMonths)
 		r.Overdue = tx.Now.After(r.DueAt)
-		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
+		// Only the deadline is written: an extension is no heartbeat.
+		if err := tx.ExtendSubjectRequest(ctx, r); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.extended", "subject_request", r.ID,
@@ -582,6 +616,7 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*s
 		}
 		now := tx.Now
 		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = store.StatusCancelled, &now, "", false, nil, ""
+		r.VerificationNote = "" // kept only while the request is open
 		if r.MentionsStatus == store.MentionsPending {
 			r.MentionsStatus = ""
 		}
@@ -594,7 +629,7 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*s
 		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.cancelled", "subject_request", r.ID, map[string]any{"email_hash": r.EmailHash})
 	})
 	if err == nil && planned != "" {
-		os.Remove(planned) // a failed export's file, if it got that far
+		os.Remove(s.artefactFile(planned)) // a failed export's file, if it got that far
 	}
 	return r, err
 }
@@ -603,26 +638,32 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*s
 // worker (after a missed heartbeat) or finished meanwhile.
 var errLostClaim = errors.New("request taken over by another worker")
 
+// errBudget stops an inline run whose time budget is used up: the claim is
+// released and the job carries on (not a failure).
+var errBudget = errors.New("inline time budget used up")
+
 // Process carries out a request: export or erasure, then the search for
 // mentions. It is idempotent and resumable: a completed or cancelled request
 // is returned unchanged (after a pending mention search), and a received,
-// failed or abandoned processing one (no heartbeat for Config.StaleAfter)
-// (re)starts where it stopped. A request another worker is processing is
-// ECONFLICT. On error the request is marked failed (with a message free of
-// personal data; retried by the job when the cause is transient) and the
-// error returned.
+// failed, released or abandoned processing one (no heartbeat for
+// Config.StaleAfter) (re)starts where it stopped. A request another worker
+// is processing is ECONFLICT. On error the request is marked failed (with a
+// message free of personal data; retried by the job when the cause is
+// transient) and the error returned.
 func (s *Service) Process(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
 	return s.process(ctx, orgID, id, false)
 }
 
-// process is Process; inline skips the mention search (left to the job).
+// process is Process; inline skips the mention search (left to the job),
+// and when ctx's deadline (the inline budget) passes it releases the claim
+// for the job instead of failing the request.
 func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*store.SubjectRequest, error) {
 	r, err := s.claim(ctx, orgID, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.Status == store.StatusProcessing {
-		if r, err = s.work(ctx, r); err != nil {
+		if r, err = s.work(ctx, r, inline); err != nil {
 			return nil, err
 		}
 	}
@@ -633,7 +674,9 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*s
 }
 
 // claim makes the request this worker's: status processing with a new claim
-// token. Requests that are finished are returned as they are.
+// token and a fresh heartbeat. Requests that are finished are returned as
+// they are; so is an abandoned one that has used up Config.MaxAttempts,
+// which is failed instead (staff re-run it).
 func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
 	var r *store.SubjectRequest
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -645,9 +688,29 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectReq
 		switch cur.Status {
 		case store.StatusCompleted, store.StatusCancelled:
 			return nil
+		case store.StatusFailed:
+			if cur.Email == "" {
+				return gallra.Errorf(gallra.EUNPROCESS, "request %d failed long ago and was reduced to the keyed hash of the address; make a new request", id)
+			}
 		case store.StatusProcessing:
+			if cur.Claim == "" {
+				break // released by its worker (inline budget used up)
+			}
 			if !cur.UpdatedAt.Before(tx.Now.Add(-s.cfg.StaleAfter)) {
 				return gallra.Errorf(gallra.ECONFLICT, "request %d is being processed by another worker", id)
+			}
+			if cur.Attempts >= s.cfg.MaxAttempts {
+				// Abandoned again and again (a worker dying on it each
+				// time): stop taking it over; staff re-run it.
+				s.log.Error("abandoned request not taken over again: attempts used up", "org_id", orgID, "request_id", id, "attempts", cur.Attempts)
+				now := tx.Now
+				cur.Status, cur.Claim, cur.RetryAt, cur.FinishedAt = store.StatusFailed, "", nil, &now
+				cur.Error = fmt.Sprintf("processing was abandoned %d times (no heartbeat for %s); it is not retried by itself: re-run it (POST …/process or gallra takeout resume)",
+					cur.Attempts, s.cfg.StaleAfter)
+				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
+					return err
+				}
+				return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorSystem}, "request.failed", "subject_request", id, map[string]any{"counts": cur.Counts, "attempts": cur.Attempts})
 			}
 			s.log.Warn("taking over abandoned request", "org_id", orgID, "request_id", id, "last_heartbeat", cur.UpdatedAt)
 		}
@@ -660,14 +723,18 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectReq
 				return err
 			}
 		}
-		cur.Status, cur.Error, cur.RetryAt, cur.Claim = store.StatusProcessing, "", nil, newClaim()
+		cur.Status, cur.Error, cur.RetryAt, cur.Claim, cur.FinishedAt = store.StatusProcessing, "", nil, newClaim(), nil
 		cur.Attempts++
 		if cur.Kind == store.RequestExport {
-			cur.PlannedArtefact = s.artefactPath(cur)
+			cur.PlannedArtefact = artefactName(cur)
 		}
 		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
 			return err
 		}
+		if _, err := tx.TouchSubjectRequest(ctx, orgID, id, cur.Claim); err != nil {
+			return err
+		}
+		cur.UpdatedAt = tx.Now
 		if !first {
 			return nil
 		}
@@ -682,21 +749,74 @@ func newClaim() string {
 	return hex.EncodeToString(b)
 }
 
+// heartbeat refreshes the heartbeat of the claimed request r every
+// Config.HeartbeatEvery, on a timer, for as long as the run lasts — whatever
+// the run is doing (a long CSV pass, a large attachment, a slow batch). The
+// returned context is cancelled with cause errLostClaim as soon as a beat
+// finds the claim gone (taken over, finished or cancelled), which stops the
+// run. stop ends the beats; call it before returning.
+func (s *Service) heartbeat(ctx context.Context, r *store.SubjectRequest) (context.Context, func()) {
+	hctx, cancel := context.WithCancelCause(ctx)
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(s.cfg.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-hctx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := s.db.TouchSubjectRequest(hctx, r.OrgID, r.ID, r.Claim)
+			switch {
+			case err != nil:
+				if hctx.Err() == nil {
+					s.log.Warn("request heartbeat failed; trying again", "org_id", r.OrgID, "request_id", r.ID, "err", err)
+				}
+			case !ok:
+				cancel(errLostClaim)
+				return
+			}
+		}
+	}()
+	return hctx, func() {
+		close(done)
+		<-exited
+		cancel(nil)
+	}
+}
+
+// lostClaim reports whether err (or the run's context) says the claim was
+// lost.
+func lostClaim(ctx context.Context, err error) bool {
+	return errors.Is(err, errLostClaim) || errors.Is(context.Cause(ctx), errLostClaim)
+}
+
 // work runs the export or erasure of a claimed request and completes it.
-func (s *Service) work(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+func (s *Service) work(ctx context.Context, r *store.SubjectRequest, inline bool) (*store.SubjectRequest, error) {
 	claim := r.Claim
+	hctx, stop := s.heartbeat(ctx, r)
 	var part *store.Artefact
 	var err error
-	switch r.Kind {
-	case store.RequestExport:
-		part, err = s.export(ctx, r)
-	case store.RequestErase:
-		err = s.erase(ctx, r)
-	default:
-		err = gallra.Errorf(gallra.EUNPROCESS, "request %d has unknown kind %q", r.ID, r.Kind)
-	}
-	if errors.Is(err, errLostClaim) {
+	func() {
+		defer stop()
+		switch r.Kind {
+		case store.RequestExport:
+			part, err = s.export(hctx, r)
+		case store.RequestErase:
+			err = s.erase(hctx, r)
+		default:
+			err = gallra.Errorf(gallra.EUNPROCESS, "request %d has unknown kind %q", r.ID, r.Kind)
+		}
+	}()
+	if err != nil && lostClaim(hctx, err) {
 		return s.lost(ctx, r)
+	}
+	if err != nil && inline && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, s.release(ctx, r, claim)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, r, claim, err)
@@ -714,11 +834,12 @@ func (s *Service) work(ctx context.Context, r *store.SubjectRequest) (*store.Sub
 		}
 		now := tx.Now
 		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = store.StatusCompleted, &now, "", false, "", nil
+		cur.VerificationNote = "" // kept only while the request is open
 		cur.Counts = r.Counts
 		if r.Kind == store.RequestExport {
 			// Renamed into place while the row is locked: a worker that lost
 			// the claim never replaces the file the winner recorded.
-			if err := os.Rename(part.Path+"."+claim+".part", part.Path); err != nil {
+			if err := os.Rename(s.partFile(part.Path, claim), s.artefactFile(part.Path)); err != nil {
 				return fmt.Errorf("move artefact into place: %w", err)
 			}
 			exp := now.Add(s.cfg.ArtefactTTL)
@@ -735,7 +856,7 @@ func (s *Service) work(ctx context.Context, r *store.SubjectRequest) (*store.Sub
 			map[string]any{"kind": string(r.Kind), "email_hash": r.EmailHash, "counts": r.Counts, "late": now.After(r.DueAt)})
 	})
 	if part != nil && (err != nil || lost) {
-		os.Remove(part.Path + "." + claim + ".part") // ours; the final file belongs to the request row
+		os.Remove(s.partFile(part.Path, claim)) // ours; the final file belongs to the request row
 	}
 	if err != nil {
 		return nil, s.fail(ctx, r, claim, err)
@@ -753,6 +874,31 @@ func (s *Service) lost(ctx context.Context, r *store.SubjectRequest) (*store.Sub
 	return s.db.GetSubjectRequest(context.WithoutCancel(ctx), r.OrgID, r.ID)
 }
 
+// release gives up the claim of an inline run whose time budget is used
+// up: the request stays processing, without a claim, for the
+// requests.process job to carry on at once (no failure is recorded, no
+// retry used, and it cannot be cancelled meanwhile). Returns errBudget
+// (wrapping context.DeadlineExceeded).
+func (s *Service) release(ctx context.Context, r *store.SubjectRequest, claim string) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := s.db.Update(rctx, func(tx *store.Tx) error {
+		cur, err := tx.LockSubjectRequest(rctx, r.OrgID, r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != store.StatusProcessing || cur.Claim != claim {
+			return nil
+		}
+		cur.Claim = ""
+		return tx.SaveSubjectRequest(rctx, cur)
+	})
+	if err != nil {
+		s.log.Error("release request", "request_id", r.ID, "err", err)
+	}
+	return fmt.Errorf("%w: %w", errBudget, context.DeadlineExceeded)
+}
+
 // retryable reports whether a failure may go away by itself (interruption,
 // database or disk trouble) rather than needing a person (bad input).
 func retryable(err error) bool {
@@ -763,10 +909,23 @@ func retryable(err error) bool {
 	return true
 }
 
+// internalError is a failure of the processing itself, never bad input:
+// it carries no gallra code, so it is retryable and reported as internal.
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string { return e.msg }
+
 // fail marks r failed with err's message, unless another worker holds the
 // request now, and returns err. A retryable failure gets a retry time
 // (backing off by attempt) until Config.MaxAttempts.
 func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim string, cause error) error {
+	if store.IsForeignKeyViolation(cause) {
+		// The store classes a foreign-key violation as bad input (EINVALID);
+		// while processing a request it is our own ordering problem or a
+		// race with a writer: internal, and worth a retry.
+		s.log.Error("request hit a foreign-key violation", "org_id", r.OrgID, "request_id", r.ID, "err", cause)
+		cause = &internalError{msg: "processing hit a foreign-key violation (internal error): " + cause.Error()}
+	}
 	s.log.Error("request failed", "org_id", r.OrgID, "request_id", r.ID, "err", cause)
 	msg := gallra.ErrorMessage(cause)
 	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
@@ -782,7 +941,8 @@ func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim strin
 		if !cur.Status.Open() || cur.Claim != claim {
 			return nil
 		}
-		cur.Status, cur.Error, cur.Claim, cur.RetryAt = store.StatusFailed, msg, "", nil
+		now := tx.Now
+		cur.Status, cur.Error, cur.Claim, cur.RetryAt, cur.FinishedAt = store.StatusFailed, msg, "", nil, &now
 		if retryable(cause) && cur.Attempts < s.cfg.MaxAttempts {
 			at := tx.Now.Add(time.Duration(cur.Attempts-1) * time.Minute)
 			cur.RetryAt = &at

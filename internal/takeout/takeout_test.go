@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +76,8 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 	must(err)
 	m2, err := db.IngestMail(ctx, org, mail, store.InboundMail{From: subjectEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Gemensamt", Body: "Eva skriver", MessageID: "m2@example.se"})
 	must(err)
-	_, err = db.IngestMail(ctx, org, mail, store.InboundMail{From: otherEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se"})
+	_, err = db.IngestMail(ctx, org, mail, store.InboundMail{From: otherEmail, FromName: "Olle Olsson", To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se",
+		Attachments: []store.Attachment{{Filename: "olles-intyg.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 olle")}}})
 	must(err)
 	_, err = db.IngestMail(ctx, org, mail, store.InboundMail{From: otherEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Annat", Body: "Ring Eva på 0701234567", MessageID: "m4@example.se"})
 	must(err)
@@ -169,7 +172,7 @@ func TestExportEveryModule(t *testing.T) {
 			t.Fatalf("export not completed: %+v", r)
 		}
 		want := map[string]int64{"forum_posts": 3, "mail_conversations": 2, "mail_messages": 4, "mail_messages_own": 2, "mail_attachments": 1,
-			"chat_conversations": 1, "chat_messages": 2, "social_items": 1, "custom_fields": 2}
+			"mail_messages_of_others": 1, "mail_attachments_withheld": 1, "chat_conversations": 1, "chat_messages": 2, "social_items": 1, "custom_fields": 2}
 		for k, v := range want {
 			if r.Counts[k] != v {
 				t.Errorf("count %s = %d, want %d (all: %v)", k, r.Counts[k], v, r.Counts)
@@ -197,7 +200,11 @@ func TestExportEveryModule(t *testing.T) {
 		if !r.EmailRetained {
 			t.Error("export should keep the e-mail until the artefact expires")
 		}
-		checkBundle(t, r.Artefact.Path, r.ID)
+		file := svc.ArtefactFile(r)
+		if !filepath.IsAbs(file) || r.Artefact.Path != filepath.Join("org-"+strconv.FormatInt(f.Org.ID, 10), "request-"+strconv.FormatInt(r.ID, 10)+".zip") {
+			t.Fatalf("artefact recorded as %q (file %q): want the request-scoped name relative to the directory", r.Artefact.Path, file)
+		}
+		checkBundle(t, file, r.ID)
 
 		// Artefact expiry after the TTL: file gone, e-mail reduced to the hash.
 		if n, err := svc.ExpireArtefacts(ctx); err != nil || n != 0 {
@@ -207,7 +214,7 @@ func TestExportEveryModule(t *testing.T) {
 		if n, err := svc.ExpireArtefacts(ctx); err != nil || n != 1 {
 			t.Fatalf("expire after TTL: %d, %v", n, err)
 		}
-		if _, err := os.Stat(r.Artefact.Path); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("artefact still on disk: %v", err)
 		}
 		got, err := svc.Get(ctx, f.Admin, r.ID)
@@ -276,8 +283,56 @@ func checkBundle(t *testing.T, path string, requestID int64) {
 	if len(att) != 1 {
 		t.Errorf("attachments = %v", att)
 	}
-	validateData(t, files["data.json"])
 	html := string(files["index.html"])
+	validateData(t, files["data.json"])
+	// Other customers in the person's threads (Art. 15(4)): the thread is
+	// whole, but their address and name are replaced and their attachments
+	// withheld (counted); staff replies and the person's messages are as
+	// they were.
+	for _, name := range []string{"data.json", "mail.csv", "index.html"} {
+		if strings.Contains(strings.ToLower(string(files[name])), otherEmail) || strings.Contains(string(files[name]), "Olle Olsson") {
+			t.Errorf("%s names another customer", name)
+		}
+	}
+	var data struct {
+		Mail []struct {
+			Messages []struct {
+				Mine        bool   `json:"mine"`
+				Other       bool   `json:"other_customer"`
+				From        string `json:"from"`
+				FromName    string `json:"from_name"`
+				Body        string `json:"body"`
+				Withheld    int    `json:"attachments_withheld"`
+				Attachments []any  `json:"attachments"`
+			} `json:"messages"`
+		} `json:"mail_conversations"`
+	}
+	if err := json.Unmarshal(files["data.json"], &data); err != nil {
+		t.Fatal(err)
+	}
+	var others, staffReplies int
+	for _, c := range data.Mail {
+		for _, m := range c.Messages {
+			switch {
+			case m.Other:
+				others++
+				if m.Mine || m.From != takeout.OtherCustomerLabel || m.FromName != takeout.OtherCustomerLabel || m.Withheld != 1 || len(m.Attachments) != 0 || m.Body != "Olle svarar" {
+					t.Errorf("another customer's message: %+v", m)
+				}
+			case !m.Mine:
+				staffReplies++
+				if m.From == takeout.OtherCustomerLabel {
+					t.Errorf("staff reply relabelled: %+v", m)
+				}
+			}
+		}
+	}
+	if others != 1 || staffReplies != 1 {
+		t.Errorf("messages by others %d, staff replies %d; want 1 and 1", others, staffReplies)
+	}
+	if !strings.Contains(html, "en annan kund / another customer") {
+		t.Error("index.html does not label the other customer")
+	}
 	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;") {
 		t.Error("index.html does not escape user text")
 	}

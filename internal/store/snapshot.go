@@ -1,0 +1,32 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// ViewSnapshot runs fn in a read-only transaction that sees one snapshot of
+// the database for all its statements: REPEATABLE READ on PostgreSQL (where
+// View is READ COMMITTED, each statement seeing what committed before it),
+// and the normal read transaction on SQLite, whose read transactions (WAL)
+// already see one snapshot from the first read to the end. Use it when
+// several passes over the data must agree, e.g. the files of an export.
+func (db *DB) ViewSnapshot(ctx context.Context, fn func(*Tx) error) error {
+	if db.dialect != Postgres {
+		return db.View(ctx, fn)
+	}
+	stx, err := db.read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return convertError(fmt.Errorf("begin snapshot transaction: %w", err))
+	}
+	tx := &Tx{db: db, tx: stx, Now: db.Now()}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return convertError(err)
+	}
+	if err := stx.Commit(); err != nil {
+		return convertError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// SocialTreeItem is one item of a social reply tree.
+type SocialTreeItem struct {
+	ID, ChannelID int64
+	ExternalID    string
+	PersonID      int64 // 0: no person
+	Depth         int   // 0 for the root
+}
+
+// maxSocialDepth bounds the reply-tree walk (a guard against a corrupt
+// parent chain; platforms nest a few levels at most).
+const maxSocialDepth = 1000
+
+// SocialTree returns the item rootID of the organisation with every reply
+// under it, at any depth (a recursive CTE, the same on SQLite and
+// PostgreSQL), deepest first. Empty when the item does not exist.
+func (tx *Tx) SocialTree(ctx context.Context, orgID, rootID int64) ([]SocialTreeItem, error) {
+	rows, err := tx.Query(ctx, `WITH RECURSIVE tree(id, depth) AS (
+			SELECT id, 0 FROM social_items WHERE id = ? AND org_id = ?
+			UNION ALL
+			SELECT s.id, t.depth + 1 FROM social_items s JOIN tree t ON s.parent_id = t.id WHERE t.depth < ?
+		)
+		SELECT s.id, s.channel_id, s.external_id, s.person_id, t.depth FROM tree t JOIN social_items s ON s.id = t.id
+		ORDER BY t.depth DESC, s.id`, rootID, orgID, maxSocialDepth)
+	if err != nil {
+		return nil, fmt.Errorf("read social reply tree: %w", err)
+	}
+	defer rows.Close()
+	var out []SocialTreeItem
+	for rows.Next() {
+		var it SocialTreeItem
+		var person sql.NullInt64
+		if err := rows.Scan(&it.ID, &it.ChannelID, &it.ExternalID, &person, &it.Depth); err != nil {
+			return nil, err
+		}
+		it.PersonID = person.Int64
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read social reply tree: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteSocialTree deletes the items of a tree as SocialTree returned it,
+// deepest first (a reply goes before what it replies to, so no foreign key
+// is ever violated), and returns how many rows went.
+func (tx *Tx) DeleteSocialTree(ctx context.Context, orgID int64, tree []SocialTreeItem) (int64, error) {
+	var total int64
+	for i := 0; i < len(tree); {
+		// One statement per depth level (in chunks), deepest first.
+		j := i
+		for j < len(tree) && tree[j].Depth == tree[i].Depth && j-i < 500 {
+			j++
+		}
+		args := make([]any, 0, j-i+1)
+		for _, it := range tree[i:j] {
+			args = append(args, it.ID)
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM social_items WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`) AND org_id = ?`,
+			append(args, orgID)...)
+		if err != nil {
+			return total, fmt.Errorf("delete social reply tree: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		i = j
+	}
+	return total, nil
+}
+
+// DeletePersonsWithoutData deletes those of the persons (of the
+// organisation) that nothing refers to: no content, no participation and no
+// custom field at all — unlike DeleteUnusedPersons, a person with custom
+// fields of their own (CRM data kept on the person) stays. It returns how
+// many it deleted. Used when an erasure removed other people's replies: it
+// must not remove more of those people's data than the replies.
+func (tx *Tx) DeletePersonsWithoutData(ctx context.Context, orgID int64, ids []int64) (int64, error) {
+	var n int64
+	for _, id := range ids {
+		var used int
+		if err := tx.QueryRow(ctx, `SELECT CASE WHEN
+			EXISTS (SELECT 1 FROM forum_posts WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM forum_topics WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM mail_messages WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM mail_participants WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM social_items WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM custom_fields WHERE person_id = ?)
+			OR EXISTS (SELECT 1 FROM custom_fields WHERE subject_type = 'person' AND subject_id = ?)
+			THEN 1 ELSE 0 END`, id, id, id, id, id, id, id, id).Scan(&used); err != nil {
+			return n, fmt.Errorf("check person use: %w", err)
+		}
+		if used == 1 {
+			continue
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, id, orgID)
+		if err != nil {
+			return n, fmt.Errorf("delete person: %w", err)
+		}
+		d, _ := res.RowsAffected()
+		n += d
+	}
+	return n, nil
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key violation of
+// either engine. Outside of input handling it is an internal error (the
+// code deleted in the wrong order, or raced a writer), not bad input.
+func IsForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return true
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
