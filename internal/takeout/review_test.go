@@ -731,3 +731,38 @@ func TestExtendDoesNotDelayTakeover(t *testing.T) {
 		}
 	})
 }
+
+// A forum topic others still post in is only detached from the person: it
+// keeps its custom fields, no longer linked to the person; a deleted
+// topic's fields go with it.
+func TestDetachedTopicKeepsItsFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
+		ctx := context.Background()
+		f := storetest.MustFixture(t, db, "Topics")
+		seed(t, db, f)
+		admin := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
+		topics, err := db.ListTopics(ctx, f.Org.ID, f.Channels[gallra.ModuleForum].ID, store.Page{})
+		mustDo(t, err)
+		ids := map[string]int64{}
+		for _, tp := range topics {
+			ids[tp.Title] = tp.ID
+		}
+		shared, lonely := ids["Sophämtning <script>"], ids["Ensam fråga"]
+		mustDo(t, db.SetCustomField(ctx, admin, f.Org.ID, gallra.SubjectForumTopic, shared, "ärende", "F-1"))
+		mustDo(t, db.SetCustomField(ctx, admin, f.Org.ID, gallra.SubjectForumTopic, lonely, "ärende", "F-2"))
+		if _, err := newService(t, db).Submit(ctx, f.Admin, newRequest(store.RequestErase, gallra.ModuleForum)); err != nil {
+			t.Fatal(err)
+		}
+		kept, err := db.ListCustomFields(ctx, f.Org.ID, gallra.SubjectForumTopic, shared)
+		if err != nil || len(kept) != 1 || kept[0].PersonID != nil {
+			t.Fatalf("detached topic's fields: %+v %v", kept, err)
+		}
+		var left int
+		mustDo(t, db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, lonely).Scan(&left)
+		}))
+		if left != 0 {
+			t.Fatalf("deleted topic kept %d field(s)", left)
+		}
+	})
+}
