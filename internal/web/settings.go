@@ -501,25 +501,43 @@ func (h *Handler) reason(r *http.Request, v *viewer, m gallra.Module, f policyFo
 }
 
 func (h *Handler) channelPolicyPreview(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	pp, done, err := h.postedChannelPolicy(w, r, v)
+	if done || err != nil {
+		return err
+	}
+	h.render(w, r, v, http.StatusOK, "policy_confirm", pp.cd)
+	return nil
+}
+
+// postedPolicy is a posted channel policy form with its confirm page.
+type postedPolicy struct {
+	d  *policyFormData
+	f  policyForm
+	cd *confirmData
+}
+
+// postedChannelPolicy reads a posted channel policy form and builds its
+// confirm page from a fresh preview. done reports that a refusal page has
+// been written (err, if any, is the refusal's rendering error).
+func (h *Handler) postedChannelPolicy(w http.ResponseWriter, r *http.Request, v *viewer) (*postedPolicy, bool, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "unreadable form")
+		return nil, false, gallra.Errorf(gallra.EINVALID, "unreadable form")
 	}
 	d, err := h.channelPolicyData(r, v, nil)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if d.Refused != "" {
 		h.render(w, r, v, http.StatusUnprocessableEntity, "policy_form", d)
-		return nil
+		return nil, true, nil
 	}
 	f := readPolicyForm(r.PostForm)
 	cd, err := h.channelConfirm(r, v, d, f)
 	if err != nil {
-		return h.refuse(w, r, v, d, f, err)
+		return nil, true, h.refuse(w, r, v, d, f, err)
 	}
-	h.render(w, r, v, http.StatusOK, "policy_confirm", cd)
-	return nil
+	return &postedPolicy{d: d, f: f, cd: cd}, false, nil
 }
 
 func (h *Handler) channelConfirm(r *http.Request, v *viewer, d *policyFormData, f policyForm) (*confirmData, error) {
@@ -547,23 +565,11 @@ func (h *Handler) channelConfirm(r *http.Request, v *viewer, d *policyFormData, 
 // if more items would now be purged than the person confirmed, the confirm
 // page is shown again instead of saving.
 func (h *Handler) channelPolicySave(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "unreadable form")
-	}
-	d, err := h.channelPolicyData(r, v, nil)
-	if err != nil {
+	pp, done, err := h.postedChannelPolicy(w, r, v)
+	if done || err != nil {
 		return err
 	}
-	if d.Refused != "" {
-		h.render(w, r, v, http.StatusUnprocessableEntity, "policy_form", d)
-		return nil
-	}
-	f := readPolicyForm(r.PostForm)
-	cd, err := h.channelConfirm(r, v, d, f)
-	if err != nil {
-		return h.refuse(w, r, v, d, f, err)
-	}
+	d, f, cd := pp.d, pp.f, pp.cd
 	if r.PostFormValue("confirm") != "yes" || cd.Total > f.Expect {
 		cd.Stale = cd.Total > f.Expect
 		h.render(w, r, v, http.StatusConflict, "policy_confirm", cd)
