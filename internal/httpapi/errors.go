@@ -24,8 +24,12 @@ var statusOf = map[string]int{
 }
 
 // StatusOf returns the HTTP status for an error's gallra code.
-func StatusOf(err error) int {
-	if st, ok := statusOf[gallra.ErrorCode(err)]; ok {
+func StatusOf(err error) int { return CodeStatus(gallra.ErrorCode(err)) }
+
+// CodeStatus returns the HTTP status for a gallra error code (500 for codes
+// not in the table). The web UI answers with the same statuses.
+func CodeStatus(code string) int {
+	if st, ok := statusOf[code]; ok {
 		return st
 	}
 	return http.StatusInternalServerError

@@ -564,67 +564,26 @@ func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time
 
 // FoldErasedPosts folds forum posts and comments that are deleted or become
 // content-free placeholders (ChannelTotals counts neither).
-func (tx *Tx) FoldErasedPosts(ctx context.Context, ids []int64) error {
-	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts WHERE id IN ({ids}) AND removed = 0
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, ids)
-}
+func (tx *Tx) FoldErasedPosts(ctx context.Context, ids []int64) error { return tx.foldPosts(ctx, ids) }
 
 // FoldErasedTopics folds forum topics about to be deleted.
 func (tx *Tx) FoldErasedTopics(ctx context.Context, ids []int64) error {
-	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_topics WHERE id IN ({ids})
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, ids)
+	return tx.foldTopics(ctx, ids)
 }
 
 // FoldErasedMailConversations folds whole mail conversations (and their
 // messages) about to be deleted.
 func (tx *Tx) FoldErasedMailConversations(ctx context.Context, ids []int64) error {
-	if err := tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_conversations WHERE id IN ({ids})
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, ids); err != nil {
-		return err
-	}
-	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages WHERE conversation_id IN ({ids})
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
+	return tx.foldConversations(ctx, mailPurge, ids)
 }
 
 // FoldErasedMailMessages folds single mail messages about to be deleted.
 func (tx *Tx) FoldErasedMailMessages(ctx context.Context, ids []int64) error {
-	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages WHERE id IN ({ids})
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
+	return tx.foldMailMessages(ctx, ids)
 }
 
 // FoldErasedChats folds chats about to be deleted: the conversation, its
 // messages and, when closed, its duration.
 func (tx *Tx) FoldErasedChats(ctx context.Context, ids []int64) error {
-	if err := tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations, chat_seconds)
-		SELECT org_id, channel_id, opened_at - opened_at % 86400000, COUNT(*), COALESCE(SUM((closed_at - opened_at) / 1000), 0) FROM chat_conversations WHERE id IN ({ids})
-		GROUP BY org_id, channel_id, opened_at - opened_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations,
-			chat_seconds = channel_daily_stats.chat_seconds + excluded.chat_seconds`, ids); err != nil {
-		return err
-	}
-	return tx.fold(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
-		SELECT c.org_id, c.channel_id, m.created_at - m.created_at % 86400000, COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
-		WHERE m.conversation_id IN ({ids}) GROUP BY c.org_id, c.channel_id, m.created_at - m.created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, ids)
-}
-
-func (tx *Tx) fold(ctx context.Context, q string, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	in, args := inList(ids)
-	if _, err := tx.Exec(ctx, strings.ReplaceAll(q, "{ids}", in), args...); err != nil {
-		return fmt.Errorf("fold erased content into statistics: %w", err)
-	}
-	return nil
+	return tx.foldConversations(ctx, chatPurge, ids)
 }

@@ -700,12 +700,8 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 	}
 	// Fold before removing, in the same transaction: counted exactly once
 	// (a placeholder no longer counts as a post either).
-	in, arg := tx.idIn("id", live)
-	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts `+tx.byID()+` WHERE `+in+`
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, arg); err != nil {
-		return c, fmt.Errorf("fold post stats: %w", err)
+	if err := tx.foldPosts(ctx, live); err != nil {
+		return c, err
 	}
 	if len(comments) > 0 {
 		in, arg := tx.idIn("id", comments)
@@ -820,13 +816,10 @@ func (tx *Tx) deleteTopics(ctx context.Context, t PurgeTarget, ids []int64) erro
 	if len(ids) == 0 {
 		return nil
 	}
-	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
-		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in+`
-		GROUP BY org_id, channel_id, created_at - created_at % 86400000
-		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, t.OrgID, arg); err != nil {
-		return fmt.Errorf("fold topic stats: %w", err)
+	if err := tx.foldTopics(ctx, ids); err != nil {
+		return err
 	}
+	in, arg := tx.idIn("id", ids)
 	inS, argS := tx.idIn("subject_id", ids)
 	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+inS, t.OrgID, argS); err != nil {
 		return fmt.Errorf("delete topic fields: %w", err)
@@ -871,7 +864,7 @@ var mailPurge = convPurge{
 var chatPurge = convPurge{
 	table: "chat_conversations", subject: "chat_conversation", clock: "closed_at",
 	foldConvs: `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations, chat_seconds)
-		SELECT org_id, channel_id, opened_at - opened_at % 86400000, COUNT(*), SUM((closed_at - opened_at) / 1000) FROM chat_conversations WHERE id IN ({ids})
+		SELECT org_id, channel_id, opened_at - opened_at % 86400000, COUNT(*), COALESCE(SUM((closed_at - opened_at) / 1000), 0) FROM chat_conversations WHERE id IN ({ids})
 		GROUP BY org_id, channel_id, opened_at - opened_at % 86400000
 		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations,
 			chat_seconds = channel_daily_stats.chat_seconds + excluded.chat_seconds`,
@@ -905,10 +898,8 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 	if err != nil {
 		return c, fmt.Errorf("find persons: %w", err)
 	}
-	for _, f := range []string{p.foldConvs, p.foldMsgs} {
-		if _, err := tx.Exec(ctx, withIDs(f, in), args...); err != nil {
-			return c, fmt.Errorf("fold %s stats: %w", p.subject, err)
-		}
+	if err := tx.foldConversations(ctx, p, live); err != nil {
+		return c, err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id IN (`+in+`)`,
 		append([]any{t.OrgID, p.subject}, args...)...); err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/clientip"
+	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/httplog"
 	"github.com/gallra/gallra/internal/ratelimit"
 	"github.com/gallra/gallra/internal/store"
@@ -299,36 +300,11 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, v, gallra.Errorf(gallra.ENOTFOUND, "page not found"))
 }
 
-// statusOf maps error codes to HTTP statuses (the same table as the API's).
-func statusOf(code string) int {
-	switch code {
-	case gallra.EINVALID:
-		return http.StatusBadRequest
-	case gallra.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case gallra.EFORBIDDEN:
-		return http.StatusForbidden
-	case gallra.ENOTFOUND:
-		return http.StatusNotFound
-	case gallra.ECONFLICT:
-		return http.StatusConflict
-	case gallra.EUNPROCESS:
-		return http.StatusUnprocessableEntity
-	case gallra.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case gallra.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case gallra.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // fail renders an error page: the safe message for coded errors, "Internal
 // error." (and a log line with the chain) for anything else.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
 	code := gallra.ErrorCode(err)
-	status := statusOf(code)
+	status := httpapi.CodeStatus(code)
 	if code == gallra.EINTERNAL {
 		h.log.Error("web: request failed", "route", routeLabel(r), "err", err)
 	}
