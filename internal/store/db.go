@@ -340,19 +340,21 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 // Update runs fn in a read-write transaction, committing when fn returns nil
 // and rolling back otherwise. Driver errors are converted to gallra codes.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, false, fn)
+	return db.run(ctx, db.write, nil, fn)
 }
 
-// View runs fn in a read-only transaction (a consistent snapshot).
+// View runs fn in a read-only transaction. On SQLite that is one snapshot;
+// on PostgreSQL it is READ COMMITTED (each statement sees what committed
+// before it): use ViewSnapshot when several reads must agree.
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.read, true, fn)
-}
-
-func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	var opts *sql.TxOptions
-	if readOnly && db.dialect == Postgres {
+	if db.dialect == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true}
 	}
+	return db.run(ctx, db.read, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	stx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return convertError(fmt.Errorf("begin transaction: %w", err))

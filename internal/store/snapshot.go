@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 )
 
 // ViewSnapshot runs fn in a read-only transaction that sees one snapshot of
@@ -16,17 +15,5 @@ func (db *DB) ViewSnapshot(ctx context.Context, fn func(*Tx) error) error {
 	if db.dialect != Postgres {
 		return db.View(ctx, fn)
 	}
-	stx, err := db.read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return convertError(fmt.Errorf("begin snapshot transaction: %w", err))
-	}
-	tx := &Tx{db: db, tx: stx, Now: db.Now()}
-	if err := fn(tx); err != nil {
-		_ = stx.Rollback()
-		return convertError(err)
-	}
-	if err := stx.Commit(); err != nil {
-		return convertError(fmt.Errorf("commit: %w", err))
-	}
-	return nil
+	return db.run(ctx, db.read, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
 }
