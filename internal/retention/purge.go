@@ -294,6 +294,8 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		o.Progress(0, total)
 	}
 	batchNo := 0
+	// Persons queued by this run's committed batches: not queued again.
+	seen := map[int64]bool{}
 	// closeChannel adds a channel's part to the result (also when the run stops in
 	// the middle of it: its committed batches count).
 	closeChannel := func(cr ChannelResult) {
@@ -311,6 +313,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		}
 		t := target(w.c, w.r.Policy, now)
 		t.DeferPersons = true // checked once per run: drainPersons
+		t.Queued = seen
 		cr.Cutoff = t.Cutoff
 		cur := store.StartCursor
 		size := e.batch
@@ -322,7 +325,8 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			}
 			var n int
 			var b ChannelResult
-			var stopped bool
+			var stopped, more bool
+			var queued []int64
 			batchNo++
 			var began time.Time
 			err := e.db.Update(ctx, func(tx *store.Tx) error {
@@ -349,22 +353,16 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 				if !nt.Cutoff.Equal(t.Cutoff) {
 					t, cr.Cutoff = nt, nt.Cutoff
 				}
-				items, c, err := tx.PurgeDue(ctx, t, cur, size, e.redact)
+				pb, err := tx.PurgeDue(ctx, t, cur, size, e.redact)
 				if err != nil {
 					return err
 				}
-				n = len(items)
-				if n == 0 {
+				if n = pb.Items; n == 0 {
 					return nil
 				}
-				cur = items[n-1].Cursor()
-				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff}
-				for _, it := range items {
-					if it.Held {
-						b.SkippedHold++
-					}
-				}
-				b.Anonymized, b.Deleted, b.PersonsDeleted = c.Anonymized, c.Deleted, c.PersonsDeleted
+				cur, more, queued = pb.Next, pb.More, pb.Queued
+				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
+					Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
 				if e.pre != nil {
 					if err := e.pre(batchNo); err != nil {
 						return err
@@ -394,6 +392,12 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 					Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff, Error: cr.Error})
 				break
 			}
+			for _, id := range queued {
+				if len(seen) >= maxQueuedSeen {
+					break
+				}
+				seen[id] = true
+			}
 			cr.Anonymized += b.Anonymized
 			cr.Deleted += b.Deleted
 			cr.SkippedHold += b.SkippedHold
@@ -408,7 +412,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 					return err
 				}
 			}
-			if n < size {
+			if !more {
 				break
 			}
 			if e.adapt {
@@ -420,8 +424,13 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 	return e.drainPersons(ctx, res)
 }
 
-// personDrainBatch is how many queued persons one drain transaction checks.
-const personDrainBatch = 2000
+// maxQueuedSeen bounds the persons a run remembers having queued (about
+// 40 MB at most); past it, the queue's primary key drops repeats.
+const maxQueuedSeen = 1 << 20
+
+// personDrainBatch is how many queued persons the first drain transaction
+// checks; later ones are sized like adaptive purge batches (BatchTime).
+const personDrainBatch = 500
 
 // drainPersons deletes the persons the run's batches (and earlier runs cut
 // short before their drain) queued and no content refers to any more, in
@@ -433,12 +442,15 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 			return err
 		}
 	}
+	size := personDrainBatch
+	var perRow float64
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		var n int
 		var drained []store.PersonsDrained
+		began := time.Now()
 		err := e.db.Update(ctx, func(tx *store.Tx) error {
 			if err := tx.AsyncCommit(ctx); err != nil {
 				return err
@@ -449,7 +461,7 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 				return errLeaseLost
 			}
 			var err error
-			if n, drained, err = tx.DrainPersonQueue(ctx, personDrainBatch); err != nil {
+			if n, drained, err = tx.DrainPersonQueue(ctx, size); err != nil {
 				return err
 			}
 			for _, d := range drained {
@@ -471,8 +483,11 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 			}
 			res.Channels[i].PersonsDeleted += d.Deleted
 		}
-		if n < personDrainBatch {
+		if n < size {
 			return nil
+		}
+		if e.adapt {
+			size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
 		}
 	}
 }

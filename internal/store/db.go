@@ -48,6 +48,7 @@ type DB struct {
 	scanner Scanner
 	rebinds *sync.Map     // query text → rebound text (PostgreSQL $n placeholders)
 	ckpt    *checkpointer // SQLite: background WAL checkpoints
+	funcs   *sqlFuncs     // SQLite: Go callbacks of the writer's statements
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder
@@ -57,7 +58,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	if clock == nil {
 		clock = gallra.SystemClock{}
 	}
-	db := &DB{clock: clock, rebinds: &sync.Map{}}
+	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -80,10 +81,9 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 		// It does not checkpoint the WAL after its commits (which would hold
 		// the single writer while pages are copied and synced) unless the
 		// WAL grows past 40 MiB: a background connection does (checkpointer).
-		w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)")
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite writer: %w", err)
-		}
+		// Its statements can call back into Go (sqlfuncs.go).
+		wdsn := dsn + "&_txlock=immediate&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)"
+		w := sql.OpenDB(writerConnector{d: newWriterDriver(db.funcs), dsn: wdsn})
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
 		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
@@ -99,7 +99,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 			r.Close()
 			return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
 		}
-		db.ckpt = startCheckpointer(c, 100*time.Millisecond)
+		db.ckpt = startCheckpointer(c, 25*time.Millisecond)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
 		p, err := sql.Open("pgx", url)
@@ -459,6 +459,23 @@ func boolInt(b bool) int {
 // does not exist or belongs to another organisation.
 func notFound(what string, id int64) error {
 	return gallra.Errorf(gallra.ENOTFOUND, "%s %d not found", what, id)
+}
+
+// Checkpoint writes everything committed into the database files: on
+// SQLite it copies the WAL into the database file and truncates the WAL
+// (waiting for writers to finish); on PostgreSQL it runs CHECKPOINT, which
+// needs superuser or the pg_checkpoint role. Benchmarks call it so that
+// each measured phase starts from the same state instead of paying for the
+// write-back of the phase before it.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	q := `PRAGMA wal_checkpoint(TRUNCATE)`
+	if db.dialect == Postgres {
+		q = `CHECKPOINT`
+	}
+	if _, err := db.write.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Analyze refreshes the query planner's statistics (ANALYZE), e.g. after a

@@ -31,6 +31,10 @@ type PurgeTarget struct {
 	// batch; DrainPersonQueue checks them later, set-based. The purge run
 	// does this; PersonsDeleted is then 0 in the batch's counts.
 	DeferPersons bool
+	// Queued holds persons that committed batches of the same run queued
+	// already: they are not queued again (a person with many posts is
+	// otherwise written once per batch). Read only.
+	Queued map[int64]bool
 }
 
 // PurgeCursor is a keyset position in a channel's due items, in clock order.
@@ -178,16 +182,37 @@ func (tx *Tx) dueQuery(t PurgeTarget, cols string, f HoldFilter) (string, error)
 		ORDER BY ` + s.clock + `, ` + s.id + ` LIMIT ?`, nil
 }
 
-// PurgeDue selects the next due items of the target after cursor (as
-// SelectDue) and purges the unheld ones (as Apply), inside tx. Forum
-// anonymization reads the posts' topic and person in the selecting query
-// itself instead of loading the selected ids again; their bodies come back
-// from the anonymizing UPDATE (anonymizeLoaded).
-func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) ([]DueItem, PurgeCounts, error) {
+// PurgeBatch is what one PurgeDue call covered and did.
+type PurgeBatch struct {
+	PurgeCounts
+	// Items is how many due items the batch covered: purged, or skipped
+	// because they are on legal hold (Held of them).
+	Items, Held int
+	// Next is the position after the batch. More reports that the batch was
+	// full, so more due items may follow.
+	Next PurgeCursor
+	More bool
+}
+
+// PurgeDue purges, inside tx, the next due items of the target after
+// cursor, up to limit of them in clock order (those on legal hold are
+// skipped and counted), as SelectDue would list them and Apply would purge
+// them. Forum anonymization is one UPDATE per batch on SQLite
+// (anonymizeRange); on PostgreSQL it reads the posts' topic and person in
+// the selecting query itself and redacts the bodies its UPDATE returns
+// (anonymizeLoaded).
+func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (PurgeBatch, error) {
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	if t.Module == gallra.ModuleForum && !t.Delete && tx.Dialect() == SQLite {
+		return tx.anonymizeRange(ctx, t, after, limit, redact)
+	}
+	var b PurgeBatch
 	if t.Module != gallra.ModuleForum || t.Delete {
 		items, err := tx.SelectDue(ctx, t, after, limit)
 		if err != nil || len(items) == 0 {
-			return items, PurgeCounts{}, err
+			return b, err
 		}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
@@ -197,15 +222,15 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		}
 		c, err := tx.Apply(ctx, t, ids, redact)
 		markHeld(items, c.held)
-		return items, c, err
+		return batchOf(items, limit, c), err
 	}
 	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id", AnyHold)
 	if err != nil {
-		return nil, PurgeCounts{}, err
+		return b, err
 	}
 	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
 	if err != nil {
-		return nil, PurgeCounts{}, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
+		return b, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
 	defer rows.Close()
 	items := make([]DueItem, 0, limit)
@@ -217,7 +242,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		var p purgePost
 		var person sql.NullInt64
 		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person); err != nil {
-			return nil, PurgeCounts{}, err
+			return b, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
 		items = append(items, it)
@@ -227,21 +252,35 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, PurgeCounts{}, err
+		return b, err
 	}
 	rows.Close()
+	if len(items) == 0 {
+		return b, nil
+	}
 	// The selection read the hold flags without a lock: lock the topics and
 	// take out posts whose topic was put on hold since (they count as held).
 	posts, heldNow, err := tx.keepUnheld(ctx, posts)
 	if err != nil {
-		return nil, PurgeCounts{}, err
+		return b, err
 	}
 	markHeld(items, heldNow)
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
 	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
-	return items, c, err
+	return batchOf(items, limit, c), err
+}
+
+// batchOf sums up a batch of selected items.
+func batchOf(items []DueItem, limit int, c PurgeCounts) PurgeBatch {
+	b := PurgeBatch{PurgeCounts: c, Items: len(items), More: len(items) == limit}
+	for _, it := range items {
+		if it.Held {
+			b.Held++
+		}
+	}
+	if len(items) > 0 {
+		b.Next = items[len(items)-1].Cursor()
+	}
+	return b
 }
 
 // markHeld flags the items found on hold when their topic was locked.
@@ -357,7 +396,11 @@ type PurgeCounts struct {
 	Anonymized     int64
 	Deleted        int64
 	PersonsDeleted int64
-	held           map[int64]bool // forum posts found on hold under the topic lock
+	// Queued lists the persons queued (PurgeTarget.DeferPersons) that
+	// PurgeTarget.Queued did not hold; the run adds them to it once the
+	// transaction commits.
+	Queued []int64
+	held   map[int64]bool // forum posts found on hold under the topic lock
 }
 
 // Apply purges the given due, unheld items of the target inside tx: forum
@@ -519,9 +562,8 @@ func (tx *Tx) anonymizeTopics(ctx context.Context, orgID int64, topics map[int64
 	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
 		return fmt.Errorf("anonymize topics: %w", err)
 	}
-	in, arg = tx.idIn("subject_id", keys2(topics))
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg); err != nil {
-		return fmt.Errorf("delete topic fields: %w", err)
+	if err := tx.deleteTopicFields(ctx, orgID, keys2(topics)); err != nil {
+		return err
 	}
 	titles := map[int64]string{}
 	for id, h := range topics {
@@ -653,7 +695,7 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 		return c, err
 	}
 	c.Anonymized = int64(len(live))
-	c.PersonsDeleted, err = tx.dropPersons(ctx, t, keys(persons))
+	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(persons))
 	return c, err
 }
 
@@ -788,7 +830,7 @@ func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redac
 		return c, err
 	}
 	c.Deleted = int64(len(live))
-	c.PersonsDeleted, err = tx.dropPersons(ctx, t, keys(persons))
+	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(persons))
 	return c, err
 }
 
@@ -803,7 +845,21 @@ func (tx *Tx) removeTopicTitles(ctx context.Context, orgID int64, ids []int64) e
 	if _, err := tx.Exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = NULL, title = ? WHERE `+in, RemovedTopicTitle, arg); err != nil {
 		return fmt.Errorf("remove topic titles: %w", err)
 	}
-	in, arg = tx.idIn("subject_id", ids)
+	return tx.deleteTopicFields(ctx, orgID, ids)
+}
+
+// deleteTopicFields deletes the custom fields of the topics; when the
+// organisation has no topic fields at all, one index probe says so and the
+// topics are not looked up one by one.
+func (tx *Tx) deleteTopicFields(ctx context.Context, orgID int64, ids []int64) error {
+	var any bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic')`, orgID).Scan(&any); err != nil {
+		return fmt.Errorf("look for topic fields: %w", err)
+	}
+	if !any {
+		return nil
+	}
+	in, arg := tx.idIn("subject_id", ids)
 	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg); err != nil {
 		return fmt.Errorf("delete topic fields: %w", err)
 	}
@@ -819,11 +875,10 @@ func (tx *Tx) deleteTopics(ctx context.Context, t PurgeTarget, ids []int64) erro
 	if err := tx.foldTopics(ctx, ids); err != nil {
 		return err
 	}
-	in, arg := tx.idIn("id", ids)
-	inS, argS := tx.idIn("subject_id", ids)
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+inS, t.OrgID, argS); err != nil {
-		return fmt.Errorf("delete topic fields: %w", err)
+	if err := tx.deleteTopicFields(ctx, t.OrgID, ids); err != nil {
+		return err
 	}
+	in, arg := tx.idIn("id", ids)
 	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in, t.OrgID, arg); err != nil {
 		return fmt.Errorf("delete topics: %w", err)
 	}
@@ -911,7 +966,7 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 		}
 	}
 	c.Deleted = int64(len(live))
-	c.PersonsDeleted, err = tx.dropPersons(ctx, t, persons)
+	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, persons)
 	return c, err
 }
 
@@ -924,22 +979,29 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	return int64(len(gone)), err
 }
 
-// dropPersons deletes the unused ones of the persons now, or with
-// t.DeferPersons queues them for DrainPersonQueue.
-func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (int64, error) {
+// dropPersons deletes the unused ones of the persons now or, with
+// t.DeferPersons, queues those not in t.Queued for DrainPersonQueue and
+// returns them.
+func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (deleted int64, queued []int64, err error) {
 	if !t.DeferPersons {
-		return tx.DeleteUnusedPersons(ctx, t.OrgID, ids)
+		deleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, ids)
+		return deleted, nil, err
 	}
-	if len(ids) == 0 {
-		return 0, nil
+	for _, id := range ids {
+		if !t.Queued[id] {
+			queued = append(queued, id)
+		}
+	}
+	if len(queued) == 0 {
+		return 0, nil, nil
 	}
 	// "WHERE true": SQLite needs it to parse an upsert from a SELECT.
-	list, arg := tx.idRows(ids)
+	list, arg := tx.idRows(queued)
 	if _, err := tx.Exec(ctx, `INSERT INTO purge_person_queue (person_id, org_id, channel_id) SELECT id, ?, ? FROM `+list+` q WHERE true
 		ON CONFLICT (person_id) DO NOTHING`, t.OrgID, t.ChannelID, arg); err != nil {
-		return 0, fmt.Errorf("queue persons: %w", err)
+		return 0, nil, fmt.Errorf("queue persons: %w", err)
 	}
-	return 0, nil
+	return 0, queued, nil
 }
 
 // PersonsDrained is what one DrainPersonQueue call deleted for a channel.
@@ -948,18 +1010,19 @@ type PersonsDrained struct {
 	Deleted          int64
 }
 
-// DrainPersonQueue takes up to limit queued persons, deletes those no
-// content refers to any more (DeleteUnusedPersons' rule) and removes them
-// from the queue, inside tx. It returns how many it took (0: the queue is
-// empty) and the deletions by the channel that queued them.
+// DrainPersonQueue takes up to limit queued persons off the queue, deletes
+// those no content refers to any more (DeleteUnusedPersons' rule), inside
+// tx. It returns how many it took (0: the queue is empty) and the deletions
+// by the channel that queued them.
 func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDrained, error) {
-	rows, err := tx.Query(ctx, `SELECT person_id, org_id, channel_id FROM purge_person_queue ORDER BY person_id LIMIT ?`, limit)
+	rows, err := tx.Query(ctx, `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?)
+		RETURNING person_id, org_id, channel_id`, limit)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read person queue: %w", err)
+		return 0, nil, fmt.Errorf("take from person queue: %w", err)
 	}
 	byOrg := map[int64][]int64{}
 	channel := map[int64]int64{}
-	var all []int64
+	n := 0
 	for rows.Next() {
 		var id, org, ch int64
 		if err := rows.Scan(&id, &org, &ch); err != nil {
@@ -968,10 +1031,10 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDr
 		}
 		byOrg[org] = append(byOrg[org], id)
 		channel[id] = ch
-		all = append(all, id)
+		n++
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(all) == 0 {
+	if err := rows.Err(); err != nil || n == 0 {
 		return 0, nil, err
 	}
 	counts := map[[2]int64]int64{}
@@ -984,29 +1047,29 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDr
 			counts[[2]int64{org, channel[id]}]++
 		}
 	}
-	in, arg := tx.idIn("person_id", all)
-	if _, err := tx.Exec(ctx, `DELETE FROM purge_person_queue WHERE `+in, arg); err != nil {
-		return 0, nil, fmt.Errorf("drain person queue: %w", err)
-	}
 	out := make([]PersonsDrained, 0, len(counts))
 	for k, n := range counts {
 		out = append(out, PersonsDrained{OrgID: k[0], ChannelID: k[1], Deleted: n})
 	}
 	slices.SortFunc(out, func(a, b PersonsDrained) int { return int(a.ChannelID - b.ChannelID) })
-	return len(all), out, nil
+	return n, out, nil
 }
 
 func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	// Most candidates still have forum posts: that one index probe per
-	// person drops them first, so the full check below (whose PostgreSQL
-	// plan may hash a whole table) only sees the few that are left.
-	list, arg := tx.idRows(ids)
-	ids, err := queryIDs(ctx, tx, `SELECT c.id FROM `+list+` c WHERE NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = c.id)`, arg)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	if tx.Dialect() == Postgres {
+		// Most candidates still have forum posts: that one index probe per
+		// person drops them first, so the full check below (whose
+		// PostgreSQL plan may hash a whole table) only sees the few that
+		// are left.
+		list, arg := tx.idRows(ids)
+		var err error
+		ids, err = queryIDs(ctx, tx, `SELECT c.id FROM `+list+` c WHERE NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = c.id)`, arg)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
@@ -1023,11 +1086,19 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	if len(unused) == 0 {
 		return nil, nil
 	}
-	// By person (not the organisation's person-field index, whose range is
-	// every person field of the organisation).
-	in, arg = tx.idIn("person_id", unused)
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
-		return nil, fmt.Errorf("delete person fields: %w", err)
+	// The persons' own fields go first (they refer to the person). By
+	// person, not the organisation's person-field index, whose range is
+	// every person field of the organisation; and only when the
+	// organisation has person fields at all.
+	var fields bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
+		return nil, fmt.Errorf("look for person fields: %w", err)
+	}
+	if fields {
+		in, arg = tx.idIn("person_id", unused)
+		if _, err := tx.Exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
+			return nil, fmt.Errorf("delete person fields: %w", err)
+		}
 	}
 	in, arg = tx.idIn("id", unused)
 	if _, err := tx.Exec(ctx, `DELETE FROM persons WHERE `+in, arg); err != nil {
