@@ -120,3 +120,46 @@ func TestForumAnonymizeBatchesReachOneEndState(t *testing.T) {
 		})
 	}
 }
+
+// Persons left without content are deleted by side-by-side drain
+// transactions on PostgreSQL (one on SQLite): each person once, the counts
+// added up exactly, persons with other content kept, the queue emptied.
+func TestDrainSideBySide(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		e := New(db, DefaultRedactor(), Config{BatchSize: 2, DrainWorkers: 3})
+		const n = 60
+		for i := range n {
+			email := fmt.Sprintf("p%02d@example.se", i)
+			mustTopic(t, db, f, "Fråga", "Text", email)
+			if i%6 == 0 {
+				mustMail(t, db, f, email, fmt.Sprintf("<m%d@example.se>", i), "")
+			}
+		}
+		clock.Advance(4 * 365 * day)
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil || len(res.Errors) > 0 {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		if res.Anonymized != n || res.PersonsDeleted != n-n/6 {
+			t.Errorf("run: anonymized %d, persons deleted %d; want %d, %d", res.Anonymized, res.PersonsDeleted, n, n-n/6)
+		}
+		for i := range n {
+			if got, want := personExists(t, db, f, fmt.Sprintf("p%02d@example.se", i)), i%6 == 0; got != want {
+				t.Errorf("person %d exists %v, want %v", i, got, want)
+			}
+		}
+		runs, err := db.ListPurgeRuns(ctx, f.Org.ID, 1)
+		if err != nil || len(runs) != 1 || runs[0].PersonsDeleted != n-n/6 {
+			t.Errorf("run record: %+v %v", runs, err)
+		}
+		var queued int
+		db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+		})
+		if queued != 0 {
+			t.Errorf("%d persons left in the queue", queued)
+		}
+	})
+}

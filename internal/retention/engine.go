@@ -50,6 +50,10 @@ type Config struct {
 	// long enough to amortize per-commit costs.
 	BatchTime time.Duration
 	LeaseTTL  time.Duration // purge lease; default 5m, renewed while running
+	// DrainWorkers is how many transactions delete persons left without
+	// content side by side at the end of a run on PostgreSQL (default 2;
+	// SQLite always uses one).
+	DrainWorkers int
 	Logger    *slog.Logger
 }
 
@@ -71,6 +75,8 @@ type Engine struct {
 	// previewIDs caps the ids per preview bucket (MaxPreviewIDs; tests
 	// lower it).
 	previewIDs int
+	// drainWorkers: side-by-side person-drain transactions (PostgreSQL).
+	drainWorkers int
 	pre        func(batch int) error // tests: called inside each batch transaction
 	redact     func(string) string
 }
@@ -95,6 +101,9 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 	}
 	if e.ttl <= 0 {
 		e.ttl = 5 * time.Minute
+	}
+	if e.drainWorkers = cfg.DrainWorkers; e.drainWorkers <= 0 {
+		e.drainWorkers = 2
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // Bucket is a set of items in a preview: how many, and their ids (at most
@@ -430,19 +432,45 @@ const maxQueuedSeen = 1 << 20
 
 // personDrainBatch is how many queued persons the first drain transaction
 // checks; later ones are sized like adaptive purge batches (BatchTime).
+// With a fixed BatchSize, every drain transaction takes that many.
 const personDrainBatch = 500
 
 // drainPersons deletes the persons the run's batches (and earlier runs cut
 // short before their drain) queued and no content refers to any more, in
-// short transactions that renew the lease and add the counts to the run
-// record of the channel that queued them.
+// short transactions that add the counts to the run record of the channel
+// that queued them and commit only while the run holds its lease. On
+// PostgreSQL DrainWorkers transactions run side by side, each on persons
+// the others have not taken (deleting a person costs a foreign-key check
+// per referring table there, and other writers do not wait for them); on
+// SQLite, whose writer is single, one.
 func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 	if e.drainHook != nil {
 		if err := e.drainHook(); err != nil {
 			return err
 		}
 	}
+	workers := 1
+	if e.db.Dialect() == store.Postgres {
+		workers = e.drainWorkers
+	}
+	var mu sync.Mutex // guards res
+	g, gctx := errgroup.WithContext(ctx)
+	for range workers {
+		g.Go(func() error { return e.drainWorker(gctx, res, &mu) })
+	}
+	err := g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
+}
+
+// drainWorker drains the person queue until it finds it empty.
+func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex) error {
 	size := personDrainBatch
+	if !e.adapt {
+		size = e.batch
+	}
 	var perRow float64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -455,17 +483,26 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 			if err := tx.AsyncCommit(ctx); err != nil {
 				return err
 			}
+			var err error
+			if n, drained, err = tx.DrainPersonQueue(ctx, size); err != nil || n == 0 {
+				return err
+			}
+			// The rows every worker changes come last and in one order
+			// (lease, then counts by channel), so side-by-side workers
+			// wait for each other only for a commit, and never in a cycle.
 			if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
 				return err
 			} else if !ok {
 				return errLeaseLost
 			}
-			var err error
-			if n, drained, err = tx.DrainPersonQueue(ctx, size); err != nil {
-				return err
+			mu.Lock()
+			rows := make([]ChannelResult, len(drained))
+			for i, d := range drained {
+				rows[i] = e.channelCounts(res, d)
 			}
-			for _, d := range drained {
-				if err := tx.AddPurgeRunCounts(ctx, res.RunID, e.channelCounts(res, d)); err != nil {
+			mu.Unlock()
+			for _, r := range rows {
+				if err := tx.AddPurgeRunCounts(ctx, res.RunID, r); err != nil {
 					return err
 				}
 			}
@@ -474,6 +511,7 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 		if err != nil {
 			return err
 		}
+		mu.Lock()
 		for _, d := range drained {
 			res.PersonsDeleted += d.Deleted
 			i := slices.IndexFunc(res.Channels, func(c ChannelResult) bool { return c.ChannelID == d.ChannelID })
@@ -483,6 +521,7 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 			}
 			res.Channels[i].PersonsDeleted += d.Deleted
 		}
+		mu.Unlock()
 		if n < size {
 			return nil
 		}

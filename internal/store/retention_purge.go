@@ -1010,12 +1010,18 @@ type PersonsDrained struct {
 	Deleted          int64
 }
 
-// DrainPersonQueue takes up to limit queued persons off the queue, deletes
-// those no content refers to any more (DeleteUnusedPersons' rule), inside
-// tx. It returns how many it took (0: the queue is empty) and the deletions
+// DrainPersonQueue takes up to limit queued persons off the queue (on
+// PostgreSQL skipping those other transactions have taken), deletes those
+// no content refers to any more (DeleteUnusedPersons' rule), inside tx. It returns how many it took (0: the queue is empty) and the deletions
 // by the channel that queued them.
 func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDrained, error) {
-	rows, err := tx.Query(ctx, `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?)
+	// On PostgreSQL several drains may run side by side: each skips the
+	// rows another has taken.
+	skip := ""
+	if tx.Dialect() == Postgres {
+		skip = ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.Query(ctx, `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?`+skip+`)
 		RETURNING person_id, org_id, channel_id`, limit)
 	if err != nil {
 		return 0, nil, fmt.Errorf("take from person queue: %w", err)
