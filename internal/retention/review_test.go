@@ -423,8 +423,9 @@ func TestPersonQueueSurvivesCrash(t *testing.T) {
 }
 
 // A post edited after its batch selected it but before the batch changed
-// it is anonymized from its edited body (the redaction works on the bodies
-// the anonymizing UPDATE returns). On PostgreSQL the edit commits from
+// it is anonymized from its edited body: one whose selected body had
+// nothing to redact, and one whose selected body was redacted before the
+// UPDATE (which must not write that redaction over the edit). On PostgreSQL the edit commits from
 // another connection while the batch transaction is open; on SQLite (one
 // writer) inside the batch transaction. The store clock stands still, so
 // updated_at could not tell the edit apart.
@@ -438,19 +439,22 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 		other := mustPost(t, db, f, tp.ID, nil, "Ring 070-123 45 67", "carl@example.se")
 		clock.Advance(4 * 365 * day)
 		edited := "Ring mig på 070-987 65 43"
+		edited2 := "Nytt nummer: 070-555 12 34"
 		fired := 0
 		defer store.SetPurgeHook(func(tx *store.Tx) {
 			if fired++; fired > 1 {
 				return
 			}
-			if db.Dialect() == store.SQLite {
-				if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ?`, edited, db.Now().UnixMilli(), reply.ID); err != nil {
+			for id, body := range map[int64]string{reply.ID: edited, other.ID: edited2} {
+				if db.Dialect() == store.SQLite {
+					if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ?`, body, db.Now().UnixMilli(), id); err != nil {
+						t.Error(err)
+					}
+					continue
+				}
+				if _, err := db.EditPost(ctx, staff(f), f.Org.ID, id, body); err != nil {
 					t.Error(err)
 				}
-				return
-			}
-			if _, err := db.EditPost(ctx, staff(f), f.Org.ID, reply.ID, edited); err != nil {
-				t.Error(err)
 			}
 		})()
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
@@ -464,7 +468,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[int64]string{tp.Posts[0].ID: "Text", reply.ID: "Ring mig på [phone]", other.ID: "Ring [phone]"}
+		want := map[int64]string{tp.Posts[0].ID: "Text", reply.ID: "Ring mig på [phone]", other.ID: "Nytt nummer: [phone]"}
 		for _, p := range got.Posts {
 			if p.Body != want[p.ID] || p.AnonymizedAt == nil || p.AuthorEmail != "" {
 				t.Errorf("post %d: body %q (want %q), anonymized %v, email %q", p.ID, p.Body, want[p.ID], p.AnonymizedAt, p.AuthorEmail)

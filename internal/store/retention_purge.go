@@ -198,9 +198,8 @@ type PurgeBatch struct {
 // cursor, up to limit of them in clock order (those on legal hold are
 // skipped and counted), as SelectDue would list them and Apply would purge
 // them. Forum anonymization is one UPDATE per batch on SQLite
-// (anonymizeRange); on PostgreSQL it reads the posts' topic and person in
-// the selecting query itself and redacts the bodies its UPDATE returns
-// (anonymizeLoaded).
+// (anonymizeRange); on PostgreSQL it reads the posts' topic, person and
+// body in the selecting query itself (anonymizeSelected).
 func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (PurgeBatch, error) {
 	if redact == nil {
 		redact = func(s string) string { return s }
@@ -224,7 +223,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		markHeld(items, c.held)
 		return batchOf(items, limit, c), err
 	}
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id", AnyHold)
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body", AnyHold)
 	if err != nil {
 		return b, err
 	}
@@ -241,7 +240,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		var held int
 		var p purgePost
 		var person sql.NullInt64
-		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person); err != nil {
+		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body); err != nil {
 			return b, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
@@ -265,7 +264,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		return b, err
 	}
 	markHeld(items, heldNow)
-	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
+	c, err := tx.anonymizeSelected(ctx, t, posts, redact)
 	return batchOf(items, limit, c), err
 }
 
@@ -404,7 +403,8 @@ type PurgeCounts struct {
 }
 
 // Apply purges the given due, unheld items of the target inside tx: forum
-// posts anonymized or deleted, mail and chat conversations deleted whole.
+// posts deleted, mail and chat conversations deleted whole (forum
+// anonymization is done by PurgeDue, which selects the rows itself).
 // Items that are no longer due (held meanwhile, already done, new activity)
 // are left alone, so applying twice is harmless. redact rewrites free text
 // when anonymizing (nil keeps it).
@@ -417,7 +417,7 @@ func (tx *Tx) Apply(ctx context.Context, t PurgeTarget, ids []int64, redact func
 	}
 	switch {
 	case t.Module == gallra.ModuleForum && !t.Delete:
-		return tx.anonymizePosts(ctx, t, ids, redact)
+		return PurgeCounts{}, gallra.Errorf(gallra.EUNPROCESS, "forum anonymization is done by PurgeDue")
 	case t.Module == gallra.ModuleForum:
 		return tx.deletePosts(ctx, t, ids, redact)
 	case t.Module == gallra.ModuleMail:
@@ -492,13 +492,10 @@ type purgePost struct {
 
 // livePosts loads the posts among ids that are still live and due and
 // whose topic is not on hold (its topic locked: keepUnheld).
-func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64, onlyUnanonymized bool) ([]purgePost, map[int64]bool, error) {
+func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64) ([]purgePost, map[int64]bool, error) {
 	in, arg := tx.idIn("p.id", ids)
 	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p ` + tx.byID() + `
 		WHERE ` + in + ` AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?`
-	if onlyUnanonymized {
-		q += ` AND p.anonymized_at IS NULL`
-	}
 	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, arg, t.OrgID, t.ChannelID, ms(t.Cutoff))
 	if err != nil {
 		return nil, nil, fmt.Errorf("load posts to purge: %w", err)
@@ -617,18 +614,14 @@ func keys2(m map[int64]topicHead) []int64 {
 	return out
 }
 
-func (tx *Tx) anonymizePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
-	posts, held, err := tx.livePosts(ctx, t, ids, true)
-	if err != nil {
-		return PurgeCounts{}, err
-	}
-	c, err := tx.anonymizeLoaded(ctx, t, posts, redact)
-	c.held = held
-	return c, err
-}
-
-// anonymizeLoaded anonymizes the given live, unheld, due posts.
-func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
+// anonymizeSelected anonymizes the given live, unheld, due posts, read with
+// their bodies by the batch's selection (PostgreSQL). Each row is written
+// once: the bodies are redacted before the UPDATE, which sets a redacted
+// body only where the row still holds the body that was redacted. Every
+// body the UPDATE leaves (it sees, and from then on locks, the latest
+// version of each row) that differs from the one selected, because another
+// connection edited it in between, is redacted afterwards.
+func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
 	var c PurgeCounts
 	if len(posts) == 0 {
 		return c, nil
@@ -636,43 +629,72 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 	live := make([]int64, len(posts))
 	persons := map[int64]bool{}
 	topics := map[int64]bool{}
+	want := make(map[int64]string, len(posts)) // the body each row should end with
+	var plain, redactedIDs []int64
+	var olds, news []string
 	for i, p := range posts {
 		live[i] = p.id
 		if p.personID != nil {
 			persons[*p.personID] = true
 		}
 		topics[p.topicID] = true
+		if r := redact(p.body); r != p.body {
+			redactedIDs, olds, news = append(redactedIDs, p.id), append(olds, p.body), append(news, r)
+			want[p.id] = r
+		} else {
+			plain = append(plain, p.id)
+			want[p.id] = p.body
+		}
 	}
-	in, arg := tx.idIn("id", live)
 	// Name, e-mail and IP are overwritten, not encoded: nothing to reverse.
 	// created_at and updated_at stay: anonymizing does not restart any clock.
-	// The bodies redacted are those this UPDATE returns, not those the batch
-	// selected: the UPDATE sees (and from here on locks) the latest version
-	// of each row, so a body edited in between, committed by another
-	// connection before the row is locked, is the one redacted.
-	rows, err := tx.Query(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
-		WHERE `+in+` RETURNING id, body`, ms(tx.Now), arg)
-	if err != nil {
-		return c, fmt.Errorf("anonymize posts: %w", err)
+	const set = `SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?`
+	var edited map[int64]string
+	collect := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return fmt.Errorf("anonymize posts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var body string
+			if err := rows.Scan(&id, &body); err != nil {
+				return err
+			}
+			c.Anonymized++
+			if body != want[id] {
+				if r := redact(body); r != body {
+					if edited == nil {
+						edited = map[int64]string{}
+					}
+					edited[id] = r
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("anonymize posts: %w", err)
+		}
+		return nil
 	}
-	changed := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var body string
-		if err := rows.Scan(&id, &body); err != nil {
-			rows.Close()
+	if len(plain) > 0 {
+		in, arg := tx.idIn("id", plain)
+		if err := collect(tx.Query(ctx, `UPDATE forum_posts `+set+` WHERE `+in+` AND anonymized_at IS NULL AND removed = 0 RETURNING id, body`, ms(tx.Now), arg)); err != nil {
 			return c, err
 		}
-		if b := redact(body); b != body {
-			changed[id] = b
+	}
+	// Rows with a redacted body, joined by id in chunks small enough that
+	// the planner looks each one up by primary key.
+	for lo := 0; lo < len(redactedIDs); lo += 1000 {
+		hi := min(lo+1000, len(redactedIDs))
+		if err := collect(tx.Query(ctx, `UPDATE forum_posts p `+set+`, body = CASE WHEN p.body = v.old THEN v.new ELSE p.body END
+			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS old, unnest(CAST(? AS text[])) AS new) v
+			WHERE p.id = v.id AND p.anonymized_at IS NULL AND p.removed = 0 RETURNING p.id, p.body`,
+			ms(tx.Now), redactedIDs[lo:hi], olds[lo:hi], news[lo:hi])); err != nil {
+			return c, err
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, fmt.Errorf("anonymize posts: %w", err)
-	}
-	if err := tx.setTexts(ctx, "forum_posts", "body", changed); err != nil {
-		return c, fmt.Errorf("redact post bodies: %w", err)
+	if err := tx.setTexts(ctx, "forum_posts", "body", edited); err != nil {
+		return c, fmt.Errorf("redact edited post bodies: %w", err)
 	}
 	heads, err := tx.topicHeads(ctx, keys(topics))
 	if err != nil {
@@ -694,7 +716,6 @@ func (tx *Tx) anonymizeLoaded(ctx context.Context, t PurgeTarget, posts []purgeP
 	if err := tx.anonymizeTopics(ctx, t.OrgID, first, redact); err != nil {
 		return c, err
 	}
-	c.Anonymized = int64(len(live))
 	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(persons))
 	return c, err
 }
@@ -712,7 +733,7 @@ const RemovedTopicTitle = "[removed]"
 // topic left without posts. The end state does not depend on how the due
 // posts were split into batches.
 func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
-	posts, held, err := tx.livePosts(ctx, t, ids, false)
+	posts, held, err := tx.livePosts(ctx, t, ids)
 	c := PurgeCounts{held: held}
 	if err != nil || len(posts) == 0 {
 		return c, err
