@@ -54,7 +54,7 @@ type Config struct {
 	// content side by side at the end of a run on PostgreSQL (default 2;
 	// SQLite always uses one).
 	DrainWorkers int
-	Logger    *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Engine applies retention policies. It holds no mutable state besides its
@@ -77,8 +77,8 @@ type Engine struct {
 	previewIDs int
 	// drainWorkers: side-by-side person-drain transactions (PostgreSQL).
 	drainWorkers int
-	pre        func(batch int) error // tests: called inside each batch transaction
-	redact     func(string) string
+	pre          func(batch int) error // tests: called inside each batch transaction
+	redact       func(string) string
 }
 
 // New returns an Engine over db. A nil redactor leaves free text as it is
