@@ -140,7 +140,13 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	// collected heap, so neither pays for what came before it.
 	settle := func() error {
 		runtime.GC()
-		return db.Checkpoint(ctx)
+		err := db.Checkpoint(ctx)
+		if err != nil && db.Dialect() == store.Postgres {
+			// CHECKPOINT needs superuser or pg_checkpoint: measure without.
+			fmt.Fprintf(env.Stderr, "bench purge: %v (measuring without it)\n", err)
+			return nil
+		}
+		return err
 	}
 	if err := settle(); err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 package retention
 
 import (
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
@@ -153,6 +155,56 @@ func TestDrainSideBySide(t *testing.T) {
 		runs, err := db.ListPurgeRuns(ctx, f.Org.ID, 1)
 		if err != nil || len(runs) != 1 || runs[0].PersonsDeleted != n-n/6 {
 			t.Errorf("run record: %+v %v", runs, err)
+		}
+		var queued int
+		db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+		})
+		if queued != 0 {
+			t.Errorf("%d persons left in the queue", queued)
+		}
+	})
+}
+
+// Queue rows another transaction holds while the side-by-side drain runs,
+// and then gives back (it rolls back), are still drained by the same run
+// (PostgreSQL; SQLite has one writer, so nothing holds rows meanwhile).
+func TestDrainTakesRowsGivenBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		if db.Dialect() != store.Postgres {
+			t.Skip("SQLite: one writer, no queue rows held by others")
+		}
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		e := New(db, DefaultRedactor(), Config{BatchSize: 4, DrainWorkers: 2})
+		for i := range 20 {
+			mustTopic(t, db, f, "Fråga", "Text", fmt.Sprintf("p%02d@example.se", i))
+		}
+		clock.Advance(4 * 365 * day)
+		held := make(chan struct{})
+		done := make(chan error, 1)
+		e.drainHook = func() error {
+			go func() {
+				done <- db.Update(ctx, func(tx *store.Tx) error {
+					rows, err := tx.Query(ctx, `SELECT person_id FROM purge_person_queue ORDER BY person_id DESC LIMIT 5 FOR UPDATE`)
+					if err != nil {
+						return err
+					}
+					rows.Close()
+					close(held)
+					time.Sleep(300 * time.Millisecond)
+					return errors.New("give the rows back")
+				})
+			}()
+			<-held
+			return nil
+		}
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil || res.Status != store.PurgeDone || res.PersonsDeleted != 20 {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		if err := <-done; err == nil || err.Error() != "give the rows back" {
+			t.Fatalf("holder: %v", err)
 		}
 		var queued int
 		db.View(ctx, func(tx *store.Tx) error {

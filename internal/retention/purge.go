@@ -456,17 +456,25 @@ func (e *Engine) drainPersons(ctx context.Context, res *RunResult) error {
 	var mu sync.Mutex // guards res
 	g, gctx := errgroup.WithContext(ctx)
 	for range workers {
-		g.Go(func() error { return e.drainWorker(gctx, res, &mu) })
+		g.Go(func() error { return e.drainWorker(gctx, res, &mu, workers > 1) })
 	}
-	err := g.Wait()
-	if err == nil {
-		err = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return err
+	if workers > 1 {
+		// A worker stops when it finds nothing it can take; rows another
+		// transaction held then and gave back (it rolled back, e.g. a
+		// stale run that had lost its lease) are still queued. One last
+		// pass waits for such holders and takes what is left.
+		return e.drainWorker(ctx, res, &mu, false)
+	}
+	return nil
 }
 
-// drainWorker drains the person queue until it finds it empty.
-func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex) error {
+// drainWorker drains the person queue until it finds nothing (left) to
+// take. Each transaction checks the lease only at its end, just before the
+// counts: a transaction of a run that lost its lease rolls back whole.
+func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex, skipTaken bool) error {
 	size := personDrainBatch
 	if !e.adapt {
 		size = e.batch
@@ -484,7 +492,7 @@ func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex
 				return err
 			}
 			var err error
-			if n, drained, err = tx.DrainPersonQueue(ctx, size); err != nil || n == 0 {
+			if n, drained, err = tx.DrainPersonQueue(ctx, size, skipTaken); err != nil || n == 0 {
 				return err
 			}
 			// The rows every worker changes come last and in one order

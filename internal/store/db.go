@@ -468,14 +468,30 @@ func notFound(what string, id int64) error {
 // each measured phase starts from the same state instead of paying for the
 // write-back of the phase before it.
 func (db *DB) Checkpoint(ctx context.Context) error {
-	q := `PRAGMA wal_checkpoint(TRUNCATE)`
 	if db.dialect == Postgres {
-		q = `CHECKPOINT`
+		if _, err := db.write.ExecContext(ctx, `CHECKPOINT`); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		return nil
 	}
-	if _, err := db.write.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	// A reader may keep it from finishing (busy): try again briefly.
+	for try := 0; ; try++ {
+		var busy, logFrames, done int
+		if err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == 50 {
+			return fmt.Errorf("checkpoint: the WAL stayed in use")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // Analyze refreshes the query planner's statistics (ANALYZE), e.g. after a

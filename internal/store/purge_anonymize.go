@@ -39,16 +39,18 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 	// could be the one the planner picks).
 	rng := `channel_id = ? AND anonymized_at IS NULL AND removed = 0 AND created_at BETWEEN ? AND ? AND (created_at, id) > (?, ?) AND (created_at, id) <= (?, ?)`
 	rargs := []any{t.ChannelID, after.At, end.At, after.At, after.ID, end.At, end.ID}
+	// Held topics of the organisation (like the preview's join, by the
+	// post's topic whatever channel the topic is in); usually none.
 	var anyHeld bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL AND channel_id = ?)`,
-		t.OrgID, t.ChannelID).Scan(&anyHeld); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`,
+		t.OrgID).Scan(&anyHeld); err != nil {
 		return b, fmt.Errorf("look for held topics: %w", err)
 	}
 	unheld := ""
 	if anyHeld {
-		const held = `topic_id IN (SELECT id FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL AND channel_id = ?)`
+		const held = `topic_id IN (SELECT id FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts INDEXED BY forum_posts_due_anonymize WHERE `+rng+` AND `+held,
-			append(rargs, t.OrgID, t.ChannelID)...).Scan(&b.Held); err != nil {
+			append(rargs, t.OrgID)...).Scan(&b.Held); err != nil {
 			return b, fmt.Errorf("count held posts: %w", err)
 		}
 		unheld = ` AND NOT ` + held
@@ -63,7 +65,7 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 	// clock. The person link is cut; gallra_keep keeps it for the queue.
 	args := append([]any{ms(tx.Now), kk, rk, t.OrgID}, rargs...)
 	if anyHeld {
-		args = append(args, t.OrgID, t.ChannelID)
+		args = append(args, t.OrgID)
 	}
 	res, err := tx.Exec(ctx, `UPDATE forum_posts INDEXED BY forum_posts_due_anonymize
 		SET author_name = '', author_email = '', author_ip = '', anonymized_at = ?,

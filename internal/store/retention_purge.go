@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -33,7 +34,8 @@ type PurgeTarget struct {
 	DeferPersons bool
 	// Queued holds persons that committed batches of the same run queued
 	// already: they are not queued again (a person with many posts is
-	// otherwise written once per batch). Read only.
+	// otherwise written once per batch). PurgeDue does not change it; the
+	// caller adds PurgeCounts.Queued once the batch has committed.
 	Queued map[int64]bool
 }
 
@@ -188,8 +190,9 @@ type PurgeBatch struct {
 	// Items is how many due items the batch covered: purged, or skipped
 	// because they are on legal hold (Held of them).
 	Items, Held int
-	// Next is the position after the batch. More reports that the batch was
-	// full, so more due items may follow.
+	// Next is the position after the batch, to start the next one from.
+	// More reports that the batch was full, so more due items may follow;
+	// when it is false, Next may lie past every due item.
 	Next PurgeCursor
 	More bool
 }
@@ -223,7 +226,8 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		markHeld(items, c.held)
 		return batchOf(items, limit, c), err
 	}
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, p.body", AnyHold)
+	// Bodies of held posts are not read: they are not changed.
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END", AnyHold)
 	if err != nil {
 		return b, err
 	}
@@ -626,14 +630,12 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 	if len(posts) == 0 {
 		return c, nil
 	}
-	live := make([]int64, len(posts))
 	persons := map[int64]bool{}
 	topics := map[int64]bool{}
 	want := make(map[int64]string, len(posts)) // the body each row should end with
 	var plain, redactedIDs []int64
 	var olds, news []string
-	for i, p := range posts {
-		live[i] = p.id
+	for _, p := range posts {
 		if p.personID != nil {
 			persons[*p.personID] = true
 		}
@@ -650,6 +652,7 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 	// created_at and updated_at stay: anonymizing does not restart any clock.
 	const set = `SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?`
 	var edited map[int64]string
+	inBatch := make(map[int64]bool, len(posts)) // the posts the UPDATEs changed
 	collect := func(rows *sql.Rows, err error) error {
 		if err != nil {
 			return fmt.Errorf("anonymize posts: %w", err)
@@ -662,6 +665,7 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 				return err
 			}
 			c.Anonymized++
+			inBatch[id] = true
 			if body != want[id] {
 				if r := redact(body); r != body {
 					if edited == nil {
@@ -699,10 +703,6 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 	heads, err := tx.topicHeads(ctx, keys(topics))
 	if err != nil {
 		return c, err
-	}
-	inBatch := map[int64]bool{}
-	for _, id := range live {
-		inBatch[id] = true
 	}
 	first := map[int64]topicHead{}
 	for tid, h := range heads {
@@ -1031,19 +1031,27 @@ type PersonsDrained struct {
 	Deleted          int64
 }
 
-// DrainPersonQueue takes up to limit queued persons off the queue (on
-// PostgreSQL skipping those other transactions have taken), deletes those
-// no content refers to any more (DeleteUnusedPersons' rule), inside tx. It returns how many it took (0: the queue is empty) and the deletions
-// by the channel that queued them.
-func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDrained, error) {
-	// On PostgreSQL several drains may run side by side: each skips the
-	// rows another has taken.
-	skip := ""
+// DrainPersonQueue takes up to limit queued persons off the queue and
+// deletes those no content refers to any more (DeleteUnusedPersons' rule),
+// inside tx. With skipTaken (PostgreSQL, drains side by side) it passes
+// over queue rows other transactions have taken; without, it waits for
+// them. It returns how many it took (0: the queue is empty, or all of it
+// taken) and the deletions by the channel that queued them.
+func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (int, []PersonsDrained, error) {
+	q := `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?)
+		RETURNING person_id, org_id, channel_id`
 	if tx.Dialect() == Postgres {
-		skip = ` FOR UPDATE SKIP LOCKED`
+		// ANY(ARRAY(…)): the ids are picked once, by the primary key, and
+		// the rows deleted by it (an IN would be planned as a hash join
+		// over the whole queue once the limit is large).
+		lock := ` FOR UPDATE`
+		if skipTaken {
+			lock += ` SKIP LOCKED`
+		}
+		q = `DELETE FROM purge_person_queue WHERE person_id = ANY(ARRAY(SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?` + lock + `))
+		RETURNING person_id, org_id, channel_id`
 	}
-	rows, err := tx.Query(ctx, `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?`+skip+`)
-		RETURNING person_id, org_id, channel_id`, limit)
+	rows, err := tx.Query(ctx, q, limit)
 	if err != nil {
 		return 0, nil, fmt.Errorf("take from person queue: %w", err)
 	}
@@ -1078,7 +1086,7 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int) (int, []PersonsDr
 	for k, n := range counts {
 		out = append(out, PersonsDrained{OrgID: k[0], ChannelID: k[1], Deleted: n})
 	}
-	slices.SortFunc(out, func(a, b PersonsDrained) int { return int(a.ChannelID - b.ChannelID) })
+	slices.SortFunc(out, func(a, b PersonsDrained) int { return cmp.Compare(a.ChannelID, b.ChannelID) })
 	return n, out, nil
 }
 

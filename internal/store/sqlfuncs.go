@@ -19,7 +19,9 @@ import (
 // by id list would read every row twice and cross into Go once per row.
 //
 // The functions are registered on a driver of the DB's own (not the
-// process-wide "sqlite" driver), used by the writer connection only. A
+// process-wide "sqlite" driver), used by the writer connection only. (The
+// driver package keeps what is registered for the life of the process: two
+// small entries per opened database.) A
 // statement reaches its callback through a key bound for that statement
 // (Tx.bind): the SQL stays plain and visible, and nothing is shared between
 // DBs or statements.
@@ -75,7 +77,17 @@ func (f *sqlFuncs) bound(args []driver.Value, name string) (any, error) {
 	return v, nil
 }
 
-func (f *sqlFuncs) redact(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+// recovered turns a panic in a callback into the statement's error, so it
+// does not unwind through SQLite. Only the panic's type is kept: its value
+// might quote the text being redacted.
+func recovered(name string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: callback panicked (%T)", name, r)
+	}
+}
+
+func (f *sqlFuncs) redact(_ *sqlite.FunctionContext, args []driver.Value) (_ driver.Value, err error) {
+	defer recovered("gallra_redact", &err)
 	v, err := f.bound(args, "gallra_redact")
 	if err != nil {
 		return nil, err
@@ -97,7 +109,8 @@ func (f *sqlFuncs) redact(_ *sqlite.FunctionContext, args []driver.Value) (drive
 	return nil, nil
 }
 
-func (f *sqlFuncs) keep(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+func (f *sqlFuncs) keep(_ *sqlite.FunctionContext, args []driver.Value) (_ driver.Value, err error) {
+	defer recovered("gallra_keep", &err)
 	v, err := f.bound(args, "gallra_keep")
 	if err != nil {
 		return nil, err

@@ -97,3 +97,26 @@ func TestWriterFunctions(t *testing.T) {
 		t.Errorf("%d callbacks still bound", n)
 	}
 }
+
+// A callback that panics fails its statement with an error that names the
+// function, not the text, and the writer goes on working.
+func TestWriterFunctionPanics(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t)
+	err := db.Update(ctx, func(tx *Tx) error {
+		rk, unbind := tx.bind(func(string) string { panic("Anna Andersson 811218-9876") })
+		defer unbind()
+		var v any
+		err := tx.QueryRow(ctx, `SELECT gallra_redact(?, 'x')`, rk).Scan(&v)
+		if err == nil || !strings.Contains(err.Error(), "gallra_redact: callback panicked") || strings.Contains(err.Error(), "Anna") {
+			t.Errorf("error %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { _, err := tx.Exec(ctx, `CREATE TABLE after_panic (x INTEGER)`); return err }); err != nil {
+		t.Errorf("writer after the panic: %v", err)
+	}
+}
