@@ -284,3 +284,54 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		}
 	})
 }
+
+// Every foreign key to persons refuses to delete a person who still has a
+// row behind it; on PostgreSQL all seven are ON DELETE RESTRICT (migration
+// 9), which refuses the same deletions as NO ACTION with one lookup less
+// per deleted person.
+func TestPersonForeignKeysRefuseDeletingAPersonWithContent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
+		ctx := context.Background()
+		f := storetest.MustFixture(t, db, "FK")
+		topic, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "t", Body: "b", Author: store.Author{Name: "n", Email: "fk@example.se"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = (SELECT person_id FROM forum_topics WHERE id = ?)`, topic.ID)
+			return err
+		})
+		if err == nil {
+			t.Fatal("a person with a topic and a post was deleted")
+		}
+		if db.Dialect() != store.Postgres {
+			return
+		}
+		err = db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT conrelid::regclass::text, confdeltype FROM pg_constraint
+				WHERE contype = 'f' AND confrelid = 'persons'::regclass ORDER BY 1`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var table, action string
+				if err := rows.Scan(&table, &action); err != nil {
+					return err
+				}
+				n++
+				if action != "r" {
+					t.Errorf("foreign key from %s to persons: delete action %q, want RESTRICT (r)", table, action)
+				}
+			}
+			if n != 7 {
+				t.Errorf("%d foreign keys to persons, want 7", n)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
