@@ -298,6 +298,12 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 	batchNo := 0
 	// Persons queued by this run's committed batches: not queued again.
 	seen := map[int64]bool{}
+	// The read-ahead of the next batch, when the channel's batches are read
+	// ahead (forum anonymization on PostgreSQL): each batch is read, and its
+	// bodies redacted, in a read-only transaction while the batch before it
+	// is written, so the writing transaction only writes.
+	var ahead *readAhead
+	defer func() { ahead.stop() }()
 	// closeChannel adds a channel's part to the result (also when the run stops in
 	// the middle of it: its committed batches count).
 	closeChannel := func(cr ChannelResult) {
@@ -320,6 +326,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		cur := store.StartCursor
 		size := e.batch
 		var perRow float64 // adaptive: smoothed batch duration per row, ns
+		readsAhead := e.db.CanReadAhead(t)
 		for {
 			if err := ctx.Err(); err != nil {
 				closeChannel(cr)
@@ -331,47 +338,71 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			var queued []int64
 			batchNo++
 			var began time.Time
-			err := e.db.Update(ctx, func(tx *store.Tx) error {
-				began = time.Now()
-				if err := tx.AsyncCommit(ctx); err != nil {
-					return err
+			var sel *store.ForumSelection
+			var err error
+			if readsAhead {
+				if ahead == nil {
+					ahead = e.startReadAhead(ctx, t, cur, size)
 				}
-				// The batch commits only while this run holds the lease
-				// (deadline on the store's clock, renewed here).
-				if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
-					return err
-				} else if !ok {
-					return errLeaseLost
-				}
-				// The policy may have changed since the run began.
-				nt, ok, err := e.recheck(ctx, tx, w, t, now)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					stopped = true
-					return nil
-				}
-				if !nt.Cutoff.Equal(t.Cutoff) {
-					t, cr.Cutoff = nt, nt.Cutoff
-				}
-				pb, err := tx.PurgeDue(ctx, t, cur, size, e.redact)
-				if err != nil {
-					return err
-				}
-				if n = pb.Items; n == 0 {
-					return nil
-				}
-				cur, more, queued = pb.Next, pb.More, pb.Queued
-				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
-					Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
-				if e.pre != nil {
-					if err := e.pre(batchNo); err != nil {
-						return err
+				sel, err = ahead.wait()
+				ahead = nil
+				if err == nil {
+					if after, full := sel.Next(); full {
+						ahead = e.startReadAhead(ctx, t, after, size)
 					}
 				}
-				return tx.AddPurgeRunCounts(ctx, res.RunID, b)
-			})
+			}
+			if err == nil {
+				err = e.db.Update(ctx, func(tx *store.Tx) error {
+					began = time.Now()
+					if err := tx.AsyncCommit(ctx); err != nil {
+						return err
+					}
+					// The batch commits only while this run holds the lease
+					// (deadline on the store's clock, renewed here).
+					if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
+						return err
+					} else if !ok {
+						return errLeaseLost
+					}
+					// The policy may have changed since the run began.
+					nt, ok, err := e.recheck(ctx, tx, w, t, now)
+					if err != nil {
+						return err
+					}
+					if !ok {
+						stopped = true
+						return nil
+					}
+					if !nt.Cutoff.Equal(t.Cutoff) {
+						// What was read ahead was read with the old cutoff.
+						t, cr.Cutoff, sel = nt, nt.Cutoff, nil
+						ahead.stop()
+						ahead = nil
+					}
+					var pb store.PurgeBatch
+					if sel != nil {
+						pb, err = tx.PurgeSelection(ctx, t, sel, e.redact)
+					} else {
+						pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
+					}
+					if err != nil {
+						return err
+					}
+					if n = pb.Items; n == 0 {
+						return nil
+					}
+					cur, more, queued = pb.Next, pb.More, pb.Queued
+					b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
+						Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
+					if e.pre != nil {
+						if err := e.pre(batchNo); err != nil {
+							return err
+						}
+					}
+					return tx.AddPurgeRunCounts(ctx, res.RunID, b)
+				})
+			}
 			if errors.Is(err, errLeaseLost) {
 				closeChannel(cr)
 				return err
@@ -421,9 +452,44 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 				size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
 			}
 		}
+		ahead.stop()
+		ahead = nil
 		closeChannel(cr)
 	}
 	return e.drainPersons(ctx, res)
+}
+
+// readAhead is a batch being read ahead (store.DB.ReadAhead).
+type readAhead struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	sel    *store.ForumSelection
+	err    error
+}
+
+func (e *Engine) startReadAhead(ctx context.Context, t store.PurgeTarget, after store.PurgeCursor, size int) *readAhead {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &readAhead{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.sel, r.err = e.db.ReadAhead(ctx, t, after, size, e.redact)
+	}()
+	return r
+}
+
+// wait returns what was read.
+func (r *readAhead) wait() (*store.ForumSelection, error) {
+	<-r.done
+	r.cancel()
+	return r.sel, r.err
+}
+
+// stop abandons the read (nil: nothing to stop) and waits for it to end.
+func (r *readAhead) stop() {
+	if r != nil {
+		r.cancel()
+		<-r.done
+	}
 }
 
 // maxQueuedSeen bounds the persons a run remembers having queued (about

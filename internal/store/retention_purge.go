@@ -226,18 +226,74 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		markHeld(items, c.held)
 		return batchOf(items, limit, c), err
 	}
-	// Bodies of held posts are not read: they are not changed.
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END", AnyHold)
+	sel, err := tx.selectForumDue(ctx, t, after, limit, redact)
 	if err != nil {
 		return b, err
 	}
+	return tx.purgeSelection(ctx, t, sel, redact)
+}
+
+// ForumSelection is the next batch of due forum posts of an anonymizing
+// target, read with their topics, persons and bodies, and the bodies
+// redacted: the reading half of PurgeDue on PostgreSQL. DB.ReadAhead makes
+// one outside the batch's transaction, so a purge can read the next batch
+// while it writes this one; Tx.PurgeSelection writes it.
+type ForumSelection struct {
+	channelID, cutoff int64
+	after             PurgeCursor
+	limit             int
+	items             []DueItem
+	posts             []purgePost
+}
+
+// Next returns the position after the selection and whether it was full
+// (more due items may follow), as the PurgeBatch that writes it will.
+func (s *ForumSelection) Next() (PurgeCursor, bool) {
+	b := batchOf(s.items, s.limit, PurgeCounts{})
+	return b.Next, b.More
+}
+
+// CanReadAhead reports whether the target's batches can be read ahead with
+// ReadAhead: forum anonymization on PostgreSQL. (On SQLite, whose one
+// writer rewrites a batch in a single UPDATE without reading it into Go,
+// there is nothing to read ahead.)
+func (db *DB) CanReadAhead(t PurgeTarget) bool {
+	return db.dialect == Postgres && t.Module == gallra.ModuleForum && !t.Delete
+}
+
+// ReadAhead reads, in a read-only transaction of its own, the batch
+// PurgeDue(t, after, limit) would select, its bodies redacted by redact.
+// Nothing is locked: PurgeSelection checks every row again as it writes.
+func (db *DB) ReadAhead(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (*ForumSelection, error) {
+	if !db.CanReadAhead(t) {
+		return nil, fmt.Errorf("read ahead: channel %d: only forum anonymization on PostgreSQL is read ahead", t.ChannelID)
+	}
+	var sel *ForumSelection
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		sel, err = tx.selectForumDue(ctx, t, after, limit, redact)
+		return err
+	})
+	return sel, err
+}
+
+// selectForumDue reads the next due posts of t after cursor (PostgreSQL).
+func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (*ForumSelection, error) {
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	// Bodies of held posts are not read: they are not changed.
+	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END", AnyHold)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
 	if err != nil {
-		return b, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
+		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
 	defer rows.Close()
-	items := make([]DueItem, 0, limit)
-	posts := make([]purgePost, 0, limit)
+	sel := &ForumSelection{channelID: t.ChannelID, cutoff: ms(t.Cutoff), after: after, limit: limit,
+		items: make([]DueItem, 0, limit), posts: make([]purgePost, 0, limit)}
 	for rows.Next() {
 		var it DueItem
 		var at int64
@@ -245,31 +301,52 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 		var p purgePost
 		var person sql.NullInt64
 		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body); err != nil {
-			return b, err
+			return nil, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
-		items = append(items, it)
+		sel.items = append(sel.items, it)
 		if !it.Held {
 			p.id, p.personID = it.ID, fromNullID(person)
-			posts = append(posts, p)
+			p.redacted = redact(p.body)
+			sel.posts = append(sel.posts, p)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return b, err
+		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
-	rows.Close()
-	if len(items) == 0 {
-		return b, nil
+	return sel, nil
+}
+
+// PurgeSelection anonymizes, inside tx, the posts of a selection ReadAhead
+// made for the same target (channel and cutoff), as PurgeDue would have:
+// a row anonymized, removed or edited since it was read is checked again
+// as it is written, and posts whose topic was put on hold since are
+// skipped and counted as held. A selection made for another target is
+// refused: a changed cutoff means another set of due posts.
+func (tx *Tx) PurgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelection, redact func(string) string) (PurgeBatch, error) {
+	if sel == nil || sel.channelID != t.ChannelID || sel.cutoff != ms(t.Cutoff) || t.Module != gallra.ModuleForum || t.Delete {
+		return PurgeBatch{}, fmt.Errorf("purge selection: channel %d: the selection was made for another target", t.ChannelID)
 	}
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	return tx.purgeSelection(ctx, t, sel, redact)
+}
+
+func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelection, redact func(string) string) (PurgeBatch, error) {
+	if len(sel.items) == 0 {
+		return PurgeBatch{}, nil
+	}
+	items := slices.Clone(sel.items)
 	// The selection read the hold flags without a lock: lock the topics and
 	// take out posts whose topic was put on hold since (they count as held).
-	posts, heldNow, err := tx.keepUnheld(ctx, posts)
+	posts, heldNow, err := tx.keepUnheld(ctx, sel.posts)
 	if err != nil {
-		return b, err
+		return PurgeBatch{}, err
 	}
 	markHeld(items, heldNow)
 	c, err := tx.anonymizeSelected(ctx, t, posts, redact)
-	return batchOf(items, limit, c), err
+	return batchOf(items, sel.limit, c), err
 }
 
 // batchOf sums up a batch of selected items.
@@ -492,6 +569,7 @@ type purgePost struct {
 	personID    *int64
 	kind        string
 	body        string
+	redacted    string // body as the redactor leaves it (forum anonymization on PostgreSQL)
 }
 
 // livePosts loads the posts among ids that are still live and due and
@@ -620,7 +698,7 @@ func keys2(m map[int64]topicHead) []int64 {
 
 // anonymizeSelected anonymizes the given live, unheld, due posts, read with
 // their bodies by the batch's selection (PostgreSQL). Each row is written
-// once: the bodies are redacted before the UPDATE, which sets a redacted
+// once: the bodies were redacted when they were read, which sets a redacted
 // body only where the row still holds the body that was redacted. Every
 // body the UPDATE leaves (it sees, and from then on locks, the latest
 // version of each row) that differs from the one selected, because another
@@ -640,7 +718,7 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 			persons[*p.personID] = true
 		}
 		topics[p.topicID] = true
-		if r := redact(p.body); r != p.body {
+		if r := p.redacted; r != p.body {
 			redactedIDs, olds, news = append(redactedIDs, p.id), append(olds, p.body), append(news, r)
 			want[p.id] = r
 		} else {
@@ -1095,16 +1173,7 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 		return nil, nil
 	}
 	if tx.Dialect() == Postgres {
-		// Most candidates still have forum posts: that one index probe per
-		// person drops them first, so the full check below (whose
-		// PostgreSQL plan may hash a whole table) only sees the few that
-		// are left.
-		list, arg := tx.idRows(ids)
-		var err error
-		ids, err = queryIDs(ctx, tx, `SELECT c.id FROM `+list+` c WHERE NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = c.id)`, arg)
-		if err != nil || len(ids) == 0 {
-			return nil, err
-		}
+		return tx.deleteUnusedPersonsPG(ctx, orgID, ids)
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
@@ -1140,6 +1209,45 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 		return nil, fmt.Errorf("delete persons: %w", err)
 	}
 	return unused, nil
+}
+
+// unusedPersonPG is deleteUnusedPersons' rule for the person row p on
+// PostgreSQL. Each NOT EXISTS carries OFFSET 0, which keeps the planner from
+// turning it into an anti-join: a join may hash a whole content table, while
+// a sub-plan is one index probe per candidate, whatever the number of
+// candidates or the table statistics.
+const unusedPersonPG = `p.org_id = ?
+	AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM mail_participants WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id OFFSET 0)
+	AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person' OFFSET 0)`
+
+// deleteUnusedPersonsPG is deleteUnusedPersons on PostgreSQL: the rule is
+// checked by the DELETE itself, which returns the persons it removed, so
+// each candidate's content is probed once rather than once to pick it and
+// again to delete it. Custom fields on the person go first, from the same
+// rule, when the organisation has such fields at all.
+func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+	var fields bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
+		return nil, fmt.Errorf("look for person fields: %w", err)
+	}
+	if fields {
+		if _, err := tx.Exec(ctx, `DELETE FROM custom_fields f USING persons p
+			WHERE f.org_id = ? AND f.subject_type = 'person' AND f.person_id = p.id
+			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG, orgID, ids, orgID); err != nil {
+			return nil, fmt.Errorf("delete person fields: %w", err)
+		}
+	}
+	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG+`
+		RETURNING p.id`, ids, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("delete unused persons: %w", err)
+	}
+	return gone, nil
 }
 
 // withIDs puts an id placeholder list into a query template.
