@@ -176,6 +176,19 @@ func (tx *Tx) dueQuery(t PurgeTarget, cols string, f HoldFilter) (string, error)
 	if err != nil {
 		return "", err
 	}
+	return dueQueryOf(s, t, cols, f)
+}
+
+// withoutHolds is a forum selection without the join to the topics, which
+// is there only for their hold flag: for an organisation with no topic on
+// hold. Every item reads as not held.
+func (s dueSQL) withoutHolds() dueSQL {
+	s.from, _, _ = strings.Cut(s.from, ` JOIN forum_topics t `)
+	s.held = `NULL`
+	return s
+}
+
+func dueQueryOf(s dueSQL, t PurgeTarget, cols string, f HoldFilter) (string, error) {
 	if cols != "" && t.Module != gallra.ModuleForum {
 		return "", gallra.Errorf(gallra.EUNPROCESS, "%s items have no post columns", t.Module)
 	}
@@ -282,8 +295,23 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}
-	// Bodies of held posts are not read: they are not changed.
-	q, err := tx.dueQuery(t, ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END", AnyHold)
+	s, err := tx.dueSQL(t)
+	if err != nil {
+		return nil, err
+	}
+	// Bodies of held posts are not read: they are not changed. When no
+	// topic of the organisation is on hold, the topics are not joined
+	// (keepUnheld locks them anyway, and skips any put on hold since).
+	var anyHeld bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`,
+		t.OrgID).Scan(&anyHeld); err != nil {
+		return nil, fmt.Errorf("look for held topics: %w", err)
+	}
+	cols := ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END"
+	if !anyHeld {
+		s, cols = s.withoutHolds(), ", p.topic_id, p.person_id, p.body"
+	}
+	q, err := dueQueryOf(s, t, cols, AnyHold)
 	if err != nil {
 		return nil, err
 	}
