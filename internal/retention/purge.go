@@ -472,6 +472,14 @@ func (e *Engine) startReadAhead(ctx context.Context, t store.PurgeTarget, after 
 	r := &readAhead{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
+		// A panic (in the redactor, say) fails the channel as it would on
+		// the purge's own goroutine, instead of ending the process. Its
+		// value is not kept: it may quote the text being redacted.
+		defer func() {
+			if p := recover(); p != nil {
+				r.sel, r.err = nil, fmt.Errorf("read ahead: channel %d: panic (%T)", t.ChannelID, p)
+			}
+		}()
 		r.sel, r.err = e.db.ReadAhead(ctx, t, after, size, e.redact)
 	}()
 	return r

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -473,6 +474,87 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 			if p.Body != want[p.ID] || p.AnonymizedAt == nil || p.AuthorEmail != "" {
 				t.Errorf("post %d: body %q (want %q), anonymized %v, email %q", p.ID, p.Body, want[p.ID], p.AnonymizedAt, p.AuthorEmail)
 			}
+		}
+	})
+}
+
+// A person whose own custom fields the person pass deleted is deleted by
+// id: if a post by them commits in between (another connection), the
+// foreign key refuses, the pass rolls back with the fields, and the next
+// run keeps person and fields (PostgreSQL, where the pass deletes fields
+// and persons by two statements that each see what committed before them;
+// SQLite has one writer, so nothing commits in between).
+func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		if db.Dialect() != store.Postgres {
+			return
+		}
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
+		person := *tp.PersonID
+		if err := db.SetCustomField(ctx, staff(f), f.Org.ID, gallra.SubjectPerson, person, "kundnummer", "KN-1"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(4 * 365 * day)
+		fired := 0
+		defer store.SetPurgeHook(func(tx *store.Tx) {
+			var left int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND subject_type = 'person'`, person).Scan(&left); err != nil {
+				t.Error(err)
+				return
+			}
+			if left > 0 || fired > 0 {
+				return // a batch, not the person pass
+			}
+			fired++
+			mustPost(t, db, f, tp.ID, nil, "Jag igen", "anna@example.se")
+		})()
+		e := mustEngine(db, nil)
+		if _, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum}); err == nil || fired != 1 {
+			t.Fatalf("run with content arriving mid-pass: err %v, hook fired %d times; want an error once", err, fired)
+		}
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil || res.PersonsDeleted != 0 {
+			t.Fatalf("second run: %+v %v", res, err)
+		}
+		fields, err := db.ListCustomFields(ctx, f.Org.ID, gallra.SubjectPerson, person)
+		if err != nil || len(fields) != 1 {
+			t.Errorf("person's fields after the runs: %+v %v; want the one field", fields, err)
+		}
+	})
+}
+
+// panicky is a redactor that panics on one text.
+type panicky struct{ on string }
+
+func (p panicky) Redact(s string) string {
+	if s == p.on {
+		panic("redactor failed on " + s)
+	}
+	return s
+}
+
+// A redactor that panics fails the channel (recorded, nothing changed in
+// the batch) and the process goes on; the panic's value, which may quote
+// the text, is not in the run's errors.
+func TestRedactorPanicFailsTheChannel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		f := storetest.MustFixture(t, db, "Kommunen")
+		forum := f.Channels[gallra.ModuleForum].ID
+		tp := mustTopic(t, db, f, "Fråga", "Hemligt 070-123 45 67", "anna@example.se")
+		clock.Advance(4 * 365 * day)
+		e := New(db, panicky{on: "Hemligt 070-123 45 67"}, Config{BatchSize: 100})
+		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if len(res.Errors) != 1 || res.Anonymized != 0 || strings.Contains(res.Errors[0], "Hemligt") {
+			t.Errorf("run: %+v; want one channel error without the text, nothing anonymized", res)
+		}
+		got, err := db.GetTopic(ctx, f.Org.ID, tp.ID)
+		if err != nil || got.Posts[0].AnonymizedAt != nil || got.Posts[0].AuthorEmail != "anna@example.se" {
+			t.Errorf("post after the failed run: %+v %v", got, err)
 		}
 	})
 }

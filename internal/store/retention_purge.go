@@ -253,7 +253,6 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 // while it writes this one; Tx.PurgeSelection writes it.
 type ForumSelection struct {
 	channelID, cutoff int64
-	after             PurgeCursor
 	limit             int
 	items             []DueItem
 	posts             []purgePost
@@ -320,7 +319,7 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
 	defer rows.Close()
-	sel := &ForumSelection{channelID: t.ChannelID, cutoff: ms(t.Cutoff), after: after, limit: limit,
+	sel := &ForumSelection{channelID: t.ChannelID, cutoff: ms(t.Cutoff), limit: limit,
 		items: make([]DueItem, 0, limit), posts: make([]purgePost, 0, limit)}
 	for rows.Next() {
 		var it DueItem
@@ -404,13 +403,16 @@ func markHeld(items []DueItem, held map[int64]bool) {
 }
 
 // purgeHook, when set (tests), is called inside a forum purge transaction
-// after the posts are read and before their topics are locked.
+// after the posts are read and before their topics are locked, and on
+// PostgreSQL between deleting persons' own fields and the persons.
 var purgeHook func(tx *Tx)
 
 // SetPurgeHook is for tests only: f is called inside each forum purge
 // transaction after the due posts are read and before their topics are
-// locked and re-checked for holds. It returns a function that removes it.
-// Not safe to call while a purge runs.
+// locked and re-checked for holds, and (PostgreSQL) inside a person-pass
+// transaction that deleted custom fields on persons, before it deletes
+// those persons. It returns a function that removes it. Not safe to call
+// while a purge runs.
 func SetPurgeHook(f func(tx *Tx)) (restore func()) {
 	old := purgeHook
 	purgeHook = f
@@ -726,8 +728,8 @@ func keys2(m map[int64]topicHead) []int64 {
 
 // anonymizeSelected anonymizes the given live, unheld, due posts, read with
 // their bodies by the batch's selection (PostgreSQL). Each row is written
-// once: the bodies were redacted when they were read, which sets a redacted
-// body only where the row still holds the body that was redacted. Every
+// once: the bodies were redacted when they were read, and the UPDATE sets a
+// redacted body only where the row still holds the body that was redacted. Every
 // body the UPDATE leaves (it sees, and from then on locks, the latest
 // version of each row) that differs from the one selected, because another
 // connection edited it in between, is redacted afterwards.
@@ -1263,15 +1265,27 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
 		return nil, fmt.Errorf("look for person fields: %w", err)
 	}
+	// A person whose fields went is deleted by id, not by the rule again:
+	// if content came to refer to them in between (another connection
+	// committed it), the foreign key refuses and the transaction rolls
+	// back, fields included, rather than keeping the person without them.
+	fieldsOf := []int64{}
 	if fields {
-		if _, err := tx.Exec(ctx, `DELETE FROM custom_fields f USING persons p
+		var err error
+		fieldsOf, err = queryIDs(ctx, tx, `DELETE FROM custom_fields f USING persons p
 			WHERE f.org_id = ? AND f.subject_type = 'person' AND f.person_id = p.id
-			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG, orgID, ids, orgID); err != nil {
+			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG+`
+			RETURNING f.person_id`, orgID, ids, orgID)
+		if err != nil {
 			return nil, fmt.Errorf("delete person fields: %w", err)
 		}
+		if purgeHook != nil && len(fieldsOf) > 0 {
+			purgeHook(tx)
+		}
 	}
-	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG+`
-		RETURNING p.id`, ids, orgID)
+	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[]))
+		AND (p.id = ANY(CAST(? AS bigint[])) OR `+unusedPersonPG+`)
+		RETURNING p.id`, ids, fieldsOf, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("delete unused persons: %w", err)
 	}
