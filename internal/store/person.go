@@ -88,24 +88,41 @@ func (db *DB) GetPerson(ctx context.Context, orgID, id int64) (*gallra.Person, e
 	return &p, nil
 }
 
+// personRefs are the tables whose rows keep a person: a person none of them
+// refers to any more is deleted (DeletePersonIfUnused, and the purge's
+// person pass in batches). A custom field keeps its person unless it is a
+// field on the person itself. A table that gains a person_id column that
+// refers to persons belongs here.
+func personRefs() []string {
+	return []string{"forum_posts", "forum_topics", "mail_messages", "mail_participants", "chat_conversations", "social_items",
+		"custom_fields WHERE subject_type <> 'person' AND"}
+}
+
+// unusedPersonSQL is the condition that no row of personRefs refers to the
+// person whose id is idExpr: one NOT EXISTS per table, each sub-query
+// ending with suffix.
+func unusedPersonSQL(idExpr, suffix string) string {
+	conds := make([]string, 0, 7)
+	for _, ref := range personRefs() {
+		table, extra, ok := strings.Cut(ref, " WHERE ")
+		if ok {
+			extra += " "
+		}
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM `+table+` WHERE `+extra+`person_id = `+idExpr+suffix+`)`)
+	}
+	return strings.Join(conds, "\n\t\tAND ")
+}
+
 // DeletePersonIfUnused deletes the person (and custom fields on the person
 // itself) when no content, participation or conversation field refers to them
 // any more, and reports whether it did.
 func (tx *Tx) DeletePersonIfUnused(ctx context.Context, orgID, personID int64) (bool, error) {
-	var used int
-	err := tx.QueryRow(ctx, `SELECT CASE WHEN
-		EXISTS (SELECT 1 FROM forum_posts WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM forum_topics WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM mail_messages WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM mail_participants WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM social_items WHERE person_id = ?)
-		OR EXISTS (SELECT 1 FROM custom_fields WHERE person_id = ? AND subject_type <> 'person')
-		THEN 1 ELSE 0 END`, personID, personID, personID, personID, personID, personID, personID).Scan(&used)
+	var unused int
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons p WHERE p.id = ? AND p.org_id = ? AND `+unusedPersonSQL("p.id", ""), personID, orgID).Scan(&unused)
 	if err != nil {
 		return false, fmt.Errorf("check person use: %w", err)
 	}
-	if used == 1 {
+	if unused == 0 {
 		return false, nil
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`, orgID, personID); err != nil {

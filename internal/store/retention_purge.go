@@ -1207,13 +1207,7 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
-		AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM mail_participants WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id)
-		AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person')`, arg, orgID)
+		AND `+unusedPersonSQL("p.id", ""), arg, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("find unused persons: %w", err)
 	}
@@ -1246,14 +1240,7 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 // turning it into an anti-join: a join may hash a whole content table, while
 // a sub-plan is one index probe per candidate, whatever the number of
 // candidates or the table statistics.
-const unusedPersonPG = `p.org_id = ?
-	AND NOT EXISTS (SELECT 1 FROM forum_posts WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM forum_topics WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM mail_messages WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM mail_participants WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM chat_conversations WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM social_items WHERE person_id = p.id OFFSET 0)
-	AND NOT EXISTS (SELECT 1 FROM custom_fields WHERE person_id = p.id AND subject_type <> 'person' OFFSET 0)`
+func unusedPersonPG() string { return `p.org_id = ? AND ` + unusedPersonSQL("p.id", " OFFSET 0") }
 
 // deleteUnusedPersonsPG is deleteUnusedPersons on PostgreSQL: the rule is
 // checked by the DELETE itself, which returns the persons it removed, so
@@ -1274,7 +1261,7 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 		var err error
 		fieldsOf, err = queryIDs(ctx, tx, `DELETE FROM custom_fields f USING persons p
 			WHERE f.org_id = ? AND f.subject_type = 'person' AND f.person_id = p.id
-			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG+`
+			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG()+`
 			RETURNING f.person_id`, orgID, ids, orgID)
 		if err != nil {
 			return nil, fmt.Errorf("delete person fields: %w", err)
@@ -1284,7 +1271,7 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 		}
 	}
 	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[]))
-		AND (p.id = ANY(CAST(? AS bigint[])) OR `+unusedPersonPG+`)
+		AND (p.id = ANY(CAST(? AS bigint[])) OR `+unusedPersonPG()+`)
 		RETURNING p.id`, ids, fieldsOf, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("delete unused persons: %w", err)
