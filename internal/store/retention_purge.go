@@ -306,9 +306,9 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 		t.OrgID).Scan(&anyHeld); err != nil {
 		return nil, fmt.Errorf("look for held topics: %w", err)
 	}
-	cols := ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END"
+	cols := ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END, p.xmin::text"
 	if !anyHeld {
-		s, cols = s.withoutHolds(), ", p.topic_id, p.person_id, p.body"
+		s, cols = s.withoutHolds(), ", p.topic_id, p.person_id, p.body, p.xmin::text"
 	}
 	q, err := dueQueryOf(s, t, cols, AnyHold)
 	if err != nil {
@@ -327,7 +327,7 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 		var held int
 		var p purgePost
 		var person sql.NullInt64
-		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body); err != nil {
+		if err := rows.Scan(&it.ID, &at, &held, &p.topicID, &person, &p.body, &p.version); err != nil {
 			return nil, err
 		}
 		it.At, it.Held = fromMS(at), held == 1
@@ -600,6 +600,7 @@ type purgePost struct {
 	kind        string
 	body        string
 	redacted    string // body as the redactor leaves it (forum anonymization on PostgreSQL)
+	version     string // the row version read (PostgreSQL xmin)
 }
 
 // livePosts loads the posts among ids that are still live and due and
@@ -727,12 +728,16 @@ func keys2(m map[int64]topicHead) []int64 {
 }
 
 // anonymizeSelected anonymizes the given live, unheld, due posts, read with
-// their bodies by the batch's selection (PostgreSQL). Each row is written
-// once: the bodies were redacted when they were read, and the UPDATE sets a
-// redacted body only where the row still holds the body that was redacted. Every
-// body the UPDATE leaves (it sees, and from then on locks, the latest
-// version of each row) that differs from the one selected, because another
-// connection edited it in between, is redacted afterwards.
+// their bodies and row versions by the batch's selection (PostgreSQL). Each
+// row is written once: the bodies were redacted when they were read, and
+// the UPDATE sets a redacted body only where the row still holds the body
+// that was redacted. A row whose body the redactor left is written without
+// returning its body while it is still the version that was read (xmin: any
+// change to the row makes a new version with the changing transaction's
+// id); otherwise its latest body is returned. Every body the UPDATEs leave
+// (they see, and from then on lock, the latest version of each row) that
+// differs from the one selected, because another connection edited it in
+// between, is redacted afterwards.
 func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
 	var c PurgeCounts
 	if len(posts) == 0 {
@@ -742,7 +747,7 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 	topics := map[int64]bool{}
 	want := make(map[int64]string, len(posts)) // the body each row should end with
 	var plain, redactedIDs []int64
-	var olds, news []string
+	var versions, olds, news []string
 	for _, p := range posts {
 		if p.personID != nil {
 			persons[*p.personID] = true
@@ -752,7 +757,7 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 			redactedIDs, olds, news = append(redactedIDs, p.id), append(olds, p.body), append(news, r)
 			want[p.id] = r
 		} else {
-			plain = append(plain, p.id)
+			plain, versions = append(plain, p.id), append(versions, p.version)
 			want[p.id] = p.body
 		}
 	}
@@ -788,8 +793,33 @@ func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purg
 		}
 		return nil
 	}
-	if len(plain) > 0 {
-		in, arg := tx.idIn("id", plain)
+	// Rows still in the version that was read keep the body that was read:
+	// they are written without returning it. The others (edited since, or
+	// anonymized or removed) are written with their latest body returned.
+	var changed []int64
+	for lo := 0; lo < len(plain); lo += 1000 {
+		hi := min(lo+1000, len(plain))
+		done, err := queryIDs(ctx, tx, `UPDATE forum_posts p `+set+`
+			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS v) r
+			WHERE p.id = r.id AND p.xmin = CAST(r.v AS xid) AND p.anonymized_at IS NULL AND p.removed = 0 RETURNING p.id`,
+			ms(tx.Now), plain[lo:hi], versions[lo:hi])
+		if err != nil {
+			return c, fmt.Errorf("anonymize posts: %w", err)
+		}
+		for _, id := range done {
+			c.Anonymized++
+			inBatch[id] = true
+		}
+		if len(done) < hi-lo {
+			for _, id := range plain[lo:hi] {
+				if !inBatch[id] {
+					changed = append(changed, id)
+				}
+			}
+		}
+	}
+	if len(changed) > 0 {
+		in, arg := tx.idIn("id", changed)
 		if err := collect(tx.Query(ctx, `UPDATE forum_posts `+set+` WHERE `+in+` AND anonymized_at IS NULL AND removed = 0 RETURNING id, body`, ms(tx.Now), arg)); err != nil {
 			return c, err
 		}
