@@ -1,10 +1,12 @@
 package retention
 
 import (
+	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +15,12 @@ import (
 	"github.com/gallra/gallra/internal/storetest"
 )
 
-// Environment of the child process TestPurgeSurvivesKill starts.
+// Environment of the child process TestPurgeSurvivesKill starts, and the
+// line the child prints when its first batch has begun.
 const (
-	envKillURL = "GALLRA_TEST_KILL_URL"
-	envKillNow = "GALLRA_TEST_KILL_NOW"
+	envKillURL     = "GALLRA_TEST_KILL_URL"
+	envKillNow     = "GALLRA_TEST_KILL_NOW"
+	killChildBegun = "gallra-kill-child: first batch begun"
 )
 
 // seedForKill fills a database with forum posts (some with identifiers to
@@ -84,16 +88,43 @@ func TestPurgeSurvivesKill(t *testing.T) {
 		for a := 1; a <= attempts; a++ {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKilledPurgeChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), envKillURL+"="+u, envKillNow+"="+start.Add(time.Duration(a)*10*time.Minute).Format(time.RFC3339Nano))
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(100+rand.IntN(200)) * time.Millisecond)
+			// The kill lands at a random point after the child's first
+			// batch began (a start-up slowed by a busy machine does not
+			// use up the time): inside a batch transaction, between two,
+			// or in the person pass.
+			begun := make(chan struct{})
+			go func() {
+				sc := bufio.NewScanner(out)
+				once := false
+				for sc.Scan() {
+					if !once && strings.HasPrefix(sc.Text(), killChildBegun) {
+						once = true
+						close(begun)
+					}
+				}
+				if !once {
+					close(begun)
+				}
+			}()
+			select {
+			case <-begun:
+			case <-time.After(time.Minute):
+				t.Error("the child purge did not begin a batch within a minute")
+			}
+			time.Sleep(time.Duration(rand.IntN(150)) * time.Millisecond)
 			if err := cmd.Process.Kill(); err == nil {
 				killed++
 			}
 			cmd.Wait()
 			var anon, queued int
-			err := db.View(ctx, func(tx *store.Tx) error {
+			err = db.View(ctx, func(tx *store.Tx) error {
 				return tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM forum_posts WHERE anonymized_at IS NOT NULL), (SELECT COUNT(*) FROM purge_person_queue)`).Scan(&anon, &queued)
 			})
 			if err != nil {
@@ -147,7 +178,13 @@ func TestKilledPurgeChild(t *testing.T) {
 	}
 	defer db.Close()
 	e := New(db, DefaultRedactor(), Config{BatchSize: 3})
-	e.pre = func(int) error { time.Sleep(8 * time.Millisecond); return nil }
+	e.pre = func(n int) error {
+		if n == 1 {
+			fmt.Println(killChildBegun)
+		}
+		time.Sleep(8 * time.Millisecond)
+		return nil
+	}
 	e.hook = func(int) error { time.Sleep(4 * time.Millisecond); return nil }
 	if _, err := e.Run(ctx, RunOptions{Trigger: "cli"}); err != nil {
 		t.Fatal(err)

@@ -420,7 +420,8 @@ func SetPurgeHook(f func(tx *Tx)) (restore func()) {
 }
 
 // keepUnheld locks the topics of the posts and returns the posts whose topic
-// is not on legal hold, and the ids of those whose topic is. On PostgreSQL
+// is not on legal hold, and the ids of those whose topic is (posts whose
+// topic is gone are in neither). On PostgreSQL
 // the topic rows are locked FOR SHARE: a hold being set on one of them
 // (SetHold updates the row, which conflicts) is waited for and then seen
 // (READ COMMITTED re-checks the row), and a hold set after the lock waits
@@ -440,29 +441,45 @@ func (tx *Tx) keepUnheld(ctx context.Context, posts []purgePost) ([]purgePost, m
 	ids := keys(topics)
 	slices.Sort(ids) // one lock order: no deadlock between lockers
 	in, arg := tx.idIn("id", ids)
-	q := `SELECT id FROM forum_topics ` + tx.byID() + ` WHERE ` + in + ` AND held_at IS NULL ORDER BY id`
+	// Every topic is locked, held or not, so the flag read is the one the
+	// batch acts on. A topic not found was deleted since the posts were
+	// read (with its posts): they are neither purged nor counted as held.
+	q := `SELECT id, CASE WHEN held_at IS NULL THEN 0 ELSE 1 END FROM forum_topics ` + tx.byID() + ` WHERE ` + in + ` ORDER BY id`
 	if tx.Dialect() == Postgres {
 		q += ` FOR SHARE`
 	}
-	unheld, err := queryIDs(ctx, tx, q, arg)
+	rows, err := tx.Query(ctx, q, arg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lock topics: %w", err)
 	}
-	if len(unheld) == len(ids) {
-		return posts, nil, nil
+	onHold := make(map[int64]bool, len(ids))
+	for rows.Next() {
+		var id int64
+		var h int
+		if err := rows.Scan(&id, &h); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("lock topics: %w", err)
+		}
+		onHold[id] = h == 1
 	}
-	ok := map[int64]bool{}
-	for _, id := range unheld {
-		ok[id] = true
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("lock topics: %w", err)
 	}
 	held := map[int64]bool{}
 	kept := posts[:0:0]
 	for _, p := range posts {
-		if ok[p.topicID] {
-			kept = append(kept, p)
-		} else {
+		h, found := onHold[p.topicID]
+		switch {
+		case !found: // gone with its topic
+		case h:
 			held[p.id] = true
+		default:
+			kept = append(kept, p)
 		}
+	}
+	if len(kept) == len(posts) {
+		return posts, nil, nil
 	}
 	return kept, held, nil
 }
