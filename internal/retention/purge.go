@@ -298,12 +298,11 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 	batchNo := 0
 	// Persons queued by this run's committed batches: not queued again.
 	seen := map[int64]bool{}
-	// The read-ahead of the next batch, when the channel's batches are read
-	// ahead (forum anonymization on PostgreSQL): each batch is read, and its
-	// bodies redacted, in a read-only transaction while the batch before it
-	// is written, so the writing transaction only writes.
-	var ahead *readAhead
-	defer func() { ahead.stop() }()
+	// Forum anonymization on PostgreSQL reads each batch, and redacts its
+	// bodies, in a read-only transaction while the batch before it is
+	// written, so the writing transaction only writes.
+	ahead := &batchReader{e: e}
+	defer ahead.stop()
 	// closeChannel adds a channel's part to the result (also when the run stops in
 	// the middle of it: its committed batches count).
 	closeChannel := func(cr ChannelResult) {
@@ -338,71 +337,56 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			var queued []int64
 			batchNo++
 			var began time.Time
-			var sel *store.ForumSelection
-			var err error
-			if readsAhead {
-				if ahead == nil {
-					ahead = e.startReadAhead(ctx, t, cur, size)
+			err := e.db.Update(ctx, func(tx *store.Tx) error {
+				began = time.Now()
+				if err := tx.AsyncCommit(ctx); err != nil {
+					return err
 				}
-				sel, err = ahead.wait()
-				ahead = nil
-				if err == nil {
-					if after, full := sel.Next(); full {
-						ahead = e.startReadAhead(ctx, t, after, size)
-					}
+				// The batch commits only while this run holds the lease
+				// (deadline on the store's clock, renewed here).
+				if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
+					return err
+				} else if !ok {
+					return errLeaseLost
 				}
-			}
-			if err == nil {
-				err = e.db.Update(ctx, func(tx *store.Tx) error {
-					began = time.Now()
-					if err := tx.AsyncCommit(ctx); err != nil {
-						return err
-					}
-					// The batch commits only while this run holds the lease
-					// (deadline on the store's clock, renewed here).
-					if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
-						return err
-					} else if !ok {
-						return errLeaseLost
-					}
-					// The policy may have changed since the run began.
-					nt, ok, err := e.recheck(ctx, tx, w, t, now)
-					if err != nil {
-						return err
-					}
-					if !ok {
-						stopped = true
-						return nil
-					}
-					if !nt.Cutoff.Equal(t.Cutoff) {
-						// What was read ahead was read with the old cutoff.
-						t, cr.Cutoff, sel = nt, nt.Cutoff, nil
-						ahead.stop()
-						ahead = nil
-					}
-					var pb store.PurgeBatch
-					if sel != nil {
+				// The policy may have changed since the run began.
+				nt, ok, err := e.recheck(ctx, tx, w, t, now)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					stopped = true
+					return nil
+				}
+				if !nt.Cutoff.Equal(t.Cutoff) {
+					t, cr.Cutoff = nt, nt.Cutoff
+					ahead.stop() // read with the old cutoff
+				}
+				var pb store.PurgeBatch
+				if readsAhead {
+					var sel *store.ForumSelection
+					if sel, err = ahead.next(ctx, t, cur, size); err == nil {
 						pb, err = tx.PurgeSelection(ctx, t, sel, e.redact)
-					} else {
-						pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
 					}
-					if err != nil {
+				} else {
+					pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
+				}
+				if err != nil {
+					return err
+				}
+				if n = pb.Items; n == 0 {
+					return nil
+				}
+				cur, more, queued = pb.Next, pb.More, pb.Queued
+				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
+					Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
+				if e.pre != nil {
+					if err := e.pre(batchNo); err != nil {
 						return err
 					}
-					if n = pb.Items; n == 0 {
-						return nil
-					}
-					cur, more, queued = pb.Next, pb.More, pb.Queued
-					b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
-						Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
-					if e.pre != nil {
-						if err := e.pre(batchNo); err != nil {
-							return err
-						}
-					}
-					return tx.AddPurgeRunCounts(ctx, res.RunID, b)
-				})
-			}
+				}
+				return tx.AddPurgeRunCounts(ctx, res.RunID, b)
+			})
 			if errors.Is(err, errLeaseLost) {
 				closeChannel(cr)
 				return err
@@ -453,13 +437,44 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 			}
 		}
 		ahead.stop()
-		ahead = nil
 		closeChannel(cr)
 	}
 	return e.drainPersons(ctx, res)
 }
 
-// readAhead is a batch being read ahead (store.DB.ReadAhead).
+// batchReader reads a channel's batches one ahead (store.DB.ReadAhead).
+type batchReader struct {
+	e    *Engine
+	read *readAhead // the batch being read, if any
+}
+
+// next returns the batch of t after cursor, read ahead or (the first one,
+// or after stop) read now, and starts reading the batch after it.
+func (r *batchReader) next(ctx context.Context, t store.PurgeTarget, after store.PurgeCursor, size int) (*store.ForumSelection, error) {
+	if r.read == nil {
+		r.read = r.e.startReadAhead(ctx, t, after, size)
+	}
+	sel, err := r.read.wait()
+	r.read = nil
+	if err != nil {
+		return nil, err
+	}
+	if following, full := sel.Next(); full {
+		r.read = r.e.startReadAhead(ctx, t, following, size)
+	}
+	return sel, nil
+}
+
+// stop abandons the batch being read, if any, and waits for its reader.
+func (r *batchReader) stop() {
+	if r.read != nil {
+		r.read.cancel()
+		<-r.read.done
+		r.read = nil
+	}
+}
+
+// readAhead is one batch being read in its own goroutine.
 type readAhead struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -490,14 +505,6 @@ func (r *readAhead) wait() (*store.ForumSelection, error) {
 	<-r.done
 	r.cancel()
 	return r.sel, r.err
-}
-
-// stop abandons the read (nil: nothing to stop) and waits for it to end.
-func (r *readAhead) stop() {
-	if r != nil {
-		r.cancel()
-		<-r.done
-	}
 }
 
 // maxQueuedSeen bounds the persons a run remembers having queued (about

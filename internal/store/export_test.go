@@ -1,13 +1,10 @@
 package store
 
-import "strings"
-
 // PersonRefTables lists the tables of personRefs, for tests.
 func PersonRefTables() []string {
 	var out []string
-	for _, ref := range personRefs() {
-		table, _, _ := strings.Cut(ref, " ")
-		out = append(out, table)
+	for _, r := range personRefs() {
+		out = append(out, r.table)
 	}
 	return out
 }

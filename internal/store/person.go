@@ -88,27 +88,32 @@ func (db *DB) GetPerson(ctx context.Context, orgID, id int64) (*gallra.Person, e
 	return &p, nil
 }
 
+// personRef is a table whose rows keep the person they refer to (by
+// person_id), with extra, when not empty, the condition a row must meet to
+// count.
+type personRef struct{ table, extra string }
+
 // personRefs are the tables whose rows keep a person: a person none of them
 // refers to any more is deleted (DeletePersonIfUnused, and the purge's
 // person pass in batches). A custom field keeps its person unless it is a
 // field on the person itself. A table that gains a person_id column that
 // refers to persons belongs here.
-func personRefs() []string {
-	return []string{"forum_posts", "forum_topics", "mail_messages", "mail_participants", "chat_conversations", "social_items",
-		"custom_fields WHERE subject_type <> 'person' AND"}
+func personRefs() []personRef {
+	return []personRef{{"forum_posts", ""}, {"forum_topics", ""}, {"mail_messages", ""}, {"mail_participants", ""},
+		{"chat_conversations", ""}, {"social_items", ""}, {"custom_fields", "subject_type <> 'person'"}}
 }
 
 // unusedPersonSQL is the condition that no row of personRefs refers to the
 // person whose id is idExpr: one NOT EXISTS per table, each sub-query
 // ending with suffix.
 func unusedPersonSQL(idExpr, suffix string) string {
-	conds := make([]string, 0, 7)
-	for _, ref := range personRefs() {
-		table, extra, ok := strings.Cut(ref, " WHERE ")
-		if ok {
-			extra += " "
+	var conds []string
+	for _, r := range personRefs() {
+		where := `person_id = ` + idExpr
+		if r.extra != "" {
+			where += ` AND ` + r.extra
 		}
-		conds = append(conds, `NOT EXISTS (SELECT 1 FROM `+table+` WHERE `+extra+`person_id = `+idExpr+suffix+`)`)
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM `+r.table+` WHERE `+where+suffix+`)`)
 	}
 	return strings.Join(conds, "\n\t\tAND ")
 }

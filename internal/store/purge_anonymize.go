@@ -41,10 +41,9 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 	rargs := []any{t.ChannelID, after.At, end.At, after.At, after.ID, end.At, end.ID}
 	// Held topics of the organisation (like the preview's join, by the
 	// post's topic whatever channel the topic is in); usually none.
-	var anyHeld bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`,
-		t.OrgID).Scan(&anyHeld); err != nil {
-		return b, fmt.Errorf("look for held topics: %w", err)
+	anyHeld, err := tx.anyTopicHeld(ctx, t.OrgID)
+	if err != nil {
+		return b, err
 	}
 	unheld := ""
 	if anyHeld {

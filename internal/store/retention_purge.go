@@ -65,19 +65,22 @@ func (it DueItem) Cursor() PurgeCursor { return PurgeCursor{At: ms(it.At), ID: i
 // PurgeDue all build on it, so a preview counts and lists exactly the rows
 // a purge would pick.
 type dueSQL struct {
-	from, where, id, clock, held string
+	from, holdJoin, where, id, clock, held string
 }
+
+// rows is the FROM clause: the rows and, for forum posts, their topics.
+func (s dueSQL) rows() string { return s.from + s.holdJoin }
 
 func (tx *Tx) dueSQL(t PurgeTarget) (dueSQL, error) {
 	switch {
 	case t.Module == gallra.ModuleForum && !t.Delete:
 		// SQLite's planner may otherwise pick (channel_id, created_at) indexes
 		// that still hold done rows, making each batch rescan them.
-		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize") + ` JOIN forum_topics t ON t.id = p.topic_id`,
+		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_anonymize"), holdJoin: ` JOIN forum_topics t ON t.id = p.topic_id`,
 			where: `p.channel_id = ? AND p.org_id = ? AND p.anonymized_at IS NULL AND p.removed = 0 AND p.created_at < ?`,
 			id:    "p.id", clock: "p.created_at", held: "t.held_at"}, nil
 	case t.Module == gallra.ModuleForum:
-		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_delete") + ` JOIN forum_topics t ON t.id = p.topic_id`,
+		return dueSQL{from: `forum_posts p ` + tx.indexedBy("forum_posts_due_delete"), holdJoin: ` JOIN forum_topics t ON t.id = p.topic_id`,
 			where: `p.channel_id = ? AND p.org_id = ? AND p.removed = 0 AND p.created_at < ?`,
 			id:    "p.id", clock: "p.created_at", held: "t.held_at"}, nil
 	case t.Module == gallra.ModuleMail:
@@ -156,7 +159,7 @@ func (tx *Tx) CountDue(ctx context.Context, t PurgeTarget, from time.Time) (unhe
 		fromMS = ms(from)
 	}
 	var all int64
-	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+s.held+` IS NULL THEN 0 ELSE 1 END), 0) FROM `+s.from+`
+	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+s.held+` IS NULL THEN 0 ELSE 1 END), 0) FROM `+s.rows()+`
 		WHERE `+s.where+` AND `+s.clock+` >= ?`, t.ChannelID, t.OrgID, ms(t.Cutoff), fromMS).Scan(&all, &held)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count due items of channel %d: %w", t.ChannelID, err)
@@ -183,8 +186,7 @@ func (tx *Tx) dueQuery(t PurgeTarget, cols string, f HoldFilter) (string, error)
 // is there only for their hold flag: for an organisation with no topic on
 // hold. Every item reads as not held.
 func (s dueSQL) withoutHolds() dueSQL {
-	s.from, _, _ = strings.Cut(s.from, ` JOIN forum_topics t `)
-	s.held = `NULL`
+	s.holdJoin, s.held = "", `NULL`
 	return s
 }
 
@@ -192,7 +194,7 @@ func dueQueryOf(s dueSQL, t PurgeTarget, cols string, f HoldFilter) (string, err
 	if cols != "" && t.Module != gallra.ModuleForum {
 		return "", gallra.Errorf(gallra.EUNPROCESS, "%s items have no post columns", t.Module)
 	}
-	return `SELECT ` + s.id + `, ` + s.clock + `, CASE WHEN ` + s.held + ` IS NULL THEN 0 ELSE 1 END` + cols + ` FROM ` + s.from + `
+	return `SELECT ` + s.id + `, ` + s.clock + `, CASE WHEN ` + s.held + ` IS NULL THEN 0 ELSE 1 END` + cols + ` FROM ` + s.rows() + `
 		WHERE ` + s.where + ` AND (` + s.clock + `, ` + s.id + `) > (?, ?)` + f.sql(s.held) + `
 		ORDER BY ` + s.clock + `, ` + s.id + ` LIMIT ?`, nil
 }
@@ -217,9 +219,7 @@ type PurgeBatch struct {
 // (anonymizeRange); on PostgreSQL it reads the posts' topic, person and
 // body in the selecting query itself (anonymizeSelected).
 func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (PurgeBatch, error) {
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
+	redact = orKeep(redact)
 	if t.Module == gallra.ModuleForum && !t.Delete && tx.Dialect() == SQLite {
 		return tx.anonymizeRange(ctx, t, after, limit, redact)
 	}
@@ -291,9 +291,7 @@ func (db *DB) ReadAhead(ctx context.Context, t PurgeTarget, after PurgeCursor, l
 
 // selectForumDue reads the next due posts of t after cursor (PostgreSQL).
 func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCursor, limit int, redact func(string) string) (*ForumSelection, error) {
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
+	redact = orKeep(redact)
 	s, err := tx.dueSQL(t)
 	if err != nil {
 		return nil, err
@@ -301,10 +299,9 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 	// Bodies of held posts are not read: they are not changed. When no
 	// topic of the organisation is on hold, the topics are not joined
 	// (keepUnheld locks them anyway, and skips any put on hold since).
-	var anyHeld bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`,
-		t.OrgID).Scan(&anyHeld); err != nil {
-		return nil, fmt.Errorf("look for held topics: %w", err)
+	anyHeld, err := tx.anyTopicHeld(ctx, t.OrgID)
+	if err != nil {
+		return nil, err
 	}
 	cols := ", p.topic_id, p.person_id, CASE WHEN t.held_at IS NULL THEN p.body ELSE '' END, p.xmin::text"
 	if !anyHeld {
@@ -354,9 +351,7 @@ func (tx *Tx) PurgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 	if sel == nil || sel.channelID != t.ChannelID || sel.cutoff != ms(t.Cutoff) || t.Module != gallra.ModuleForum || t.Delete {
 		return PurgeBatch{}, fmt.Errorf("purge selection: channel %d: the selection was made for another target", t.ChannelID)
 	}
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
+	redact = orKeep(redact)
 	return tx.purgeSelection(ctx, t, sel, redact)
 }
 
@@ -478,9 +473,6 @@ func (tx *Tx) keepUnheld(ctx context.Context, posts []purgePost) ([]purgePost, m
 			kept = append(kept, p)
 		}
 	}
-	if len(kept) == len(posts) {
-		return posts, nil, nil
-	}
 	return kept, held, nil
 }
 
@@ -540,9 +532,7 @@ func (tx *Tx) Apply(ctx context.Context, t PurgeTarget, ids []int64, redact func
 	if len(ids) == 0 {
 		return PurgeCounts{}, nil
 	}
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
+	redact = orKeep(redact)
 	switch {
 	case t.Module == gallra.ModuleForum && !t.Delete:
 		return PurgeCounts{}, gallra.Errorf(gallra.EUNPROCESS, "forum anonymization is done by PurgeDue")
@@ -1265,9 +1255,9 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 	// person, not the organisation's person-field index, whose range is
 	// every person field of the organisation; and only when the
 	// organisation has person fields at all.
-	var fields bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
-		return nil, fmt.Errorf("look for person fields: %w", err)
+	fields, err := tx.hasPersonFields(ctx, orgID)
+	if err != nil {
+		return nil, err
 	}
 	if fields {
 		in, arg = tx.idIn("person_id", unused)
@@ -1295,9 +1285,9 @@ func unusedPersonPG() string { return `p.org_id = ? AND ` + unusedPersonSQL("p.i
 // again to delete it. Custom fields on the person go first, from the same
 // rule, when the organisation has such fields at all.
 func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
-	var fields bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
-		return nil, fmt.Errorf("look for person fields: %w", err)
+	fields, err := tx.hasPersonFields(ctx, orgID)
+	if err != nil {
+		return nil, err
 	}
 	// A person whose fields went is deleted by id, not by the rule again:
 	// if content came to refer to them in between (another connection
@@ -1305,7 +1295,6 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 	// back, fields included, rather than keeping the person without them.
 	fieldsOf := []int64{}
 	if fields {
-		var err error
 		fieldsOf, err = queryIDs(ctx, tx, `DELETE FROM custom_fields f USING persons p
 			WHERE f.org_id = ? AND f.subject_type = 'person' AND f.person_id = p.id
 			AND p.id = ANY(CAST(? AS bigint[])) AND `+unusedPersonPG()+`
@@ -1324,6 +1313,34 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 		return nil, fmt.Errorf("delete unused persons: %w", err)
 	}
 	return gone, nil
+}
+
+// orKeep is redact, or for nil a redactor that keeps the text.
+func orKeep(redact func(string) string) func(string) string {
+	if redact == nil {
+		return func(s string) string { return s }
+	}
+	return redact
+}
+
+// anyTopicHeld reports whether a forum topic of the organisation is on
+// legal hold (usually none: then a batch need not look per post).
+func (tx *Tx) anyTopicHeld(ctx context.Context, orgID int64) (bool, error) {
+	var held bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`, orgID).Scan(&held); err != nil {
+		return false, fmt.Errorf("look for held topics: %w", err)
+	}
+	return held, nil
+}
+
+// hasPersonFields reports whether the organisation has custom fields on
+// persons at all (usually not: then the person pass need not delete any).
+func (tx *Tx) hasPersonFields(ctx context.Context, orgID int64) (bool, error) {
+	var fields bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
+		return false, fmt.Errorf("look for person fields: %w", err)
+	}
+	return fields, nil
 }
 
 // withIDs puts an id placeholder list into a query template.
