@@ -487,7 +487,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		if db.Dialect() != store.Postgres {
-			return
+			t.Skip("SQLite's one writer lets nothing commit between the two statements")
 		}
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
@@ -565,7 +565,7 @@ func TestRedactorPanicFailsTheChannel(t *testing.T) {
 func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		if db.Dialect() != store.Postgres {
-			return
+			t.Skip("SQLite's forum anonymization reads nothing ahead: nothing commits between read and write")
 		}
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
