@@ -107,7 +107,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 	}
 }
 
-// A hold set while a batch holds its topics waits for the batch to commit
+// A hold set while a batch is open on its topic waits for the batch to commit
 // (PostgreSQL; SQLite's single writer serialises anyway): the two serialise.
 func TestHoldWaitsForBatchOnPostgres(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
@@ -121,7 +121,8 @@ func TestHoldWaitsForBatchOnPostgres(t *testing.T) {
 		if res := mustRun(t, mustEngine(db, nil)); res.Anonymized != 1 {
 			t.Fatalf("first run: %+v", res)
 		}
-		// ... then the answer alone: only the topic lock holds the hold.
+		// ... then the answer alone: only the batch's lock on the
+		// organisation's topic hold counter holds the hold back.
 		clock.Advance(2 * 365 * day)
 		e := mustEngine(db, nil)
 		done := make(chan error, 1)

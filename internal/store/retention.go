@@ -127,10 +127,14 @@ func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st g
 	}
 	var h *Hold
 	err = db.Update(ctx, func(tx *Tx) error {
-		// The UPDATE locks the row against the purge's FOR SHARE (forum
-		// topics) and FOR UPDATE (conversations) on PostgreSQL: a hold and
-		// a purge batch of the same subject serialise, and whichever commits
-		// second sees the other.
+		// The UPDATEs lock the organisation's hold counter (forum topics)
+		// and the subject's row against a purge batch's FOR SHARE on the
+		// counter or topic and FOR UPDATE on conversations (PostgreSQL): a
+		// hold and a purge batch of the same subject serialise, and
+		// whichever commits second sees the other.
+		if err := tx.bumpTopicHolds(ctx, orgID, st); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE `+table+` SET hold_reason = ?, held_at = COALESCE(held_at, ?), held_by = ? WHERE id = ? AND org_id = ?`,
 			reason, ms(tx.Now), actor.ID, id, orgID)
 		if err != nil {
@@ -155,6 +159,9 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 		return err
 	}
 	return db.Update(ctx, func(tx *Tx) error {
+		if err := tx.bumpTopicHolds(ctx, orgID, st); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE `+table+` SET hold_reason = NULL, held_at = NULL, held_by = NULL WHERE id = ? AND org_id = ? AND held_at IS NOT NULL`, id, orgID)
 		if err != nil {
 			return fmt.Errorf("release hold: %w", err)
@@ -164,6 +171,20 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 		}
 		return tx.Audit(ctx, orgID, actor, "retention.hold_released", string(st), id, nil)
 	})
+}
+
+// bumpTopicHolds increments the organisation's topic hold counter when st
+// is a forum topic (see purgeSelection). It comes before the topic's own
+// UPDATE: a purge batch locks the counter first and the topics after, so
+// both take the locks in one order.
+func (tx *Tx) bumpTopicHolds(ctx context.Context, orgID int64, st gallra.SubjectType) error {
+	if st != gallra.SubjectForumTopic {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE organisations SET topic_hold_epoch = topic_hold_epoch + 1 WHERE id = ?`, orgID); err != nil {
+		return fmt.Errorf("count topic hold change: %w", err)
+	}
+	return nil
 }
 
 func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, id int64) (*Hold, error) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -254,6 +255,7 @@ func (tx *Tx) PurgeDue(ctx context.Context, t PurgeTarget, after PurgeCursor, li
 type ForumSelection struct {
 	channelID, cutoff int64
 	limit             int
+	holdEpoch         int64 // the organisation's topic hold counter when the hold flags were read
 	items             []DueItem
 	posts             []purgePost
 }
@@ -297,9 +299,10 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 		return nil, err
 	}
 	// Bodies of held posts are not read: they are not changed. When no
-	// topic of the organisation is on hold, the topics are not joined
-	// (keepUnheld locks them anyway, and skips any put on hold since).
-	anyHeld, err := tx.anyTopicHeld(ctx, t.OrgID)
+	// topic of the organisation is on hold, the topics are not joined. The
+	// hold counter read with that answer tells PurgeSelection whether a
+	// hold changed since.
+	epoch, anyHeld, err := tx.topicHolds(ctx, t.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +319,7 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
 	defer rows.Close()
-	sel := &ForumSelection{channelID: t.ChannelID, cutoff: ms(t.Cutoff), limit: limit,
+	sel := &ForumSelection{channelID: t.ChannelID, cutoff: ms(t.Cutoff), limit: limit, holdEpoch: epoch,
 		items: make([]DueItem, 0, limit), posts: make([]purgePost, 0, limit)}
 	for rows.Next() {
 		var it DueItem
@@ -360,9 +363,21 @@ func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 		return PurgeBatch{}, nil
 	}
 	items := slices.Clone(sel.items)
-	// The selection read the hold flags without a lock: lock the topics and
-	// take out posts whose topic was put on hold since (they count as held).
-	posts, heldNow, err := tx.keepUnheld(ctx, sel.posts)
+	if purgeHook != nil {
+		purgeHook(tx)
+	}
+	// The selection read the hold flags without a lock. Locking the
+	// organisation's topic hold counter keeps every topic hold as it is
+	// until the batch commits (setting or releasing one updates the
+	// counter first); when the counter is the one read with the flags, no
+	// hold changed in between and the flags stand. Otherwise the topics are
+	// locked and posts whose topic was put on hold since are taken out
+	// (they count as held).
+	posts, heldNow := sel.posts, map[int64]bool(nil)
+	same, err := tx.topicHoldsUnchanged(ctx, t.OrgID, sel.holdEpoch)
+	if err == nil && !same {
+		posts, heldNow, err = tx.keepUnheld(ctx, sel.posts)
+	}
 	if err != nil {
 		return PurgeBatch{}, err
 	}
@@ -425,9 +440,6 @@ func SetPurgeHook(f func(tx *Tx)) (restore func()) {
 func (tx *Tx) keepUnheld(ctx context.Context, posts []purgePost) ([]purgePost, map[int64]bool, error) {
 	if len(posts) == 0 {
 		return posts, nil, nil
-	}
-	if purgeHook != nil {
-		purgeHook(tx)
 	}
 	topics := map[int64]bool{}
 	for _, p := range posts {
@@ -635,6 +647,9 @@ func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64) ([]purg
 		return nil, nil, err
 	}
 	rows.Close()
+	if purgeHook != nil {
+		purgeHook(tx)
+	}
 	return tx.keepUnheld(ctx, out)
 }
 
@@ -1331,6 +1346,36 @@ func (tx *Tx) anyTopicHeld(ctx context.Context, orgID int64) (bool, error) {
 		return false, fmt.Errorf("look for held topics: %w", err)
 	}
 	return held, nil
+}
+
+// topicHolds returns the organisation's topic hold counter and whether a
+// forum topic of it is on legal hold, read at one instant.
+func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT topic_hold_epoch, EXISTS (SELECT 1 FROM forum_topics WHERE org_id = o.id AND held_at IS NOT NULL)
+		FROM organisations o WHERE o.id = ?`, orgID).Scan(&epoch, &anyHeld)
+	if err != nil {
+		return 0, false, fmt.Errorf("read topic holds of organisation %d: %w", orgID, err)
+	}
+	return epoch, anyHeld, nil
+}
+
+// topicHoldsUnchanged locks the organisation's topic hold counter until the
+// transaction ends (PostgreSQL: FOR SHARE, which waits for a hold being set
+// or released and then reads the counter it left) and reports whether it
+// is still epoch. An organisation not found reports false.
+func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool, error) {
+	q := `SELECT topic_hold_epoch FROM organisations WHERE id = ?`
+	if tx.Dialect() == Postgres {
+		q += ` FOR SHARE`
+	}
+	var now int64
+	switch err := tx.QueryRow(ctx, q, orgID).Scan(&now); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("lock topic holds of organisation %d: %w", orgID, err)
+	}
+	return now == epoch, nil
 }
 
 // hasPersonFields reports whether the organisation has custom fields on
