@@ -78,6 +78,7 @@ type Engine struct {
 	// drainWorkers: side-by-side person-drain transactions (PostgreSQL).
 	drainWorkers int
 	pre          func(batch int) error // tests: called inside each batch transaction
+	drained      func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
 	redact       func(string) string
 }
 

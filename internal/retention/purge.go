@@ -568,13 +568,18 @@ func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex
 		var n int
 		var drained []store.PersonsDrained
 		began := time.Now()
-		err := e.db.Update(ctx, func(tx *store.Tx) error {
+		err := e.drainRetrying(ctx, func(tx *store.Tx) error {
 			if err := tx.AsyncCommit(ctx); err != nil {
 				return err
 			}
 			var err error
 			if n, drained, err = tx.DrainPersonQueue(ctx, size, skipTaken); err != nil || n == 0 {
 				return err
+			}
+			if e.drained != nil {
+				if err := e.drained(tx); err != nil {
+					return err
+				}
 			}
 			// The rows every worker changes come last and in one order
 			// (lease, then counts by channel), so side-by-side workers
@@ -617,6 +622,27 @@ func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex
 		if e.adapt {
 			size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
 		}
+	}
+}
+
+// drainRetries bounds how often one person-drain transaction is tried
+// again after a foreign-key violation.
+const drainRetries = 3
+
+// drainRetrying runs one person-drain transaction, again (up to
+// drainRetries times) when it fails on a foreign key to persons. That
+// happens only when another connection made new content refer to a person
+// the drain had found unused, after the drain's check and before its
+// delete (PostgreSQL): the person's foreign keys refuse the delete, the
+// transaction rolls back whole, and the next try sees the new content and
+// keeps the person.
+func (e *Engine) drainRetrying(ctx context.Context, fn func(*store.Tx) error) error {
+	for try := 0; ; try++ {
+		err := e.db.Update(ctx, fn)
+		if err == nil || try == drainRetries || !store.IsForeignKeyViolation(err) || ctx.Err() != nil {
+			return err
+		}
+		e.log.Info("person drain raced new content; trying again", "try", try+1)
 	}
 }
 

@@ -25,7 +25,18 @@ func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string)
 	key := gallra.NormalizeEmail(email)
 	var id int64
 	var cur string
-	err := tx.QueryRow(ctx, `SELECT id, name FROM persons WHERE org_id = ? AND email_key = ?`, orgID, key).Scan(&id, &cur)
+	// On PostgreSQL the person found is locked FOR KEY SHARE, as the
+	// foreign keys of the rows the caller goes on to insert would lock it:
+	// a retention purge deleting this person (left without content)
+	// either waits for this transaction and then sees the new content, or
+	// has deleted the person first, and then this read waits for it and
+	// finds no one, so a new person is created instead of the insert
+	// failing on a person deleted in between.
+	q := `SELECT id, name FROM persons WHERE org_id = ? AND email_key = ?`
+	if tx.Dialect() == Postgres {
+		q += ` FOR KEY SHARE`
+	}
+	err := tx.QueryRow(ctx, q, orgID, key).Scan(&id, &cur)
 	switch {
 	case err == sql.ErrNoRows:
 		id, err = tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, ?, ?, ?, ?)`, orgID, email, key, name, ms(tx.Now))
