@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // PersonRefTables lists the tables of personRefs, for tests.
 func PersonRefTables() []string {
 	var out []string
@@ -7,4 +9,9 @@ func PersonRefTables() []string {
 		out = append(out, r.table)
 	}
 	return out
+}
+
+// IndexJoinsOnly is Tx.indexJoinsOnly, for tests.
+func (tx *Tx) IndexJoinsOnly(ctx context.Context) (func() error, error) {
+	return tx.indexJoinsOnly(ctx)
 }
