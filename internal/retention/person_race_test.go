@@ -121,10 +121,10 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 		release := make(chan struct{})
 		held := make(chan error, 1)
 		go func() {
+			defer close(pidc) // unblocks the test if the writer fails first
 			held <- db.Update(ctx, func(tx *store.Tx) error {
 				pid, err := backendPID(tx)
 				if err != nil {
-					close(pidc)
 					return err
 				}
 				bo, err := tx.UpsertPerson(ctx, f.Org.ID, "bo@example.se", "Bo")
@@ -133,7 +133,6 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 				}
 				if _, err := tx.Exec(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
 					VALUES (?, ?, ?, 'post', ?, 'Bo', 'bo@example.se', '', 'Svar', ?, ?)`, f.Org.ID, other.ChannelID, other.ID, bo, tx.Now.UnixMilli(), tx.Now.UnixMilli()); err != nil {
-					close(pidc)
 					return err
 				}
 				pidc <- pid
@@ -145,15 +144,23 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 		if !ok {
 			t.Fatal(<-held)
 		}
+		// Let the writer commit once the person pass waits for it; the
+		// result is read on the test's goroutine, and the writer is always
+		// let go, also when the run fails.
+		waited := make(chan error, 1)
 		go func() {
-			if err := waitBlockedBy(db, pid); err != nil {
-				t.Error(err)
-			}
+			waited <- waitBlockedBy(db, pid)
 			close(release)
 		}()
-		res := mustRun(t, e)
+		res, runErr := e.Run(ctx, RunOptions{Trigger: "cli"})
+		if err := <-waited; err != nil {
+			t.Error(err)
+		}
 		if err := <-held; err != nil {
 			t.Fatal(err)
+		}
+		if runErr != nil {
+			t.Fatalf("purge: %v", runErr)
 		}
 		if res.Status != store.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
 			t.Errorf("run: %+v", res)

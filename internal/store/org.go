@@ -52,6 +52,9 @@ func (tx *Tx) CreateOrganisation(ctx context.Context, name, language string) (*g
 	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?)`, id, audit.Genesis); err != nil {
 		return nil, fmt.Errorf("start audit chain: %w", err)
 	}
+	if _, err := tx.Exec(ctx, `INSERT INTO topic_hold_epochs (org_id) VALUES (?)`, id); err != nil {
+		return nil, fmt.Errorf("start topic hold counter: %w", err)
+	}
 	if err := tx.Audit(ctx, id, gallra.Actor{Type: gallra.ActorSystem}, "organisation.created", "organisation", id, nil); err != nil {
 		return nil, err
 	}

@@ -173,15 +173,17 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 	})
 }
 
-// bumpTopicHolds increments the organisation's topic hold counter when st
-// is a forum topic (see purgeSelection). It comes before the topic's own
-// UPDATE: a purge batch locks the counter first and the topics after, so
-// both take the locks in one order.
+// bumpTopicHolds increments the organisation's topic hold counter
+// (topic_hold_epochs; created if missing) when st is a forum topic (see
+// purgeSelection). It comes before the topic's own UPDATE: a purge batch
+// locks the counter first and the topics after, so both take the locks in
+// one order.
 func (tx *Tx) bumpTopicHolds(ctx context.Context, orgID int64, st gallra.SubjectType) error {
 	if st != gallra.SubjectForumTopic {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE organisations SET topic_hold_epoch = topic_hold_epoch + 1 WHERE id = ?`, orgID); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO topic_hold_epochs (org_id, epoch) VALUES (?, 1)
+		ON CONFLICT (org_id) DO UPDATE SET epoch = topic_hold_epochs.epoch + 1`, orgID); err != nil {
 		return fmt.Errorf("count topic hold change: %w", err)
 	}
 	return nil

@@ -413,13 +413,15 @@ func markHeld(items []DueItem, held map[int64]bool) {
 }
 
 // purgeHook, when set (tests), is called inside a forum purge transaction
-// after the posts are read and before their topics are locked, and on
-// PostgreSQL between deleting persons' own fields and the persons.
+// before the hold check (SetPurgeHook), and on PostgreSQL between deleting
+// persons' own fields and the persons.
 var purgeHook func(tx *Tx)
 
 // SetPurgeHook is for tests only: f is called inside each forum purge
-// transaction after the due posts are read and before their topics are
-// locked and re-checked for holds, and (PostgreSQL) inside a person-pass
+// transaction after the due posts were read (on PostgreSQL's anonymization,
+// by the read-ahead's own transaction) and before the holds are checked
+// (the hold counter locked, or the topics locked and re-read), also when
+// every post of the batch is held, and (PostgreSQL) inside a person-pass
 // transaction that deleted custom fields on persons, before it deletes
 // those persons. It returns a function that removes it. Not safe to call
 // while a purge runs.
@@ -1376,11 +1378,16 @@ func (tx *Tx) indexJoinsOnly(ctx context.Context) (restore func() error, err err
 	}, nil
 }
 
-// topicHolds returns the organisation's topic hold counter and whether a
-// forum topic of it is on legal hold, read at one instant.
+// noEpoch is the topic hold counter of an organisation without one: it
+// never matches, so its batches lock their topics.
+const noEpoch = -1
+
+// topicHolds returns the organisation's topic hold counter (noEpoch if it
+// has none) and whether a forum topic of it is on legal hold, read at one
+// instant.
 func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld bool, err error) {
-	err = tx.QueryRow(ctx, `SELECT topic_hold_epoch, EXISTS (SELECT 1 FROM forum_topics WHERE org_id = o.id AND held_at IS NOT NULL)
-		FROM organisations o WHERE o.id = ?`, orgID).Scan(&epoch, &anyHeld)
+	err = tx.QueryRow(ctx, `SELECT COALESCE((SELECT epoch FROM topic_hold_epochs WHERE org_id = ?), ?),
+		EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`, orgID, noEpoch, orgID).Scan(&epoch, &anyHeld)
 	if err != nil {
 		return 0, false, fmt.Errorf("read topic holds of organisation %d: %w", orgID, err)
 	}
@@ -1390,9 +1397,9 @@ func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld
 // topicHoldsUnchanged locks the organisation's topic hold counter until the
 // transaction ends (PostgreSQL: FOR SHARE, which waits for a hold being set
 // or released and then reads the counter it left) and reports whether it
-// is still epoch. An organisation not found reports false.
+// is still epoch. An organisation without a counter reports false.
 func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool, error) {
-	q := `SELECT topic_hold_epoch FROM organisations WHERE id = ?`
+	q := `SELECT epoch FROM topic_hold_epochs WHERE org_id = ?`
 	if tx.Dialect() == Postgres {
 		q += ` FOR SHARE`
 	}
