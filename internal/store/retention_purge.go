@@ -1351,19 +1351,27 @@ func orKeep(redact func(string) string) func(string) string {
 	return redact
 }
 
+// anyTopicHeldSQL is true when a forum topic of the organisation (the
+// argument) is on legal hold.
+const anyTopicHeldSQL = `EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`
+
 // anyTopicHeld reports whether a forum topic of the organisation is on
 // legal hold (usually none: then a batch need not look per post).
 func (tx *Tx) anyTopicHeld(ctx context.Context, orgID int64) (bool, error) {
 	var held bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`, orgID).Scan(&held); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT `+anyTopicHeldSQL, orgID).Scan(&held); err != nil {
 		return false, fmt.Errorf("look for held topics: %w", err)
 	}
 	return held, nil
 }
 
-// indexJoinsOnly turns hash and merge joins off in tx (PostgreSQL) until
-// the returned function puts back the settings they had.
+// indexJoinsOnly turns hash and merge joins off in tx until the returned
+// function puts back the settings they had (PostgreSQL; SQLite has no such
+// settings and is left as it is).
 func (tx *Tx) indexJoinsOnly(ctx context.Context) (restore func() error, err error) {
+	if tx.Dialect() != Postgres {
+		return func() error { return nil }, nil
+	}
 	var hash, merge string
 	err = tx.QueryRow(ctx, `WITH prev AS MATERIALIZED (SELECT current_setting('enable_hashjoin') AS h, current_setting('enable_mergejoin') AS m)
 		SELECT h, m, set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true) FROM prev`).Scan(&hash, &merge, new(string), new(string))
@@ -1386,8 +1394,8 @@ const noEpoch = -1
 // has none) and whether a forum topic of it is on legal hold, read at one
 // instant.
 func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld bool, err error) {
-	err = tx.QueryRow(ctx, `SELECT COALESCE((SELECT epoch FROM topic_hold_epochs WHERE org_id = ?), ?),
-		EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`, orgID, noEpoch, orgID).Scan(&epoch, &anyHeld)
+	err = tx.QueryRow(ctx, `SELECT COALESCE((SELECT epoch FROM topic_hold_epochs WHERE org_id = ?), ?), `+anyTopicHeldSQL,
+		orgID, noEpoch, orgID).Scan(&epoch, &anyHeld)
 	if err != nil {
 		return 0, false, fmt.Errorf("read topic holds of organisation %d: %w", orgID, err)
 	}
