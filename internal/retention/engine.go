@@ -54,7 +54,11 @@ type Config struct {
 	// content side by side at the end of a run on PostgreSQL (default 2;
 	// SQLite always uses one).
 	DrainWorkers int
-	Logger       *slog.Logger
+	// Writers is how many batch transactions anonymize a forum side by
+	// side on PostgreSQL (default 2), each writing batches read ahead by
+	// one reader; SQLite, whose writer is single, always uses one.
+	Writers int
+	Logger  *slog.Logger
 }
 
 // Engine applies retention policies. It holds no mutable state besides its
@@ -77,9 +81,11 @@ type Engine struct {
 	previewIDs int
 	// drainWorkers: side-by-side person-drain transactions (PostgreSQL).
 	drainWorkers int
-	pre          func(batch int) error // tests: called inside each batch transaction
-	drained      func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
-	redact       func(string) string
+	// writers: side-by-side batch transactions (PostgreSQL forum anonymization).
+	writers int
+	pre     func(batch int) error // tests: called inside each batch transaction
+	drained func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
+	redact  func(string) string
 }
 
 // New returns an Engine over db. A nil redactor leaves free text as it is
@@ -111,6 +117,12 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 	}
 	if e.drainWorkers = cfg.DrainWorkers; e.drainWorkers <= 0 {
 		e.drainWorkers = 2
+	}
+	if e.writers = cfg.Writers; e.writers <= 0 {
+		e.writers = 2
+	}
+	if db.Dialect() != store.Postgres {
+		e.writers = 1
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

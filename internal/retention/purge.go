@@ -286,23 +286,15 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		return err
 	}
 	now := e.db.Now() // one instant for the whole run: consistent cutoffs
-	var done, total int64
+	rs := &runState{progress: o.Progress, queued: map[int64]bool{}}
 	if o.Progress != nil {
 		for _, w := range plan {
 			if !w.r.Period.IsNever() {
-				total += e.countDue(ctx, w, now)
+				rs.total += e.countDue(ctx, w, now)
 			}
 		}
-		o.Progress(0, total)
+		o.Progress(0, rs.total)
 	}
-	batchNo := 0
-	// Persons queued by this run's committed batches: not queued again.
-	seen := map[int64]bool{}
-	// Forum anonymization on PostgreSQL reads each batch, and redacts its
-	// bodies, in a read-only transaction while the batch before it is
-	// written, so the writing transaction only writes.
-	ahead := &batchReader{e: e}
-	defer ahead.stop()
 	// closeChannel adds a channel's part to the result (also when the run stops in
 	// the middle of it: its committed batches count).
 	closeChannel := func(cr ChannelResult) {
@@ -313,144 +305,411 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		res.PersonsDeleted += cr.PersonsDeleted
 	}
 	for _, w := range plan {
-		cr := ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String()}
+		cr := &ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String()}
 		if w.r.Period.IsNever() {
-			res.Channels = append(res.Channels, cr)
+			res.Channels = append(res.Channels, *cr)
 			continue
 		}
 		t := target(w.c, w.r.Policy, now)
 		t.DeferPersons = true // checked once per run: drainPersons
-		t.Queued = seen
+		t.Queued = rs.isQueued
 		cr.Cutoff = t.Cutoff
-		cur := store.StartCursor
-		size := e.batch
-		var perRow float64 // adaptive: smoothed batch duration per row, ns
-		readsAhead := e.db.CanReadAhead(t)
-		for {
-			if err := ctx.Err(); err != nil {
-				closeChannel(cr)
-				return err
-			}
-			var n int
-			var b ChannelResult
-			var stopped, more bool
-			var queued []int64
-			batchNo++
-			var began time.Time
-			err := e.db.Update(ctx, func(tx *store.Tx) error {
-				began = time.Now()
-				if err := tx.AsyncCommit(ctx); err != nil {
-					return err
-				}
-				// The batch commits only while this run holds the lease
-				// (deadline on the store's clock, renewed here).
-				if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
-					return err
-				} else if !ok {
-					return errLeaseLost
-				}
-				// The policy may have changed since the run began.
-				nt, ok, err := e.recheck(ctx, tx, w, t, now)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					stopped = true
-					return nil
-				}
-				if !nt.Cutoff.Equal(t.Cutoff) {
-					t, cr.Cutoff = nt, nt.Cutoff
-					ahead.stop() // read with the old cutoff
-				}
-				var pb store.PurgeBatch
-				if readsAhead {
-					var sel *store.ForumSelection
-					if sel, err = ahead.next(ctx, t, cur, size); err == nil {
-						pb, err = tx.PurgeSelection(ctx, t, sel, e.redact)
-					}
-				} else {
-					pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
-				}
-				if err != nil {
-					return err
-				}
-				if n = pb.Items; n == 0 {
-					return nil
-				}
-				cur, more, queued = pb.Next, pb.More, pb.Queued
-				b = ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID, Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff,
-					Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
-				if e.pre != nil {
-					if err := e.pre(batchNo); err != nil {
-						return err
-					}
-				}
-				return tx.AddPurgeRunCounts(ctx, res.RunID, b)
-			})
-			if errors.Is(err, errLeaseLost) {
-				closeChannel(cr)
-				return err
-			}
-			if stopped && err == nil {
-				e.log.Info("purge channel stopped: its policy changed during the run", "run_id", res.RunID, "channel_id", cr.ChannelID)
-				break
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					closeChannel(cr)
-					return ctx.Err()
-				}
-				// A failing channel is recorded and the run goes on with the
-				// others; its remaining items are retried next run.
-				cr.Error = gallra.ErrorMessage(err)
-				e.log.Error("purge channel", "run_id", res.RunID, "channel_id", cr.ChannelID, "err", err)
-				res.Errors = append(res.Errors, fmt.Sprintf("channel %d: %s", cr.ChannelID, cr.Error))
-				_ = e.db.AddPurgeRunCounts(context.WithoutCancel(ctx), res.RunID, ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID,
-					Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff, Error: cr.Error})
-				break
-			}
-			for _, id := range queued {
-				if len(seen) >= maxQueuedSeen {
-					break
-				}
-				seen[id] = true
-			}
-			cr.Anonymized += b.Anonymized
-			cr.Deleted += b.Deleted
-			cr.SkippedHold += b.SkippedHold
-			cr.PersonsDeleted += b.PersonsDeleted
-			done += int64(n)
-			if o.Progress != nil {
-				o.Progress(done, total)
-			}
-			if e.hook != nil {
-				if err := e.hook(batchNo); err != nil {
-					closeChannel(cr)
-					return err
-				}
-			}
-			if !more {
-				break
-			}
-			if e.adapt {
-				size, perRow = nextBatchSize(size, n, time.Since(began), e.btime, perRow)
-			}
+		var err error
+		if e.db.CanReadAhead(t) && e.writers > 1 {
+			err = e.purgeSideBySide(ctx, res, rs, w, t, now, cr)
+		} else {
+			err = e.purgeInTurn(ctx, res, rs, w, t, now, cr)
 		}
-		ahead.stop()
-		closeChannel(cr)
+		switch {
+		case err == nil:
+		case errors.Is(err, errPolicyChanged):
+			e.log.Info("purge channel stopped: its policy changed during the run", "run_id", res.RunID, "channel_id", cr.ChannelID)
+		case errors.Is(err, errLeaseLost):
+			closeChannel(*cr)
+			return err
+		case ctx.Err() != nil:
+			closeChannel(*cr)
+			return ctx.Err()
+		default:
+			// A failing channel is recorded and the run goes on with the
+			// others; its remaining items are retried next run.
+			cr.Error = gallra.ErrorMessage(err)
+			e.log.Error("purge channel", "run_id", res.RunID, "channel_id", cr.ChannelID, "err", err)
+			res.Errors = append(res.Errors, fmt.Sprintf("channel %d: %s", cr.ChannelID, cr.Error))
+			_ = e.db.AddPurgeRunCounts(context.WithoutCancel(ctx), res.RunID, ChannelResult{OrgID: cr.OrgID, ChannelID: cr.ChannelID,
+				Module: cr.Module, Action: cr.Action, Period: cr.Period, Cutoff: cr.Cutoff, Error: cr.Error})
+		}
+		closeChannel(*cr)
 	}
 	return e.drainPersons(ctx, res)
+}
+
+// errPolicyChanged ends a channel's part of a run: its policy became never
+// or took the other action since the run began.
+var errPolicyChanged = errors.New("the channel's policy changed during the run")
+
+// runState is what a run's batch transactions share: the batch count, the
+// progress, and the persons queued by committed batches. Safe for
+// concurrent use.
+type runState struct {
+	mu       sync.Mutex
+	batches  int
+	done     int64
+	total    int64
+	progress func(done, total int64)
+	queued   map[int64]bool // persons queued by committed batches: not queued again
+}
+
+// nextBatch numbers a batch about to start (from 1, over the run).
+func (rs *runState) nextBatch() int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.batches++
+	return rs.batches
+}
+
+func (rs *runState) isQueued(id int64) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.queued[id]
+}
+
+// committed adds a committed batch to the run's progress and to its
+// channel's counts.
+func (rs *runState) committed(cr *ChannelResult, b *batchTx) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, id := range b.queued {
+		if len(rs.queued) >= maxQueuedSeen {
+			break
+		}
+		rs.queued[id] = true
+	}
+	cr.Anonymized += b.counts.Anonymized
+	cr.Deleted += b.counts.Deleted
+	cr.SkippedHold += b.counts.SkippedHold
+	cr.PersonsDeleted += b.counts.PersonsDeleted
+	rs.done += int64(b.n)
+	if rs.progress != nil {
+		rs.progress(rs.done, rs.total)
+	}
+}
+
+// batchTx is what one batch transaction did.
+type batchTx struct {
+	n      int // items selected (purged or skipped on hold); 0: none were due
+	counts ChannelResult
+	next   store.PurgeCursor
+	more   bool
+	queued []int64
+	// moved is set when the channel's cutoff moved back (a longer period)
+	// since the batch was selected: the transaction wrote nothing.
+	moved *store.PurgeTarget
+	took  time.Duration
+}
+
+// writeBatch runs one batch transaction of channel w: the items of sel (a
+// selection read ahead for t), or without sel the next size due items after
+// cur. The transaction re-reads the channel's policy and, last, renews the
+// run's lease and adds its counts to the run record: the rows every batch
+// transaction writes come last and in one order, so transactions running
+// side by side wait for each other only for a commit, never in a cycle. It
+// commits only while the run holds the lease.
+func (e *Engine) writeBatch(ctx context.Context, res *RunResult, w work, t store.PurgeTarget, now time.Time, no int, sel *store.ForumSelection, cur store.PurgeCursor, size int) (*batchTx, error) {
+	var b *batchTx
+	var began time.Time
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		began, b = time.Now(), &batchTx{}
+		if err := tx.AsyncCommit(ctx); err != nil {
+			return err
+		}
+		// The policy may have changed since the run began.
+		nt, ok, err := e.recheck(ctx, tx, w, t, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errPolicyChanged
+		}
+		if !nt.Cutoff.Equal(t.Cutoff) {
+			b.moved = &nt
+			return nil
+		}
+		var pb store.PurgeBatch
+		if sel != nil {
+			pb, err = tx.PurgeSelection(ctx, t, sel, e.redact)
+		} else {
+			pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
+		}
+		if err != nil {
+			return err
+		}
+		if b.n = pb.Items; b.n == 0 {
+			return nil
+		}
+		b.next, b.more, b.queued = pb.Next, pb.More, pb.Queued
+		b.counts = ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String(), Cutoff: t.Cutoff,
+			Anonymized: pb.Anonymized, Deleted: pb.Deleted, SkippedHold: int64(pb.Held), PersonsDeleted: pb.PersonsDeleted}
+		if e.pre != nil {
+			if err := e.pre(no); err != nil {
+				return err
+			}
+		}
+		// The batch commits only while this run holds the lease (deadline
+		// on the store's clock, renewed here).
+		if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
+			return err
+		} else if !ok {
+			return errLeaseLost
+		}
+		return tx.AddPurgeRunCounts(ctx, res.RunID, b.counts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.took = time.Since(began)
+	return b, nil
+}
+
+// purgeInTurn purges a channel one batch transaction after the other (the
+// batch read ahead while the one before it is written, where the store can:
+// store.DB.CanReadAhead). cr gets the counts of the committed batches.
+func (e *Engine) purgeInTurn(ctx context.Context, res *RunResult, rs *runState, w work, t store.PurgeTarget, now time.Time, cr *ChannelResult) error {
+	cur := store.StartCursor
+	size := e.batch
+	var perRow float64 // adaptive: smoothed batch duration per row, ns
+	ahead := &batchReader{e: e, on: e.db.CanReadAhead(t)}
+	defer ahead.stop()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sel, err := ahead.next(ctx, t, cur, size)
+		if err != nil {
+			return err
+		}
+		no := rs.nextBatch()
+		b, err := e.writeBatch(ctx, res, w, t, now, no, sel, cur, size)
+		if err != nil {
+			return err
+		}
+		if b.moved != nil {
+			// A longer period: read again from the same place with the
+			// new cutoff (what was read ahead used the old one).
+			t, cr.Cutoff = *b.moved, b.moved.Cutoff
+			ahead.stop()
+			continue
+		}
+		if b.n == 0 {
+			return nil
+		}
+		cur = b.next
+		if err := e.batchDone(rs, cr, b, no); err != nil {
+			return err
+		}
+		if !b.more {
+			return nil
+		}
+		if e.adapt {
+			size, perRow = nextBatchSize(size, b.n, b.took, e.btime, perRow)
+		}
+	}
+}
+
+// purgeSideBySide purges a channel whose batches are read ahead with
+// e.writers batch transactions side by side, each writing a batch the one
+// reader selected (in clock order; they commit in any order). A batch is
+// whole or not at all, as in turn: a run stopped at any point leaves whole
+// batches, wherever they are in the channel, and the next run purges what is
+// still due. Batches write disjoint posts and topics (a topic is
+// anonymized by the batch holding its first post), queue persons in
+// ascending order, and renew the lease and add their counts last, so they
+// never wait for each other in a cycle. A policy change is seen by every
+// batch that starts after it. When the cutoff moved back (a longer period),
+// the batches that saw it, and those not started since, are read again
+// with the new cutoff, each within its own range: batches that committed
+// before the change keep theirs, and nothing is selected twice.
+func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runState, w work, t store.PurgeTarget, now time.Time, cr *ChannelResult) error {
+	cur := store.StartCursor
+	var (
+		mu     sync.Mutex // guards the rest
+		size   = e.batch
+		perRow float64
+		moved  *store.PurgeTarget // the newest cutoff a batch saw
+		redo   []batchJob         // batches that did not write: the cutoff moved
+		failed error              // the first error (or errPolicyChanged): no batch starts after it
+	)
+	stopping := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return failed != nil || moved != nil
+	}
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failed == nil {
+			failed = err
+		}
+	}
+	for {
+		jobs := make(chan batchJob)
+		var wg sync.WaitGroup
+		for range e.writers {
+			wg.Go(func() {
+				for j := range jobs {
+					if stopping() {
+						// Batches already started finish; no other starts.
+						mu.Lock()
+						redo = append(redo, j)
+						mu.Unlock()
+						continue
+					}
+					b, err := e.writeBatch(ctx, res, w, t, now, j.no, j.sel, j.after, 0)
+					if err != nil {
+						fail(err)
+						continue
+					}
+					if b.moved != nil {
+						mu.Lock()
+						if moved == nil || b.moved.Cutoff.Before(moved.Cutoff) {
+							moved = b.moved
+						}
+						redo = append(redo, j)
+						mu.Unlock()
+						continue
+					}
+					if err := e.batchDone(rs, cr, b, j.no); err != nil {
+						fail(err)
+						continue
+					}
+					if e.adapt {
+						mu.Lock()
+						size, perRow = nextBatchSize(size, b.n, b.took, e.btime, perRow)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		ahead := &batchReader{e: e, on: true}
+		more := true
+		for more && !stopping() {
+			mu.Lock()
+			n := size
+			mu.Unlock()
+			sel, err := ahead.next(ctx, t, cur, n)
+			if err != nil {
+				fail(err)
+				break
+			}
+			if sel.Len() == 0 {
+				more = false
+				break
+			}
+			j := batchJob{no: rs.nextBatch(), after: cur, sel: sel}
+			j.end, more = sel.Next()
+			jobs <- j
+			cur = j.end
+		}
+		ahead.stop()
+		close(jobs)
+		wg.Wait()
+		if failed != nil {
+			return failed
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if moved == nil {
+			return nil
+		}
+		t, cr.Cutoff = *moved, moved.Cutoff
+		moved = nil
+		slices.SortFunc(redo, func(a, b batchJob) int {
+			switch {
+			case a.after.Before(b.after):
+				return -1
+			case b.after.Before(a.after):
+				return 1
+			}
+			return 0
+		})
+		for _, j := range redo {
+			if err := e.rewrite(ctx, res, rs, w, &t, now, cr, j); err != nil {
+				return err
+			}
+		}
+		redo = nil
+		if !more {
+			return nil
+		}
+	}
+}
+
+// batchJob is a batch read for purgeSideBySide: its items (sel) lie after
+// the cursor after, up to and including end.
+type batchJob struct {
+	no         int
+	after, end store.PurgeCursor
+	sel        *store.ForumSelection
+}
+
+// rewrite purges the range of a batch that did not write because the
+// cutoff moved, read again with the new cutoff (*t), in turn (and again if
+// the cutoff moves once more).
+func (e *Engine) rewrite(ctx context.Context, res *RunResult, rs *runState, w work, t *store.PurgeTarget, now time.Time, cr *ChannelResult, j batchJob) error {
+	after := j.after
+	for {
+		sel, err := e.db.ReadAhead(ctx, *t, after, max(j.sel.Len(), 1), e.redact)
+		if err != nil {
+			return err
+		}
+		if sel = sel.Through(j.end); sel.Len() == 0 {
+			return nil
+		}
+		no := rs.nextBatch()
+		b, err := e.writeBatch(ctx, res, w, *t, now, no, sel, after, 0)
+		if err != nil {
+			return err
+		}
+		if b.moved != nil {
+			*t, cr.Cutoff = *b.moved, b.moved.Cutoff
+			continue
+		}
+		if err := e.batchDone(rs, cr, b, no); err != nil {
+			return err
+		}
+		// A range that holds more due items than it did (posts dated
+		// back into it since) takes more than one batch.
+		next, more := sel.Next()
+		if !more {
+			return nil
+		}
+		after = next
+	}
+}
+
+// batchDone adds a committed batch to the run and calls the test hook.
+func (e *Engine) batchDone(rs *runState, cr *ChannelResult, b *batchTx, no int) error {
+	rs.committed(cr, b)
+	if e.hook != nil {
+		return e.hook(no)
+	}
+	return nil
 }
 
 // batchReader reads a channel's batches one ahead (store.DB.ReadAhead).
 type batchReader struct {
 	e    *Engine
+	on   bool       // false: the store selects each batch in its transaction (next returns nil)
 	read *readAhead // the batch being read, if any
 }
 
 // next returns the batch of t after cursor, read ahead or (the first one,
 // or after stop) read now, and starts reading the batch after it.
 func (r *batchReader) next(ctx context.Context, t store.PurgeTarget, after store.PurgeCursor, size int) (*store.ForumSelection, error) {
+	if !r.on {
+		return nil, nil
+	}
 	if r.read == nil {
 		r.read = r.e.startReadAhead(ctx, t, after, size)
 	}

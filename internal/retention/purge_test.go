@@ -24,6 +24,12 @@ func mustEngine(db *store.DB, caps Caps) *Engine {
 	return New(db, DefaultRedactor(), Config{Caps: caps, BatchSize: 3})
 }
 
+// inTurn is mustEngine writing one batch after the other on PostgreSQL
+// too, for tests that act between two given batches.
+func inTurn(db *store.DB) *Engine {
+	return New(db, DefaultRedactor(), Config{BatchSize: 3, Writers: 1})
+}
+
 func staff(f *storetest.Fixture) gallra.Actor {
 	return gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
 }

@@ -33,17 +33,23 @@ type PurgeTarget struct {
 	// batch; DrainPersonQueue checks them later, set-based. The purge run
 	// does this; PersonsDeleted is then 0 in the batch's counts.
 	DeferPersons bool
-	// Queued holds persons that committed batches of the same run queued
+	// Queued reports persons that committed batches of the same run queued
 	// already: they are not queued again (a person with many posts is
-	// otherwise written once per batch). PurgeDue does not change it; the
+	// otherwise written once per batch). Nil: none. PurgeDue only reads it
+	// (batch transactions running side by side call it concurrently); the
 	// caller adds PurgeCounts.Queued once the batch has committed.
-	Queued map[int64]bool
+	Queued func(personID int64) bool
 }
 
 // PurgeCursor is a keyset position in a channel's due items, in clock order.
 type PurgeCursor struct {
 	At int64 // clock, Unix ms
 	ID int64
+}
+
+// Before reports whether c is an earlier position than d.
+func (c PurgeCursor) Before(d PurgeCursor) bool {
+	return c.At < d.At || c.At == d.At && c.ID < d.ID
 }
 
 // StartCursor is the position before every item.
@@ -262,6 +268,35 @@ type ForumSelection struct {
 
 // Next returns the position after the selection and whether it was full
 // (more due items may follow), as the PurgeBatch that writes it will.
+// Len is the number of items selected (held ones included).
+func (s *ForumSelection) Len() int { return len(s.items) }
+
+// Through returns the selection without its items after end; one cut
+// short is the last of its range (Next reports no more after it).
+func (s *ForumSelection) Through(end PurgeCursor) *ForumSelection {
+	n := len(s.items)
+	for n > 0 && end.Before(s.items[n-1].Cursor()) {
+		n--
+	}
+	if n == len(s.items) {
+		return s
+	}
+	c := *s
+	c.items = s.items[:n]
+	c.posts = nil
+	keep := map[int64]bool{}
+	for _, it := range c.items {
+		keep[it.ID] = true
+	}
+	for _, p := range s.posts {
+		if keep[p.id] {
+			c.posts = append(c.posts, p)
+		}
+	}
+	c.limit = n + 1
+	return &c
+}
+
 func (s *ForumSelection) Next() (PurgeCursor, bool) {
 	b := batchOf(s.items, s.limit, PurgeCounts{})
 	return b.Next, b.More
@@ -1182,13 +1217,17 @@ func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (dele
 		return deleted, nil, err
 	}
 	for _, id := range ids {
-		if !t.Queued[id] {
+		if t.Queued == nil || !t.Queued(id) {
 			queued = append(queued, id)
 		}
 	}
 	if len(queued) == 0 {
 		return 0, nil, nil
 	}
+	// In ascending order: batch transactions running side by side that
+	// queue some of the same persons then wait for each other's key in one
+	// order, never in a cycle.
+	slices.Sort(queued)
 	// "WHERE true": SQLite needs it to parse an upsert from a SELECT.
 	list, arg := tx.idRows(queued)
 	if _, err := tx.Exec(ctx, `INSERT INTO purge_person_queue (person_id, org_id, channel_id) SELECT id, ?, ? FROM `+list+` q WHERE true

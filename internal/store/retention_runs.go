@@ -182,7 +182,10 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]Purg
 // transaction, so a batch commits only while its run holds the lease.
 func (tx *Tx) KeepLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	now := ms(tx.Now)
-	res, err := tx.Exec(ctx, `UPDATE leases SET until = ? WHERE name = ? AND owner = ? AND until >= ?`, now+ttl.Milliseconds(), name, owner, now)
+	// Never earlier than it is: batch transactions running side by side
+	// commit in any order, each with the deadline of its own start.
+	until := now + ttl.Milliseconds()
+	res, err := tx.Exec(ctx, `UPDATE leases SET until = CASE WHEN until > ? THEN until ELSE ? END WHERE name = ? AND owner = ? AND until >= ?`, until, until, name, owner, now)
 	if err != nil {
 		return false, fmt.Errorf("keep lease %s: %w", name, err)
 	}
