@@ -416,6 +416,25 @@ type batchTx struct {
 // side by side wait for each other only for a commit, never in a cycle. It
 // commits only while the run holds the lease.
 func (e *Engine) writeBatch(ctx context.Context, res *RunResult, w work, t store.PurgeTarget, now time.Time, no int, sel *store.ForumSelection, cur store.PurgeCursor, size int) (*batchTx, error) {
+	for try := 0; ; try++ {
+		b, err := e.writeBatchOnce(ctx, res, w, t, now, no, sel, cur, size)
+		if !errors.Is(err, store.ErrHoldsChanged) || try == holdRetries {
+			return b, err
+		}
+		// A topic hold was set or released meanwhile: again, with the
+		// topics locked (or, selected in the transaction, read anew).
+		if sel != nil {
+			sel = sel.WithTopicLocks()
+		}
+	}
+}
+
+// holdRetries bounds how often one batch is tried again because topic
+// holds changed while it was written (a read-ahead batch needs one retry
+// at most: it is then written with its topics locked).
+const holdRetries = 3
+
+func (e *Engine) writeBatchOnce(ctx context.Context, res *RunResult, w work, t store.PurgeTarget, now time.Time, no int, sel *store.ForumSelection, cur store.PurgeCursor, size int) (*batchTx, error) {
 	var b *batchTx
 	var began time.Time
 	err := e.db.Update(ctx, func(tx *store.Tx) error {
@@ -544,10 +563,12 @@ func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runSta
 		defer mu.Unlock()
 		return failed != nil || moved != nil
 	}
+	// fail keeps the first error, except that a policy change gives way
+	// to any other (a failure, a lost lease) seen by the other writer.
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if failed == nil {
+		if failed == nil || errors.Is(failed, errPolicyChanged) && !errors.Is(err, errPolicyChanged) {
 			failed = err
 		}
 	}
@@ -556,6 +577,18 @@ func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runSta
 		var wg sync.WaitGroup
 		for range e.writers {
 			wg.Go(func() {
+				// A panic (in the redactor, say) fails the channel as it
+				// would in turn, instead of ending the process; its value
+				// is not kept: it may quote the text being redacted. The
+				// writer goes on draining jobs so the reader never blocks.
+				write := func(j batchJob) (b *batchTx, err error) {
+					defer func() {
+						if p := recover(); p != nil {
+							b, err = nil, fmt.Errorf("write batch: channel %d: panic (%T)", w.c.ID, p)
+						}
+					}()
+					return e.writeBatch(ctx, res, w, t, now, j.no, j.sel, j.after, 0)
+				}
 				for j := range jobs {
 					if stopping() {
 						// Batches already started finish; no other starts.
@@ -564,7 +597,7 @@ func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runSta
 						mu.Unlock()
 						continue
 					}
-					b, err := e.writeBatch(ctx, res, w, t, now, j.no, j.sel, j.after, 0)
+					b, err := write(j)
 					if err != nil {
 						fail(err)
 						continue

@@ -360,6 +360,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 		return convertError(fmt.Errorf("begin transaction: %w", err))
 	}
 	tx := &Tx{db: db, tx: stx, Now: db.Now()}
+	defer func() {
+		// A panic in fn (recovered further up) must not leave the
+		// transaction open, holding its connection and its locks.
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return convertError(err)

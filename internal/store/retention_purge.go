@@ -262,6 +262,7 @@ type ForumSelection struct {
 	channelID, cutoff int64
 	limit             int
 	holdEpoch         int64 // the organisation's topic hold counter when the hold flags were read
+	lockTopics        bool  // write with the topics locked (the hold counter changed)
 	items             []DueItem
 	posts             []purgePost
 }
@@ -401,24 +402,52 @@ func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 	if purgeHook != nil {
 		purgeHook(tx)
 	}
-	// The selection read the hold flags without a lock. Locking the
-	// organisation's topic hold counter keeps every topic hold as it is
-	// until the batch commits (setting or releasing one updates the
-	// counter first); when the counter is the one read with the flags, no
-	// hold changed in between and the flags stand. Otherwise the topics are
-	// locked and posts whose topic was put on hold since are taken out
-	// (they count as held).
+	// The selection read the hold flags without a lock. Last of all the
+	// batch locks the organisation's topic hold counter (FOR SHARE, until
+	// it commits; setting or releasing a topic hold updates the counter
+	// first): if it is the one read with the flags, no hold changed in
+	// between and the flags stand. If it changed, or a hold is being set
+	// at that moment (NOWAIT: the batch never waits for a hold while it
+	// holds its rows, nor keeps one waiting for longer than its commit),
+	// the batch gives up (ErrHoldsChanged) and is tried again with its
+	// topics locked, taking out posts whose topic was put on hold since
+	// (they count as held). An organisation without a counter is always
+	// purged with its topics locked.
 	posts, heldNow := sel.posts, map[int64]bool(nil)
-	same, err := tx.topicHoldsUnchanged(ctx, t.OrgID, sel.holdEpoch)
-	if err == nil && !same {
-		posts, heldNow, err = tx.keepUnheld(ctx, sel.posts)
-	}
-	if err != nil {
-		return PurgeBatch{}, err
+	locked := sel.lockTopics || sel.holdEpoch == noEpoch
+	if locked {
+		var err error
+		if posts, heldNow, err = tx.keepUnheld(ctx, sel.posts); err != nil {
+			return PurgeBatch{}, err
+		}
 	}
 	markHeld(items, heldNow)
 	c, err := tx.anonymizeSelected(ctx, t, posts, redact)
-	return batchOf(items, sel.limit, c), err
+	if err != nil || locked {
+		return batchOf(items, sel.limit, c), err
+	}
+	same, err := tx.topicHoldsUnchanged(ctx, t.OrgID, sel.holdEpoch)
+	if err != nil {
+		return PurgeBatch{}, err
+	}
+	if !same {
+		return PurgeBatch{}, ErrHoldsChanged
+	}
+	return batchOf(items, sel.limit, c), nil
+}
+
+// ErrHoldsChanged is returned by PurgeSelection and PurgeDue when a topic
+// hold of the organisation was set or released while the batch was being
+// written; the transaction must be rolled back and the batch tried again
+// (with the selection's WithTopicLocks).
+var ErrHoldsChanged = errors.New("purge batch: a topic hold changed while the batch was written")
+
+// WithTopicLocks returns the selection to be written with its topics
+// locked against holds (after ErrHoldsChanged).
+func (s *ForumSelection) WithTopicLocks() *ForumSelection {
+	c := *s
+	c.lockTopics = true
+	return &c
 }
 
 // batchOf sums up a batch of selected items.
@@ -727,7 +756,17 @@ func (tx *Tx) anonymizeTopics(ctx context.Context, orgID int64, topics map[int64
 	if len(topics) == 0 {
 		return nil
 	}
-	in, arg := tx.idIn("id", keys2(topics))
+	ids := keys2(topics)
+	if tx.Dialect() == Postgres {
+		// In id order, the order in which a batch written side by side
+		// locks its topics against holds (keepUnheld): two batches never
+		// wait for each other's topics in a cycle.
+		slices.Sort(ids)
+		if _, err := tx.Exec(ctx, `SELECT id FROM forum_topics WHERE id = ANY(CAST(? AS bigint[])) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+			return fmt.Errorf("lock topics: %w", err)
+		}
+	}
+	in, arg := tx.idIn("id", ids)
 	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
 		return fmt.Errorf("anonymize topics: %w", err)
 	}
@@ -1448,11 +1487,11 @@ func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld
 func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool, error) {
 	q := `SELECT epoch FROM topic_hold_epochs WHERE org_id = ?`
 	if tx.Dialect() == Postgres {
-		q += ` FOR SHARE`
+		q += ` FOR SHARE NOWAIT`
 	}
 	var now int64
 	switch err := tx.QueryRow(ctx, q, orgID).Scan(&now); {
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows), isLockNotAvailable(err):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("lock topic holds of organisation %d: %w", orgID, err)

@@ -120,6 +120,13 @@ func (tx *Tx) DeletePersonsWithoutData(ctx context.Context, orgID int64, ids []i
 // IsForeignKeyViolation reports whether err is a foreign-key violation of
 // either engine. Outside of input handling it is an internal error (the
 // code deleted in the wrong order, or raced a writer), not bad input.
+// isLockNotAvailable reports a PostgreSQL NOWAIT lock that another
+// transaction held.
+func isLockNotAvailable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
+
 func IsForeignKeyViolation(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23503" {
