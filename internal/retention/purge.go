@@ -352,7 +352,9 @@ var errPolicyChanged = errors.New("the channel's policy changed during the run")
 // progress, and the persons queued by committed batches. Safe for
 // concurrent use.
 type runState struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the fields below but progress
+	pmu      sync.Mutex // one progress call at a time, outside mu; guards reported
+	reported int64      // the last done count given to progress
 	batches  int
 	done     int64
 	total    int64
@@ -378,7 +380,6 @@ func (rs *runState) isQueued(id int64) bool {
 // channel's counts.
 func (rs *runState) committed(cr *ChannelResult, b *batchTx) {
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
 	for _, id := range b.queued {
 		if len(rs.queued) >= maxQueuedSeen {
 			break
@@ -390,8 +391,17 @@ func (rs *runState) committed(cr *ChannelResult, b *batchTx) {
 	cr.SkippedHold += b.counts.SkippedHold
 	cr.PersonsDeleted += b.counts.PersonsDeleted
 	rs.done += int64(b.n)
+	done := rs.done
+	rs.mu.Unlock()
+	// Not under mu: a slow callback (a terminal) must not hold up the
+	// other writer's transaction, which reads the queued persons.
 	if rs.progress != nil {
-		rs.progress(rs.done, rs.total)
+		rs.pmu.Lock()
+		defer rs.pmu.Unlock()
+		if done > rs.reported { // two writers may get here out of order
+			rs.reported = done
+			rs.progress(done, rs.total)
+		}
 	}
 }
 
