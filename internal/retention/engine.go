@@ -107,8 +107,8 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 		if db.Dialect() == store.Postgres {
 			// Other writers do not queue behind a PostgreSQL transaction
 			// (only behind the rows it changes, and a topic hold being set
-			// behind the batch's lock on the hold counter): fewer, longer
-			// batches, each paying its dozen round trips once.
+			// behind the commit of a batch past its hold check): fewer,
+			// longer batches, each paying its dozen round trips once.
 			e.btime = 250 * time.Millisecond
 		}
 	}

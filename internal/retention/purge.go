@@ -667,15 +667,7 @@ func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runSta
 		}
 		t, cr.Cutoff = *moved, moved.Cutoff
 		moved = nil
-		slices.SortFunc(redo, func(a, b batchJob) int {
-			switch {
-			case a.after.Before(b.after):
-				return -1
-			case b.after.Before(a.after):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(redo, func(a, b batchJob) int { return a.after.Compare(b.after) })
 		for _, j := range redo {
 			if err := e.rewrite(ctx, res, rs, w, &t, now, cr, j); err != nil {
 				return err

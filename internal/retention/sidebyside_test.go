@@ -56,19 +56,17 @@ func TestSideBySideMatchesInTurn(t *testing.T) {
 		clockB := storetest.NewClock(storetest.Start())
 		db := storetest.Open(t, ref.Dialect(), clockB)
 		seedForumMix(t, db, clockB)
-		for _, writers := range []int{2, 3} {
-			e := New(db, DefaultRedactor(), Config{BatchSize: 2, Writers: writers})
-			got, err := e.Run(ctx, RunOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if writers == 2 && (got.Anonymized != want.Anonymized || got.SkippedHold != want.SkippedHold || got.PersonsDeleted != want.PersonsDeleted) {
-				t.Errorf("side by side: %d anonymized, %d held, %d persons; in turn: %d, %d, %d",
-					got.Anonymized, got.SkippedHold, got.PersonsDeleted, want.Anonymized, want.SkippedHold, want.PersonsDeleted)
-			}
-			if writers == 3 && got.Anonymized != 0 {
-				t.Errorf("second run anonymized %d posts again", got.Anonymized)
-			}
+		e := New(db, DefaultRedactor(), Config{BatchSize: 2, Writers: 2})
+		got, err := e.Run(ctx, RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Anonymized != want.Anonymized || got.SkippedHold != want.SkippedHold || got.PersonsDeleted != want.PersonsDeleted {
+			t.Errorf("side by side: %d anonymized, %d held, %d persons; in turn: %d, %d, %d",
+				got.Anonymized, got.SkippedHold, got.PersonsDeleted, want.Anonymized, want.SkippedHold, want.PersonsDeleted)
+		}
+		if again, err := e.Run(ctx, RunOptions{}); err != nil || again.Anonymized != 0 {
+			t.Errorf("second run anonymized %v posts again (%v)", again, err)
 		}
 		if a, b := snapshot(t, ref), snapshot(t, db); a != b {
 			t.Errorf("end state side by side differs from in turn:\n got:\n%s\nwant:\n%s", b, a)

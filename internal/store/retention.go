@@ -175,9 +175,9 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 
 // bumpTopicHolds increments the organisation's topic hold counter
 // (topic_hold_epochs; created if missing) when st is a forum topic (see
-// purgeSelection). It comes before the topic's own UPDATE: a purge batch
-// locks the counter first and the topics after, so both take the locks in
-// one order.
+// purgeSelection). It comes before the topic's own UPDATE, so a purge batch
+// that checks the counter last (NOWAIT) sees every hold that may have
+// changed a topic of its batch.
 func (tx *Tx) bumpTopicHolds(ctx context.Context, orgID int64, st gallra.SubjectType) error {
 	if st != gallra.SubjectForumTopic {
 		return nil

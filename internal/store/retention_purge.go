@@ -47,10 +47,16 @@ type PurgeCursor struct {
 	ID int64
 }
 
-// Before reports whether c is an earlier position than d.
-func (c PurgeCursor) Before(d PurgeCursor) bool {
-	return c.At < d.At || c.At == d.At && c.ID < d.ID
+// Compare orders positions: -1 if c is earlier than d, 0 if the same, +1.
+func (c PurgeCursor) Compare(d PurgeCursor) int {
+	if r := cmp.Compare(c.At, d.At); r != 0 {
+		return r
+	}
+	return cmp.Compare(c.ID, d.ID)
 }
+
+// Before reports whether c is an earlier position than d.
+func (c PurgeCursor) Before(d PurgeCursor) bool { return c.Compare(d) < 0 }
 
 // StartCursor is the position before every item.
 var StartCursor = PurgeCursor{At: -1 << 62, ID: 0}
@@ -267,8 +273,6 @@ type ForumSelection struct {
 	posts             []purgePost
 }
 
-// Next returns the position after the selection and whether it was full
-// (more due items may follow), as the PurgeBatch that writes it will.
 // Len is the number of items selected (held ones included).
 func (s *ForumSelection) Len() int { return len(s.items) }
 
@@ -282,22 +286,20 @@ func (s *ForumSelection) Through(end PurgeCursor) *ForumSelection {
 	if n == len(s.items) {
 		return s
 	}
-	c := *s
-	c.items = s.items[:n]
-	c.posts = nil
-	keep := map[int64]bool{}
-	for _, it := range c.items {
-		keep[it.ID] = true
-	}
-	for _, p := range s.posts {
-		if keep[p.id] {
-			c.posts = append(c.posts, p)
+	// posts are the unheld items, in the items' order.
+	unheld := 0
+	for _, it := range s.items[:n] {
+		if !it.Held {
+			unheld++
 		}
 	}
-	c.limit = n + 1
+	c := *s
+	c.items, c.posts, c.limit = s.items[:n], s.posts[:unheld], n+1
 	return &c
 }
 
+// Next returns the position after the selection and whether it was full
+// (more due items may follow), as the PurgeBatch that writes it will.
 func (s *ForumSelection) Next() (PurgeCursor, bool) {
 	b := batchOf(s.items, s.limit, PurgeCounts{})
 	return b.Next, b.More
@@ -1481,9 +1483,9 @@ func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld
 }
 
 // topicHoldsUnchanged locks the organisation's topic hold counter until the
-// transaction ends (PostgreSQL: FOR SHARE, which waits for a hold being set
-// or released and then reads the counter it left) and reports whether it
-// is still epoch. An organisation without a counter reports false.
+// transaction ends (PostgreSQL: FOR SHARE NOWAIT) and reports whether it is
+// still epoch. A counter being changed by a hold at that moment (locked),
+// or an organisation without a counter, reports false.
 func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool, error) {
 	q := `SELECT epoch FROM topic_hold_epochs WHERE org_id = ?`
 	if tx.Dialect() == Postgres {
