@@ -10,16 +10,6 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// NewChat starts a chat. The participant may be anonymous (no name, no
-// e-mail); an anonymous participant still gets a person record of their own.
-type NewChat struct {
-	ChannelID int64
-	Name      string
-	Email     string
-	IP        string
-	Message   string
-}
-
 // StartChat opens a chat in a chat channel with the customer's first message
 // and returns it with an access secret: the customer's key to post to this
 // chat (stored hashed, shown once).
@@ -28,7 +18,7 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in NewChat) (*gallra.C
 	if a.Name == "" {
 		a.Name = "-" // validate requires a name; anonymous chats have none
 	}
-	if err := a.validate(false); err != nil {
+	if err := a.Validate(false); err != nil {
 		return nil, "", err
 	}
 	if a.Name == "-" {
