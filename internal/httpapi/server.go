@@ -69,6 +69,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httplog"
 	"github.com/gallra/gallra/internal/ratelimit"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -100,6 +101,9 @@ type Config struct {
 	Takeout *takeout.Service
 	// Extra registers additional route groups after the built-in ones.
 	Extra []func(r *Router)
+	// Services are the feature services the handlers call; nil builds them
+	// on DB (service.New).
+	Services *gallra.Services
 }
 
 // Server is the JSON API. Create it with New; it holds no package-level state.
@@ -112,6 +116,7 @@ type Server struct {
 	policy   func(ctx context.Context, c *gallra.Channel) (*string, error)
 	registry *prometheus.Registry
 	takeout  *takeout.Service
+	svc      *gallra.Services
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
 	router   *Router
@@ -135,6 +140,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}
+	}
+	s.svc = cfg.Services
+	if s.svc == nil {
+		s.svc = service.New(service.Deps{DB: s.db, Clock: s.clock, Log: s.log})
 	}
 	if s.version == "" {
 		s.version = "dev"
