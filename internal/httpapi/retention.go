@@ -160,7 +160,7 @@ func (a *retentionAPI) putPolicy(w http.ResponseWriter, r *http.Request) error {
 		}
 		return WriteJSON(w, http.StatusOK, pv)
 	}
-	res, err := a.e.SetChannelPolicy(ctx, PrincipalFrom(ctx).Actor(), c.OrgID, c.ID, p)
+	res, err := a.e.SetChannelPolicy(ctx, PrincipalFrom(ctx).Staff, c.ID, p)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (a *retentionAPI) putDefault(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	pr := PrincipalFrom(ctx)
-	d, err := a.e.SetDefault(ctx, pr.Actor(), pr.OrgID(), m, p)
+	d, err := a.e.SetDefault(ctx, pr.Staff, m, p)
 	if err != nil {
 		return err
 	}
