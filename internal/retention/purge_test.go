@@ -113,7 +113,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			mention string
 		}{
 			{"chat over cap", gallra.ModuleChat, Policy{Period{2, Months}, Delete}, gallra.EUNPROCESS, "caps chat retention at 1m"},
-			{"chat never under cap", gallra.ModuleChat, Policy{Never, Delete}, gallra.EUNPROCESS, "never"},
+			{"chat never under cap", gallra.ModuleChat, Policy{Never(), Delete}, gallra.EUNPROCESS, "never"},
 			{"mail anonymize", gallra.ModuleMail, Policy{Period{1, Years}, Anonymize}, gallra.EUNPROCESS, "only the action delete"},
 			{"social", gallra.ModuleSocial, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "external platform"},
 			{"knowledge", gallra.ModuleKnowledge, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "no end-customer data"},

@@ -189,7 +189,7 @@ func TestPolicyChangeMidRun(t *testing.T) {
 		want int // posts anonymized
 	}{
 		{"longer", Policy{Period{120, Days}, Anonymize}, 4},
-		{"never", Policy{Never, Anonymize}, 3},
+		{"never", Policy{Never(), Anonymize}, 3},
 		{"other action", Policy{Period{100, Days}, Delete}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -82,7 +82,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 		name string
 		to   Policy
 	}{
-		{"never", Policy{Never, Anonymize}},
+		{"never", Policy{Never(), Anonymize}},
 		{"longer", Policy{Period{3*365 + 45, Days}, Anonymize}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
