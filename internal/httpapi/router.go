@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httpstatus"
 )
 
 // AuthLevel says who may call a route.
@@ -153,7 +154,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		rt.s.writeError(w, r, gallra.Errorf(errMethod, "method %s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
+		rt.s.writeError(w, r, gallra.Errorf(httpstatus.MethodNotAllowed, "method %s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
 		return
 	}
 	rt.s.writeError(w, r, gallra.Errorf(gallra.ENOTFOUND, "no such endpoint"))
@@ -193,9 +194,6 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route Route,
 	}
 	return route.Handler(w, r)
 }
-
-// errMethod is the internal code for a method not allowed on a known path.
-const errMethod = "method_not_allowed"
 
 func contains(list []string, s string) bool {
 	for _, v := range list {
