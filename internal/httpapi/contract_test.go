@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/storetest"
 )
 
 // contract checks responses against the OpenAPI document a server serves,
@@ -94,4 +99,82 @@ func (c *contract) errorBody(header http.Header, body []byte) error {
 		return fmt.Errorf("error response does not match ErrorBody: %w", err)
 	}
 	return nil
+}
+
+// TestContractCatchesMismatches proves the check every API test runs can
+// fail: routes whose handlers answer what their declarations do not say
+// are caught, and a route that keeps its word passes.
+func TestContractCatchesMismatches(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	writes := func(status int, body any) HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error { return WriteJSON(w, status, body) }
+	}
+	extra := func(r *Router) {
+		for _, rt := range []Route{
+			{Method: "GET", Path: "/api/v1/example/honest", Response: StatusResponse{}, Handler: writes(200, StatusResponse{Status: "ok"})},
+			{Method: "GET", Path: "/api/v1/example/wrong-type", Response: StatusResponse{}, Handler: writes(200, map[string]any{"status": 1})},
+			{Method: "GET", Path: "/api/v1/example/missing-field", Response: StatusResponse{}, Handler: writes(200, map[string]any{})},
+			{Method: "GET", Path: "/api/v1/example/other-status", Response: StatusResponse{}, Handler: writes(202, StatusResponse{Status: "ok"})},
+			{Method: "GET", Path: "/api/v1/example/undeclared-error", Response: StatusResponse{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				return gallra.Errorf(gallra.ECONFLICT, "not declared in Route.Errors")
+			}},
+			{Method: "GET", Path: "/api/v1/example/declared-error", Response: StatusResponse{}, Errors: []string{gallra.ECONFLICT}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				return gallra.Errorf(gallra.ECONFLICT, "declared in Route.Errors")
+			}},
+			{Method: "POST", Path: "/api/v1/example/no-content", Handler: writes(204, nil), NoRateLimit: true},
+			{Method: "POST", Path: "/api/v1/example/body-on-no-content", Handler: func(w http.ResponseWriter, r *http.Request) error {
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"status":"ok"}`))
+				return nil
+			}, Status: http.StatusCreated, NoRateLimit: true},
+			{Method: "GET", Path: "/api/v1/example/wrong-media-type", Response: RawBody{ContentType: "application/zip"}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "text/html")
+				_, _ = w.Write([]byte("<p>hi</p>"))
+				return nil
+			}},
+		} {
+			rt.Summary = "contract example"
+			r.Handle(rt)
+		}
+	}
+	srv, err := New(Config{DB: db, Extra: []func(*Router){extra}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: srv, ts: newTestServer(t, srv)}
+	for _, tc := range []struct {
+		method, path string
+		wantErr      string // "" for a response that keeps to the document
+	}{
+		{"GET", "/api/v1/example/honest", ""},
+		{"GET", "/api/v1/example/declared-error", ""},
+		{"POST", "/api/v1/example/no-content", ""},
+		{"GET", "/api/v1/example/wrong-type", "doesn't match schema"},
+		{"GET", "/api/v1/example/missing-field", "doesn't match schema"},
+		{"GET", "/api/v1/example/other-status", "status is not supported"},
+		{"GET", "/api/v1/example/undeclared-error", "status is not supported"},
+		{"POST", "/api/v1/example/body-on-no-content", "declares none"},
+		{"GET", "/api/v1/example/wrong-media-type", "Content-Type"},
+		{"GET", "/api/v1/no-such-endpoint", ""},     // the router's 404, an error body
+		{"DELETE", "/api/v1/example/honest", ""},    // the router's 405
+		{"GET", "/healthz?x=1", ""},                 // a built-in route
+		{"PUT", "/api/v1/channels/1/retention", ""}, // not registered without RetentionRoutes: 404
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, e.ts.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.t = t
+			err = e.checkContract(req, e.send(req))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("a response that keeps to the document failed the check: %v", err)
+			case tc.wantErr != "" && err == nil:
+				t.Errorf("the check passed a response the document does not allow")
+			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
+				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
+			}
+		})
+	}
 }
