@@ -125,11 +125,11 @@ func (s *Server) channelRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels", Summary: "List the organisation's channels", Tags: tags, Auth: AuthStaff,
 		Query: []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin,
-		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createChannel})
+		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
 		Response: gallra.Channel{}, Handler: s.getChannel})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin,
-		Request: ChannelUpdate{}, Response: gallra.Channel{}, Errors: []string{gallra.ECONFLICT}, Handler: s.patchChannel})
+		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin,
 		Errors: []string{gallra.ECONFLICT}, Handler: s.deleteChannel})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin,
