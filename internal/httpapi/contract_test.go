@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,10 +42,12 @@ func loadContract(srv *Server, raw []byte) (*contract, error) {
 	return &contract{srv: srv, doc: doc}, nil
 }
 
-// check validates one exchange: req was answered with status, header and
-// body. The operation is the one the server's own mux matched, so the check
-// never depends on a second router agreeing with ServeMux's precedence.
-func (c *contract) check(req *http.Request, status int, header http.Header, body []byte) error {
+// check validates one exchange: req, with the body payload, was answered
+// with status, header and body. The operation is the one the server's own
+// mux matched, so the check never depends on a second router agreeing with
+// ServeMux's precedence. A request the server accepted (2xx) must also be
+// one the document allows: a document stricter than the API is wrong too.
+func (c *contract) check(req *http.Request, payload []byte, status int, header http.Header, body []byte) error {
 	_, pattern := c.srv.router.mux.Handler(req)
 	if pattern == "" {
 		// No route: the router's own 404/405, which must be an error body.
@@ -58,13 +62,25 @@ func (c *contract) check(req *http.Request, status int, header http.Header, body
 		return fmt.Errorf("route %q is not in the document", pattern)
 	}
 	op := item.GetOperation(method)
+	reqIn := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: matchPath(path, req.URL.Path),
+		Route:      &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
+		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	}
+	if status >= 200 && status < 300 {
+		accepted := req.Clone(req.Context())
+		accepted.Body = io.NopCloser(bytes.NewReader(payload))
+		reqIn.Request = accepted
+		if err := openapi3filter.ValidateRequest(context.Background(), reqIn); err != nil {
+			return fmt.Errorf("%s accepted (%d) a request its document refuses: %w", pattern, status, err)
+		}
+		reqIn.Request = req
+	}
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request: req,
-			Route:   &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
-		},
-		Status: status,
-		Header: header,
+		RequestValidationInput: reqIn,
+		Status:                 status,
+		Header:                 header,
 		Options: &openapi3filter.Options{
 			IncludeResponseStatus: true, // an undeclared status fails
 			MultiError:            true,
@@ -80,6 +96,19 @@ func (c *contract) check(req *http.Request, status int, header http.Header, body
 		return fmt.Errorf("%s answered %d with a body, but the document declares none: %.200s", pattern, status, body)
 	}
 	return nil
+}
+
+// matchPath maps the {name} segments of a route path to the values in the
+// request path (routes have no multi-segment wildcards).
+func matchPath(pattern, path string) map[string]string {
+	params := map[string]string{}
+	ps, vs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		if i < len(vs) && strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			params[strings.Trim(p, "{}")] = vs[i]
+		}
+	}
+	return params
 }
 
 // errorBody checks an error response against the document's one error schema.
@@ -122,6 +151,7 @@ func TestContractCatchesMismatches(t *testing.T) {
 				return gallra.Errorf(gallra.ECONFLICT, "declared in Route.Errors")
 			}},
 			{Method: "POST", Path: "/api/v1/example/no-content", Handler: writes(204, nil), NoRateLimit: true},
+			{Method: "POST", Path: "/api/v1/example/lenient/{id}", Request: HoldRequest{}, Handler: writes(204, nil), NoRateLimit: true},
 			{Method: "POST", Path: "/api/v1/example/body-on-no-content", Handler: func(w http.ResponseWriter, r *http.Request) error {
 				w.WriteHeader(http.StatusCreated)
 				_, _ = w.Write([]byte(`{"status":"ok"}`))
@@ -145,28 +175,36 @@ func TestContractCatchesMismatches(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
 		wantErr      string // "" for a response that keeps to the document
+		body         string
 	}{
-		{"GET", "/api/v1/example/honest", ""},
-		{"GET", "/api/v1/example/declared-error", ""},
-		{"POST", "/api/v1/example/no-content", ""},
-		{"GET", "/api/v1/example/wrong-type", "doesn't match schema"},
-		{"GET", "/api/v1/example/missing-field", "doesn't match schema"},
-		{"GET", "/api/v1/example/other-status", "status is not supported"},
-		{"GET", "/api/v1/example/undeclared-error", "status is not supported"},
-		{"POST", "/api/v1/example/body-on-no-content", "declares none"},
-		{"GET", "/api/v1/example/wrong-media-type", "Content-Type"},
-		{"GET", "/api/v1/no-such-endpoint", ""},     // the router's 404, an error body
-		{"DELETE", "/api/v1/example/honest", ""},    // the router's 405
-		{"GET", "/healthz?x=1", ""},                 // a built-in route
-		{"PUT", "/api/v1/channels/1/retention", ""}, // not registered without RetentionRoutes: 404
+		// lenient accepts any request: an accepted request the document
+		// refuses (unknown field, missing field, bad path id) is caught.
+		{"POST", "/api/v1/example/lenient/7", "", `{"reason":"x"}`},
+		{"POST", "/api/v1/example/lenient/7", "accepted (204) a request its document refuses", `{"reason":"x","extra":1}`},
+		{"POST", "/api/v1/example/lenient/7", "accepted (204) a request its document refuses", `{}`},
+		{"POST", "/api/v1/example/lenient/x", "accepted (204) a request its document refuses", `{"reason":"x"}`},
+		{"GET", "/api/v1/example/honest", "", ""},
+		{"GET", "/api/v1/example/declared-error", "", ""},
+		{"POST", "/api/v1/example/no-content", "", ""},
+		{"GET", "/api/v1/example/wrong-type", "doesn't match schema", ""},
+		{"GET", "/api/v1/example/missing-field", "doesn't match schema", ""},
+		{"GET", "/api/v1/example/other-status", "status is not supported", ""},
+		{"GET", "/api/v1/example/undeclared-error", "status is not supported", ""},
+		{"POST", "/api/v1/example/body-on-no-content", "declares none", ""},
+		{"GET", "/api/v1/example/wrong-media-type", "Content-Type", ""},
+		{"GET", "/api/v1/no-such-endpoint", "", ""},     // the router's 404, an error body
+		{"DELETE", "/api/v1/example/honest", "", ""},    // the router's 405
+		{"GET", "/healthz?x=1", "", ""},                 // a built-in route
+		{"PUT", "/api/v1/channels/1/retention", "", ""}, // not registered without RetentionRoutes: 404
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, e.ts.URL+tc.path, nil)
+			req, err := http.NewRequest(tc.method, e.ts.URL+tc.path, strings.NewReader(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
+			req.Header.Set("Content-Type", "application/json")
 			e.t = t
-			err = e.checkContract(req, e.send(req))
+			err = e.checkContract(req, []byte(tc.body), e.send(req))
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Errorf("a response that keeps to the document failed the check: %v", err)

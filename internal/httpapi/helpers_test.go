@@ -170,19 +170,23 @@ func (r response) JSON(t *testing.T) map[string]any {
 // other value (sent as JSON).
 func (e *env) do(method, path, who string, body any, hdr map[string]string) response {
 	e.t.Helper()
-	var rd io.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(e.expand(b))
+		payload = []byte(e.expand(b))
 	case []byte:
-		rd = bytes.NewReader(b)
+		payload = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd = bytes.NewReader(raw)
+		payload = raw
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequest(method, e.ts.URL+e.expand(path), rd)
 	if err != nil {
@@ -198,7 +202,7 @@ func (e *env) do(method, path, who string, body any, hdr map[string]string) resp
 		req.Header.Set(k, v)
 	}
 	res := e.send(req)
-	if err := e.checkContract(req, res); err != nil {
+	if err := e.checkContract(req, payload, res); err != nil {
 		e.t.Errorf("%s %s: %v", method, path, err)
 	}
 	return res
@@ -218,9 +222,9 @@ func (e *env) send(req *http.Request) response {
 	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
 
-// checkContract validates res, the answer to req, against the OpenAPI
-// document the server serves (fetched once per server).
-func (e *env) checkContract(req *http.Request, res response) error {
+// checkContract validates res, the answer to req (whose body was payload),
+// against the OpenAPI document the server serves (fetched once per server).
+func (e *env) checkContract(req *http.Request, payload []byte, res response) error {
 	e.t.Helper()
 	if e.contract == nil || e.contract.srv != e.srv {
 		get, err := http.NewRequest(http.MethodGet, e.ts.URL+"/api/v1/openapi.json", nil)
@@ -237,7 +241,7 @@ func (e *env) checkContract(req *http.Request, res response) error {
 		}
 		e.contract = c
 	}
-	return e.contract.check(req, res.Status, res.Header, res.Body)
+	return e.contract.check(req, payload, res.Status, res.Header, res.Body)
 }
 
 // scenario is one row of an API test table.
