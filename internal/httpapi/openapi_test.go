@@ -160,6 +160,9 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		"no handler":  func(r *Router) { r.Handle(Route{Method: "GET", Path: "/x", Summary: "x"}) },
 		"bad method":  func(r *Router) { r.Handle(Route{Method: "FETCH", Path: "/x", Summary: "x", Handler: h}) },
 		"bad pattern": func(r *Router) { r.Handle(Route{Method: "GET", Path: "/x/{", Summary: "x", Handler: h}) },
+		"unknown error code": func(r *Router) {
+			r.Handle(Route{Method: "GET", Path: "/x", Summary: "x", Errors: []string{"teapot"}, Handler: h})
+		},
 		"conflicting": func(r *Router) {
 			r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{other}", Summary: "x", Handler: h})
 		},
