@@ -31,9 +31,7 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 		return b, fmt.Errorf("find end of purge batch: %w", err)
 	}
 	b.Next = end
-	if purgeHook != nil {
-		purgeHook(tx)
-	}
+	t.Hook.call(tx)
 	// The range: (after, end], bounded on created_at for the index (the
 	// cutoff is not repeated: end is before it, and a second upper bound
 	// could be the one the planner picks).

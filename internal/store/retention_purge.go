@@ -39,6 +39,13 @@ type PurgeTarget struct {
 	// (batch transactions running side by side call it concurrently); the
 	// caller adds PurgeCounts.Queued once the batch has committed.
 	Queued func(personID int64) bool
+	// Hook, when set (tests), is called inside each forum purge
+	// transaction after the due posts were read and before the holds are
+	// checked (the hold counter locked, or the topics locked and re-read),
+	// also when every post of the batch is held, and (PostgreSQL) inside a
+	// transaction of the batch's person step that deleted custom fields on
+	// persons, before it deletes those persons.
+	Hook TxHook
 }
 
 // PurgeCursor is a keyset position in a channel's due items, in clock order.
@@ -401,9 +408,7 @@ func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 		return PurgeBatch{}, nil
 	}
 	items := slices.Clone(sel.items)
-	if purgeHook != nil {
-		purgeHook(tx)
-	}
+	t.Hook.call(tx)
 	// The selection read the hold flags without a lock. Last of all the
 	// batch locks the organisation's topic hold counter (FOR SHARE, until
 	// it commits; setting or releasing a topic hold updates the counter
@@ -491,23 +496,16 @@ func markHeld(items []DueItem, held map[int64]bool) {
 	}
 }
 
-// purgeHook, when set (tests), is called inside a forum purge transaction
-// before the hold check (SetPurgeHook), and on PostgreSQL between deleting
-// persons' own fields and the persons.
-var purgeHook func(tx *Tx)
+// TxHook observes, or injects a fault into, a purge transaction at a
+// fixed point (tests; PurgeTarget.Hook, DrainPersonQueue). It must not
+// keep tx after it returns.
+type TxHook func(tx *Tx)
 
-// SetPurgeHook is for tests only: f is called inside each forum purge
-// transaction after the due posts were read (on PostgreSQL's anonymization,
-// by the read-ahead's own transaction) and before the holds are checked
-// (the hold counter locked, or the topics locked and re-read), also when
-// every post of the batch is held, and (PostgreSQL) inside a person-pass
-// transaction that deleted custom fields on persons, before it deletes
-// those persons. It returns a function that removes it. Not safe to call
-// while a purge runs.
-func SetPurgeHook(f func(tx *Tx)) (restore func()) {
-	old := purgeHook
-	purgeHook = f
-	return func() { purgeHook = old }
+// call calls the hook, if any.
+func (h TxHook) call(tx *Tx) {
+	if h != nil {
+		h(tx)
+	}
 }
 
 // keepUnheld locks the topics of the posts and returns the posts whose topic
@@ -728,9 +726,7 @@ func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64) ([]purg
 		return nil, nil, err
 	}
 	rows.Close()
-	if purgeHook != nil {
-		purgeHook(tx)
-	}
+	t.Hook.call(tx)
 	return tx.keepUnheld(ctx, out)
 }
 
@@ -914,7 +910,7 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 // custom fields) and returns how many it deleted. It is the batched form of
 // DeletePersonIfUnused, with the same rule.
 func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) (int64, error) {
-	gone, err := tx.deleteUnusedPersons(ctx, orgID, ids)
+	gone, err := tx.deleteUnusedPersons(ctx, orgID, ids, nil)
 	return int64(len(gone)), err
 }
 
@@ -923,8 +919,8 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 // returns them.
 func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (deleted int64, queued []int64, err error) {
 	if !t.DeferPersons {
-		deleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, ids)
-		return deleted, nil, err
+		gone, err := tx.deleteUnusedPersons(ctx, t.OrgID, ids, t.Hook)
+		return int64(len(gone)), nil, err
 	}
 	for _, id := range ids {
 		if t.Queued == nil || !t.Queued(id) {
@@ -958,8 +954,9 @@ type PersonsDrained struct {
 // inside tx. With skipTaken (PostgreSQL, drains side by side) it passes
 // over queue rows other transactions have taken; without, it waits for
 // them. It returns how many it took (0: the queue is empty, or all of it
-// taken) and the deletions by the channel that queued them.
-func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (int, []PersonsDrained, error) {
+// taken) and the deletions by the channel that queued them. hook, when
+// set (tests), is called where PurgeTarget.Hook is in a person step.
+func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool, hook TxHook) (int, []PersonsDrained, error) {
 	q := `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?)
 		RETURNING person_id, org_id, channel_id`
 	if tx.Dialect() == Postgres {
@@ -996,7 +993,7 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (
 	}
 	counts := map[[2]int64]int64{}
 	for org, ids := range byOrg {
-		gone, err := tx.deleteUnusedPersons(ctx, org, ids)
+		gone, err := tx.deleteUnusedPersons(ctx, org, ids, hook)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -1012,12 +1009,12 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (
 	return n, out, nil
 }
 
-func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64, hook TxHook) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	if tx.Dialect() == Postgres {
-		return tx.deleteUnusedPersonsPG(ctx, orgID, ids)
+		return tx.deleteUnusedPersonsPG(ctx, orgID, ids, hook)
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
@@ -1061,7 +1058,7 @@ func unusedPersonPG() string { return `p.org_id = ? AND ` + unusedPersonSQL("p.i
 // each candidate's content is probed once rather than once to pick it and
 // again to delete it. Custom fields on the person go first, from the same
 // rule, when the organisation has such fields at all.
-func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64, hook TxHook) ([]int64, error) {
 	fields, err := tx.hasPersonFields(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -1079,8 +1076,8 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 		if err != nil {
 			return nil, fmt.Errorf("delete person fields: %w", err)
 		}
-		if purgeHook != nil && len(fieldsOf) > 0 {
-			purgeHook(tx)
+		if len(fieldsOf) > 0 {
+			hook.call(tx)
 		}
 	}
 	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[]))
