@@ -36,9 +36,9 @@ type Erased struct {
 	MailAttachments, CustomFields   int64
 }
 
-// args returns the "+channel_id IN (…)" list of the scope and its
-// arguments after the person and organisation, or false when the step
-// has nothing to look for.
+// args returns the scope's channels as "(?, …)" for "+channel_id IN", and
+// the arguments of a step's query: person, organisation, the channels and
+// then extra; false when the step has nothing to look for.
 func (s ErasureScope) args(extra ...any) (string, []any, bool) {
 	if s.PersonID == 0 || len(s.ChannelIDs) == 0 {
 		return "", nil, false
@@ -233,12 +233,11 @@ func (tx *Tx) scrubRecipients(ctx context.Context, conv int64, email string) err
 // left).
 func (tx *Tx) EraseForumPosts(ctx context.Context, s ErasureScope, kind gallra.PostKind, anonymize bool, redact func(string) string, limit int) (int, Erased, error) {
 	var e Erased
-	list, args, ok := s.args(limit)
+	list, args, ok := s.args(string(kind), limit)
 	if !ok {
 		return 0, e, nil
 	}
-	args = append(args[:2:2], append([]any{string(kind)}, args[2:]...)...)
-	ids, err := queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND +p.org_id = ? AND p.kind = ? AND +p.channel_id IN `+list+`
+	ids, err := queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND +p.org_id = ? AND +p.channel_id IN `+list+` AND p.kind = ?
 		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL) ORDER BY p.id LIMIT ?`, args...)
 	if err != nil || len(ids) == 0 {
 		return 0, e, annotate("find forum posts to erase", err)

@@ -58,15 +58,6 @@ type ForumRemoved struct {
 	persons map[int64]bool
 }
 
-func (r *ForumRemoved) add(o ForumRemoved) {
-	r.Anonymized += o.Anonymized
-	r.Deleted += o.Deleted
-	r.Placeholders += o.Placeholders
-	r.TopicsDeleted += o.TopicsDeleted
-	r.TopicsDetached += o.TopicsDetached
-	r.FieldsDeleted += o.FieldsDeleted
-}
-
 // placeholderSet is the SET clause that makes posts content-free
 // placeholders (the rule above).
 const placeholderSet = `SET removed = 1, body = '', author_name = '', author_email = '', author_ip = '', person_id = NULL,
