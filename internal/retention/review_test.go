@@ -276,7 +276,7 @@ func TestPreviewBounded(t *testing.T) {
 
 // Deleting a topic's first post follows the erasure's rules: it stays as a
 // placeholder while the topic has other posts (answers included, not only
-// comments), the title becomes the erasure's placeholder title, and it goes
+// comments), the title becomes store.RemovedTopicTitle, and it goes
 // with the topic once nothing else is left, however the batches fall.
 func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 	for _, batch := range []int{1, 100} {
