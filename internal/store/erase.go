@@ -237,8 +237,14 @@ func (tx *Tx) EraseForumPosts(ctx context.Context, s ErasureScope, kind gallra.P
 	if !ok {
 		return 0, e, nil
 	}
+	// Only posts the statements below change, so that every batch makes
+	// progress (removing or anonymizing a post always cuts its person link).
+	live := `p.removed = 0`
+	if anonymize {
+		live += ` AND p.anonymized_at IS NULL`
+	}
 	ids, err := queryIDs(ctx, tx, `SELECT p.id FROM forum_posts p WHERE p.person_id = ? AND +p.org_id = ? AND +p.channel_id IN `+list+` AND p.kind = ?
-		AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL) ORDER BY p.id LIMIT ?`, args...)
+		AND `+live+` AND NOT EXISTS (SELECT 1 FROM forum_topics t WHERE t.id = p.topic_id AND t.held_at IS NOT NULL) ORDER BY p.id LIMIT ?`, args...)
 	if err != nil || len(ids) == 0 {
 		return 0, e, annotate("find forum posts to erase", err)
 	}
