@@ -59,6 +59,12 @@ type Config struct {
 	// one reader; SQLite, whose writer is single, always uses one.
 	Writers int
 	Logger  *slog.Logger
+	// TxHook, when set (tests), observes or injects faults into the
+	// purge's transactions where store.PurgeTarget.Hook says: inside each
+	// forum batch before its hold check, and inside a person step that
+	// deleted custom fields on persons. Each engine has its own, so tests
+	// with hooks run in parallel.
+	TxHook store.TxHook
 }
 
 // Engine applies retention policies. It holds no mutable state besides its
@@ -76,6 +82,7 @@ type Engine struct {
 	hook  func(batch int) error // tests: called after each committed batch
 	// drainHook (tests) is called before the run's person pass.
 	drainHook func() error
+	txHook    store.TxHook // Config.TxHook
 	// previewIDs caps the ids per preview bucket (MaxPreviewIDs; tests
 	// lower it).
 	previewIDs int
@@ -91,7 +98,7 @@ type Engine struct {
 // New returns an Engine over db. A nil redactor leaves free text as it is
 // (names, e-mails and IPs are still removed).
 func New(db *store.DB, r Redactor, cfg Config) *Engine {
-	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs}
+	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs, txHook: cfg.TxHook}
 	if e.caps == nil {
 		e.caps = Caps{}
 	}

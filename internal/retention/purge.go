@@ -301,6 +301,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		t := target(w.c, w.r.Policy, now)
 		t.DeferPersons = true // checked once per run: drainPersons
 		t.Queued = rs.isQueued
+		t.Hook = e.txHook
 		cr.Cutoff = t.Cutoff
 		var err error
 		if e.db.CanReadAhead(t) && e.writers > 1 {
@@ -855,7 +856,7 @@ func (e *Engine) drainWorker(ctx context.Context, res *RunResult, mu *sync.Mutex
 				return err
 			}
 			var err error
-			if n, drained, err = tx.DrainPersonQueue(ctx, size, skipTaken); err != nil || n == 0 {
+			if n, drained, err = tx.DrainPersonQueue(ctx, size, skipTaken, e.txHook); err != nil || n == 0 {
 				return err
 			}
 			if e.drained != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
-	"github.com/gallra/gallra/internal/takeout"
 )
 
 // anonymizedIDs lists the channel's anonymized posts.
@@ -50,8 +49,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
-				e := New(db, DefaultRedactor(), Config{BatchSize: 100})
-				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
+				if _, err := New(db, DefaultRedactor(), Config{}).SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
 					t.Fatal(err)
 				}
 				held := mustTopic(t, db, f, "Tvist", "Text", "anna@example.se")
@@ -59,7 +57,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 				free := mustTopic(t, db, f, "Fri", "Text", "carl@example.se")
 				clock.Advance(400 * day)
 				fired := 0
-				defer store.SetPurgeHook(func(tx *store.Tx) {
+				hook := store.TxHook(func(tx *store.Tx) {
 					if fired++; fired > 1 {
 						return
 					}
@@ -82,8 +80,8 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 					case <-time.After(10 * time.Second):
 						t.Error("hold did not commit while the batch had only read")
 					}
-				})()
-				res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+				})
+				res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -130,13 +128,12 @@ func TestHoldDuringBatch(t *testing.T) {
 		// ... then the answer alone, with a hold set on its topic while
 		// its batch is being written.
 		clock.Advance(2 * 365 * day)
-		e := mustEngine(db, nil)
 		done := make(chan error, 1)
 		var once sync.Once
 		waited := false
 		// At the start of the batch's writing (before the hold counter
 		// check, which is its last step).
-		defer store.SetPurgeHook(func(*store.Tx) {
+		hook := store.TxHook(func(*store.Tx) {
 			once.Do(func() {
 				go func() {
 					_, err := db.SetHold(ctx, staff(f), f.Org.ID, gallra.SubjectForumTopic, tp.ID, "Tvist")
@@ -155,7 +152,8 @@ func TestHoldDuringBatch(t *testing.T) {
 					waited = true
 				}
 			})
-		})()
+		})
+		e := New(db, DefaultRedactor(), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || len(res.Errors) > 0 {
 			t.Fatalf("run: %+v %v", res, err)
@@ -278,12 +276,9 @@ func TestPreviewBounded(t *testing.T) {
 
 // Deleting a topic's first post follows the erasure's rules: it stays as a
 // placeholder while the topic has other posts (answers included, not only
-// comments), the title becomes the erasure's placeholder title, and it goes
+// comments), the title becomes store.RemovedTopicTitle, and it goes
 // with the topic once nothing else is left, however the batches fall.
 func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
-	if store.RemovedTopicTitle != takeout.RemovedTitle {
-		t.Fatalf("purge title %q, erasure title %q", store.RemovedTopicTitle, takeout.RemovedTitle)
-	}
 	for _, batch := range []int{1, 100} {
 		t.Run(fmt.Sprint("batch ", batch), func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
@@ -312,7 +307,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 				if len(got.Posts) != 2 || !got.Posts[0].Removed || got.Posts[0].Body != "" || got.Posts[0].AuthorEmail != "" || got.Posts[1].ID != answer.ID {
 					t.Fatalf("posts: %+v", got.Posts)
 				}
-				if got.Title != takeout.RemovedTitle || got.PersonID != nil {
+				if got.Title != store.RemovedTopicTitle || got.PersonID != nil {
 					t.Errorf("topic title %q person %v", got.Title, got.PersonID)
 				}
 				var fields int
@@ -469,7 +464,6 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
-		e := New(db, DefaultRedactor(), Config{BatchSize: 100})
 		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
 		reply := mustPost(t, db, f, tp.ID, nil, "Svar", "bo@example.se")
 		other := mustPost(t, db, f, tp.ID, nil, "Ring 070-123 45 67", "carl@example.se")
@@ -477,7 +471,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 		edited := "Ring mig på 070-987 65 43"
 		edited2 := "Nytt nummer: 070-555 12 34"
 		fired := 0
-		defer store.SetPurgeHook(func(tx *store.Tx) {
+		hook := store.TxHook(func(tx *store.Tx) {
 			if fired++; fired > 1 {
 				return
 			}
@@ -492,8 +486,8 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 					t.Error(err)
 				}
 			}
-		})()
-		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		})
+		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || res.Anonymized != 3 {
 			t.Fatalf("run: %+v %v", res, err)
 		}
@@ -534,7 +528,7 @@ func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 		}
 		clock.Advance(4 * 365 * day)
 		fired := 0
-		defer store.SetPurgeHook(func(tx *store.Tx) {
+		hook := store.TxHook(func(tx *store.Tx) {
 			var left int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND subject_type = 'person'`, person).Scan(&left); err != nil {
 				t.Error(err)
@@ -545,8 +539,8 @@ func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 			}
 			fired++
 			mustPost(t, db, f, tp.ID, nil, "Jag igen", "anna@example.se")
-		})()
-		e := mustEngine(db, nil)
+		})
+		e := New(db, DefaultRedactor(), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || fired != 1 || res.Status != store.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
 			t.Fatalf("run with content arriving mid-pass: %+v %v, hook fired %d times; want done, Anna kept", res, err, fired)
@@ -614,7 +608,7 @@ func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 		mustTopic(t, db, f, "Kvar", "Text", "carl@example.se")
 		clock.Advance(4 * 365 * day)
 		fired := 0
-		defer store.SetPurgeHook(func(tx *store.Tx) {
+		hook := store.TxHook(func(tx *store.Tx) {
 			if fired++; fired > 1 {
 				return
 			}
@@ -628,8 +622,8 @@ func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-		})()
-		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		})
+		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || fired == 0 {
 			t.Fatalf("run: %+v %v (hook fired %d)", res, err, fired)
 		}

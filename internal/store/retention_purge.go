@@ -39,6 +39,13 @@ type PurgeTarget struct {
 	// (batch transactions running side by side call it concurrently); the
 	// caller adds PurgeCounts.Queued once the batch has committed.
 	Queued func(personID int64) bool
+	// Hook, when set (tests), is called inside each forum purge
+	// transaction after the due posts were read and before the holds are
+	// checked (the hold counter locked, or the topics locked and re-read),
+	// also when every post of the batch is held, and (PostgreSQL) inside a
+	// transaction of the batch's person step that deleted custom fields on
+	// persons, before it deletes those persons.
+	Hook TxHook
 }
 
 // PurgeCursor is a keyset position in a channel's due items, in clock order.
@@ -401,9 +408,7 @@ func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 		return PurgeBatch{}, nil
 	}
 	items := slices.Clone(sel.items)
-	if purgeHook != nil {
-		purgeHook(tx)
-	}
+	t.Hook.call(tx)
 	// The selection read the hold flags without a lock. Last of all the
 	// batch locks the organisation's topic hold counter (FOR SHARE, until
 	// it commits; setting or releasing a topic hold updates the counter
@@ -436,6 +441,19 @@ func (tx *Tx) purgeSelection(ctx context.Context, t PurgeTarget, sel *ForumSelec
 		return PurgeBatch{}, ErrHoldsChanged
 	}
 	return batchOf(items, sel.limit, c), nil
+}
+
+// anonymizeSelected anonymizes the live, unheld, due posts of a selection
+// by the forum removal rule (anonymizePostsPG) and deletes or queues the
+// persons it leaves without content.
+func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
+	r, err := tx.anonymizePostsPG(ctx, forumRule{orgID: t.OrgID}, posts, redact)
+	c := PurgeCounts{Anonymized: r.Anonymized}
+	if err != nil || len(r.persons) == 0 {
+		return c, err
+	}
+	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(r.persons))
+	return c, err
 }
 
 // ErrHoldsChanged is returned by PurgeSelection and PurgeDue when a topic
@@ -478,23 +496,16 @@ func markHeld(items []DueItem, held map[int64]bool) {
 	}
 }
 
-// purgeHook, when set (tests), is called inside a forum purge transaction
-// before the hold check (SetPurgeHook), and on PostgreSQL between deleting
-// persons' own fields and the persons.
-var purgeHook func(tx *Tx)
+// TxHook observes, or injects a fault into, a purge transaction at a
+// fixed point (tests; PurgeTarget.Hook, DrainPersonQueue). It must not
+// keep tx after it returns.
+type TxHook func(tx *Tx)
 
-// SetPurgeHook is for tests only: f is called inside each forum purge
-// transaction after the due posts were read (on PostgreSQL's anonymization,
-// by the read-ahead's own transaction) and before the holds are checked
-// (the hold counter locked, or the topics locked and re-read), also when
-// every post of the batch is held, and (PostgreSQL) inside a person-pass
-// transaction that deleted custom fields on persons, before it deletes
-// those persons. It returns a function that removes it. Not safe to call
-// while a purge runs.
-func SetPurgeHook(f func(tx *Tx)) (restore func()) {
-	old := purgeHook
-	purgeHook = f
-	return func() { purgeHook = old }
+// call calls the hook, if any.
+func (h TxHook) call(tx *Tx) {
+	if h != nil {
+		h(tx)
+	}
 }
 
 // keepUnheld locks the topics of the posts and returns the posts whose topic
@@ -617,7 +628,7 @@ func (tx *Tx) Apply(ctx context.Context, t PurgeTarget, ids []int64, redact func
 	case t.Module == gallra.ModuleForum && !t.Delete:
 		return PurgeCounts{}, gallra.Errorf(gallra.EUNPROCESS, "forum anonymization is done by PurgeDue")
 	case t.Module == gallra.ModuleForum:
-		return tx.deletePosts(ctx, t, ids, redact)
+		return tx.deletePosts(ctx, t, ids)
 	case t.Module == gallra.ModuleMail:
 		return tx.deleteConversations(ctx, t, ids, mailPurge)
 	case t.Module == gallra.ModuleChat:
@@ -715,9 +726,7 @@ func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64) ([]purg
 		return nil, nil, err
 	}
 	rows.Close()
-	if purgeHook != nil {
-		purgeHook(tx)
-	}
+	t.Hook.call(tx)
 	return tx.keepUnheld(ctx, out)
 }
 
@@ -750,41 +759,6 @@ func (tx *Tx) topicHeads(ctx context.Context, topicIDs []int64) (map[int64]topic
 		out[id] = h
 	}
 	return out, rows.Err()
-}
-
-// anonymizeTopics redacts the topics' titles and cuts their person links
-// and custom fields: done when a topic's first post loses its author.
-func (tx *Tx) anonymizeTopics(ctx context.Context, orgID int64, topics map[int64]topicHead, redact func(string) string) error {
-	if len(topics) == 0 {
-		return nil
-	}
-	ids := keys2(topics)
-	if tx.Dialect() == Postgres {
-		// In id order, the order in which a batch written side by side
-		// locks its topics against holds (keepUnheld): two batches never
-		// wait for each other's topics in a cycle.
-		slices.Sort(ids)
-		if _, err := tx.Exec(ctx, `SELECT id FROM forum_topics WHERE id = ANY(CAST(? AS bigint[])) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
-			return fmt.Errorf("lock topics: %w", err)
-		}
-	}
-	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
-		return fmt.Errorf("anonymize topics: %w", err)
-	}
-	if err := tx.deleteTopicFields(ctx, orgID, keys2(topics)); err != nil {
-		return err
-	}
-	titles := map[int64]string{}
-	for id, h := range topics {
-		if t := redact(h.title); t != h.title {
-			titles[id] = t
-		}
-	}
-	if err := tx.setTexts(ctx, "forum_topics", "title", titles); err != nil {
-		return fmt.Errorf("redact topic titles: %w", err)
-	}
-	return nil
 }
 
 // setTexts sets one text column of many rows in one statement.
@@ -827,332 +801,23 @@ func keys2(m map[int64]topicHead) []int64 {
 	return out
 }
 
-// anonymizeSelected anonymizes the given live, unheld, due posts, read with
-// their bodies and row versions by the batch's selection (PostgreSQL). Each
-// row is written once: the bodies were redacted when they were read, and
-// the UPDATE sets a redacted body only where the row still holds the body
-// that was redacted. A row whose body the redactor left is written without
-// returning its body while it is still the version that was read (xmin: any
-// change to the row makes a new version with the changing transaction's
-// id); otherwise its latest body is returned. Every body the UPDATEs leave
-// (they see, and from then on lock, the latest version of each row) that
-// differs from the one selected, because another connection edited it in
-// between, is redacted afterwards.
-func (tx *Tx) anonymizeSelected(ctx context.Context, t PurgeTarget, posts []purgePost, redact func(string) string) (PurgeCounts, error) {
-	var c PurgeCounts
-	if len(posts) == 0 {
-		return c, nil
-	}
-	persons := map[int64]bool{}
-	topics := map[int64]bool{}
-	want := make(map[int64]string, len(posts)) // the body each row should end with
-	var plain, redactedIDs []int64
-	var versions, olds, news []string
-	for _, p := range posts {
-		if p.personID != nil {
-			persons[*p.personID] = true
-		}
-		topics[p.topicID] = true
-		if r := p.redacted; r != p.body {
-			redactedIDs, olds, news = append(redactedIDs, p.id), append(olds, p.body), append(news, r)
-			want[p.id] = r
-		} else {
-			plain, versions = append(plain, p.id), append(versions, p.version)
-			want[p.id] = p.body
-		}
-	}
-	// Name, e-mail and IP are overwritten, not encoded: nothing to reverse.
-	// created_at and updated_at stay: anonymizing does not restart any clock.
-	const set = `SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?`
-	var edited map[int64]string
-	inBatch := make(map[int64]bool, len(posts)) // the posts the UPDATEs changed
-	collect := func(rows *sql.Rows, err error) error {
-		if err != nil {
-			return fmt.Errorf("anonymize posts: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var body string
-			if err := rows.Scan(&id, &body); err != nil {
-				return err
-			}
-			c.Anonymized++
-			inBatch[id] = true
-			if body != want[id] {
-				if r := redact(body); r != body {
-					if edited == nil {
-						edited = map[int64]string{}
-					}
-					edited[id] = r
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("anonymize posts: %w", err)
-		}
-		return nil
-	}
-	// Rows still in the version that was read keep the body that was read:
-	// they are written without returning it. The others (edited since, or
-	// anonymized or removed) are written with their latest body returned.
-	// Rows with a redacted body are written with it where they still hold
-	// the body that was redacted. Each kind goes in one statement, joined
-	// to the ids by primary key, with hash and merge joins off for these
-	// statements: knowing the arrays' length, the planner would otherwise
-	// hash them against a scan of the whole due range once they are a few
-	// thousand long, while index probes are what a batch of any size needs.
-	// (One statement per batch rather than one per thousand rows: the
-	// purge took about 8% less time at 200,000 posts, docs/retention.md.)
-	restore, err := tx.indexJoinsOnly(ctx)
-	if err != nil {
-		return c, err
-	}
-	var changed []int64
-	if len(plain) > 0 {
-		done, err := queryIDs(ctx, tx, `UPDATE forum_posts p `+set+`
-			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS v) r
-			WHERE p.id = r.id AND p.xmin = CAST(r.v AS xid) AND p.anonymized_at IS NULL AND p.removed = 0 RETURNING p.id`,
-			ms(tx.Now), plain, versions)
-		if err != nil {
-			return c, fmt.Errorf("anonymize posts: %w", err)
-		}
-		for _, id := range done {
-			c.Anonymized++
-			inBatch[id] = true
-		}
-		if len(done) < len(plain) {
-			for _, id := range plain {
-				if !inBatch[id] {
-					changed = append(changed, id)
-				}
-			}
-		}
-	}
-	if len(redactedIDs) > 0 {
-		if err := collect(tx.Query(ctx, `UPDATE forum_posts p `+set+`, body = CASE WHEN p.body = v.old THEN v.new ELSE p.body END
-			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS old, unnest(CAST(? AS text[])) AS new) v
-			WHERE p.id = v.id AND p.anonymized_at IS NULL AND p.removed = 0 RETURNING p.id, p.body`,
-			ms(tx.Now), redactedIDs, olds, news)); err != nil {
-			return c, err
-		}
-	}
-	if err := restore(); err != nil {
-		return c, err
-	}
-	if len(changed) > 0 {
-		in, arg := tx.idIn("id", changed)
-		if err := collect(tx.Query(ctx, `UPDATE forum_posts `+set+` WHERE `+in+` AND anonymized_at IS NULL AND removed = 0 RETURNING id, body`, ms(tx.Now), arg)); err != nil {
-			return c, err
-		}
-	}
-	if err := tx.setTexts(ctx, "forum_posts", "body", edited); err != nil {
-		return c, fmt.Errorf("redact edited post bodies: %w", err)
-	}
-	heads, err := tx.topicHeads(ctx, keys(topics))
-	if err != nil {
-		return c, err
-	}
-	first := map[int64]topicHead{}
-	for tid, h := range heads {
-		if inBatch[h.firstPost] {
-			if h.personID != nil {
-				persons[*h.personID] = true
-			}
-			first[tid] = h
-		}
-	}
-	if err := tx.anonymizeTopics(ctx, t.OrgID, first, redact); err != nil {
-		return c, err
-	}
-	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(persons))
-	return c, err
-}
-
-// RemovedTopicTitle replaces the title of a topic whose first post was
-// deleted while others posted in it: the title is the first post's author's
-// text. Same as the erasure's (takeout.RemovedTitle).
-const RemovedTopicTitle = "[removed]"
-
-// deletePosts deletes due posts and comments by the erasure's rules
-// (internal/takeout): a post that still has comments, or that opens a topic
-// with other posts left, becomes a content-free placeholder so the thread
-// stays readable, and the topic's title (its author's text) is replaced by
-// RemovedTopicTitle; a placeholder left with neither goes, and so does a
-// topic left without posts. The end state does not depend on how the due
-// posts were split into batches.
-func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64, redact func(string) string) (PurgeCounts, error) {
+// deletePosts deletes the due posts among ids by the forum removal rule
+// (deleteForumPosts), after checking each is still live, due and not on
+// hold, and deletes or queues the persons it leaves without content.
+func (tx *Tx) deletePosts(ctx context.Context, t PurgeTarget, ids []int64) (PurgeCounts, error) {
 	posts, held, err := tx.livePosts(ctx, t, ids)
 	c := PurgeCounts{held: held}
 	if err != nil || len(posts) == 0 {
 		return c, err
 	}
-	persons := map[int64]bool{}
-	topics := map[int64]bool{}
-	parents := map[int64]bool{}
-	var live, comments, questions []int64
-	for _, p := range posts {
-		live = append(live, p.id)
-		if p.personID != nil {
-			persons[*p.personID] = true
-		}
-		topics[p.topicID] = true
-		if p.kind == string(gallra.PostKindComment) {
-			comments = append(comments, p.id)
-			if p.parentID != nil {
-				parents[*p.parentID] = true
-			}
-		} else {
-			questions = append(questions, p.id)
-		}
-	}
-	heads, err := tx.topicHeads(ctx, keys(topics))
+	r, err := tx.deleteForumPosts(ctx, forumRule{orgID: t.OrgID}, posts)
 	if err != nil {
 		return c, err
 	}
-	// Fold before removing, in the same transaction: counted exactly once
-	// (a placeholder no longer counts as a post either).
-	if err := tx.foldPosts(ctx, live); err != nil {
-		return c, err
-	}
-	if len(comments) > 0 {
-		in, arg := tx.idIn("id", comments)
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in, arg); err != nil {
-			return c, fmt.Errorf("delete comments: %w", err)
-		}
-	}
-	// Every due post first becomes a placeholder; those that need not stay
-	// are then deleted with the placeholders emptied of comments.
-	if len(questions) > 0 {
-		in, arg := tx.idIn("id", questions)
-		if _, err := tx.Exec(ctx, `UPDATE forum_posts `+tx.byID()+` SET removed = 1, body = '', author_name = '', author_email = '', author_ip = '', person_id = NULL,
-			anonymized_at = COALESCE(anonymized_at, ?) WHERE `+in, ms(tx.Now), arg); err != nil {
-			return c, fmt.Errorf("leave placeholders: %w", err)
-		}
-	}
-	firsts := map[int64]bool{}
-	for _, h := range heads {
-		if h.firstPost != 0 {
-			firsts[h.firstPost] = true
-		}
-	}
-	var others []int64
-	for _, id := range questions {
-		if !firsts[id] {
-			others = append(others, id)
-		}
-	}
-	for id := range parents {
-		if !firsts[id] {
-			others = append(others, id)
-		}
-	}
-	// Placeholders without comments go, except a topic's first post...
-	if len(others) > 0 {
-		in, arg := tx.idIn("id", others)
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
-			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)`, arg); err != nil {
-			return c, fmt.Errorf("delete empty placeholders: %w", err)
-		}
-	}
-	// ... which goes only when nothing else is left in its topic.
-	if len(firsts) > 0 {
-		in, arg := tx.idIn("id", keys(firsts))
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
-			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)
-			AND NOT EXISTS (SELECT 1 FROM forum_posts o WHERE o.topic_id = forum_posts.topic_id AND o.id <> forum_posts.id)`, arg); err != nil {
-			return c, fmt.Errorf("delete empty first posts: %w", err)
-		}
-	}
-	inBatch := map[int64]bool{}
-	for _, id := range live {
-		inBatch[id] = true
-	}
-	// Topics left without posts go; those whose first post was in the batch
-	// (and stays as a placeholder) lose their title, person and fields.
-	// Set-based: one statement per kind of change.
-	tids := keys2(heads)
-	inT, argT := tx.idIn("topic_id", tids)
-	left := map[int64]bool{}
-	withPosts, err := queryIDs(ctx, tx, `SELECT DISTINCT topic_id FROM forum_posts WHERE `+inT, argT)
-	if err != nil {
-		return c, fmt.Errorf("count topic posts: %w", err)
-	}
-	for _, id := range withPosts {
-		left[id] = true
-	}
-	var empty, removed []int64
-	for tid, h := range heads {
-		if h.personID != nil {
-			persons[*h.personID] = true
-		}
-		switch {
-		case !left[tid]:
-			empty = append(empty, tid)
-		case inBatch[h.firstPost]:
-			removed = append(removed, tid)
-		}
-	}
-	if err := tx.deleteTopics(ctx, t, empty); err != nil {
-		return c, err
-	}
-	if err := tx.removeTopicTitles(ctx, t.OrgID, removed); err != nil {
-		return c, err
-	}
-	c.Deleted = int64(len(live))
-	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(persons))
+	// Placeholders count as deleted: their content is.
+	c.Deleted = r.Deleted + r.Placeholders
+	c.PersonsDeleted, c.Queued, err = tx.dropPersons(ctx, t, keys(r.persons))
 	return c, err
-}
-
-// removeTopicTitles replaces the topics' titles by RemovedTopicTitle and
-// cuts their person links and custom fields: done when a topic's first post
-// is deleted but stays as a placeholder.
-func (tx *Tx) removeTopicTitles(ctx context.Context, orgID int64, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = NULL, title = ? WHERE `+in, RemovedTopicTitle, arg); err != nil {
-		return fmt.Errorf("remove topic titles: %w", err)
-	}
-	return tx.deleteTopicFields(ctx, orgID, ids)
-}
-
-// deleteTopicFields deletes the custom fields of the topics; when the
-// organisation has no topic fields at all, one index probe says so and the
-// topics are not looked up one by one.
-func (tx *Tx) deleteTopicFields(ctx context.Context, orgID int64, ids []int64) error {
-	var any bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic')`, orgID).Scan(&any); err != nil {
-		return fmt.Errorf("look for topic fields: %w", err)
-	}
-	if !any {
-		return nil
-	}
-	in, arg := tx.idIn("subject_id", ids)
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg); err != nil {
-		return fmt.Errorf("delete topic fields: %w", err)
-	}
-	return nil
-}
-
-// deleteTopics folds the (empty) topics into the daily statistics and
-// deletes them with their custom fields.
-func (tx *Tx) deleteTopics(ctx context.Context, t PurgeTarget, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	if err := tx.foldTopics(ctx, ids); err != nil {
-		return err
-	}
-	if err := tx.deleteTopicFields(ctx, t.OrgID, ids); err != nil {
-		return err
-	}
-	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in, t.OrgID, arg); err != nil {
-		return fmt.Errorf("delete topics: %w", err)
-	}
-	return nil
 }
 
 // convPurge holds the per-module SQL of deleting whole conversations.
@@ -1245,7 +910,7 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 // custom fields) and returns how many it deleted. It is the batched form of
 // DeletePersonIfUnused, with the same rule.
 func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) (int64, error) {
-	gone, err := tx.deleteUnusedPersons(ctx, orgID, ids)
+	gone, err := tx.deleteUnusedPersons(ctx, orgID, ids, nil)
 	return int64(len(gone)), err
 }
 
@@ -1254,8 +919,8 @@ func (tx *Tx) DeleteUnusedPersons(ctx context.Context, orgID int64, ids []int64)
 // returns them.
 func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (deleted int64, queued []int64, err error) {
 	if !t.DeferPersons {
-		deleted, err = tx.DeleteUnusedPersons(ctx, t.OrgID, ids)
-		return deleted, nil, err
+		gone, err := tx.deleteUnusedPersons(ctx, t.OrgID, ids, t.Hook)
+		return int64(len(gone)), nil, err
 	}
 	for _, id := range ids {
 		if t.Queued == nil || !t.Queued(id) {
@@ -1289,8 +954,9 @@ type PersonsDrained struct {
 // inside tx. With skipTaken (PostgreSQL, drains side by side) it passes
 // over queue rows other transactions have taken; without, it waits for
 // them. It returns how many it took (0: the queue is empty, or all of it
-// taken) and the deletions by the channel that queued them.
-func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (int, []PersonsDrained, error) {
+// taken) and the deletions by the channel that queued them. hook, when
+// set (tests), is called where PurgeTarget.Hook is in a person step.
+func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool, hook TxHook) (int, []PersonsDrained, error) {
 	q := `DELETE FROM purge_person_queue WHERE person_id IN (SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?)
 		RETURNING person_id, org_id, channel_id`
 	if tx.Dialect() == Postgres {
@@ -1327,7 +993,7 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (
 	}
 	counts := map[[2]int64]int64{}
 	for org, ids := range byOrg {
-		gone, err := tx.deleteUnusedPersons(ctx, org, ids)
+		gone, err := tx.deleteUnusedPersons(ctx, org, ids, hook)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -1343,12 +1009,12 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool) (
 	return n, out, nil
 }
 
-func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64, hook TxHook) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	if tx.Dialect() == Postgres {
-		return tx.deleteUnusedPersonsPG(ctx, orgID, ids)
+		return tx.deleteUnusedPersonsPG(ctx, orgID, ids, hook)
 	}
 	in, arg := tx.idIn("p.id", ids)
 	unused, err := queryIDs(ctx, tx, `SELECT p.id FROM persons p `+tx.byID()+` WHERE `+in+` AND p.org_id = ?
@@ -1392,7 +1058,7 @@ func unusedPersonPG() string { return `p.org_id = ? AND ` + unusedPersonSQL("p.i
 // each candidate's content is probed once rather than once to pick it and
 // again to delete it. Custom fields on the person go first, from the same
 // rule, when the organisation has such fields at all.
-func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64) ([]int64, error) {
+func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int64, hook TxHook) ([]int64, error) {
 	fields, err := tx.hasPersonFields(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -1410,8 +1076,8 @@ func (tx *Tx) deleteUnusedPersonsPG(ctx context.Context, orgID int64, ids []int6
 		if err != nil {
 			return nil, fmt.Errorf("delete person fields: %w", err)
 		}
-		if purgeHook != nil && len(fieldsOf) > 0 {
-			purgeHook(tx)
+		if len(fieldsOf) > 0 {
+			hook.call(tx)
 		}
 	}
 	gone, err := queryIDs(ctx, tx, `DELETE FROM persons p WHERE p.id = ANY(CAST(? AS bigint[]))
