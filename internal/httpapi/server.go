@@ -189,6 +189,7 @@ func (s *Server) routes(r *Router) {
 	s.socialRoutes(r)
 	s.knowledgeRoutes(r)
 	s.customFieldRoutes(r)
+	s.searchRoutes(r)
 	s.auditRoutes(r)
 	s.publicRoutes(r)
 	s.requestRoutes(r)
