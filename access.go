@@ -1,5 +1,7 @@
 package gallra
 
+import "fmt"
+
 // Permission names something a staff user may be allowed to do. Which role
 // holds which permission is decided here, once: the services check it, and the
 // API, the web UI, the CLI and every other transport obey the services. The
@@ -79,7 +81,7 @@ func (s *Staff) Authorize(p Permission, channelID int64) error {
 	if !p.IsChannelPermission() {
 		return &Error{Code: EFORBIDDEN, Message: "only administrators may do this", Details: map[string]any{"permission": string(p)}}
 	}
-	return &Error{Code: EFORBIDDEN, Message: "you are not an editor of this channel",
+	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf("you are not an editor of channel %d", channelID),
 		Details: map[string]any{"permission": string(p), "channel_id": channelID}}
 }
 
