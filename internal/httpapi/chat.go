@@ -25,7 +25,7 @@ func (s *Server) chatRoutes(r *Router) {
 }
 
 func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleChat)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListChats(r.Context(), p.OrgID(), c.ID, status, pg)
+	list, err := s.svc.Chat.ListChats(r.Context(), PrincipalFrom(r.Context()).Staff, id, status, pg)
 	if err != nil {
 		return err
 	}
@@ -45,21 +45,12 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) chat(r *http.Request) (*Principal, *gallra.ChatConversation, error) {
-	p := PrincipalFrom(r.Context())
+func (s *Server) getChat(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	c, err := s.db.GetChat(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, c, s.authorizeChannel(p, c.ChannelID)
-}
-
-func (s *Server) getChat(w http.ResponseWriter, r *http.Request) error {
-	_, c, err := s.chat(r)
+	c, err := s.svc.Chat.Chat(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}
@@ -68,7 +59,7 @@ func (s *Server) getChat(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) staffChatMessage(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.chat(r)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -76,7 +67,7 @@ func (s *Server) staffChatMessage(w http.ResponseWriter, r *http.Request) error 
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	m, err := s.db.StaffChatMessage(r.Context(), p.OrgID(), c.ID, p.Staff.ID, in.Body)
+	m, err := s.svc.Chat.StaffMessage(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Body)
 	if err != nil {
 		return err
 	}
@@ -85,11 +76,11 @@ func (s *Server) staffChatMessage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) closeChat(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.chat(r)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err = s.db.CloseChat(r.Context(), p.Actor(), p.OrgID(), c.ID)
+	c, err := s.svc.Chat.Close(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gallra/gallra"
 )
@@ -27,50 +26,7 @@ func (s *Server) customFieldRoutes(r *Router) {
 		Request: CustomFieldInput{}, Handler: s.putCustomField})
 }
 
-// authorizeSubject checks the caller may act on a custom-field subject:
-// 404 when it is not the organisation's, 403 for editors outside its channel
-// (persons span channels, so their fields are for administrators).
-func (s *Server) authorizeSubject(r *http.Request, p *Principal, st gallra.SubjectType, id int64) error {
-	if id <= 0 {
-		return gallra.Errorf(gallra.EINVALID, "subject_id must be a positive integer")
-	}
-	ctx, org := r.Context(), p.OrgID()
-	var channelID int64
-	switch st {
-	case gallra.SubjectPerson:
-		if _, err := s.db.GetPerson(ctx, org, id); err != nil {
-			return err
-		}
-		if !p.IsAdmin() {
-			return gallra.Errorf(gallra.EFORBIDDEN, "custom fields of persons are for administrators")
-		}
-		return nil
-	case gallra.SubjectForumTopic:
-		t, err := s.db.GetTopic(ctx, org, id)
-		if err != nil {
-			return err
-		}
-		channelID = t.ChannelID
-	case gallra.SubjectMailConversation:
-		c, err := s.db.GetMailConversation(ctx, org, id)
-		if err != nil {
-			return err
-		}
-		channelID = c.ChannelID
-	case gallra.SubjectChatConversation:
-		c, err := s.db.GetChat(ctx, org, id)
-		if err != nil {
-			return err
-		}
-		channelID = c.ChannelID
-	default:
-		return gallra.Errorf(gallra.EINVALID, "subject_type must be one of %s", strings.Join(subjectEnum, ", "))
-	}
-	return s.authorizeChannel(p, channelID)
-}
-
 func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error {
-	p := PrincipalFrom(r.Context())
 	st := r.URL.Query().Get("subject_type")
 	if st == "" {
 		return gallra.Errorf(gallra.EINVALID, "subject_type is required")
@@ -82,10 +38,7 @@ func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error 
 	if id == 0 {
 		return gallra.Errorf(gallra.EINVALID, "subject_id is required")
 	}
-	if err := s.authorizeSubject(r, p, gallra.SubjectType(st), id); err != nil {
-		return err
-	}
-	list, err := s.db.ListCustomFields(r.Context(), p.OrgID(), gallra.SubjectType(st), id)
+	list, err := s.svc.CustomFields.CustomFields(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.SubjectType(st), id)
 	if err != nil {
 		return err
 	}
@@ -94,15 +47,11 @@ func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) putCustomField(w http.ResponseWriter, r *http.Request) error {
-	p := PrincipalFrom(r.Context())
 	var in CustomFieldInput
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.authorizeSubject(r, p, in.SubjectType, in.SubjectID); err != nil {
-		return err
-	}
-	if err := s.db.SetCustomField(r.Context(), p.Actor(), p.OrgID(), in.SubjectType, in.SubjectID, in.Key, in.Value); err != nil {
+	if err := s.svc.CustomFields.SetCustomField(r.Context(), PrincipalFrom(r.Context()).Staff, in.SubjectType, in.SubjectID, in.Key, in.Value); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -27,7 +27,7 @@ func (s *Server) forumRoutes(r *Router) {
 }
 
 func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleForum)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListTopics(r.Context(), p.OrgID(), c.ID, pg)
+	list, err := s.svc.Forum.ListTopics(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
 	if err != nil {
 		return err
 	}
@@ -49,11 +49,8 @@ func (s *Server) getTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.db.GetTopic(r.Context(), p.OrgID(), id)
+	t, err := s.svc.Forum.Topic(r.Context(), p.Staff, id)
 	if err != nil {
-		return err
-	}
-	if err := s.authorizeChannel(p, t.ChannelID); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, t)
@@ -70,14 +67,7 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	post, err := s.db.GetPost(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.authorizeChannel(p, post.ChannelID); err != nil {
-		return err
-	}
-	post, err = s.db.EditPost(r.Context(), p.Actor(), p.OrgID(), id, in.Body)
+	post, err := s.svc.Forum.EditPost(r.Context(), p.Staff, id, in.Body)
 	if err != nil {
 		return err
 	}

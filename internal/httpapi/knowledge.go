@@ -27,7 +27,7 @@ func (s *Server) knowledgeRoutes(r *Router) {
 }
 
 func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleKnowledge)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListArticles(r.Context(), p.OrgID(), c.ID, pg)
+	list, err := s.svc.Knowledge.ListArticles(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createArticle(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleKnowledge)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -52,8 +52,7 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	sid := p.Staff.ID
-	a, err := s.db.SaveArticle(r.Context(), p.Actor(), &gallra.KnowledgeArticle{OrgID: p.OrgID(), ChannelID: c.ID, StaffID: &sid, Title: in.Title, Body: in.Body})
+	a, err := s.svc.Knowledge.CreateArticle(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Title, in.Body)
 	if err != nil {
 		return err
 	}
@@ -61,21 +60,12 @@ func (s *Server) createArticle(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) article(r *http.Request) (*Principal, *gallra.KnowledgeArticle, error) {
-	p := PrincipalFrom(r.Context())
+func (s *Server) getArticle(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	a, err := s.db.GetArticle(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, a, s.authorizeChannel(p, a.ChannelID)
-}
-
-func (s *Server) getArticle(w http.ResponseWriter, r *http.Request) error {
-	_, a, err := s.article(r)
+	a, err := s.svc.Knowledge.Article(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}
@@ -84,7 +74,7 @@ func (s *Server) getArticle(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putArticle(w http.ResponseWriter, r *http.Request) error {
-	p, a, err := s.article(r)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -92,8 +82,7 @@ func (s *Server) putArticle(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	a.Title, a.Body = in.Title, in.Body
-	a, err = s.db.SaveArticle(r.Context(), p.Actor(), a)
+	a, err := s.svc.Knowledge.UpdateArticle(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Title, in.Body)
 	if err != nil {
 		return err
 	}
@@ -102,11 +91,11 @@ func (s *Server) putArticle(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request) error {
-	p, a, err := s.article(r)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteArticle(r.Context(), p.Actor(), p.OrgID(), a.ID); err != nil {
+	if err := s.svc.Knowledge.DeleteArticle(r.Context(), PrincipalFrom(r.Context()).Staff, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // MailReply is the body of POST /conversations/{id}/replies.
@@ -53,7 +52,7 @@ func (s *Server) mailRoutes(r *Router) {
 }
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleMail)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -61,7 +60,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListMailConversations(r.Context(), p.OrgID(), c.ID, pg)
+	list, err := s.svc.Mail.ListConversations(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
 	if err != nil {
 		return err
 	}
@@ -69,21 +68,12 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) conversation(r *http.Request) (*Principal, *gallra.MailConversation, error) {
-	p := PrincipalFrom(r.Context())
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	c, err := s.db.GetMailConversation(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, c, s.authorizeChannel(p, c.ChannelID)
-}
-
-func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
-	_, c, err := s.conversation(r)
+	c, err := s.svc.Mail.Conversation(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}
@@ -92,7 +82,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) replyMail(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.conversation(r)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -100,15 +90,7 @@ func (s *Server) replyMail(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.db.GetChannel(r.Context(), p.OrgID(), c.ChannelID)
-	if err != nil {
-		return err
-	}
-	from := ch.Address
-	if from == "" {
-		return gallra.Errorf(gallra.EUNPROCESS, "channel %d has no inbox address to reply from", ch.ID)
-	}
-	m, err := s.db.ReplyMail(r.Context(), p.Actor(), p.OrgID(), c.ID, p.Staff, in.Body, from)
+	m, err := s.svc.Mail.Reply(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Body)
 	if err != nil {
 		return err
 	}
@@ -117,19 +99,11 @@ func (s *Server) replyMail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {
-	p := PrincipalFrom(r.Context())
 	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	ch, err := s.db.AttachmentChannel(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.authorizeChannel(p, ch); err != nil {
-		return err
-	}
-	a, err := s.db.GetAttachment(r.Context(), p.OrgID(), id)
+	a, err := s.svc.Mail.Attachment(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}
@@ -144,7 +118,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) ingestMail(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleMail)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -152,12 +126,12 @@ func (s *Server) ingestMail(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	m := store.InboundMail{From: in.From, FromName: in.FromName, To: in.To, Subject: in.Subject, Body: in.Body,
+	m := gallra.InboundMail{From: in.From, FromName: in.FromName, To: in.To, Subject: in.Subject, Body: in.Body,
 		MessageID: in.MessageID, InReplyTo: in.InReplyTo, References: in.References}
 	for _, a := range in.Attachments {
-		m.Attachments = append(m.Attachments, store.Attachment{Filename: a.Filename, ContentType: a.ContentType, Content: a.ContentBase64})
+		m.Attachments = append(m.Attachments, gallra.Attachment{Filename: a.Filename, ContentType: a.ContentType, Content: a.ContentBase64})
 	}
-	msg, err := s.db.IngestMail(r.Context(), p.OrgID(), c.ID, m)
+	msg, err := s.svc.Mail.Ingest(r.Context(), PrincipalFrom(r.Context()).Staff, id, m)
 	if err != nil {
 		return err
 	}

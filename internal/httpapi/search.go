@@ -3,17 +3,17 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra"
 )
 
 func (s *Server) searchRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/search", Summary: "Search a channel's content", Tags: []string{"search"}, Auth: AuthStaff,
 		Query:    []Param{{Name: "q", Type: "string", Required: true}, {Name: "limit", Type: "integer"}},
-		Response: List[store.SearchHit]{}, Handler: s.search})
+		Response: List[gallra.SearchHit]{}, Handler: s.search})
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, "")
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = pg.Limit
 	}
-	hits, err := s.db.SearchChannel(r.Context(), p.OrgID(), c.ID, r.URL.Query().Get("q"), limit)
+	hits, err := s.svc.Search.Search(r.Context(), PrincipalFrom(r.Context()).Staff, id, r.URL.Query().Get("q"), limit)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // SocialImport is a post or comment mirrored from the external platform.
@@ -40,7 +39,7 @@ func (s *Server) socialRoutes(r *Router) {
 }
 
 func (s *Server) listSocial(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleSocial)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -48,7 +47,7 @@ func (s *Server) listSocial(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListSocialItems(r.Context(), p.OrgID(), c.ID, pg)
+	list, err := s.svc.Social.ListItems(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
 	if err != nil {
 		return err
 	}
@@ -57,7 +56,7 @@ func (s *Server) listSocial(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) upsertSocial(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleSocial)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -65,12 +64,12 @@ func (s *Server) upsertSocial(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	si := store.SocialInput{ExternalID: in.ExternalID, ParentExternalID: in.ParentExternalID, AuthorID: in.AuthorID,
+	si := gallra.SocialInput{ExternalID: in.ExternalID, ParentExternalID: in.ParentExternalID, AuthorID: in.AuthorID,
 		AuthorName: in.AuthorName, AuthorEmail: in.AuthorEmail, Body: in.Body}
 	if in.CreatedAt != nil {
 		si.CreatedAt = *in.CreatedAt
 	}
-	item, err := s.db.UpsertSocialItem(r.Context(), p.OrgID(), c.ID, si)
+	item, err := s.svc.Social.Mirror(r.Context(), PrincipalFrom(r.Context()).Staff, id, si)
 	if err != nil {
 		return err
 	}
@@ -79,7 +78,7 @@ func (s *Server) upsertSocial(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) removeSocial(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.pathChannel(r, gallra.ModuleSocial)
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -87,11 +86,7 @@ func (s *Server) removeSocial(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ext := r.PathValue("externalID")
-	if err := gallra.ValidateText("externalID", ext, true, 200); err != nil {
-		return err
-	}
-	n, err := s.db.RemoveSocialMirror(r.Context(), p.Actor(), p.OrgID(), c.ID, ext, by == "author")
+	n, err := s.svc.Social.RemoveMirrored(r.Context(), PrincipalFrom(r.Context()).Staff, id, r.PathValue("externalID"), by == "author")
 	if err != nil {
 		return err
 	}
