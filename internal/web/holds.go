@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
+// holdRow is a legal hold as the settings pages list it.
 type holdRow struct {
-	store.Hold
+	gallra.Hold
 	ChannelName string
 	Mine        bool
 }
@@ -61,19 +61,17 @@ func subjectTypeOf(m gallra.Module) gallra.SubjectType {
 func (h *Handler) loadChannelHolds(r *http.Request, v *viewer, c *gallra.Channel) (*channelHolds, error) {
 	ctx := r.Context()
 	ch := &channelHolds{Type: subjectTypeOf(c.Module)}
-	holds, err := h.db.ListHolds(ctx, v.Org.ID)
+	holds, err := h.svc.Holds.Holds(ctx, v.Staff, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, hd := range holds {
-		if hd.ChannelID == c.ID {
-			ch.Held = append(ch.Held, holdRow{Hold: hd, ChannelName: c.Name, Mine: true})
-		}
+		ch.Held = append(ch.Held, holdRow{Hold: hd, ChannelName: c.Name, Mine: true})
 	}
-	pg := store.Page{Limit: holdItemsShown}
+	pg := gallra.Page{Limit: holdItemsShown}
 	switch c.Module {
 	case gallra.ModuleForum:
-		list, err := h.db.ListTopics(ctx, v.Org.ID, c.ID, pg)
+		list, err := h.svc.Forum.ListTopics(ctx, v.Staff, c.ID, pg)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +79,7 @@ func (h *Handler) loadChannelHolds(r *http.Request, v *viewer, c *gallra.Channel
 			ch.Items = append(ch.Items, holdItem{ID: t.ID, Title: t.Title, When: t.LastActivityAt, Held: t.Hold != nil})
 		}
 	case gallra.ModuleMail:
-		list, err := h.db.ListMailConversations(ctx, v.Org.ID, c.ID, pg)
+		list, err := h.svc.Mail.ListConversations(ctx, v.Staff, c.ID, pg)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +87,7 @@ func (h *Handler) loadChannelHolds(r *http.Request, v *viewer, c *gallra.Channel
 			ch.Items = append(ch.Items, holdItem{ID: m.ID, Title: m.Subject, When: m.LastMessageAt, Held: m.Hold != nil})
 		}
 	case gallra.ModuleChat:
-		list, err := h.db.ListChats(ctx, v.Org.ID, c.ID, "", pg)
+		list, err := h.svc.Chat.ListChats(ctx, v.Staff, c.ID, "", pg)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +102,9 @@ func (h *Handler) loadChannelHolds(r *http.Request, v *viewer, c *gallra.Channel
 }
 
 // placeHold puts a topic or conversation of the channel on legal hold with
-// a reason. The store audits it (retention.hold_set).
+// a reason, through the HoldService (which decides who may, and audits it as
+// retention.hold_set). A subject that is not in this channel is a form
+// error, as if it did not exist.
 func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	if h.retention == nil {
 		return errNoRetention
@@ -132,17 +132,17 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request, v *viewer) e
 	case f.Reason == "":
 		fe = fieldError{Field: "reason", Msg: l.T("hold.err.reason")}
 	default:
-		chID, held, err := h.holdSubject(r, v, st, id)
-		switch {
-		case gallra.ErrorCode(err) == gallra.ENOTFOUND || (err == nil && chID != c.ID):
+		sub, err := h.svc.Holds.HoldSubject(r.Context(), v.Staff, st, id)
+		switch code := gallra.ErrorCode(err); {
+		case code == gallra.ENOTFOUND || code == gallra.EFORBIDDEN || (err == nil && sub.ChannelID != c.ID):
 			fe = fieldError{Field: "subject_id", Msg: l.T("hold.err.notfound", l.T("subject."+string(st)), id, c.Name)}
 		case err != nil:
 			return err
-		case held:
+		case sub.Hold != nil:
 			fe = fieldError{Field: "subject_id", Msg: l.T("hold.err.held", l.T("subject."+string(st)), id)}
 			status = http.StatusConflict
 		default:
-			_, err := h.db.SetHold(r.Context(), v.actor(), v.Org.ID, st, id, f.Reason)
+			_, err := h.svc.Holds.PlaceHold(r.Context(), v.Staff, st, id, f.Reason)
 			if err == nil {
 				h.log.Info("web: legal hold placed", "org_id", v.Org.ID, "channel_id", c.ID, "subject_type", string(st), "subject_id", id, "staff_id", v.Staff.ID)
 				return redirect(w, r, "/settings/channels/"+strconv.FormatInt(c.ID, 10)+"?ok=hold_set#holds")
@@ -164,56 +164,14 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request, v *viewer) e
 	return nil
 }
 
-// holdSubject returns the channel of a topic or conversation and whether it
-// is on hold already.
-func (h *Handler) holdSubject(r *http.Request, v *viewer, st gallra.SubjectType, id int64) (int64, bool, error) {
-	ctx := r.Context()
-	switch st {
-	case gallra.SubjectForumTopic:
-		t, err := h.db.GetTopic(ctx, v.Org.ID, id)
-		if err != nil {
-			return 0, false, err
-		}
-		return t.ChannelID, t.Hold != nil, nil
-	case gallra.SubjectMailConversation:
-		m, err := h.db.GetMailConversation(ctx, v.Org.ID, id)
-		if err != nil {
-			return 0, false, err
-		}
-		return m.ChannelID, m.Hold != nil, nil
-	case gallra.SubjectChatConversation:
-		m, err := h.db.GetChat(ctx, v.Org.ID, id)
-		if err != nil {
-			return 0, false, err
-		}
-		return m.ChannelID, m.Hold != nil, nil
-	}
-	return 0, false, gallra.Errorf(gallra.EINVALID, "unknown subject type %q", st)
-}
-
+// releaseHold releases a legal hold through the HoldService.
 func (h *Handler) releaseHold(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	st := gallra.SubjectType(r.PathValue("type"))
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	holds, err := h.db.ListHolds(r.Context(), v.Org.ID)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, hd := range holds {
-		if hd.SubjectType == st && hd.SubjectID == id {
-			if !v.Staff.CanActOn(hd.ChannelID) {
-				return gallra.Errorf(gallra.EFORBIDDEN, "you are not an editor of channel %d", hd.ChannelID)
-			}
-			found = true
-		}
-	}
-	if !found {
-		return gallra.Errorf(gallra.ENOTFOUND, "%s %d is not on hold", st, id)
-	}
-	if err := h.db.ReleaseHold(r.Context(), v.actor(), v.Org.ID, st, id); err != nil {
+	if err := h.svc.Holds.ReleaseHold(r.Context(), v.Staff, st, id); err != nil {
 		return err
 	}
 	// From a channel's page, back to it; otherwise to the settings list.

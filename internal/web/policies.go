@@ -96,14 +96,12 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 		d.Channels = append(d.Channels, row)
 	}
-	holds, err := h.db.ListHolds(r.Context(), v.Org.ID)
+	holds, err := h.svc.Holds.Holds(r.Context(), v.Staff, 0)
 	if err != nil {
 		return err
 	}
 	for _, hd := range holds {
-		if v.Staff.CanActOn(hd.ChannelID) {
-			d.Holds = append(d.Holds, holdRow{Hold: hd, ChannelName: names[hd.ChannelID], Mine: true})
-		}
+		d.Holds = append(d.Holds, holdRow{Hold: hd, ChannelName: names[hd.ChannelID], Mine: true})
 	}
 	h.render(w, r, v, http.StatusOK, "settings", d)
 	return nil
