@@ -1,7 +1,5 @@
 package gallra
 
-import "fmt"
-
 // Permission names something a staff user may be allowed to do. Which role
 // holds which permission is decided here, once: the services check it, and the
 // API, the web UI, the CLI and every other transport obey the services. The
@@ -81,8 +79,9 @@ func (s *Staff) Authorize(p Permission, channelID int64) error {
 	if !p.IsChannelPermission() {
 		return &Error{Code: EFORBIDDEN, Message: "only administrators may do this", Details: map[string]any{"permission": string(p)}}
 	}
-	return &Error{Code: EFORBIDDEN, Message: fmt.Sprintf("you are not an editor of channel %d", channelID),
-		Details: map[string]any{"permission": string(p), "channel_id": channelID}}
+	e := Errorf(EFORBIDDEN, "you are not an editor of channel %d", channelID)
+	e.Details = map[string]any{"permission": string(p), "channel_id": channelID}
+	return e
 }
 
 // AuthorizeOrg is Authorize for an organisation permission.
