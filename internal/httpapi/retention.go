@@ -6,7 +6,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // RetentionRequest is the body of PUT /api/v1/channels/{id}/retention. Give
@@ -51,7 +50,7 @@ type HoldList struct {
 
 // PurgeRunList lists purge runs.
 type PurgeRunList struct {
-	Runs []store.PurgeRun `json:"runs"`
+	Runs []gallra.PurgeRun `json:"runs"`
 }
 
 // RetentionRoutes returns the retention route group for Config.Extra, bound
