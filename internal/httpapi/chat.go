@@ -19,7 +19,7 @@ func (s *Server) chatRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with its messages", Tags: tags, Auth: AuthStaff,
 		Response: gallra.ChatConversation{}, Handler: s.getChat})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/messages", Summary: "Write in an open chat as staff", Tags: tags, Auth: AuthStaff,
-		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Handler: s.staffChatMessage})
+		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.staffChatMessage})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/close", Summary: "Close a chat (starts its retention clock)", Tags: tags, Auth: AuthStaff,
 		Response: gallra.ChatConversation{}, Handler: s.closeChat})
 }

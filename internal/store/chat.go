@@ -268,3 +268,19 @@ func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConvers
 	})
 	return c, err
 }
+
+// ChatByAccess returns a chat by id when secret is its customer access
+// secret; a wrong secret answers ENOTFOUND, like an absent chat.
+func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallra.ChatConversation, error) {
+	var orgID int64
+	var hash string
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
+	})
+	if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+		return nil, notFound("chat", id)
+	} else if err != nil {
+		return nil, err
+	}
+	return db.GetChat(ctx, orgID, id)
+}

@@ -255,3 +255,16 @@ func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64,
 	}
 	return db.GetPost(ctx, orgID, id)
 }
+
+// TopicOrg returns the organisation of a forum topic by id alone, for the
+// unauthenticated API; ENOTFOUND when absent.
+func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
+	var orgID int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
+	})
+	if err == sql.ErrNoRows {
+		return 0, notFound("topic", id)
+	}
+	return orgID, err
+}

@@ -300,3 +300,18 @@ func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailA
 	}
 	return &a, nil
 }
+
+// AttachmentChannel returns the channel an attachment of the organisation
+// belongs to (for the membership check before download); ENOTFOUND when
+// absent or another organisation's.
+func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, error) {
+	var ch int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+			WHERE a.id = ? AND a.org_id = ? AND m.org_id = ?`, id, orgID, orgID).Scan(&ch)
+	})
+	if err == sql.ErrNoRows {
+		return 0, notFound("attachment", id)
+	}
+	return ch, err
+}

@@ -27,8 +27,8 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/clientip"
-	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/httpstatus"
 	"github.com/gallra/gallra/internal/ratelimit"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
@@ -313,7 +313,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 // error." (and a log line with the chain) for anything else.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
 	code := gallra.ErrorCode(err)
-	status := httpapi.CodeStatus(code)
+	status := httpstatus.Code(code)
 	if code == gallra.EINTERNAL {
 		h.log.Error("web: request failed", "route", routeLabel(r), "err", err)
 	}
