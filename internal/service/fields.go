@@ -12,8 +12,8 @@ type CustomFields struct{ d Deps }
 
 var _ gallra.CustomFieldService = (*CustomFields)(nil)
 
-// customFieldSubjects are the subject types custom fields are kept on.
-var customFieldSubjects = []string{"person", "forum_topic", "mail_conversation", "chat_conversation"}
+// customFieldSubjects names the subject types custom fields are kept on.
+const customFieldSubjects = "person, forum_topic, mail_conversation, chat_conversation"
 
 // authorizeSubject loads a custom-field subject of the staff user's
 // organisation (ENOTFOUND for any other) and checks the staff user may use
@@ -38,7 +38,7 @@ func (f *CustomFields) authorizeSubject(ctx context.Context, staff *gallra.Staff
 		return org, nil
 	}
 	if !isConversation(st) {
-		return 0, gallra.Errorf(gallra.EINVALID, "subject_type must be one of %s", strings.Join(customFieldSubjects, ", "))
+		return 0, gallra.Errorf(gallra.EINVALID, "subject_type must be one of %s", customFieldSubjects)
 	}
 	s, err := loadSubject(ctx, f.d, org, st, id)
 	if err != nil {
