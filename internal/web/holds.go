@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,7 +135,9 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request, v *viewer) e
 	default:
 		sub, err := h.svc.Holds.HoldSubject(r.Context(), v.Staff, st, id)
 		switch code := gallra.ErrorCode(err); {
-		case code == gallra.ENOTFOUND || code == gallra.EFORBIDDEN || (err == nil && sub.ChannelID != c.ID):
+		case code == gallra.ENOTFOUND || (code == gallra.EFORBIDDEN && !refusedOn(err, c.ID)) || (err == nil && sub.ChannelID != c.ID):
+			// Not in this channel: whether it exists elsewhere is not
+			// this page's business.
 			fe = fieldError{Field: "subject_id", Msg: l.T("hold.err.notfound", l.T("subject."+string(st)), id, c.Name)}
 		case err != nil:
 			return err
@@ -162,6 +165,16 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request, v *viewer) e
 	}
 	h.render(w, r, v, status, "policy_form", d)
 	return nil
+}
+
+// refusedOn reports whether err is a refusal that names the channel.
+func refusedOn(err error, channelID int64) bool {
+	var ge *gallra.Error
+	if !errors.As(err, &ge) {
+		return false
+	}
+	id, ok := ge.Details["channel_id"].(int64)
+	return ok && id == channelID
 }
 
 // releaseHold releases a legal hold through the HoldService.
