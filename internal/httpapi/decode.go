@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // DecodeJSON decodes the request body into v: exactly one JSON value, no
@@ -121,8 +120,8 @@ func QueryID(r *http.Request, name string) (int64, error) {
 }
 
 // QueryPage reads limit (1..200, default 50) and before_id.
-func QueryPage(r *http.Request) (store.Page, error) {
-	var p store.Page
+func QueryPage(r *http.Request) (gallra.Page, error) {
+	var p gallra.Page
 	q := r.URL.Query()
 	if raw := q.Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -158,7 +157,7 @@ type List[T any] struct {
 }
 
 // newList builds a List, setting NextBeforeID when the page is full.
-func newList[T any](items []T, p store.Page, id func(T) int64) List[T] {
+func newList[T any](items []T, p gallra.Page, id func(T) int64) List[T] {
 	if items == nil {
 		items = []T{}
 	}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // PublicChannel is what end customers see of a channel.
@@ -127,16 +126,7 @@ func (s *Server) publicChannelOf(r *http.Request, modules ...gallra.Module) (*ga
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.db.PublicChannel(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range modules {
-		if c.Module == m {
-			return c, nil
-		}
-	}
-	return nil, gallra.Errorf(gallra.ENOTFOUND, "channel %d not found", id)
+	return s.svc.Forum.PublicChannel(r.Context(), id, modules...)
 }
 
 func (s *Server) publicChannel(w http.ResponseWriter, r *http.Request) error {
@@ -163,8 +153,8 @@ func (s *Server) publicCreateTopic(w http.ResponseWriter, r *http.Request) error
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.db.CreateTopic(r.Context(), c.OrgID, store.NewTopic{ChannelID: c.ID, Title: in.Title, Body: in.Body,
-		Author: store.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
+	t, err := s.svc.Forum.StartPublicTopic(r.Context(), gallra.NewTopic{ChannelID: c.ID, Title: in.Title, Body: in.Body,
+		Author: gallra.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
 	if err != nil {
 		return err
 	}
@@ -181,15 +171,8 @@ func (s *Server) publicCreatePost(w http.ResponseWriter, r *http.Request) error 
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.ParentID != nil && *in.ParentID <= 0 {
-		return gallra.Errorf(gallra.EINVALID, "parent_id must be a positive integer")
-	}
-	org, err := s.db.TopicOrg(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	p, err := s.db.CreatePost(r.Context(), org, store.NewPost{TopicID: id, ParentID: in.ParentID, Body: in.Body,
-		Author: store.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
+	p, err := s.svc.Forum.AddPublicPost(r.Context(), gallra.NewPost{TopicID: id, ParentID: in.ParentID, Body: in.Body,
+		Author: gallra.Author{Name: in.AuthorName, Email: in.AuthorEmail, IP: s.clientIP(r).String()}})
 	if err != nil {
 		return err
 	}
@@ -202,11 +185,7 @@ func (s *Server) publicTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	org, err := s.db.TopicOrg(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	t, err := s.db.GetTopic(r.Context(), org, id)
+	t, err := s.svc.Forum.PublicTopic(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -243,7 +222,7 @@ func (s *Server) publicStartChat(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	chat, secret, err := s.db.StartChat(r.Context(), c.OrgID, store.NewChat{ChannelID: c.ID, Name: in.Name, Email: in.Email,
+	chat, secret, err := s.svc.Chat.StartPublicChat(r.Context(), gallra.NewChat{ChannelID: c.ID, Name: in.Name, Email: in.Email,
 		IP: s.clientIP(r).String(), Message: in.Message})
 	if err != nil {
 		return err
@@ -265,11 +244,7 @@ func (s *Server) publicChatMessage(w http.ResponseWriter, r *http.Request) error
 	if token == "" {
 		token = in.ChatToken
 	}
-	chat, err := s.db.ChatByAccess(r.Context(), id, token)
-	if err != nil {
-		return err
-	}
-	m, err := s.db.CustomerChatMessage(r.Context(), chat.OrgID, id, token, in.Message)
+	m, err := s.svc.Chat.PublicMessage(r.Context(), id, token, in.Message)
 	if err != nil {
 		return err
 	}
@@ -282,7 +257,7 @@ func (s *Server) publicGetChat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	chat, err := s.db.ChatByAccess(r.Context(), id, r.Header.Get("X-Chat-Token"))
+	chat, err := s.svc.Chat.PublicChat(r.Context(), id, r.Header.Get("X-Chat-Token"))
 	if err != nil {
 		return err
 	}

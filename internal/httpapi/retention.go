@@ -6,7 +6,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // RetentionRequest is the body of PUT /api/v1/channels/{id}/retention. Give
@@ -46,12 +45,12 @@ type HoldRequest struct {
 
 // HoldList lists legal holds.
 type HoldList struct {
-	Holds []store.Hold `json:"holds"`
+	Holds []gallra.Hold `json:"holds"`
 }
 
 // PurgeRunList lists purge runs.
 type PurgeRunList struct {
-	Runs []store.PurgeRun `json:"runs"`
+	Runs []gallra.PurgeRun `json:"runs"`
 }
 
 // RetentionRoutes returns the retention route group for Config.Extra, bound
@@ -86,7 +85,7 @@ func (a *retentionAPI) routes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/holds", Summary: "List legal holds", Tags: tags, Auth: AuthStaff, Response: HoldList{}, Handler: a.listHolds})
 	st := []Param{{Name: "subject_type", Type: "string", Enum: []string{"forum_topic", "mail_conversation", "chat_conversation"}, Required: true}}
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Put a topic or conversation on legal hold (skipped by every purge)", Tags: tags, Auth: AuthStaff,
-		PathParams: st, Request: HoldRequest{}, Response: store.Hold{}, Handler: a.putHold})
+		PathParams: st, Request: HoldRequest{}, Response: gallra.Hold{}, Handler: a.putHold})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Release a legal hold", Tags: tags, Auth: AuthStaff,
 		PathParams: st, Handler: a.deleteHold})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/purge-runs", Summary: "The newest purge runs with per-channel counts", Tags: tags, Auth: AuthAdmin,
@@ -253,58 +252,21 @@ func (a *retentionAPI) putDefault(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *retentionAPI) listHolds(w http.ResponseWriter, r *http.Request) error {
-	p := PrincipalFrom(r.Context())
-	all, err := a.s.db.ListHolds(r.Context(), p.OrgID())
+	holds, err := a.s.svc.Holds.Holds(r.Context(), PrincipalFrom(r.Context()).Staff, 0)
 	if err != nil {
 		return err
 	}
-	out := HoldList{Holds: []store.Hold{}}
-	for _, h := range all {
-		if p.Staff.CanActOn(h.ChannelID) {
-			out.Holds = append(out.Holds, h)
-		}
-	}
-	return WriteJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, HoldList{Holds: holds})
 }
 
-// holdSubject reads the path and checks the caller may act on the subject's
-// channel (404 for another organisation's subject).
-func (a *retentionAPI) holdSubject(r *http.Request) (gallra.SubjectType, int64, error) {
-	st := gallra.SubjectType(r.PathValue("subject_type"))
+// holdPath reads the subject type and id of a hold route.
+func holdPath(r *http.Request) (gallra.SubjectType, int64, error) {
 	id, err := PathID(r, "id")
-	if err != nil {
-		return "", 0, err
-	}
-	ctx := r.Context()
-	p := PrincipalFrom(ctx)
-	var channelID int64
-	switch st {
-	case gallra.SubjectForumTopic:
-		t, err := a.s.db.GetTopic(ctx, p.OrgID(), id)
-		if err != nil {
-			return "", 0, err
-		}
-		channelID = t.ChannelID
-	case gallra.SubjectMailConversation:
-		c, err := a.s.db.GetMailConversation(ctx, p.OrgID(), id)
-		if err != nil {
-			return "", 0, err
-		}
-		channelID = c.ChannelID
-	case gallra.SubjectChatConversation:
-		c, err := a.s.db.GetChat(ctx, p.OrgID(), id)
-		if err != nil {
-			return "", 0, err
-		}
-		channelID = c.ChannelID
-	default:
-		return "", 0, gallra.Errorf(gallra.EINVALID, "subject_type must be forum_topic, mail_conversation or chat_conversation")
-	}
-	return st, id, a.s.authorizeChannel(p, channelID)
+	return gallra.SubjectType(r.PathValue("subject_type")), id, err
 }
 
 func (a *retentionAPI) putHold(w http.ResponseWriter, r *http.Request) error {
-	st, id, err := a.holdSubject(r)
+	st, id, err := holdPath(r)
 	if err != nil {
 		return err
 	}
@@ -312,9 +274,7 @@ func (a *retentionAPI) putHold(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	p := PrincipalFrom(ctx)
-	h, err := a.s.db.SetHold(ctx, p.Actor(), p.OrgID(), st, id, in.Reason)
+	h, err := a.s.svc.Holds.PlaceHold(r.Context(), PrincipalFrom(r.Context()).Staff, st, id, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -322,13 +282,11 @@ func (a *retentionAPI) putHold(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *retentionAPI) deleteHold(w http.ResponseWriter, r *http.Request) error {
-	st, id, err := a.holdSubject(r)
+	st, id, err := holdPath(r)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	p := PrincipalFrom(ctx)
-	if err := a.s.db.ReleaseHold(ctx, p.Actor(), p.OrgID(), st, id); err != nil {
+	if err := a.s.svc.Holds.ReleaseHold(r.Context(), PrincipalFrom(r.Context()).Staff, st, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

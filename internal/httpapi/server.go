@@ -49,10 +49,12 @@
 // use:
 //
 //   - PrincipalFrom(r.Context()) for the authenticated staff user and org;
-//   - s.channel(ctx, p, id) to load a channel of the caller's org, answering
-//     404 for other organisations and 403 for editors who are not members
-//     (s.pathChannel(r, module) for the {id} of a module's channel);
-//     s.authorizeChannel(p, channelID) when the object's channel is known;
+//   - the feature's service in s.svc (gallra.Services) with p.Staff, e.g.
+//     s.svc.Forum.Topic(ctx, p.Staff, id): the service loads the object in
+//     the caller's organisation (404 for any other), checks the role rule
+//     (403, see gallra.Permission) and validates the input, the same for
+//     every transport, so a handler only reads the request, calls one
+//     service method and writes the answer;
 //   - PathID(r, "id") for positive int64 path ids (400 otherwise), QueryID,
 //     QueryEnum and QueryPage (limit/before_id) for query parameters;
 //   - DecodeJSON(r, &body) for bodies (size limit, unknown fields, trailing
@@ -203,6 +205,7 @@ func (s *Server) routes(r *Router) {
 	s.socialRoutes(r)
 	s.knowledgeRoutes(r)
 	s.customFieldRoutes(r)
+	s.searchRoutes(r)
 	s.auditRoutes(r)
 	s.publicRoutes(r)
 	s.requestRoutes(r)

@@ -1,8 +1,123 @@
 package service
 
-import "github.com/gallra/gallra"
+import (
+	"context"
+	"strings"
+
+	"github.com/gallra/gallra"
+)
 
 // Forum implements gallra.ForumService.
 type Forum struct{ d Deps }
 
 var _ gallra.ForumService = (*Forum)(nil)
+
+// ListTopics implements gallra.ForumService.
+func (f *Forum) ListTopics(ctx context.Context, staff *gallra.Staff, channelID int64, p gallra.Page) ([]gallra.ForumTopic, error) {
+	c, err := channelFor(ctx, f.d.DB, staff, gallra.PermViewChannel, channelID, gallra.ModuleForum)
+	if err != nil {
+		return nil, err
+	}
+	return f.d.DB.ListTopics(ctx, c.OrgID, c.ID, p)
+}
+
+// Topic implements gallra.ForumService.
+func (f *Forum) Topic(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.ForumTopic, error) {
+	org, err := orgOf(staff)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.d.DB.GetTopic(ctx, org, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := staff.Authorize(gallra.PermViewChannel, t.ChannelID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// EditPost implements gallra.ForumService.
+func (f *Forum) EditPost(ctx context.Context, staff *gallra.Staff, postID int64, body string) (*gallra.ForumPost, error) {
+	org, err := orgOf(staff)
+	if err != nil {
+		return nil, err
+	}
+	post, err := f.d.DB.GetPost(ctx, org, postID)
+	if err != nil {
+		return nil, err
+	}
+	if err := staff.Authorize(gallra.PermWorkChannel, post.ChannelID); err != nil {
+		return nil, err
+	}
+	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
+		return nil, err
+	}
+	return f.d.DB.EditPost(ctx, actor(staff), org, post.ID, body)
+}
+
+// PublicChannel implements gallra.ForumService.
+func (f *Forum) PublicChannel(ctx context.Context, channelID int64, modules ...gallra.Module) (*gallra.Channel, error) {
+	return publicChannel(ctx, f.d, channelID, modules...)
+}
+
+func publicChannel(ctx context.Context, d Deps, channelID int64, modules ...gallra.Module) (*gallra.Channel, error) {
+	c, err := d.DB.PublicChannel(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range modules {
+		if c.Module == m {
+			return c, nil
+		}
+	}
+	return nil, gallra.Errorf(gallra.ENOTFOUND, "channel %d not found", channelID)
+}
+
+// PublicTopic implements gallra.ForumService.
+func (f *Forum) PublicTopic(ctx context.Context, id int64) (*gallra.ForumTopic, error) {
+	org, err := f.d.DB.TopicOrg(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return f.d.DB.GetTopic(ctx, org, id)
+}
+
+// StartPublicTopic implements gallra.ForumService.
+func (f *Forum) StartPublicTopic(ctx context.Context, in gallra.NewTopic) (*gallra.ForumTopic, error) {
+	c, err := publicChannel(ctx, f.d, in.ChannelID, gallra.ModuleForum)
+	if err != nil {
+		return nil, err
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	if err := gallra.ValidateText("title", in.Title, true, gallra.MaxTitleLen); err != nil {
+		return nil, err
+	}
+	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
+		return nil, err
+	}
+	if err := in.Author.Validate(true); err != nil {
+		return nil, err
+	}
+	return f.d.DB.CreateTopic(ctx, c.OrgID, in)
+}
+
+// AddPublicPost implements gallra.ForumService.
+func (f *Forum) AddPublicPost(ctx context.Context, in gallra.NewPost) (*gallra.ForumPost, error) {
+	if in.ParentID != nil {
+		if err := positiveID("parent_id", *in.ParentID); err != nil {
+			return nil, err
+		}
+	}
+	org, err := f.d.DB.TopicOrg(ctx, in.TopicID)
+	if err != nil {
+		return nil, err
+	}
+	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
+		return nil, err
+	}
+	if err := in.Author.Validate(true); err != nil {
+		return nil, err
+	}
+	return f.d.DB.CreatePost(ctx, org, in)
+}

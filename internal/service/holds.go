@@ -1,8 +1,105 @@
 package service
 
-import "github.com/gallra/gallra"
+import (
+	"context"
+	"strings"
 
-// Holds implements gallra.HoldService.
+	"github.com/gallra/gallra"
+)
+
+// Holds implements gallra.HoldService. The rule for who may place or
+// release a hold is here, once: the subject is loaded in the staff user's
+// organisation (ENOTFOUND for any other), then PermHold is checked on its
+// channel.
 type Holds struct{ d Deps }
 
 var _ gallra.HoldService = (*Holds)(nil)
+
+// isConversation reports whether st is a topic or conversation (what holds
+// are placed on).
+func isConversation(st gallra.SubjectType) bool {
+	return st == gallra.SubjectForumTopic || st == gallra.SubjectMailConversation || st == gallra.SubjectChatConversation
+}
+
+// loadSubject loads a topic or conversation of the organisation.
+func loadSubject(ctx context.Context, d Deps, org int64, st gallra.SubjectType, id int64) (*gallra.HoldSubject, error) {
+	s := &gallra.HoldSubject{Type: st, ID: id}
+	switch st {
+	case gallra.SubjectForumTopic:
+		t, err := d.DB.GetTopic(ctx, org, id)
+		if err != nil {
+			return nil, err
+		}
+		s.ChannelID, s.Title, s.When, s.Hold = t.ChannelID, t.Title, t.LastActivityAt, t.Hold
+	case gallra.SubjectMailConversation:
+		c, err := d.DB.GetMailConversation(ctx, org, id)
+		if err != nil {
+			return nil, err
+		}
+		s.ChannelID, s.Title, s.When, s.Hold = c.ChannelID, c.Subject, c.LastMessageAt, c.Hold
+	case gallra.SubjectChatConversation:
+		c, err := d.DB.GetChat(ctx, org, id)
+		if err != nil {
+			return nil, err
+		}
+		s.ChannelID, s.When, s.Hold = c.ChannelID, c.LastMessageAt, c.Hold
+	default:
+		return nil, gallra.Errorf(gallra.EINVALID, "subject_type must be forum_topic, mail_conversation or chat_conversation")
+	}
+	return s, nil
+}
+
+// HoldSubject implements gallra.HoldService.
+func (h *Holds) HoldSubject(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) (*gallra.HoldSubject, error) {
+	org, err := orgOf(staff)
+	if err != nil {
+		return nil, err
+	}
+	s, err := loadSubject(ctx, h.d, org, st, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := staff.Authorize(gallra.PermHold, s.ChannelID); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// PlaceHold implements gallra.HoldService.
+func (h *Holds) PlaceHold(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64, reason string) (*gallra.Hold, error) {
+	if _, err := h.HoldSubject(ctx, staff, st, id); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if err := gallra.ValidateText("reason", reason, true, gallra.MaxValueLen); err != nil {
+		return nil, err
+	}
+	return h.d.DB.SetHold(ctx, actor(staff), staff.OrgID, st, id, reason)
+}
+
+// ReleaseHold implements gallra.HoldService.
+func (h *Holds) ReleaseHold(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) error {
+	if _, err := h.HoldSubject(ctx, staff, st, id); err != nil {
+		return err
+	}
+	return h.d.DB.ReleaseHold(ctx, actor(staff), staff.OrgID, st, id)
+}
+
+// Holds implements gallra.HoldService.
+func (h *Holds) Holds(ctx context.Context, staff *gallra.Staff, channelID int64) ([]gallra.Hold, error) {
+	org, err := orgOf(staff)
+	if err != nil {
+		return nil, err
+	}
+	all, err := h.d.DB.ListHolds(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	out := []gallra.Hold{}
+	for _, hd := range all {
+		if (channelID <= 0 || hd.ChannelID == channelID) && staff.Allowed(gallra.PermViewChannel, hd.ChannelID) {
+			out = append(out, hd)
+		}
+	}
+	return out, nil
+}

@@ -12,21 +12,10 @@ import (
 
 // StartChat opens a chat in a chat channel with the customer's first message
 // and returns it with an access secret: the customer's key to post to this
-// chat (stored hashed, shown once).
+// chat (stored hashed, shown once). The input is validated by the caller
+// (the chat service).
 func (db *DB) StartChat(ctx context.Context, orgID int64, in NewChat) (*gallra.ChatConversation, string, error) {
 	a := Author{Name: in.Name, Email: in.Email, IP: in.IP}
-	if a.Name == "" {
-		a.Name = "-" // validate requires a name; anonymous chats have none
-	}
-	if err := a.Validate(false); err != nil {
-		return nil, "", err
-	}
-	if a.Name == "-" {
-		a.Name = ""
-	}
-	if err := gallra.ValidateText("message", in.Message, true, gallra.MaxBodyLen); err != nil {
-		return nil, "", err
-	}
 	secret, err := NewSecret()
 	if err != nil {
 		return nil, "", err
@@ -79,9 +68,6 @@ func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender
 // access secret must match the one StartChat returned; a wrong secret or a
 // chat of another organisation answers ENOTFOUND alike.
 func (db *DB) CustomerChatMessage(ctx context.Context, orgID, convID int64, secret, body string) (*gallra.ChatMessage, error) {
-	if err := gallra.ValidateText("message", body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
 	var m *gallra.ChatMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		var hash string
@@ -103,9 +89,6 @@ func (db *DB) CustomerChatMessage(ctx context.Context, orgID, convID int64, secr
 
 // StaffChatMessage adds a staff member's message to an open chat.
 func (db *DB) StaffChatMessage(ctx context.Context, orgID, convID, staffID int64, body string) (*gallra.ChatMessage, error) {
-	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
 	var m *gallra.ChatMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		var closed sql.NullInt64

@@ -4,24 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/gallra/gallra"
 )
 
 // CreateTopic starts a topic in a forum channel with its first post, linking
-// both to the author's person record.
+// both to the author's person record. The input is validated by the caller
+// (the forum service).
 func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallra.ForumTopic, error) {
-	in.Title = strings.TrimSpace(in.Title)
-	if err := gallra.ValidateText("title", in.Title, true, gallra.MaxTitleLen); err != nil {
-		return nil, err
-	}
-	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
-	if err := in.Author.Validate(true); err != nil {
-		return nil, err
-	}
 	var topic *gallra.ForumTopic
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, in.ChannelID, gallra.ModuleForum); err != nil {
@@ -52,14 +42,9 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallr
 }
 
 // CreatePost adds a post or comment to a topic. A comment's parent must be a
-// post of the same topic (comments do not nest further).
+// post of the same topic (comments do not nest further). The input is
+// validated by the caller (the forum service).
 func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.ForumPost, error) {
-	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
-	if err := in.Author.Validate(true); err != nil {
-		return nil, err
-	}
 	var post *gallra.ForumPost
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
@@ -255,9 +240,6 @@ func (db *DB) GetPost(ctx context.Context, orgID, id int64) (*gallra.ForumPost, 
 // clock still runs from the post's creation: editing never extends how long
 // personal data is kept.
 func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64, body string) (*gallra.ForumPost, error) {
-	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
 	err := db.Update(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ? AND org_id = ? AND removed = 0`, body, ms(tx.Now), id, orgID)
 		if err != nil {

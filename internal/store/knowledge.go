@@ -4,21 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/gallra/gallra"
 )
 
-// SaveArticle creates (a.ID == 0) or updates a knowledge article.
+// SaveArticle creates (a.ID == 0) or updates a knowledge article, validated
+// by the caller (the knowledge service).
 func (db *DB) SaveArticle(ctx context.Context, actor gallra.Actor, a *gallra.KnowledgeArticle) (*gallra.KnowledgeArticle, error) {
 	out := *a
-	out.Title = strings.TrimSpace(out.Title)
-	if err := gallra.ValidateText("title", out.Title, true, gallra.MaxTitleLen); err != nil {
-		return nil, err
-	}
-	if err := gallra.ValidateText("body", out.Body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
 	err := db.Update(ctx, func(tx *Tx) error {
 		if out.ID == 0 {
 			if err := tx.requireModule(ctx, out.OrgID, out.ChannelID, gallra.ModuleKnowledge); err != nil {

@@ -15,10 +15,11 @@ import (
 // conversation that one of its In-Reply-To/References ids belongs to, or
 // starts a new one. Ingest is idempotent on Message-ID per inbox: a message
 // already stored in this inbox is returned as is (SMTP retries deliver twice).
+// The message is validated by the caller (the mail service,
+// gallra.InboundMail.Validate); message ids are cleaned here too, since
+// threading matches on them.
 func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in InboundMail) (*gallra.MailMessage, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
+	in.MessageID, in.InReplyTo = gallra.CleanMessageID(in.MessageID), gallra.CleanMessageID(in.InReplyTo)
 	var msg *gallra.MailMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleMail); err != nil {
@@ -115,9 +116,6 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 // ReplyMail records a staff reply in a conversation (outbound). Delivery is
 // the mail transport's job; the reply is stored either way.
 func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID int64, staff *gallra.Staff, body string, fromAddr string) (*gallra.MailMessage, error) {
-	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
-		return nil, err
-	}
 	var msg *gallra.MailMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64

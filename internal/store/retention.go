@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gallra/gallra"
@@ -107,12 +106,9 @@ func holdTable(st gallra.SubjectType) (string, error) {
 // until ReleaseHold. Setting a hold again replaces its reason (the hold time
 // is kept). The reason is free text written by staff; it is not audited (it
 // may name people), only its length. Returns ENOTFOUND for another
-// organisation's subject.
+// organisation's subject. The reason is validated by the caller (the hold
+// service).
 func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st gallra.SubjectType, id int64, reason string) (*Hold, error) {
-	reason = strings.TrimSpace(reason)
-	if err := gallra.ValidateText("reason", reason, true, gallra.MaxValueLen); err != nil {
-		return nil, err
-	}
 	table, err := holdTable(st)
 	if err != nil {
 		return nil, err

@@ -4,31 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/gallra/gallra"
 )
 
 // UpsertSocialItem mirrors an item into a social channel: inserted when new,
 // its body updated when the platform reports an edit. Idempotent on
-// (channel, external id).
+// (channel, external id). The input is validated by the caller (the social
+// service).
 func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in SocialInput) (*gallra.SocialItem, error) {
-	in.ExternalID, in.AuthorID = strings.TrimSpace(in.ExternalID), strings.TrimSpace(in.AuthorID)
-	for _, f := range []struct {
-		name, v string
-		req     bool
-		max     int
-	}{{"external_id", in.ExternalID, true, 200}, {"parent_external_id", in.ParentExternalID, false, 200},
-		{"author_id", in.AuthorID, true, 200}, {"author_name", in.AuthorName, false, gallra.MaxNameLen}, {"body", in.Body, false, gallra.MaxBodyLen}} {
-		if err := gallra.ValidateText(f.name, f.v, f.req, f.max); err != nil {
-			return nil, err
-		}
-	}
-	if in.AuthorEmail != "" {
-		if err := gallra.ValidateEmail("author_email", in.AuthorEmail); err != nil {
-			return nil, err
-		}
-	}
 	var item *gallra.SocialItem
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 )
 
 type overviewRow struct {
@@ -19,8 +18,8 @@ type overviewRow struct {
 
 type overviewData struct {
 	Channels []overviewRow
-	Runs     []store.PurgeRun
-	Open     []store.SubjectRequest
+	Runs     []gallra.PurgeRun
+	Open     []gallra.SubjectRequest
 }
 
 // overview shows, per channel the viewer may act on, its policy and what
@@ -53,7 +52,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 	}
 	if h.requests != nil {
-		list, err := h.requests.List(r.Context(), v.Staff, store.RequestFilter{Page: store.Page{Limit: 200}})
+		list, err := h.requests.List(r.Context(), v.Staff, gallra.RequestFilter{Page: gallra.Page{Limit: 200}})
 		if err != nil {
 			return err
 		}
