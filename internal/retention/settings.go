@@ -106,4 +106,3 @@ func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64
 	}
 	return &d, nil
 }
-
