@@ -79,8 +79,9 @@ func (s *Staff) Authorize(p Permission, channelID int64) error {
 	if !p.IsChannelPermission() {
 		return &Error{Code: EFORBIDDEN, Message: "only administrators may do this", Details: map[string]any{"permission": string(p)}}
 	}
-	return &Error{Code: EFORBIDDEN, Message: "you are not an editor of this channel",
-		Details: map[string]any{"permission": string(p), "channel_id": channelID}}
+	e := Errorf(EFORBIDDEN, "you are not an editor of channel %d", channelID)
+	e.Details = map[string]any{"permission": string(p), "channel_id": channelID}
+	return e
 }
 
 // AuthorizeOrg is Authorize for an organisation permission.

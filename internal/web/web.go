@@ -293,11 +293,11 @@ func (h *Handler) session(r *http.Request) (*viewer, error) {
 	if err != nil {
 		return nil, gallra.Errorf(gallra.EUNAUTHORIZED, "not signed in")
 	}
-	_, staff, err := h.db.SessionStaff(r.Context(), c.Value)
+	staff, err := h.svc.Staff.AuthenticateSession(r.Context(), c.Value)
 	if err != nil {
 		return nil, err
 	}
-	org, err := h.db.GetOrganisation(r.Context(), staff.OrgID)
+	org, err := h.svc.Organisations.GetOrganisation(r.Context(), staff)
 	if err != nil {
 		return nil, err
 	}
