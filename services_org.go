@@ -127,14 +127,17 @@ type StaffService interface {
 	// once.
 	UseLoginLink(ctx context.Context, secret, password string) (*Staff, string, error)
 
+	// FindStaffAsOperator returns the organisation's staff user with that
+	// e-mail (case-insensitive), for the operator's CLI; ENOTFOUND
+	// otherwise.
+	FindStaffAsOperator(ctx context.Context, orgID int64, email string) (*Staff, error)
 	// CreateLoginLinkAsOperator is CreateLoginLink for the operator's CLI
-	// and the first start of serve, for the staff user with that e-mail
-	// (or, when email is "", staffID). Audited as the system.
-	CreateLoginLinkAsOperator(ctx context.Context, orgID int64, email string, staffID int64, purpose string, ttl time.Duration) (*Staff, string, error)
-	// SetPasswordAsOperator sets the password of the staff user with that
-	// e-mail from the operator's CLI and ends their sessions. Audited as the
-	// system.
-	SetPasswordAsOperator(ctx context.Context, orgID int64, email, password string) (*Staff, error)
+	// and the first start of serve (any purpose, LinkSetup included).
+	// Audited as the system.
+	CreateLoginLinkAsOperator(ctx context.Context, orgID, staffID int64, purpose string, ttl time.Duration) (string, error)
+	// SetPasswordAsOperator sets a staff user's password from the
+	// operator's CLI and ends their sessions. Audited as the system.
+	SetPasswordAsOperator(ctx context.Context, orgID, staffID int64, password string) error
 }
 
 // NewStaff is a staff user to add.

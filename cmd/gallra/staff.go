@@ -45,8 +45,12 @@ func runStaff(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	staff := service.New(service.Deps{DB: db, Clock: env.Clock}).Staff
+	s, err := staff.FindStaffAsOperator(ctx, *orgID, *email)
+	if err != nil {
+		return err
+	}
 	if sub == "link" {
-		s, secret, err := staff.CreateLoginLinkAsOperator(ctx, *orgID, *email, 0, gallra.LinkReset, SetupLinkTTL)
+		secret, err := staff.CreateLoginLinkAsOperator(ctx, *orgID, s.ID, gallra.LinkReset, SetupLinkTTL)
 		if err != nil {
 			return err
 		}
@@ -57,8 +61,7 @@ func runStaff(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := staff.SetPasswordAsOperator(ctx, *orgID, *email, pw)
-	if err != nil {
+	if err := staff.SetPasswordAsOperator(ctx, *orgID, s.ID, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Password set for staff user %d; their other sessions are signed out.\n", s.ID)
@@ -98,7 +101,7 @@ func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string, svc
 // link, with which they choose a password for the web UI.
 func printSetupLink(ctx context.Context, env *Env, db *store.DB, admin *gallra.Staff, addr string) error {
 	staff := service.New(service.Deps{DB: db, Clock: env.Clock}).Staff
-	_, secret, err := staff.CreateLoginLinkAsOperator(ctx, admin.OrgID, "", admin.ID, gallra.LinkSetup, SetupLinkTTL)
+	secret, err := staff.CreateLoginLinkAsOperator(ctx, admin.OrgID, admin.ID, gallra.LinkSetup, SetupLinkTTL)
 	if err != nil {
 		return fmt.Errorf("create sign-in link: %w", err)
 	}

@@ -114,6 +114,11 @@ func (g *schemaGen) operation(rt Route, errRef map[string]any) map[string]any {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
 		responses["401"] = errResp("Missing or invalid token")
 		responses["403"] = errResp("Not allowed")
+		if perm := rt.orgPermission(); perm != "" {
+			// The organisation permission the route needs (docs/roles.md).
+			op["x-permission"] = string(perm)
+			responses["403"] = errResp("Administrators only (permission " + string(perm) + ")")
+		}
 	} else {
 		op["security"] = []any{}
 		if rt.Method == http.MethodPost && !rt.NoRateLimit {

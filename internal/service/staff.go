@@ -185,35 +185,17 @@ func (s *Staff) UseLoginLink(ctx context.Context, secret, password string) (*gal
 	return s.d.DB.UseLoginLink(ctx, secret, password)
 }
 
-// CreateLoginLinkAsOperator makes a link for the staff user with that
-// e-mail (or id, when email is "").
-func (s *Staff) CreateLoginLinkAsOperator(ctx context.Context, orgID int64, email string, staffID int64, purpose string, ttl time.Duration) (*gallra.Staff, string, error) {
-	target, err := s.operatorTarget(ctx, orgID, email, staffID)
-	if err != nil {
-		return nil, "", err
-	}
-	secret, err := s.d.DB.CreateLoginLink(ctx, systemActor(), orgID, target.ID, purpose, ttl)
-	if err != nil {
-		return nil, "", err
-	}
-	return target, secret, nil
+// FindStaffAsOperator returns the staff user with that e-mail (CLI).
+func (s *Staff) FindStaffAsOperator(ctx context.Context, orgID int64, email string) (*gallra.Staff, error) {
+	return s.d.DB.StaffByEmail(ctx, orgID, email)
 }
 
-// SetPasswordAsOperator sets a staff user's password from the CLI.
-func (s *Staff) SetPasswordAsOperator(ctx context.Context, orgID int64, email, password string) (*gallra.Staff, error) {
-	target, err := s.operatorTarget(ctx, orgID, email, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.d.DB.SetPassword(ctx, systemActor(), orgID, target.ID, password); err != nil {
-		return nil, err
-	}
-	return target, nil
+// CreateLoginLinkAsOperator makes a sign-in link as the system.
+func (s *Staff) CreateLoginLinkAsOperator(ctx context.Context, orgID, staffID int64, purpose string, ttl time.Duration) (string, error) {
+	return s.d.DB.CreateLoginLink(ctx, systemActor(), orgID, staffID, purpose, ttl)
 }
 
-func (s *Staff) operatorTarget(ctx context.Context, orgID int64, email string, staffID int64) (*gallra.Staff, error) {
-	if email != "" {
-		return s.d.DB.StaffByEmail(ctx, orgID, email)
-	}
-	return s.d.DB.GetStaff(ctx, orgID, staffID)
+// SetPasswordAsOperator sets a staff user's password as the system.
+func (s *Staff) SetPasswordAsOperator(ctx context.Context, orgID, staffID int64, password string) error {
+	return s.d.DB.SetPassword(ctx, systemActor(), orgID, staffID, password)
 }
