@@ -20,6 +20,7 @@ func TestRolesSameInAPIAndUI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock)
 		fx := e.fx
+		long := strings.Repeat("a", 101)
 		ids := strings.NewReplacer(
 			"{chat}", fmt.Sprint(fx.Channels[gallra.ModuleChat].ID),
 			"{editor}", fmt.Sprint(fx.Editor.ID),
@@ -43,6 +44,7 @@ func TestRolesSameInAPIAndUI(t *testing.T) {
 			{"editor opens a channel they are not an editor of", fx.Editor, call{"GET", "/api/v1/channels/{chat}/chats", ""}, call{"GET", "/settings/channels/{chat}", ""}, http.StatusForbidden},
 			{"admin deactivates themselves", fx.Admin, call{"PATCH", "/api/v1/staff/{admin}", `{"active":false}`}, call{"POST", "/admin/staff/{admin}/active", "active=false"}, http.StatusUnprocessableEntity},
 			{"admin reads the audit log", fx.Admin, call{"GET", "/api/v1/audit", ""}, call{"GET", "/audit", ""}, 0},
+			{"admin filters the audit log by a too long action", fx.Admin, call{"GET", "/api/v1/audit?action=" + long, ""}, call{"GET", "/audit?action=" + long, ""}, http.StatusBadRequest},
 			{"admin creates a channel", fx.Admin, call{"POST", "/api/v1/channels", `{"module":"forum","name":"Från API"}`}, call{"POST", "/admin/channels", "module=forum&name=Fr%C3%A5n+UI"}, 0},
 		}
 		outcome := func(status int) int {
