@@ -64,3 +64,26 @@ const (
 	MaxKeyLen     = 100
 	MaxValueLen   = 2_000
 )
+
+// Password length limits, in characters. Long passphrases are welcome; the
+// upper bound only keeps hashing cost bounded.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 200
+)
+
+// ValidatePassword checks a new password's length. The error never repeats
+// the password.
+func ValidatePassword(pw string) error {
+	if !utf8.ValidString(pw) {
+		return Errorf(EINVALID, "password is not valid UTF-8")
+	}
+	n := utf8.RuneCountInString(pw)
+	if n < MinPasswordLen {
+		return Errorf(EINVALID, "password must be at least %d characters", MinPasswordLen)
+	}
+	if n > MaxPasswordLen {
+		return Errorf(EINVALID, "password must be at most %d characters", MaxPasswordLen)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gallra/gallra/internal/audit"
+	"github.com/gallra/gallra/internal/service"
 )
 
 func auditCommand() command {
@@ -29,11 +30,12 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	svc := service.New(service.Deps{DB: db, Clock: env.Clock})
 	var ids []int64
 	if *org != 0 {
 		ids = []int64{*org}
 	} else {
-		orgs, err := db.ListOrganisations(ctx)
+		orgs, err := svc.Organisations.ListOrganisationsAsOperator(ctx)
 		if err != nil {
 			return err
 		}
@@ -44,7 +46,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	var results []audit.Result
 	bad := 0
 	for _, id := range ids {
-		res, err := db.VerifyAudit(ctx, id)
+		res, err := svc.Audit.VerifyAuditAsOperator(ctx, id)
 		if err != nil {
 			return fmt.Errorf("verify organisation %d: %w", id, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/web"
 )
@@ -43,13 +44,13 @@ func runStaff(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	s, err := db.StaffByEmail(ctx, *orgID, *email)
+	staff := service.New(service.Deps{DB: db, Clock: env.Clock}).Staff
+	s, err := staff.FindStaffAsOperator(ctx, *orgID, *email)
 	if err != nil {
 		return err
 	}
-	sys := gallra.Actor{Type: gallra.ActorSystem}
 	if sub == "link" {
-		secret, err := db.CreateLoginLink(ctx, sys, *orgID, s.ID, store.LinkReset, SetupLinkTTL)
+		secret, err := staff.CreateLoginLinkAsOperator(ctx, *orgID, s.ID, gallra.LinkReset, SetupLinkTTL)
 		if err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func runStaff(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.SetPassword(ctx, sys, *orgID, s.ID, pw); err != nil {
+	if err := staff.SetPasswordAsOperator(ctx, *orgID, s.ID, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Password set for staff user %d; their other sessions are signed out.\n", s.ID)
@@ -81,7 +82,7 @@ func readPassword(r io.Reader) (string, error) {
 	if line == "" {
 		return "", usageErr("give the new password on standard input, e.g. `read -s P && echo \"$P\" | gallra staff password …`")
 	}
-	return line, store.ValidatePassword(line)
+	return line, gallra.ValidatePassword(line)
 }
 
 // newWebUI builds the admin UI on the services serve shares with the API and
@@ -99,7 +100,8 @@ func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string, svc
 // printSetupLink creates and prints the first admin's one-time sign-in
 // link, with which they choose a password for the web UI.
 func printSetupLink(ctx context.Context, env *Env, db *store.DB, admin *gallra.Staff, addr string) error {
-	secret, err := db.CreateLoginLink(ctx, gallra.Actor{Type: gallra.ActorSystem}, admin.OrgID, admin.ID, store.LinkSetup, SetupLinkTTL)
+	staff := service.New(service.Deps{DB: db, Clock: env.Clock}).Staff
+	secret, err := staff.CreateLoginLinkAsOperator(ctx, admin.OrgID, admin.ID, gallra.LinkSetup, SetupLinkTTL)
 	if err != nil {
 		return fmt.Errorf("create sign-in link: %w", err)
 	}

@@ -59,11 +59,8 @@ func HashRaw(e *gallra.AuditEntry, details []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Problem is one break found in a chain.
-type Problem struct {
-	Seq    int64  `json:"seq"`
-	Reason string `json:"reason"`
-}
+// Problem is one break found in a chain (gallra.AuditProblem).
+type Problem = gallra.AuditProblem
 
 // Verifier checks one organisation's entries fed to it in seq order.
 type Verifier struct {
@@ -103,15 +100,9 @@ func (v *Verifier) Finish(headSeq int64, headHash string) Result {
 	return Result{Entries: v.count, HeadSeq: headSeq, HeadHash: headHash, OK: len(v.problems) == 0, Problems: v.problems}
 }
 
-// Result is the outcome of verifying one organisation's chain.
-type Result struct {
-	OrgID    int64     `json:"org_id"`
-	Entries  int64     `json:"entries"`
-	HeadSeq  int64     `json:"head_seq"`
-	HeadHash string    `json:"head_hash"`
-	OK       bool      `json:"ok"`
-	Problems []Problem `json:"problems,omitempty"`
-}
+// Result is the outcome of verifying one organisation's chain
+// (gallra.AuditResult).
+type Result = gallra.AuditResult
 
 // KeyedHash returns a keyed hash (HMAC-SHA256, hex) of a normalised
 // identifier such as an e-mail address, so audit entries can link repeat

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // StatusResponse is the body of the health endpoints.
@@ -61,12 +60,12 @@ func (s *Server) orgRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/organisation", Summary: "The caller's organisation", Tags: []string{"organisation"},
 		Auth: AuthStaff, Response: gallra.Organisation{}, Handler: s.getOrg})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/organisation", Summary: "Rename the organisation or change its language", Tags: []string{"organisation"},
-		Auth: AuthAdmin, Request: OrganisationUpdate{}, Response: gallra.Organisation{}, Handler: s.patchOrg})
+		Auth: AuthAdmin, Permission: gallra.PermManageOrganisation, Request: OrganisationUpdate{}, Response: gallra.Organisation{}, Handler: s.patchOrg})
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 	p := PrincipalFrom(r.Context())
-	org, err := s.db.GetOrganisation(r.Context(), p.OrgID())
+	org, err := s.svc.Organisations.GetOrganisation(r.Context(), p.Staff)
 	if err != nil {
 		return err
 	}
@@ -75,7 +74,7 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) error {
-	org, err := s.db.GetOrganisation(r.Context(), PrincipalFrom(r.Context()).OrgID())
+	org, err := s.svc.Organisations.GetOrganisation(r.Context(), PrincipalFrom(r.Context()).Staff)
 	if err != nil {
 		return err
 	}
@@ -89,20 +88,12 @@ func (s *Server) patchOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	org, err := s.db.GetOrganisation(r.Context(), p.OrgID())
+	org, err := s.svc.Organisations.UpdateOrganisation(r.Context(), p.Staff, gallra.OrganisationUpdate{Name: in.Name, Language: in.Language})
 	if err != nil {
 		return err
 	}
-	if in.Name != nil {
-		org.Name = *in.Name
-	}
-	if in.Language != nil {
-		org.Language = *in.Language
-	}
-	if err := s.db.UpdateOrganisation(r.Context(), p.Actor(), org); err != nil {
-		return err
-	}
-	return s.getOrg(w, r)
+	WriteJSON(w, http.StatusOK, org)
+	return nil
 }
 
 // ChannelCreate is the body of POST /channels.
@@ -124,17 +115,17 @@ func (s *Server) channelRoutes(r *Router) {
 	tags := []string{"channels"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels", Summary: "List the organisation's channels", Tags: tags, Auth: AuthStaff,
 		Query: []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
-	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
 		Response: gallra.Channel{}, Handler: s.getChannel})
-	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
-	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Errors: []string{gallra.ECONFLICT}, Handler: s.deleteChannel})
-	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Handler: s.membership(true)})
-	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Handler: s.membership(false)})
 }
 
@@ -143,7 +134,8 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ListChannels(r.Context(), PrincipalFrom(r.Context()).OrgID(), gallra.Module(m))
+	// The channel directory: every staff user may list the channels.
+	list, err := s.svc.Channels.ListChannels(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.Module(m), "")
 	if err != nil {
 		return err
 	}
@@ -157,7 +149,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.CreateChannel(r.Context(), p.Actor(), &gallra.Channel{OrgID: p.OrgID(), Module: in.Module, Name: in.Name, Address: in.Address})
+	c, err := s.svc.Channels.CreateChannel(r.Context(), p.Staff, gallra.NewChannel{Module: in.Module, Name: in.Name, Address: in.Address})
 	if err != nil {
 		return err
 	}
@@ -171,7 +163,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.db.GetChannel(r.Context(), p.OrgID(), id)
+	c, err := s.svc.Channels.GetChannel(r.Context(), p.Staff, id, "", "")
 	if err != nil {
 		return err
 	}
@@ -189,17 +181,7 @@ func (s *Server) patchChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.db.GetChannel(r.Context(), p.OrgID(), id)
-	if err != nil {
-		return err
-	}
-	if in.Name != nil {
-		c.Name = *in.Name
-	}
-	if in.Address != nil {
-		c.Address = *in.Address
-	}
-	c, err = s.db.UpdateChannel(r.Context(), p.Actor(), c)
+	c, err := s.svc.Channels.UpdateChannel(r.Context(), p.Staff, id, gallra.ChannelUpdate{Name: in.Name, Address: in.Address})
 	if err != nil {
 		return err
 	}
@@ -213,7 +195,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteChannel(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+	if err := s.svc.Channels.DeleteChannel(r.Context(), p.Staff, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -231,7 +213,7 @@ func (s *Server) membership(member bool) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if err := s.db.SetMembership(r.Context(), p.Actor(), p.OrgID(), id, staffID, member); err != nil {
+		if err := s.svc.Channels.SetMembership(r.Context(), p.Staff, id, staffID, member); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -259,20 +241,20 @@ type StaffUpdate struct {
 
 func (s *Server) staffRoutes(r *Router) {
 	tags := []string{"staff"}
-	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: List[gallra.Staff]{}, Handler: s.listStaff})
-	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: gallra.Staff{}, Handler: s.getStaff})
-	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Request: StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
-	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin,
+	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Errors: []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.db.ListStaff(r.Context(), PrincipalFrom(r.Context()).OrgID())
+	list, err := s.svc.Staff.ListStaff(r.Context(), PrincipalFrom(r.Context()).Staff)
 	if err != nil {
 		return err
 	}
@@ -286,7 +268,7 @@ func (s *Server) createStaff(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	st, err := s.db.CreateStaff(r.Context(), p.Actor(), &gallra.Staff{OrgID: p.OrgID(), Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL, Active: true})
+	st, err := s.svc.Staff.CreateStaff(r.Context(), p.Staff, gallra.NewStaff{Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL})
 	if err != nil {
 		return err
 	}
@@ -299,7 +281,7 @@ func (s *Server) getStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.db.GetStaff(r.Context(), PrincipalFrom(r.Context()).OrgID(), id)
+	st, err := s.svc.Staff.GetStaff(r.Context(), PrincipalFrom(r.Context()).Staff, id)
 	if err != nil {
 		return err
 	}
@@ -317,10 +299,7 @@ func (s *Server) patchStaff(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	if id == p.Staff.ID && ((in.Active != nil && !*in.Active) || (in.Role != nil && *in.Role != gallra.RoleAdmin)) {
-		return gallra.Errorf(gallra.EUNPROCESS, "you cannot deactivate yourself or remove your own admin role")
-	}
-	st, err := s.db.UpdateStaff(r.Context(), p.Actor(), p.OrgID(), id, store.StaffUpdate{Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL, Active: in.Active})
+	st, err := s.svc.Staff.UpdateStaff(r.Context(), p.Staff, id, gallra.StaffUpdate{Name: in.Name, Email: in.Email, Role: in.Role, AvatarURL: in.AvatarURL, Active: in.Active})
 	if err != nil {
 		return err
 	}
@@ -334,7 +313,7 @@ func (s *Server) deleteStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteStaff(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+	if err := s.svc.Staff.DeleteStaff(r.Context(), p.Staff, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -366,18 +345,9 @@ func (s *Server) tokenRoutes(r *Router) {
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	p := PrincipalFrom(r.Context())
-	list, err := s.db.ListTokens(r.Context(), p.OrgID())
+	list, err := s.svc.Staff.ListTokens(r.Context(), p.Staff)
 	if err != nil {
 		return err
-	}
-	if !p.IsAdmin() {
-		own := list[:0]
-		for _, t := range list {
-			if t.StaffID == p.Staff.ID {
-				own = append(own, t)
-			}
-		}
-		list = own
 	}
 	WriteJSON(w, http.StatusOK, fullList(list))
 	return nil
@@ -389,21 +359,14 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	staffID := p.Staff.ID
+	var staffID int64 // 0: the caller
 	if in.StaffID != nil {
 		if *in.StaffID <= 0 {
 			return gallra.Errorf(gallra.EINVALID, "staff_id must be a positive integer")
 		}
 		staffID = *in.StaffID
 	}
-	if staffID != p.Staff.ID && !p.IsAdmin() {
-		// Not found first: an editor must not learn which ids exist elsewhere.
-		if _, err := s.db.GetStaff(r.Context(), p.OrgID(), staffID); err != nil {
-			return err
-		}
-		return gallra.Errorf(gallra.EFORBIDDEN, "only administrators may create tokens for other staff users")
-	}
-	tok, secret, err := s.db.CreateToken(r.Context(), p.Actor(), p.OrgID(), staffID, in.Name)
+	tok, secret, err := s.svc.Staff.CreateToken(r.Context(), p.Staff, staffID, in.Name)
 	if err != nil {
 		return err
 	}
@@ -417,25 +380,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !p.IsAdmin() {
-		list, err := s.db.ListTokens(r.Context(), p.OrgID())
-		if err != nil {
-			return err
-		}
-		owner := int64(0)
-		for _, t := range list {
-			if t.ID == id {
-				owner = t.StaffID
-			}
-		}
-		if owner == 0 {
-			return gallra.Errorf(gallra.ENOTFOUND, "token %d not found", id)
-		}
-		if owner != p.Staff.ID {
-			return gallra.Errorf(gallra.EFORBIDDEN, "only administrators may revoke other staff users' tokens")
-		}
-	}
-	if err := s.db.RevokeToken(r.Context(), p.Actor(), p.OrgID(), id); err != nil {
+	if err := s.svc.Staff.RevokeToken(r.Context(), p.Staff, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

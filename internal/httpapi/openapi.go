@@ -100,6 +100,10 @@ func (g *schemaGen) operation(rt Route, errRef map[string]any) map[string]any {
 	}
 	if rt.Auth != AuthPublic {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
+		if perm := rt.orgPermission(); perm != "" {
+			// The organisation permission the route needs (docs/roles.md).
+			op["x-permission"] = string(perm)
+		}
 	} else {
 		op["security"] = []any{}
 	}

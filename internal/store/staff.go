@@ -154,7 +154,8 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 }
 
 // UpdateStaff changes a staff user; audited with the names of changed fields.
-// Deactivating a user also revokes their API tokens.
+// Deactivating a user also revokes their API tokens and ends their web
+// sessions, in the same transaction.
 func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int64, u StaffUpdate) (*gallra.Staff, error) {
 	var out *gallra.Staff
 	err := db.Update(ctx, func(tx *Tx) error {
@@ -191,6 +192,9 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if !s.Active {
 			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID); err != nil {
 				return fmt.Errorf("revoke tokens of deactivated staff: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, id, orgID); err != nil {
+				return fmt.Errorf("end sessions of deactivated staff: %w", err)
 			}
 		}
 		out = s

@@ -14,15 +14,15 @@ import (
 // Session lifetimes of the web UI: a session ends after SessionIdle without
 // a request, and at the latest SessionMax after sign-in.
 const (
-	SessionIdle = 12 * time.Hour
-	SessionMax  = 7 * 24 * time.Hour
+	SessionIdle = gallra.SessionIdle
+	SessionMax  = gallra.SessionMax
 )
 
 // LoginLink purposes.
 const (
-	LinkSetup  = "setup"  // the first admin, printed by serve on first start
-	LinkInvite = "invite" // a new staff user chooses their password
-	LinkReset  = "reset"  // an admin lets a staff user choose a new password
+	LinkSetup  = gallra.LinkSetup
+	LinkInvite = gallra.LinkInvite
+	LinkReset  = gallra.LinkReset
 )
 
 // Session is a signed-in browser of a staff user. Its secret id lives only

@@ -6,18 +6,16 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
 	"github.com/gallra/gallra"
 )
 
-// Password length limits, in characters. Long passphrases are welcome; the
-// upper bound only keeps hashing cost bounded.
+// Password length limits, in characters (see gallra.ValidatePassword).
 const (
-	MinPasswordLen = 10
-	MaxPasswordLen = 200
+	MinPasswordLen = gallra.MinPasswordLen
+	MaxPasswordLen = gallra.MaxPasswordLen
 )
 
 // argon2id parameters (OWASP's recommended minimum: 19 MiB, 2 passes, one
@@ -31,21 +29,8 @@ const (
 	argonSaltLen = 16
 )
 
-// ValidatePassword checks a new password's length. The error never repeats
-// the password.
-func ValidatePassword(pw string) error {
-	if !utf8.ValidString(pw) {
-		return gallra.Errorf(gallra.EINVALID, "password is not valid UTF-8")
-	}
-	n := utf8.RuneCountInString(pw)
-	if n < MinPasswordLen {
-		return gallra.Errorf(gallra.EINVALID, "password must be at least %d characters", MinPasswordLen)
-	}
-	if n > MaxPasswordLen {
-		return gallra.Errorf(gallra.EINVALID, "password must be at most %d characters", MaxPasswordLen)
-	}
-	return nil
-}
+// ValidatePassword is gallra.ValidatePassword.
+func ValidatePassword(pw string) error { return gallra.ValidatePassword(pw) }
 
 // HashPassword returns the argon2id hash of pw in the PHC string format
 // ($argon2id$v=19$m=…,t=…,p=…$salt$hash) with a fresh random salt.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // Cookie names. The session cookie holds the session's secret id; the
@@ -20,7 +19,7 @@ func (h *Handler) isSecure(r *http.Request) bool { return h.secure || r.TLS != n
 
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: h.isSecure(r),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(store.SessionMax / time.Second)})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(gallra.SessionMax / time.Second)})
 }
 
 func (h *Handler) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +62,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, nil, http.StatusTooManyRequests, "login", data)
 		return
 	}
-	staff, err := h.db.CheckPassword(r.Context(), email, pw)
+	staff, secret, err := h.svc.Staff.SignIn(r.Context(), email, pw)
 	if err != nil {
 		if gallra.ErrorCode(err) != gallra.EUNAUTHORIZED {
 			h.fail(w, r, nil, err)
@@ -72,11 +71,6 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.log.Info("web: sign-in failed")
 		data.Error = "login.failed"
 		h.render(w, r, nil, http.StatusUnauthorized, "login", data)
-		return
-	}
-	secret, err := h.db.CreateSession(r.Context(), staff)
-	if err != nil {
-		h.fail(w, r, nil, err)
 		return
 	}
 	h.log.Info("web: signed in", "org_id", staff.OrgID, "staff_id", staff.ID)
@@ -88,7 +82,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 // working too) and clears the cookie.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := h.db.DeleteSession(r.Context(), c.Value); err != nil {
+		if err := h.svc.Staff.SignOut(r.Context(), c.Value); err != nil {
 			h.fail(w, r, nil, err)
 			return
 		}
@@ -105,7 +99,7 @@ type linkData struct {
 }
 
 func (h *Handler) linkForm(w http.ResponseWriter, r *http.Request) {
-	_, staff, err := h.db.LookupLoginLink(r.Context(), r.PathValue("secret"))
+	staff, err := h.svc.Staff.LookupLoginLink(r.Context(), r.PathValue("secret"))
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
@@ -124,21 +118,20 @@ func (h *Handler) useLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw, again := r.PostFormValue("password"), r.PostFormValue("password2")
-	link, staff, err := h.db.LookupLoginLink(r.Context(), secret)
+	staff, err := h.svc.Staff.LookupLoginLink(r.Context(), secret)
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
 	}
-	_ = link
 	if pw != again {
 		h.render(w, r, nil, http.StatusBadRequest, "link", linkData{Staff: staff, Error: "link.mismatch"})
 		return
 	}
-	if err := store.ValidatePassword(pw); err != nil {
+	if err := gallra.ValidatePassword(pw); err != nil {
 		h.render(w, r, nil, http.StatusBadRequest, "link", linkData{Staff: staff, Error: "link.tooshort"})
 		return
 	}
-	staff, sess, err := h.db.UseLoginLink(r.Context(), secret, pw)
+	staff, sess, err := h.svc.Staff.UseLoginLink(r.Context(), secret, pw)
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
