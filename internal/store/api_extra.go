@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
+	"errors"
 
 	"github.com/gallra/gallra"
 )
@@ -19,7 +20,7 @@ func (db *DB) PublicChannel(ctx context.Context, id int64) (*gallra.Channel, err
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)
 	} else if err != nil {
 		return nil, err
@@ -34,7 +35,7 @@ func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("topic", id)
 	}
 	return orgID, err
@@ -48,7 +49,7 @@ func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallr
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
 	})
-	if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 		return nil, notFound("chat", id)
 	} else if err != nil {
 		return nil, err
@@ -65,7 +66,7 @@ func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, er
 		return tx.QueryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
 			WHERE a.id = ? AND a.org_id = ? AND m.org_id = ?`, id, orgID, orgID).Scan(&ch)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("attachment", id)
 	}
 	return ch, err

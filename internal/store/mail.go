@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
@@ -115,7 +116,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in Inbound
 				var e error
 				msg, e = tx.getMailMessage(ctx, orgID, id)
 				return e
-			} else if err != sql.ErrNoRows {
+			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
@@ -160,7 +161,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in Inbound
 		err := tx.QueryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, ref, channelID).Scan(&conv)
 		if err == nil {
 			return conv, nil
-		} else if err != sql.ErrNoRows {
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("find thread: %w", err)
 		}
 	}
@@ -205,7 +206,7 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 		var channelID int64
 		var subject string
 		err := tx.QueryRow(ctx, `SELECT channel_id, subject FROM mail_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&channelID, &subject)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", convID)
 		} else if err != nil {
 			return err
@@ -287,7 +288,7 @@ func (db *DB) GetMailConversation(ctx context.Context, orgID, id int64) (*gallra
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		c, err = scanMailConv(tx.QueryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", id)
 		} else if err != nil {
 			return err
@@ -377,7 +378,7 @@ func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailA
 		return tx.QueryRow(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).
 			Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Content)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attachment", id)
 	} else if err != nil {
 		return nil, err
