@@ -26,12 +26,11 @@ type subject struct {
 // the persons_org_email index) and the request's channels.
 func loadSubject(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (*subject, error) {
 	sub := &subject{byModule: map[gallra.Module][]int64{}}
-	channels, err := tx.ChannelsByID(ctx, r.OrgID, r.ChannelIDs)
-	if err != nil {
+	var err error
+	if sub.channels, err = tx.ChannelsByID(ctx, r.OrgID, r.ChannelIDs); err != nil {
 		return nil, err
 	}
-	for _, c := range channels {
-		sub.channels = append(sub.channels, c)
+	for _, c := range sub.channels {
 		sub.byModule[c.Module] = append(sub.byModule[c.Module], c.ID)
 	}
 	if r.Email == "" {
