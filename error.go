@@ -6,7 +6,7 @@ import (
 )
 
 // Error codes shared by every layer. The HTTP API maps each to one status
-// (see internal/httpapi); anything without a code is shown as an internal error.
+// (internal/httpstatus); anything without a code is shown as an internal error.
 const (
 	EINVALID      = "invalid"       // malformed or out-of-range input
 	EUNAUTHORIZED = "unauthorized"  // no or bad credentials

@@ -338,3 +338,28 @@ type LegalHold struct {
 	HeldAt time.Time `json:"held_at"`
 	HeldBy int64     `json:"held_by"`
 }
+
+// StaffUpdate holds the changeable fields of a staff user; nil means unchanged.
+type StaffUpdate struct {
+	Name      *string
+	Email     *string
+	Role      *Role
+	AvatarURL *string
+	Active    *bool
+}
+
+// PIIPattern is an organisation-defined detector pattern.
+type PIIPattern struct {
+	Name    string `json:"name"`
+	Pattern string `json:"pattern"`
+}
+
+// AuditFilter selects audit entries. Zero fields match everything.
+type AuditFilter struct {
+	Action      string // exact action, or a prefix ending in "." (e.g. "retention.")
+	SubjectType string
+	SubjectID   int64
+	ActorID     int64
+	BeforeSeq   int64 // entries with seq < BeforeSeq (pagination, newest first)
+	Limit       int   // default 50, at most 500
+}

@@ -123,7 +123,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	e := retention.New(db, retention.DefaultRedactor(), retention.Config{BatchSize: batch})
 	// The raw channel and the live channel are never purged by the run.
 	for _, c := range chans[1:] {
-		if _, err := e.SetChannelPolicy(ctx, actor, org.ID, c.ID, &retention.Policy{Period: retention.Never, Action: retention.Anonymize}); err != nil {
+		if _, err := e.SetChannelPolicy(ctx, admin, c.ID, &retention.Policy{Period: retention.Never(), Action: retention.Anonymize}); err != nil {
 			return nil, err
 		}
 	}
@@ -212,15 +212,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 		return nil, err
 	}
 	start = time.Now()
-	err = db.Update(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
-			WHERE channel_id = ? AND created_at < ? AND anonymized_at IS NULL AND removed = 0`, db.Now().UnixMilli(), chans[1].ID, db.Now().AddDate(-3, 0, 0).UnixMilli())
-		if err != nil {
-			return err
-		}
-		r.raw, err = res.RowsAffected()
-		return err
-	})
+	r.raw, err = db.AnonymizeFloor(ctx, chans[1].ID, db.Now().AddDate(-3, 0, 0))
 	r.rawDur = time.Since(start)
 	if err != nil {
 		return nil, err
@@ -260,24 +252,20 @@ func startProfile(env *Env, d store.Dialect) (func(), error) {
 // in large transactions. Ids are explicit, from base, so both channels get
 // identical content.
 func seedForum(ctx context.Context, db *store.DB, orgID, channelID int64, n int, at time.Time, base int64) error {
-	const chunk = 500
 	persons := (n + 9) / 10
-	insert := func(table, cols string, ncols, rows int, row func(i int, args []any) []any) error {
-		for lo := 0; lo < rows; lo += 20 * chunk {
+	insert := func(table string, cols []string, rows int, row func(i int, args []any) []any) error {
+		for lo := 0; lo < rows; lo += 10_000 {
 			err := db.Update(ctx, func(tx *store.Tx) error {
-				for s := lo; s < min(rows, lo+20*chunk); s += chunk {
-					end := min(rows, s+chunk)
-					ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
-					vals := strings.TrimSuffix(strings.Repeat(ph+", ", end-s), ", ")
-					args := make([]any, 0, (end-s)*ncols)
-					for i := s; i < end; i++ {
-						args = row(i, args)
-					}
-					if _, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+vals, args...); err != nil {
+				ins, err := tx.Inserter(table, cols...)
+				if err != nil {
+					return err
+				}
+				for i := lo; i < min(rows, lo+10_000); i++ {
+					if err := ins.Add(ctx, row(i, nil)...); err != nil {
 						return err
 					}
 				}
-				return nil
+				return ins.Flush(ctx)
 			})
 			if err != nil {
 				return fmt.Errorf("insert %s: %w", table, err)
@@ -287,7 +275,7 @@ func seedForum(ctx context.Context, db *store.DB, orgID, channelID int64, n int,
 	}
 	ms := at.UnixMilli()
 	pbase := base/10 + 1_000_000
-	err := insert("persons", "id, org_id, email, email_key, name, created_at", 6, persons, func(i int, a []any) []any {
+	err := insert("persons", []string{"id", "org_id", "email", "email_key", "name", "created_at"}, persons, func(i int, a []any) []any {
 		e := fmt.Sprintf("kund%d@bench.example", pbase+int64(i))
 		return append(a, pbase+int64(i), orgID, e, e, fmt.Sprintf("Kund %d", i), ms)
 	})
@@ -295,13 +283,13 @@ func seedForum(ctx context.Context, db *store.DB, orgID, channelID int64, n int,
 		return err
 	}
 	tbase := base/10 + 1_000_000
-	err = insert("forum_topics", "id, org_id, channel_id, title, person_id, created_at, last_activity_at", 7, persons, func(i int, a []any) []any {
+	err = insert("forum_topics", []string{"id", "org_id", "channel_id", "title", "person_id", "created_at", "last_activity_at"}, persons, func(i int, a []any) []any {
 		return append(a, tbase+int64(i), orgID, channelID, fmt.Sprintf("Fråga %d om sophämtning", i), pbase+int64(i), ms+int64(i)*1000, ms+int64(i)*1000+9000)
 	})
 	if err != nil {
 		return err
 	}
-	err = insert("forum_posts", "id, org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at", 12, n, func(i int, a []any) []any {
+	err = insert("forum_posts", []string{"id", "org_id", "channel_id", "topic_id", "kind", "person_id", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at"}, n, func(i int, a []any) []any {
 		topic, p := i/10, (i*7)%persons
 		body := "Hej! Jag undrar när sophämtningen sker i mitt område, och om det går att beställa extra tömning."
 		if i%20 == 0 {
@@ -314,17 +302,6 @@ func seedForum(ctx context.Context, db *store.DB, orgID, channelID int64, n int,
 	if err != nil {
 		return err
 	}
-	if db.Dialect() == store.Postgres {
-		// Explicit ids: move the identity sequences past them.
-		return db.Update(ctx, func(tx *store.Tx) error {
-			for _, tb := range []string{"persons", "forum_topics", "forum_posts"} {
-				if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+tb+`', 'id'), (SELECT MAX(id) FROM `+tb+`))`); err != nil {
-					return err
-				}
-			}
-			_, err := tx.Exec(ctx, `ANALYZE`)
-			return err
-		})
-	}
-	return nil
+	// Explicit ids: move the identity sequences past them.
+	return db.AfterBulkLoad(ctx, "persons", "forum_topics", "forum_posts")
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gallra/gallra"
@@ -144,35 +143,6 @@ func takeoutOnce(ctx context.Context, env *Env, t benchdb.Target, n int) (*takeo
 	return res, nil
 }
 
-// inserter batches rows into multi-row INSERT statements.
-type inserter struct {
-	tx   *store.Tx
-	head string
-	cols int
-	rows int
-	args []any
-}
-
-func (in *inserter) add(ctx context.Context, vals ...any) error {
-	in.args = append(in.args, vals...)
-	in.rows++
-	if in.rows >= 500 {
-		return in.flush(ctx)
-	}
-	return nil
-}
-
-func (in *inserter) flush(ctx context.Context) error {
-	if in.rows == 0 {
-		return nil
-	}
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", in.cols), ", ") + ")"
-	q := in.head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", in.rows), ", ")
-	_, err := in.tx.Exec(ctx, q, in.args...)
-	in.rows, in.args = 0, in.args[:0]
-	return err
-}
-
 // seedTakeout writes n messages: 40% forum posts (topics of 10), 25% mail
 // (conversations of 5), 25% chat (chats of 10), 10% social items, by a pool
 // of people; the target person owns exactly 1,000 of them (400 forum, 200
@@ -210,13 +180,16 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	}
 	tx := func(fn func(tx *store.Tx) error) error { return db.Update(ctx, fn) }
 	err := tx(func(tx *store.Tx) error {
-		ins := &inserter{tx: tx, head: `INSERT INTO persons (id, org_id, email, email_key, name, created_at)`, cols: 6}
+		ins, err := tx.Inserter("persons", "id", "org_id", "email", "email_key", "name", "created_at")
+		if err != nil {
+			return err
+		}
 		for p := 0; p < people; p++ {
-			if err := ins.add(ctx, base+p, orgID, email(p), email(p), fmt.Sprintf("Kund %d", p), now); err != nil {
+			if err := ins.Add(ctx, base+p, orgID, email(p), email(p), fmt.Sprintf("Kund %d", p), now); err != nil {
 				return err
 			}
 		}
-		return ins.flush(ctx)
+		return ins.Flush(ctx)
 	})
 	if err != nil {
 		return err
@@ -224,24 +197,30 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	// Forum: topics of 10 posts by one person each.
 	for start := 0; start < forumPosts; start += 50_000 {
 		err := tx(func(tx *store.Tx) error {
-			topics := &inserter{tx: tx, head: `INSERT INTO forum_topics (id, org_id, channel_id, title, person_id, created_at, last_activity_at)`, cols: 7}
-			posts := &inserter{tx: tx, head: `INSERT INTO forum_posts (id, org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)`, cols: 12}
+			topics, err := tx.Inserter("forum_topics", "id", "org_id", "channel_id", "title", "person_id", "created_at", "last_activity_at")
+			if err != nil {
+				return err
+			}
+			posts, err := tx.Inserter("forum_posts", "id", "org_id", "channel_id", "topic_id", "kind", "person_id", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at")
+			if err != nil {
+				return err
+			}
 			for i := start; i < min(start+50_000, forumPosts); i++ {
 				topic := i / 10
 				p := owner(topic, 40)
 				if i%10 == 0 {
-					if err := topics.add(ctx, base+topic, orgID, ch[gallra.ModuleForum], fmt.Sprintf("Fråga %d", topic), base+p, now, now); err != nil {
+					if err := topics.Add(ctx, base+topic, orgID, ch[gallra.ModuleForum], fmt.Sprintf("Fråga %d", topic), base+p, now, now); err != nil {
 						return err
 					}
-					if err := topics.flush(ctx); err != nil {
+					if err := topics.Flush(ctx); err != nil {
 						return err
 					}
 				}
-				if err := posts.add(ctx, base+i, orgID, ch[gallra.ModuleForum], base+topic, "post", base+p, fmt.Sprintf("Kund %d", p), email(p), "192.0.2.10", body, now+int64(i), now+int64(i)); err != nil {
+				if err := posts.Add(ctx, base+i, orgID, ch[gallra.ModuleForum], base+topic, "post", base+p, fmt.Sprintf("Kund %d", p), email(p), "192.0.2.10", body, now+int64(i), now+int64(i)); err != nil {
 					return err
 				}
 			}
-			return posts.flush(ctx)
+			return posts.Flush(ctx)
 		})
 		if err != nil {
 			return err
@@ -250,31 +229,40 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	// Mail: conversations of 5 inbound messages by one person.
 	for start := 0; start < mailMsgs; start += 50_000 {
 		err := tx(func(tx *store.Tx) error {
-			convs := &inserter{tx: tx, head: `INSERT INTO mail_conversations (id, org_id, channel_id, subject, created_at, last_message_at)`, cols: 6}
-			parts := &inserter{tx: tx, head: `INSERT INTO mail_participants (conversation_id, person_id, org_id)`, cols: 3}
-			msgs := &inserter{tx: tx, head: `INSERT INTO mail_messages (id, org_id, channel_id, conversation_id, direction, person_id, from_addr, to_addrs, subject, body, created_at)`, cols: 11}
+			convs, err := tx.Inserter("mail_conversations", "id", "org_id", "channel_id", "subject", "created_at", "last_message_at")
+			if err != nil {
+				return err
+			}
+			parts, err := tx.Inserter("mail_participants", "conversation_id", "person_id", "org_id")
+			if err != nil {
+				return err
+			}
+			msgs, err := tx.Inserter("mail_messages", "id", "org_id", "channel_id", "conversation_id", "direction", "person_id", "from_addr", "to_addrs", "subject", "body", "created_at")
+			if err != nil {
+				return err
+			}
 			for i := start; i < min(start+50_000, mailMsgs); i++ {
 				conv := i / 5
 				p := owner(conv, 40)
 				if i%5 == 0 {
-					if err := convs.add(ctx, base+conv, orgID, ch[gallra.ModuleMail], "Faktura", now, now); err != nil {
+					if err := convs.Add(ctx, base+conv, orgID, ch[gallra.ModuleMail], "Faktura", now, now); err != nil {
 						return err
 					}
-					if err := convs.flush(ctx); err != nil {
+					if err := convs.Flush(ctx); err != nil {
 						return err
 					}
-					if err := parts.add(ctx, base+conv, base+p, orgID); err != nil {
+					if err := parts.Add(ctx, base+conv, base+p, orgID); err != nil {
 						return err
 					}
 				}
-				if err := msgs.add(ctx, base+i, orgID, ch[gallra.ModuleMail], base+conv, "in", base+p, email(p), "support@bench.example", "Faktura", body, now+int64(i)); err != nil {
+				if err := msgs.Add(ctx, base+i, orgID, ch[gallra.ModuleMail], base+conv, "in", base+p, email(p), "support@bench.example", "Faktura", body, now+int64(i)); err != nil {
 					return err
 				}
 			}
-			if err := msgs.flush(ctx); err != nil {
+			if err := msgs.Flush(ctx); err != nil {
 				return err
 			}
-			return parts.flush(ctx)
+			return parts.Flush(ctx)
 		})
 		if err != nil {
 			return err
@@ -287,13 +275,16 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 		for i := range content {
 			content[i] = byte(rng.Uint32())
 		}
+		ins, err := tx.Inserter("mail_attachments", "org_id", "message_id", "filename", "content_type", "size", "sha256", "content")
+		if err != nil {
+			return err
+		}
 		for i := 0; i < 10; i++ {
-			if _, err := tx.Exec(ctx, `INSERT INTO mail_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				orgID, base+i*5, fmt.Sprintf("faktura-%d.pdf", i), "application/pdf", len(content), "bench", content); err != nil {
+			if err := ins.Add(ctx, orgID, base+i*5, fmt.Sprintf("faktura-%d.pdf", i), "application/pdf", len(content), "bench", content); err != nil {
 				return err
 			}
 		}
-		return nil
+		return ins.Flush(ctx)
 	})
 	if err != nil {
 		return err
@@ -301,24 +292,30 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	// Chat: chats of 10 customer messages.
 	for start := 0; start < chatMsgs; start += 50_000 {
 		err := tx(func(tx *store.Tx) error {
-			chats := &inserter{tx: tx, head: `INSERT INTO chat_conversations (id, org_id, channel_id, person_id, participant_name, participant_email, opened_at, closed_at, last_message_at)`, cols: 9}
-			msgs := &inserter{tx: tx, head: `INSERT INTO chat_messages (id, org_id, conversation_id, sender, body, created_at)`, cols: 6}
+			chats, err := tx.Inserter("chat_conversations", "id", "org_id", "channel_id", "person_id", "participant_name", "participant_email", "opened_at", "closed_at", "last_message_at")
+			if err != nil {
+				return err
+			}
+			msgs, err := tx.Inserter("chat_messages", "id", "org_id", "conversation_id", "sender", "body", "created_at")
+			if err != nil {
+				return err
+			}
 			for i := start; i < min(start+50_000, chatMsgs); i++ {
 				conv := i / 10
 				p := owner(conv, 20)
 				if i%10 == 0 {
-					if err := chats.add(ctx, base+conv, orgID, ch[gallra.ModuleChat], base+p, fmt.Sprintf("Kund %d", p), email(p), now, now, now); err != nil {
+					if err := chats.Add(ctx, base+conv, orgID, ch[gallra.ModuleChat], base+p, fmt.Sprintf("Kund %d", p), email(p), now, now, now); err != nil {
 						return err
 					}
-					if err := chats.flush(ctx); err != nil {
+					if err := chats.Flush(ctx); err != nil {
 						return err
 					}
 				}
-				if err := msgs.add(ctx, base+i, orgID, base+conv, "customer", body, now+int64(i)); err != nil {
+				if err := msgs.Add(ctx, base+i, orgID, base+conv, "customer", body, now+int64(i)); err != nil {
 					return err
 				}
 			}
-			return msgs.flush(ctx)
+			return msgs.Flush(ctx)
 		})
 		if err != nil {
 			return err
@@ -326,13 +323,16 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	}
 	// Social: single items.
 	return tx(func(tx *store.Tx) error {
-		items := &inserter{tx: tx, head: `INSERT INTO social_items (id, org_id, channel_id, external_id, kind, person_id, external_author_id, external_author_name, body, created_at)`, cols: 10}
+		items, err := tx.Inserter("social_items", "id", "org_id", "channel_id", "external_id", "kind", "person_id", "external_author_id", "external_author_name", "body", "created_at")
+		if err != nil {
+			return err
+		}
 		for i := 0; i < social; i++ {
 			p := owner(i, 200)
-			if err := items.add(ctx, base+i, orgID, ch[gallra.ModuleSocial], fmt.Sprintf("ext-%d", i), "post", base+p, fmt.Sprintf("u%d", p), fmt.Sprintf("Kund %d", p), body, now); err != nil {
+			if err := items.Add(ctx, base+i, orgID, ch[gallra.ModuleSocial], fmt.Sprintf("ext-%d", i), "post", base+p, fmt.Sprintf("u%d", p), fmt.Sprintf("Kund %d", p), body, now); err != nil {
 				return err
 			}
 		}
-		return items.flush(ctx)
+		return items.Flush(ctx)
 	})
 }

@@ -54,7 +54,6 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	e := retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c})
-	actor := gallra.Actor{Type: gallra.ActorSystem}
 	print := func(v any, text string) error {
 		if *asJSON {
 			return writeJSON(env, v)
@@ -104,13 +103,13 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 		}
 		switch {
 		case *channel != 0:
-			r, err := e.SetChannelPolicy(ctx, actor, *org, *channel, p)
+			r, err := e.SetChannelPolicyAsSystem(ctx, *org, *channel, p)
 			if err != nil {
 				return err
 			}
 			return print(r, describeResolved(r))
 		case *module != "":
-			d, err := e.SetDefault(ctx, actor, *org, gallra.Module(*module), p)
+			d, err := e.SetDefaultAsSystem(ctx, *org, gallra.Module(*module), p)
 			if err != nil {
 				return err
 			}

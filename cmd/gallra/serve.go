@@ -109,12 +109,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
-	svc := buildServices(db, log, cfg.services)
+	svc := buildServices(db, env.Clock, log, cfg.services)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api, err := httpapi.New(httpapi.Config{DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
-		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
+		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -13,6 +14,7 @@ import (
 // services are the feature services serve builds once and shares between the
 // API, the web UI and the job runner, so all three see the same settings.
 type services struct {
+	features   *gallra.Services
 	retention  *retention.Engine
 	takeout    *takeout.Service
 	purgeEvery time.Duration
@@ -67,8 +69,9 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 }
 
 // buildServices builds the services from checked settings.
-func buildServices(db *store.DB, log *slog.Logger, c *serviceConfig) *services {
+func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	return &services{
+		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log}),
 		retention:  retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
 		purgeEvery: c.purgeEvery,

@@ -92,6 +92,7 @@ func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string, svc
 		SecureCookies: envDefault(env, "GALLRA_SECURE_COOKIES", "") == "true",
 		Retention:     svc.retention,
 		Requests:      svc.takeout,
+		Services:      svc.features,
 	})
 }
 

@@ -5,11 +5,7 @@ package benchdb
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
@@ -51,27 +47,12 @@ func Open(ctx context.Context, t Target, clock gallra.Clock) (*store.DB, func(),
 		}
 		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "gbench_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", t.URL)
+	u, dropSchema, err := store.CreateSchema(ctx, t.URL, "gbench_")
 	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		admin.Close()
 		return nil, nil, fmt.Errorf("create benchmark schema: %w", err)
 	}
-	drop := func() { admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); admin.Close() }
-	u, err := url.Parse(t.URL)
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String(), clock)
+	drop := func() { dropSchema() }
+	db, err := store.Open(ctx, u, clock)
 	if err != nil {
 		drop()
 		return nil, nil, err

@@ -124,7 +124,7 @@ func (s *Server) mailRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/conversations/{id}", Summary: "Get a mail conversation with its messages", Tags: tags, Auth: AuthStaff,
 		Response: gallra.MailConversation{}, Handler: s.getConversation})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/conversations/{id}/replies", Summary: "Reply to a conversation", Tags: tags, Auth: AuthStaff,
-		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Handler: s.replyMail})
+		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.replyMail})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/attachments/{id}", Summary: "Download an attachment", Tags: tags, Auth: AuthStaff,
 		Response: RawBody{}, Handler: s.getAttachment})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels/{id}/messages", Summary: "Ingest an inbound e-mail into an inbox (idempotent on message_id)", Tags: tags, Auth: AuthStaff,
@@ -257,7 +257,7 @@ func (s *Server) chatRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with its messages", Tags: tags, Auth: AuthStaff,
 		Response: gallra.ChatConversation{}, Handler: s.getChat})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/messages", Summary: "Write in an open chat as staff", Tags: tags, Auth: AuthStaff,
-		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Handler: s.staffChatMessage})
+		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.staffChatMessage})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/close", Summary: "Close a chat (starts its retention clock)", Tags: tags, Auth: AuthStaff,
 		Response: gallra.ChatConversation{}, Handler: s.closeChat})
 }

@@ -269,9 +269,9 @@ func (s *Server) customFieldRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/custom-fields", Summary: "List the custom fields of a person or conversation", Tags: tags, Auth: AuthStaff,
 		Description: "Editors may read fields of conversations in their channels; person fields are for administrators.",
 		Query:       []Param{{Name: "subject_type", Type: "string", Enum: subjectEnum, Required: true}, {Name: "subject_id", Type: "integer", Required: true}},
-		Response:    List[gallra.CustomField]{}, Handler: s.listCustomFields})
+		Response:    List[gallra.CustomField]{}, Errors: []string{gallra.ENOTFOUND}, Handler: s.listCustomFields})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/custom-fields", Summary: "Set (or with an empty value remove) a custom field", Tags: tags, Auth: AuthStaff,
-		Request: CustomFieldInput{}, Handler: s.putCustomField})
+		Request: CustomFieldInput{}, Errors: []string{gallra.ENOTFOUND}, Handler: s.putCustomField})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/search", Summary: "Search a channel's content", Tags: []string{"search"}, Auth: AuthStaff,
 		Query:    []Param{{Name: "q", Type: "string", Required: true}, {Name: "limit", Type: "integer"}},
 		Response: List[store.SearchHit]{}, Handler: s.search})

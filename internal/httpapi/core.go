@@ -21,7 +21,7 @@ func (s *Server) systemRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/readyz", Summary: "Readiness: the database answers", Tags: []string{"system"},
-		Response: StatusResponse{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+		Response: StatusResponse{}, Errors: []string{gallra.EUNAVAILABLE}, Handler: func(w http.ResponseWriter, r *http.Request) error {
 			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 			defer cancel()
 			if err := s.db.Ping(ctx); err != nil {
@@ -31,12 +31,12 @@ func (s *Server) systemRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Tags: []string{"system"},
-		Response: RawBody{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+		Response: RawBody{ContentType: "text/plain"}, Handler: func(w http.ResponseWriter, r *http.Request) error {
 			s.metricsHandler().ServeHTTP(w, r)
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document", Tags: []string{"system"},
-		Response: RawBody{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+		Response: map[string]any{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
 			WriteJSON(w, http.StatusOK, s.OpenAPI())
 			return nil
 		}})
@@ -131,7 +131,7 @@ func (s *Server) channelRoutes(r *Router) {
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin,
 		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin,
-		Handler: s.deleteChannel})
+		Errors: []string{gallra.ECONFLICT}, Handler: s.deleteChannel})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin,
 		Handler: s.membership(true)})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin,
@@ -262,13 +262,13 @@ func (s *Server) staffRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin,
 		Response: List[gallra.Staff]{}, Handler: s.listStaff})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin,
-		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Handler: s.createStaff})
+		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin,
 		Response: gallra.Staff{}, Handler: s.getStaff})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin,
-		Request: StaffUpdate{}, Response: gallra.Staff{}, Handler: s.patchStaff})
+		Request: StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin,
-		Handler: s.deleteStaff})
+		Errors: []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
@@ -359,7 +359,7 @@ func (s *Server) tokenRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/tokens", Summary: "List API tokens (admins: all; editors: their own)", Tags: tags, Auth: AuthStaff,
 		Response: List[gallra.Token]{}, Handler: s.listTokens})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/tokens", Summary: "Create an API token; the secret is returned once", Tags: tags, Auth: AuthStaff,
-		Request: TokenCreate{}, Response: TokenCreated{}, Status: http.StatusCreated, Handler: s.createToken})
+		Request: TokenCreate{}, Response: TokenCreated{}, Status: http.StatusCreated, Errors: []string{gallra.ENOTFOUND, gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.createToken})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/tokens/{id}", Summary: "Revoke an API token (editors: their own)", Tags: tags, Auth: AuthStaff,
 		Handler: s.revokeToken})
 }

@@ -5,35 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httpstatus"
 )
-
-// statusOf is THE table mapping error codes to HTTP statuses. Codes not in
-// it (including uncoded errors) are 500.
-var statusOf = map[string]int{
-	gallra.EINVALID:      http.StatusBadRequest,
-	gallra.EUNAUTHORIZED: http.StatusUnauthorized,
-	gallra.EFORBIDDEN:    http.StatusForbidden,
-	gallra.ENOTFOUND:     http.StatusNotFound,
-	errMethod:            http.StatusMethodNotAllowed,
-	gallra.ECONFLICT:     http.StatusConflict,
-	gallra.EUNPROCESS:    http.StatusUnprocessableEntity,
-	gallra.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	gallra.ERATELIMIT:    http.StatusTooManyRequests,
-	gallra.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	gallra.EINTERNAL:     http.StatusInternalServerError,
-}
-
-// StatusOf returns the HTTP status for an error's gallra code.
-func StatusOf(err error) int { return CodeStatus(gallra.ErrorCode(err)) }
-
-// CodeStatus returns the HTTP status for a gallra error code (500 for codes
-// not in the table). The web UI answers with the same statuses.
-func CodeStatus(code string) int {
-	if st, ok := statusOf[code]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
-}
 
 // ErrorBody is the JSON shape of every error response.
 type ErrorBody struct {
@@ -51,7 +24,7 @@ type ErrorDetail struct {
 // (ids, never values) and shown as "Internal error.".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := gallra.ErrorCode(err)
-	status := StatusOf(err)
+	status := httpstatus.Of(err)
 	body := ErrorBody{Error: ErrorDetail{Code: code, Message: gallra.ErrorMessage(err), Details: gallra.ErrorDetails(err)}}
 	if status == http.StatusInternalServerError {
 		body.Error = ErrorDetail{Code: gallra.EINTERNAL, Message: "Internal error."}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -31,6 +32,9 @@ type env struct {
 	ids    map[string]int64
 	chatTk string
 	logs   *syncBuffer
+	// contract checks every response of do against the document srv
+	// serves; loaded on first use and again when srv changes.
+	contract *contract
 }
 
 type syncBuffer struct {
@@ -166,19 +170,23 @@ func (r response) JSON(t *testing.T) map[string]any {
 // other value (sent as JSON).
 func (e *env) do(method, path, who string, body any, hdr map[string]string) response {
 	e.t.Helper()
-	var rd io.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(e.expand(b))
+		payload = []byte(e.expand(b))
 	case []byte:
-		rd = bytes.NewReader(b)
+		payload = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd = bytes.NewReader(raw)
+		payload = raw
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequest(method, e.ts.URL+e.expand(path), rd)
 	if err != nil {
@@ -193,13 +201,47 @@ func (e *env) do(method, path, who string, body any, hdr map[string]string) resp
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
+	res := e.send(req)
+	if err := e.checkContract(req, payload, res); err != nil {
+		e.t.Errorf("%s %s: %v", method, path, err)
+	}
+	return res
+}
+
+func (e *env) send(req *http.Request) response {
+	e.t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
+
+// checkContract validates res, the answer to req (whose body was payload),
+// against the OpenAPI document the server serves (fetched once per server).
+func (e *env) checkContract(req *http.Request, payload []byte, res response) error {
+	e.t.Helper()
+	if e.contract == nil || e.contract.srv != e.srv {
+		get, err := http.NewRequest(http.MethodGet, e.ts.URL+"/api/v1/openapi.json", nil)
+		if err != nil {
+			return err
+		}
+		doc := e.send(get)
+		if doc.Status != http.StatusOK {
+			return fmt.Errorf("GET /api/v1/openapi.json: status %d", doc.Status)
+		}
+		c, err := loadContract(e.srv, doc.Body)
+		if err != nil {
+			return err
+		}
+		e.contract = c
+	}
+	return e.contract.check(req, payload, res.Status, res.Header, res.Body)
 }
 
 // scenario is one row of an API test table.

@@ -1,14 +1,19 @@
 package httpapi
 
 import (
+	"encoding"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httpstatus"
 )
 
 // OpenAPIVersion is the version of the OpenAPI specification the document
@@ -93,38 +98,68 @@ func (g *schemaGen) operation(rt Route, errRef map[string]any) map[string]any {
 			"content":  map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.Request), true)}},
 		}
 	}
-	responses := map[string]any{}
-	ok := map[string]any{"description": http.StatusText(rt.Status)}
-	switch rt.Response.(type) {
-	case nil:
-	case RawBody:
-		ok["content"] = map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
-	default:
-		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.Response), false)}}
-	}
-	responses[strconv.Itoa(rt.Status)] = ok
-	errResp := func(desc string) map[string]any {
-		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
-	}
-	responses["default"] = errResp("Error")
-	if len(params) > 0 || rt.Request != nil {
-		responses["400"] = errResp("Invalid input")
-	}
 	if rt.Auth != AuthPublic {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
-		responses["401"] = errResp("Missing or invalid token")
-		responses["403"] = errResp("Not allowed")
 	} else {
 		op["security"] = []any{}
-		if rt.Method == http.MethodPost && !rt.NoRateLimit {
-			responses["429"] = errResp("Too many requests from this address")
-		}
 	}
-	if strings.Contains(rt.Path, "{") {
-		responses["404"] = errResp("Not found (or another organisation's)")
+	responses := map[string]any{strconv.Itoa(rt.Status): g.success(rt)}
+	for status, codes := range errorStatuses(rt) {
+		responses[strconv.Itoa(status)] = map[string]any{
+			"description": fmt.Sprintf("%s (error code %s)", http.StatusText(status), strings.Join(codes, ", ")),
+			"content":     map[string]any{"application/json": map[string]any{"schema": errRef}},
+		}
 	}
 	op["responses"] = responses
 	return op
+}
+
+// success documents the route's success response: its JSON type (with any
+// JSON alternatives as anyOf) and the media types of its raw bodies.
+func (g *schemaGen) success(rt Route) map[string]any {
+	content := map[string]any{}
+	var schemas []any
+	for _, body := range append([]any{rt.Response}, rt.Alternatives...) {
+		switch b := body.(type) {
+		case nil:
+		case RawBody:
+			ct, media := b.ContentType, map[string]any{}
+			if ct == "" {
+				ct = "*/*"
+			}
+			if strings.HasPrefix(ct, "text/") {
+				media["schema"] = map[string]any{"type": "string"}
+			} // else any bytes: OpenAPI 3.1 describes raw binary content without a schema
+			content[ct] = media
+		default:
+			schemas = append(schemas, g.ref(reflect.TypeOf(body), false))
+		}
+	}
+	switch len(schemas) {
+	case 0:
+	case 1:
+		content["application/json"] = map[string]any{"schema": schemas[0]}
+	default:
+		content["application/json"] = map[string]any{"schema": map[string]any{"anyOf": schemas}}
+	}
+	resp := map[string]any{"description": http.StatusText(rt.Status)}
+	if len(content) > 0 {
+		resp["content"] = content
+	}
+	return resp
+}
+
+// errorStatuses groups the error codes a route can answer (those its
+// declaration implies and its own Route.Errors) by HTTP status.
+func errorStatuses(rt Route) map[int][]string {
+	out := map[int][]string{}
+	for _, code := range append(rt.impliedErrors(), rt.Errors...) {
+		st := httpstatus.Code(code)
+		if !slices.Contains(out[st], code) {
+			out[st] = append(out[st], code)
+		}
+	}
+	return out
 }
 
 func paramDoc(p Param, in string) map[string]any {
@@ -169,14 +204,62 @@ type schemaGen struct {
 	names map[schemaKey]string
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType          = reflect.TypeFor[time.Time]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+)
+
+// marshals reports whether t (or *t) encodes itself: encoding/json then
+// ignores its fields, and so must the document.
+func marshals(t reflect.Type) bool {
+	for _, it := range []reflect.Type{jsonMarshalerType, textMarshalerType} {
+		if t.Implements(it) || reflect.PointerTo(t).Implements(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// marshalerSchema documents a type that encodes itself. A TextMarshaler
+// (and not a json.Marshaler) is always a JSON string. A json.Marshaler is
+// documented by the JSON kind its zero value encodes to (retention.Period's
+// "never" makes it a string); a zero value that encodes to null or fails
+// says nothing, so the document then allows any value.
+func marshalerSchema(t reflect.Type) map[string]any {
+	v := reflect.New(t)
+	m, ok := v.Interface().(json.Marshaler) // *t has the methods of t too
+	if !ok {
+		return map[string]any{"type": "string"} // a TextMarshaler only
+	}
+	if v.Elem().Type().Implements(jsonMarshalerType) {
+		m = v.Elem().Interface().(json.Marshaler)
+	}
+	raw, err := m.MarshalJSON()
+	if err != nil || len(raw) == 0 {
+		return map[string]any{}
+	}
+	switch raw[0] {
+	case '"':
+		return map[string]any{"type": "string"}
+	case 't', 'f':
+		return map[string]any{"type": "boolean"}
+	case '{':
+		return map[string]any{"type": "object"}
+	case '[':
+		return map[string]any{"type": "array"}
+	case 'n':
+		return map[string]any{}
+	}
+	return map[string]any{"type": "number"}
+}
 
 // ref returns the schema of t: a $ref for named structs, inline otherwise.
 func (g *schemaGen) ref(t reflect.Type, request bool) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Kind() == reflect.Struct && t != timeType {
+	if t.Kind() == reflect.Struct && !marshals(t) {
 		k := schemaKey{t, request}
 		name, ok := g.names[k]
 		if !ok {
@@ -230,6 +313,8 @@ func (g *schemaGen) schema(t reflect.Type, request bool, enumTag string) map[str
 	switch {
 	case t == timeType:
 		s = map[string]any{"type": "string", "format": "date-time"}
+	case marshals(t):
+		s = marshalerSchema(t)
 	case t.Kind() == reflect.Struct:
 		s = g.ref(t, request)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:

@@ -3,10 +3,15 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gallra/gallra/internal/httpstatus"
+	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -155,6 +160,9 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		"no handler":  func(r *Router) { r.Handle(Route{Method: "GET", Path: "/x", Summary: "x"}) },
 		"bad method":  func(r *Router) { r.Handle(Route{Method: "FETCH", Path: "/x", Summary: "x", Handler: h}) },
 		"bad pattern": func(r *Router) { r.Handle(Route{Method: "GET", Path: "/x/{", Summary: "x", Handler: h}) },
+		"unknown error code": func(r *Router) {
+			r.Handle(Route{Method: "GET", Path: "/x", Summary: "x", Errors: []string{"teapot"}, Handler: h})
+		},
 		"conflicting": func(r *Router) {
 			r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{other}", Summary: "x", Handler: h})
 		},
@@ -183,5 +191,120 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 	doc := srv.OpenAPI()
 	if doc["paths"].(map[string]map[string]any)["/api/v1/example/extra"]["post"] == nil {
 		t.Error("extra route not documented")
+	}
+}
+
+// textCode encodes itself as text (pointer receiver, as encoding/json allows).
+type textCode struct{ n int }
+
+func (c *textCode) MarshalText() ([]byte, error) { return []byte(strconv.Itoa(c.n)), nil }
+
+// jsonCount encodes itself as a JSON number.
+type jsonCount struct{ n int }
+
+func (c jsonCount) MarshalJSON() ([]byte, error) { return json.Marshal(c.n) }
+
+// jsonAny encodes its zero value as null, which says nothing of its kind.
+type jsonAny struct{ v any }
+
+func (c jsonAny) MarshalJSON() ([]byte, error) { return json.Marshal(c.v) }
+
+func TestOpenAPISchemaOfSelfEncodingTypes(t *testing.T) {
+	type body struct {
+		Code  textCode   `json:"code"`
+		Count *jsonCount `json:"count,omitempty"`
+		Any   jsonAny    `json:"any"`
+		When  time.Time  `json:"when"`
+	}
+	g := &schemaGen{defs: map[string]any{}, names: map[schemaKey]string{}}
+	g.ref(reflect.TypeFor[body](), false)
+	props := g.defs["body"].(map[string]any)["properties"].(map[string]any)
+	for name, want := range map[string]string{
+		"code":  `{"type":"string"}`,
+		"count": `{"type":["number","null"]}`,
+		"any":   `{}`,
+		"when":  `{"format":"date-time","type":"string"}`,
+	} {
+		got, _ := json.Marshal(props[name])
+		if string(got) != want {
+			t.Errorf("%s: schema %s, want %s", name, got, want)
+		}
+	}
+	for _, name := range []string{"textCode", "jsonCount", "jsonAny"} {
+		if g.defs[name] != nil {
+			t.Errorf("%s, which encodes itself, got an object schema of its fields", name)
+		}
+	}
+}
+
+// TestOpenAPIErrorResponses checks the error statuses the document declares:
+// those implied by each route's declaration, the route's own business-rule
+// codes, all with the one error schema and no catch-all.
+func TestOpenAPIErrorResponses(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, nil)
+	eng := retention.New(db, retention.DefaultRedactor(), retention.Config{})
+	srv, err := New(Config{DB: db, Extra: []func(*Router){RetentionRoutes(eng)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(srv.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths      map[string]map[string]struct{ Responses map[string]map[string]any } `json:"paths"`
+		Components struct{ Schemas map[string]map[string]any }                         `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	errRef := `{"application/json":{"schema":{"$ref":"#/components/schemas/ErrorBody"}}}`
+	for _, rt := range srv.Routes() {
+		name := rt.Method + " " + rt.Path
+		responses := doc.Paths[rt.Path][strings.ToLower(rt.Method)].Responses
+		want := map[string]bool{strconv.Itoa(rt.Status): true, "500": true}
+		if rt.Auth != AuthPublic {
+			want["401"], want["403"] = true, true
+		}
+		if strings.Contains(rt.Path, "{") {
+			want["400"], want["404"] = true, true
+		}
+		if rt.Request != nil {
+			want["400"], want["413"] = true, true
+		}
+		if rt.Auth == AuthPublic && rt.Method == "POST" && !rt.NoRateLimit {
+			want["429"] = true
+		}
+		for _, code := range rt.Errors {
+			want[strconv.Itoa(httpstatus.Code(code))] = true
+		}
+		for status := range want {
+			if responses[status] == nil {
+				t.Errorf("%s: status %s undeclared", name, status)
+			}
+		}
+		for status, resp := range responses {
+			if !want[status] && len(rt.Query) == 0 { // routes with query parameters may also answer 400
+				t.Errorf("%s: declares %s, which nothing implies", name, status)
+			}
+			if status >= "400" {
+				if got, _ := json.Marshal(resp["content"]); string(got) != errRef {
+					t.Errorf("%s: %s content %s, want the error schema", name, status, got)
+				}
+			}
+		}
+	}
+	// The defects the issue names: 422 undeclared, period and cap as objects.
+	for _, op := range []string{"PUT /api/v1/channels/{id}/retention", "POST /api/v1/requests"} {
+		method, path, _ := strings.Cut(op, " ")
+		if doc.Paths[path][strings.ToLower(method)].Responses["422"] == nil {
+			t.Errorf("%s does not declare 422", op)
+		}
+	}
+	props, _ := doc.Components.Schemas["RetentionResolved"]["properties"].(map[string]any)
+	for name, want := range map[string]string{"period": `{"type":"string"}`, "cap": `{"type":["string","null"]}`} {
+		if got, _ := json.Marshal(props[name]); string(got) != want {
+			t.Errorf("RetentionResolved.%s: schema %s, want %s", name, got, want)
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (s *Server) piiRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/pii/patterns", Summary: "List the organisation's own detector patterns", Tags: tags, Auth: AuthStaff,
 		Response: PIIPatterns{}, Handler: s.getPIIPatterns})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/pii/patterns", Summary: "Replace the organisation's own detector patterns (e.g. a customer number)", Tags: tags, Auth: AuthAdmin,
-		Request: PIIPatterns{}, Response: PIIPatterns{}, Handler: s.putPIIPatterns})
+		Request: PIIPatterns{}, Response: PIIPatterns{}, Errors: []string{gallra.ECONFLICT}, Handler: s.putPIIPatterns})
 }
 
 // orgDetector builds a detector with the organisation's patterns. Building

@@ -115,7 +115,7 @@ func (s *Server) publicRoutes(r *Router) {
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/channels/{id}/chats", Summary: "Start a chat; returns the chat token", Tags: tags,
 		Request: PublicChatStart{}, Response: PublicChatStarted{}, Status: http.StatusCreated, Handler: s.publicStartChat})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/chats/{id}/messages", Summary: "Write in your chat", Description: tokenHdr + " or the chat_token field", Tags: tags,
-		Request: PublicChatMessage{}, Response: PublicChatMessageView{}, Status: http.StatusCreated, Handler: s.publicChatMessage})
+		Request: PublicChatMessage{}, Response: PublicChatMessageView{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.publicChatMessage})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/public/chats/{id}", Summary: "Read your chat", Description: tokenHdr, Tags: tags,
 		Response: PublicChat{}, Handler: s.publicGetChat})
 }

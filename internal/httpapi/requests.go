@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -34,7 +35,7 @@ func (s *Server) requestRoutes(r *Router) {
 			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
 			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
 			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at).",
-		Request: takeout.NewRequest{}, Response: store.SubjectRequest{}, Status: http.StatusCreated,
+		Request: takeout.NewRequest{}, Response: store.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			var in takeout.NewRequest
 			if err := DecodeJSON(r, &in); err != nil {
@@ -94,7 +95,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/extend", Summary: "Extend a request's deadline by up to two months, with a reason", Tags: tags, Auth: AuthStaff,
-		Request: ExtendRequest{}, Response: store.SubjectRequest{},
+		Request: ExtendRequest{}, Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -112,7 +113,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/cancel", Summary: "Cancel a received or failed request", Tags: tags, Auth: AuthStaff,
-		Response: store.SubjectRequest{},
+		Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -129,7 +130,7 @@ func (s *Server) requestRoutes(r *Router) {
 		Description: "Same rights as reading the request. A failed, interrupted or abandoned request resumes where it stopped (erasure counts stay exact); " +
 			"a completed or cancelled one is returned unchanged; 409 while another worker is processing it. Work beyond a short time budget " +
 			"continues in the requests.process job.",
-		Response: store.SubjectRequest{},
+		Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -144,7 +145,7 @@ func (s *Server) requestRoutes(r *Router) {
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/artefact", Summary: "Download an export's ZIP (audited)", Tags: tags, Auth: AuthStaff,
 		Description: "404 once the artefact has expired (GALLRA_ARTEFACT_TTL, default 7 days). An export with person-level data (person_data) is for admins only (403).",
-		Response:    RawBody{},
+		Response:    RawBody{ContentType: "application/zip"},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -165,9 +166,9 @@ func (s *Server) requestRoutes(r *Router) {
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/receipt", Summary: "Receipt of a completed request, to send to the person", Tags: tags, Auth: AuthStaff,
 		Description: "Dates, modules and counts; never the erased data or the e-mail address. 409 until the request is completed.",
-		Response:    takeout.Receipt{},
+		Response:    takeout.Receipt{}, Alternatives: []any{RawBody{ContentType: "text/plain"}},
 		Query: []Param{{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"},
-			{Name: "format", Type: "string", Enum: []string{"json", "text"}, Description: "text answers text/plain"}},
+			{Name: "format", Type: "string", Enum: []string{"json", "text"}, Description: "text answers text/plain"}}, Errors: []string{gallra.ECONFLICT},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {

@@ -70,19 +70,19 @@ type retentionAPI struct {
 func (a *retentionAPI) routes(r *Router) {
 	tags := []string{"retention"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/retention", Summary: "A channel's effective retention policy", Tags: tags, Auth: AuthStaff,
-		Response: retention.Resolved{}, Handler: a.getPolicy})
+		Response: retention.Resolved{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.getPolicy})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/retention", Summary: "Set a channel's retention policy (or preview it with dry_run=true)", Tags: tags, Auth: AuthAdmin,
 		Description: "Refused with 422 naming the rule when the policy is over the operator cap, never under a cap, an action the module does not support, or the channel is social or knowledge. With dry_run=true the answer is the preview of the proposed policy and nothing is saved.",
-		Request:     RetentionRequest{}, Response: retention.Resolved{}, Query: []Param{{Name: "dry_run", Type: "boolean", Description: "preview the proposed policy without saving"}},
+		Request:     RetentionRequest{}, Response: retention.Resolved{}, Alternatives: []any{retention.Preview{}}, Errors: []string{gallra.EUNPROCESS}, Query: []Param{{Name: "dry_run", Type: "boolean", Description: "preview the proposed policy without saving"}},
 		Handler: a.putPolicy})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/retention/preview", Summary: "What a purge would do now and in the next 7 and 30 days", Tags: tags, Auth: AuthStaff,
-		Response: retention.Preview{}, Handler: a.preview})
+		Response: retention.Preview{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.preview})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/policy-text", Summary: "The privacy sentence the channel shows, from its real setting", Tags: tags, Auth: AuthStaff,
-		Query: []Param{{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"}}, Response: PolicyTextResponse{}, Handler: a.policyText})
+		Query: []Param{{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"}}, Response: PolicyTextResponse{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.policyText})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/retention/defaults", Summary: "Module retention defaults and operator caps", Tags: tags, Auth: AuthStaff,
 		Response: RetentionDefaults{}, Handler: a.getDefaults})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/retention/defaults", Summary: "Set a module's retention default", Tags: tags, Auth: AuthAdmin,
-		Request: RetentionDefaultRequest{}, Response: retention.ModuleDefault{}, Handler: a.putDefault})
+		Request: RetentionDefaultRequest{}, Response: retention.ModuleDefault{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.putDefault})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/holds", Summary: "List legal holds", Tags: tags, Auth: AuthStaff, Response: HoldList{}, Handler: a.listHolds})
 	st := []Param{{Name: "subject_type", Type: "string", Enum: []string{"forum_topic", "mail_conversation", "chat_conversation"}, Required: true}}
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Put a topic or conversation on legal hold (skipped by every purge)", Tags: tags, Auth: AuthStaff,
@@ -160,7 +160,7 @@ func (a *retentionAPI) putPolicy(w http.ResponseWriter, r *http.Request) error {
 		}
 		return WriteJSON(w, http.StatusOK, pv)
 	}
-	res, err := a.e.SetChannelPolicy(ctx, PrincipalFrom(ctx).Actor(), c.OrgID, c.ID, p)
+	res, err := a.e.SetChannelPolicy(ctx, PrincipalFrom(ctx).Staff, c.ID, p)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (a *retentionAPI) putDefault(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	pr := PrincipalFrom(ctx)
-	d, err := a.e.SetDefault(ctx, pr.Actor(), pr.OrgID(), m, p)
+	d, err := a.e.SetDefault(ctx, pr.Staff, m, p)
 	if err != nil {
 		return err
 	}

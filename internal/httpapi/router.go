@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httpstatus"
 )
 
 // AuthLevel says who may call a route.
@@ -54,8 +55,18 @@ type Route struct {
 	// Response is a value of the JSON response type (nil: 204 No Content).
 	// Use RawBody{} for endpoints that answer raw bytes.
 	Response any
+	// Alternatives are other bodies the success status may carry: JSON
+	// types are documented with Response as anyOf (e.g. a preview instead of
+	// the saved policy under dry_run), a RawBody adds its media type (e.g.
+	// text/plain under format=text).
+	Alternatives []any
 	// Status is the success status (default 200, or 204 without Response).
 	Status int
+	// Errors lists the gallra error codes the handler answers by its own
+	// rules (e.g. gallra.ECONFLICT, gallra.EUNPROCESS). The codes every
+	// route's auth level, parameters and body imply are added to the
+	// document without being listed here (see impliedErrors).
+	Errors []string
 	// PathParams documents path parameters that are not positive integer ids;
 	// every other {name} in Path is documented as one.
 	PathParams []Param
@@ -67,8 +78,13 @@ type Route struct {
 	Handler     HandlerFunc
 }
 
-// RawBody marks a route whose response is raw bytes (e.g. an attachment).
-type RawBody struct{}
+// RawBody marks a response of raw bytes (e.g. an attachment) rather than
+// JSON.
+type RawBody struct {
+	// ContentType is the media type answered, e.g. "application/zip" or
+	// "text/plain"; empty means any type (the document says */*).
+	ContentType string
+}
 
 // DefaultMaxBody is the request body limit of routes without MaxBody.
 const DefaultMaxBody = 1 << 20
@@ -105,6 +121,12 @@ func (rt *Router) Handle(route Route) {
 	case rt.seen[pattern]:
 		rt.fail(fmt.Errorf("httpapi: route %q registered twice", pattern))
 		return
+	}
+	for _, code := range route.Errors {
+		if code != gallra.EINTERNAL && httpstatus.Code(code) == http.StatusInternalServerError {
+			rt.fail(fmt.Errorf("httpapi: route %q: Errors lists %q, which is not an error code", pattern, code))
+			return
+		}
 	}
 	if route.Status == 0 {
 		route.Status = http.StatusOK
@@ -153,7 +175,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		rt.s.writeError(w, r, gallra.Errorf(errMethod, "method %s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
+		rt.s.writeError(w, r, gallra.Errorf(httpstatus.MethodNotAllowed, "method %s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
 		return
 	}
 	rt.s.writeError(w, r, gallra.Errorf(gallra.ENOTFOUND, "no such endpoint"))
@@ -162,7 +184,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // routeHandler wraps a route's handler with authentication, the body limit
 // and the public rate limit.
 func (s *Server) routeHandler(route Route) http.Handler {
-	ratelimited := route.Auth == AuthPublic && route.Method == http.MethodPost && !route.NoRateLimit
+	ratelimited := route.rateLimited()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, route.MaxBody)
@@ -194,8 +216,36 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route Route,
 	return route.Handler(w, r)
 }
 
-// errMethod is the internal code for a method not allowed on a known path.
-const errMethod = "method_not_allowed"
+// rateLimited reports whether the route is under the per-IP limit of public
+// POSTs.
+func (route Route) rateLimited() bool {
+	return route.Auth == AuthPublic && route.Method == http.MethodPost && !route.NoRateLimit
+}
+
+// impliedErrors lists the error codes a route can answer whatever its
+// handler does: from its auth level, its parameters and body, and the
+// wrapper every route runs in. The document declares these plus
+// Route.Errors, so a new route's error responses are documented by
+// declaring what it is, not by remembering each status.
+func (route Route) impliedErrors() []string {
+	codes := []string{gallra.EINTERNAL} // any route can fail
+	if route.Request != nil || len(route.Query) > 0 || len(pathParams(route.Path)) > 0 {
+		codes = append(codes, gallra.EINVALID)
+	}
+	if route.Request != nil {
+		codes = append(codes, gallra.ETOOLARGE) // the MaxBody limit
+	}
+	if route.Auth != AuthPublic {
+		codes = append(codes, gallra.EUNAUTHORIZED, gallra.EFORBIDDEN)
+	}
+	if len(pathParams(route.Path)) > 0 {
+		codes = append(codes, gallra.ENOTFOUND) // absent, or another organisation's
+	}
+	if route.rateLimited() {
+		codes = append(codes, gallra.ERATELIMIT)
+	}
+	return codes
+}
 
 func contains(list []string, s string) bool {
 	for _, v := range list {

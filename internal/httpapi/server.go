@@ -4,50 +4,64 @@
 // # Adding endpoints
 //
 // Every endpoint is one Route value registered on a *Router. The Route holds
-// the handler AND the metadata the OpenAPI document is generated from, so a
-// route cannot exist without documentation. To add a group of endpoints,
-// create a file in this package named after the feature (e.g. retention.go)
-// with a method that registers the group:
+// the handler AND the metadata the OpenAPI document (openapi.go) is generated
+// from, so a route cannot exist without documentation. A feature's routes
+// live in a file named after it, in a method that registers the group, such
+// as knowledgeRoutes:
 //
-//	func (s *Server) retentionRoutes(r *Router) {
+//	func (s *Server) knowledgeRoutes(r *Router) {
+//		tags := []string{"knowledge"}
 //		r.Handle(Route{
 //			Method:   "PUT",
-//			Path:     "/api/v1/channels/{id}/retention",
-//			Summary:  "Set a channel's retention policy",
-//			Tags:     []string{"retention"},
-//			Auth:     AuthStaff,          // AuthPublic, AuthStaff or AuthAdmin
-//			Request:  RetentionRequest{}, // JSON body type; nil for none
-//			Response: RetentionPolicy{},  // JSON response type; nil for 204
-//			Query:    []Param{{Name: "dry_run", Type: "boolean"}},
-//			Handler:  s.putRetention, // func(w, r) error
+//			Path:     "/api/v1/articles/{id}", // {id}: a positive integer unless PathParams says otherwise
+//			Summary:  "Replace an article's title and body",
+//			Tags:     tags,
+//			Auth:     AuthStaff,                   // AuthPublic, AuthStaff or AuthAdmin
+//			Request:  ArticleInput{},              // JSON body type; nil for none
+//			Response: gallra.KnowledgeArticle{},   // JSON response type; nil for 204, RawBody{...} for bytes
+//			Handler:  s.putArticle,                // func(w, r) error
 //		})
 //	}
 //
-// then add ONE line, s.retentionRoutes(r), to (*Server).routes below, and add
-// the route's cases to the tenant-isolation table in tenant_test.go: every
-// staff route with an id in its path (or body) needs one, and the test fails
-// for a registered pattern it does not cover.
+// and one line, s.knowledgeRoutes(r), in (*Server).routes below. A group that
+// needs something the Server does not hold is registered from outside with
+// Config.Extra, as cmd/gallra does with RetentionRoutes(engine). Then add the
+// route's cases to the tenant-isolation table in tenant_test.go: every staff
+// route with an id in its path (or body) needs one, and the test fails for a
+// registered pattern it does not cover.
+//
+// The document's error responses are derived, not written: every route
+// declares 500; 401 and 403 with a token; 400 with parameters or a body; 413
+// with a body; 404 with an id in its path; 429 for rate-limited public POSTs
+// (Route.impliedErrors); plus the status of each code the handler answers by
+// its own rules, listed in Route.Errors (e.g. gallra.EUNPROCESS for a
+// refused retention policy, gallra.ECONFLICT for a state rule). All
+// use the one ErrorBody schema. Other success bodies (a preview under
+// dry_run, text under format=text) go in Route.Alternatives. Every response
+// of every API test is checked against the served document
+// (contract_test.go), so an undeclared status or a body that disagrees with
+// its type fails the tests.
 //
 // Handlers have the signature func(w, r) error. Return a *gallra.Error (or
-// any error wrapping one) and the server answers with the status from the one
-// code→status table in errors.go; anything else is logged and answered
-// "Internal error.". Inside a handler use:
+// any error wrapping one) and the server answers with the status from the
+// one code→status table, internal/httpstatus (shared with the admin UI);
+// anything else is logged and answered "Internal error.". Inside a handler
+// use:
 //
 //   - PrincipalFrom(r.Context()) for the authenticated staff user and org;
 //   - s.channel(ctx, p, id) to load a channel of the caller's org, answering
-//     404 for other organisations and 403 for editors who are not members;
+//     404 for other organisations and 403 for editors who are not members
+//     (s.pathChannel(r, module) for the {id} of a module's channel);
 //     s.authorizeChannel(p, channelID) when the object's channel is known;
-//   - PathID(r, "id") for positive int64 path ids (400 otherwise);
+//   - PathID(r, "id") for positive int64 path ids (400 otherwise), QueryID,
+//     QueryEnum and QueryPage (limit/before_id) for query parameters;
 //   - DecodeJSON(r, &body) for bodies (size limit, unknown fields, trailing
 //     data: all answered with clear 400/413 errors);
-//   - QueryPage(r) for limit/before_id; WriteJSON(w, status, v) to answer.
+//   - WriteJSON(w, status, v) to answer.
 //
-// Path parameters default to positive integer ids; declare other kinds in
-// Route.PathParams. Public POST routes are rate limited per client IP.
-//
-// Code outside this package (cmd/gallra wiring, another package's endpoints)
-// can add routes with Config.Extra, using the same Route type and the exported
-// helpers.
+// Public POST routes are rate limited per client IP (Route.NoRateLimit
+// exempts one). Code outside this package adds routes with Config.Extra,
+// using the same Route type and the exported helpers.
 package httpapi
 
 import (
@@ -69,6 +83,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httplog"
 	"github.com/gallra/gallra/internal/ratelimit"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -100,6 +115,9 @@ type Config struct {
 	Takeout *takeout.Service
 	// Extra registers additional route groups after the built-in ones.
 	Extra []func(r *Router)
+	// Services are the feature services the handlers call; nil builds them
+	// on DB (service.New).
+	Services *gallra.Services
 }
 
 // Server is the JSON API. Create it with New; it holds no package-level state.
@@ -112,6 +130,7 @@ type Server struct {
 	policy   func(ctx context.Context, c *gallra.Channel) (*string, error)
 	registry *prometheus.Registry
 	takeout  *takeout.Service
+	svc      *gallra.Services
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
 	router   *Router
@@ -135,6 +154,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}
+	}
+	s.svc = cfg.Services
+	if s.svc == nil {
+		s.svc = service.New(service.Deps{DB: s.db, Clock: s.clock, Log: s.log})
 	}
 	if s.version == "" {
 		s.version = "dev"
@@ -184,8 +207,8 @@ func (s *Server) routes(r *Router) {
 	s.publicRoutes(r)
 	s.requestRoutes(r)
 	s.piiRoutes(r)
-	// Route groups of other features go here, one line each, e.g.:
-	// s.retentionRoutes(r); s.requestRoutes(r); s.piiRoutes(r)
+	// A new group goes here, one line; groups built from outside the Server
+	// (RetentionRoutes) come through Config.Extra.
 }
 
 // Handler returns the HTTP handler serving every route.

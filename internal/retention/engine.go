@@ -245,37 +245,6 @@ func (e *Engine) ChannelPolicy(ctx context.Context, orgID, channelID int64) (*Re
 	return r, err
 }
 
-// SetChannelPolicy gives the channel its own policy, or with p nil makes it
-// follow its module default again. The policy is checked against the module
-// rules and the operator caps (EUNPROCESS naming the rule). The change is
-// audited with the old and new values.
-func (e *Engine) SetChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *Policy) (*Resolved, error) {
-	var r *Resolved
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
-		c, old, err := e.resolve(ctx, tx, orgID, channelID)
-		if err != nil {
-			return err
-		}
-		var s *store.RetentionSetting
-		if p != nil {
-			if err := e.caps.Validate(c.Module, *p); err != nil {
-				return err
-			}
-			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
-		}
-		if err := tx.SetChannelRetention(ctx, orgID, channelID, s); err != nil {
-			return err
-		}
-		if _, r, err = e.resolve(ctx, tx, orgID, channelID); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, orgID, actor, "retention.policy_set", "channel", channelID, map[string]any{
-			"module": string(c.Module), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(r.Policy, r.Source),
-		})
-	})
-	return r, err
-}
-
 func auditPolicy(p Policy, source string) map[string]any {
 	return map[string]any{"period": p.Period.String(), "action": string(p.Action), "source": source}
 }
@@ -295,41 +264,6 @@ func (e *Engine) Defaults(ctx context.Context, orgID int64) ([]ModuleDefault, er
 		return nil
 	})
 	return out, err
-}
-
-// SetDefault sets the organisation's default for a module (p nil: back to
-// the shipped default); channels without their own policy follow it.
-// Checked like SetChannelPolicy; audited with old and new values.
-func (e *Engine) SetDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
-	var d ModuleDefault
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
-		var s *store.RetentionSetting
-		if p != nil {
-			if err := e.caps.Validate(m, *p); err != nil {
-				return err
-			}
-			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
-		} else if err := moduleRule(m); err != nil {
-			return err
-		}
-		old, err := e.moduleDefault(ctx, tx, orgID, m)
-		if err != nil {
-			return err
-		}
-		if err := tx.SetRetentionDefault(ctx, orgID, m, s); err != nil {
-			return err
-		}
-		if d, err = e.moduleDefault(ctx, tx, orgID, m); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, orgID, actor, "retention.default_set", "organisation", orgID, map[string]any{
-			"module": string(m), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(d.Policy, d.Source),
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
 }
 
 // target is the purge target of a channel under a policy at now.

@@ -39,8 +39,8 @@ type Period struct {
 	Unit Unit
 }
 
-// Never is the period of "no automatic purge".
-var Never = Period{}
+// Never returns the period of "no automatic purge" (the zero Period).
+func Never() Period { return Period{} }
 
 // MaxPeriodDays bounds a period (100 years): anything longer is a typo.
 const MaxPeriodDays = 36600
@@ -52,7 +52,7 @@ var periodRE = regexp.MustCompile(`^(\d{1,5})\s*(d|days?|m|months?|y|years?)$`)
 func ParsePeriod(s string) (Period, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "never" {
-		return Never, nil
+		return Never(), nil
 	}
 	m := periodRE.FindStringSubmatch(s)
 	if m == nil {
@@ -228,7 +228,7 @@ func Shipped(m gallra.Module) Policy {
 	case gallra.ModuleChat:
 		return Policy{Period: Period{30, Days}, Action: Delete}
 	}
-	return Policy{Period: Never, Action: Delete}
+	return Policy{Period: Never(), Action: Delete}
 }
 
 // PurgedModules lists the modules with retention policies.

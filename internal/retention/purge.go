@@ -167,20 +167,8 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 		if o.OrgID != 0 {
 			orgs = []int64{o.OrgID}
 		} else {
-			rows, err := tx.Query(ctx, `SELECT id FROM organisations ORDER BY id`)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				orgs = append(orgs, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			var err error
+			if orgs, err = tx.OrganisationIDs(ctx); err != nil {
 				return err
 			}
 		}

@@ -91,17 +91,17 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			t.Fatalf("forum policy = %+v, %v", r, err)
 		}
 		// The organisation changes the forum default: channels follow.
-		if _, err := e.SetDefault(ctx, staff(f), f.Org.ID, gallra.ModuleForum, &Policy{Period{5, Years}, Delete}); err != nil {
+		if _, err := e.SetDefault(ctx, f.Admin, gallra.ModuleForum, &Policy{Period{5, Years}, Delete}); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, forum); r.String() != "delete after 5y" || r.Source != "organisation" {
 			t.Fatalf("after default change: %+v", r)
 		}
 		// The channel gets its own; then follows the default again.
-		if r, err = e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, Anonymize}); err != nil || r.Source != "channel" || r.String() != "anonymize after 1y" {
+		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Anonymize}); err != nil || r.Source != "channel" || r.String() != "anonymize after 1y" {
 			t.Fatalf("own policy: %+v %v", r, err)
 		}
-		if r, err = e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, nil); err != nil || r.Source != "organisation" {
+		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, nil); err != nil || r.Source != "organisation" {
 			t.Fatalf("cleared: %+v %v", r, err)
 		}
 		// Refusals name the rule.
@@ -113,18 +113,18 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			mention string
 		}{
 			{"chat over cap", gallra.ModuleChat, Policy{Period{2, Months}, Delete}, gallra.EUNPROCESS, "caps chat retention at 1m"},
-			{"chat never under cap", gallra.ModuleChat, Policy{Never, Delete}, gallra.EUNPROCESS, "never"},
+			{"chat never under cap", gallra.ModuleChat, Policy{Never(), Delete}, gallra.EUNPROCESS, "never"},
 			{"mail anonymize", gallra.ModuleMail, Policy{Period{1, Years}, Anonymize}, gallra.EUNPROCESS, "only the action delete"},
 			{"social", gallra.ModuleSocial, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "external platform"},
 			{"knowledge", gallra.ModuleKnowledge, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "no end-customer data"},
 		}
 		for _, tc := range refusals {
-			_, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, f.Channels[tc.module].ID, &tc.p)
+			_, err := e.SetChannelPolicy(ctx, f.Admin, f.Channels[tc.module].ID, &tc.p)
 			if gallra.ErrorCode(err) != tc.code || !strings.Contains(gallra.ErrorMessage(err), tc.mention) {
 				t.Errorf("%s: err %v, want %s mentioning %q", tc.name, err, tc.code, tc.mention)
 			}
 			if tc.module != gallra.ModuleSocial && tc.module != gallra.ModuleKnowledge {
-				if _, err := e.SetDefault(ctx, staff(f), f.Org.ID, tc.module, &tc.p); gallra.ErrorCode(err) != tc.code {
+				if _, err := e.SetDefault(ctx, f.Admin, tc.module, &tc.p); gallra.ErrorCode(err) != tc.code {
 					t.Errorf("%s default: err %v", tc.name, err)
 				}
 			}
@@ -138,7 +138,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 		}
 		// A policy stored before a cap was lowered is clamped to the cap.
 		loose := mustEngine(db, nil)
-		if _, err := loose.SetChannelPolicy(ctx, staff(f), f.Org.ID, f.Channels[gallra.ModuleChat].ID, &Policy{Period{1, Years}, Delete}); err != nil {
+		if _, err := loose.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleChat].ID, &Policy{Period{1, Years}, Delete}); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID); !r.Capped || r.Period != (Period{1, Months}) {
@@ -227,7 +227,7 @@ func TestForumDelete(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		e := mustEngine(db, nil)
 		forum := f.Channels[gallra.ModuleForum].ID
-		if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, Delete}); err != nil {
+		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Delete}); err != nil {
 			t.Fatal(err)
 		}
 		t0 := clock.Now()
@@ -509,7 +509,7 @@ func TestPreviewThenPurgeSameIDs(t *testing.T) {
 func seedMixed(t *testing.T, db *store.DB, clock *storetest.Clock) *storetest.Fixture {
 	f := storetest.MustFixture(t, db, "Kommunen")
 	e := New(db, nil, Config{})
-	if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, f.Channels[gallra.ModuleForum].ID, &Policy{Period{1, Years}, Delete}); err != nil {
+	if _, err := e.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleForum].ID, &Policy{Period{1, Years}, Delete}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 12 {
@@ -714,7 +714,7 @@ func TestChannelPolicyText(t *testing.T) {
 		if err != nil || !strings.Contains(s, "Kommunen lagrar dina personuppgifter (namn, e-postadress och IP-adress) i högst 3 år.") {
 			t.Fatalf("sv text: %q %v", s, err)
 		}
-		if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum.ID, &Policy{Period{1, Years}, Anonymize}); err != nil {
+		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum.ID, &Policy{Period{1, Years}, Anonymize}); err != nil {
 			t.Fatal(err)
 		}
 		s, err = e.ChannelPolicyText(ctx, f.Org.ID, forum.ID, "en")

@@ -51,7 +51,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
 				e := New(db, DefaultRedactor(), Config{BatchSize: 100})
-				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, action}); err != nil {
+				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
 					t.Fatal(err)
 				}
 				held := mustTopic(t, db, f, "Tvist", "Text", "anna@example.se")
@@ -189,7 +189,7 @@ func TestPolicyChangeMidRun(t *testing.T) {
 		want int // posts anonymized
 	}{
 		{"longer", Policy{Period{120, Days}, Anonymize}, 4},
-		{"never", Policy{Never, Anonymize}, 3},
+		{"never", Policy{Never(), Anonymize}, 3},
 		{"other action", Policy{Period{100, Days}, Delete}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,7 +197,7 @@ func TestPolicyChangeMidRun(t *testing.T) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
 				e := inTurn(db) // 3 rows per batch
-				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{100, Days}, Anonymize}); err != nil {
+				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{100, Days}, Anonymize}); err != nil {
 					t.Fatal(err)
 				}
 				t0 := clock.Now()
@@ -211,7 +211,7 @@ func TestPolicyChangeMidRun(t *testing.T) {
 				clock.Set(t0.Add(136 * day))
 				e.hook = func(n int) error {
 					if n == 1 {
-						_, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &tc.to)
+						_, err := e.SetChannelPolicy(ctx, f.Admin, forum, &tc.to)
 						return err
 					}
 					return nil
@@ -290,7 +290,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				e := New(db, DefaultRedactor(), Config{BatchSize: batch})
 				forum := f.Channels[gallra.ModuleForum].ID
-				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, Delete}); err != nil {
+				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Delete}); err != nil {
 					t.Fatal(err)
 				}
 				t0 := clock.Now()

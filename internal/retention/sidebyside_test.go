@@ -82,7 +82,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 		name string
 		to   Policy
 	}{
-		{"never", Policy{Never, Anonymize}},
+		{"never", Policy{Never(), Anonymize}},
 		{"longer", Policy{Period{3*365 + 45, Days}, Anonymize}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 				res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum, Progress: func(done, total int64) {
 					if !changed {
 						changed = true
-						if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &tc.to); err != nil {
+						if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &tc.to); err != nil {
 							t.Error(err)
 						}
 					}

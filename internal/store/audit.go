@@ -46,16 +46,6 @@ func (tx *Tx) Audit(ctx context.Context, orgID int64, actor gallra.Actor, action
 	return nil
 }
 
-// AuditFilter selects audit entries. Zero fields match everything.
-type AuditFilter struct {
-	Action      string // exact action, or a prefix ending in "." (e.g. "retention.")
-	SubjectType string
-	SubjectID   int64
-	ActorID     int64
-	BeforeSeq   int64 // entries with seq < BeforeSeq (pagination, newest first)
-	Limit       int   // default 50, at most 500
-}
-
 // ListAudit returns an organisation's audit entries, newest first.
 func (db *DB) ListAudit(ctx context.Context, orgID int64, f AuditFilter) ([]gallra.AuditEntry, error) {
 	var where []string

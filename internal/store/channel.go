@@ -194,3 +194,18 @@ func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id i
 		return tx.Audit(ctx, orgID, actor, "channel.deleted", "channel", id, nil)
 	})
 }
+
+// PublicChannel returns a channel by id alone, for the unauthenticated API;
+// ENOTFOUND when absent.
+func (db *DB) PublicChannel(ctx context.Context, id int64) (*gallra.Channel, error) {
+	var orgID int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("channel", id)
+	} else if err != nil {
+		return nil, err
+	}
+	return db.GetChannel(ctx, orgID, id)
+}

@@ -11,16 +11,6 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// NewChat starts a chat. The participant may be anonymous (no name, no
-// e-mail); an anonymous participant still gets a person record of their own.
-type NewChat struct {
-	ChannelID int64
-	Name      string
-	Email     string
-	IP        string
-	Message   string
-}
-
 // StartChat opens a chat in a chat channel with the customer's first message
 // and returns it with an access secret: the customer's key to post to this
 // chat (stored hashed, shown once).
@@ -29,7 +19,7 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in NewChat) (*gallra.C
 	if a.Name == "" {
 		a.Name = "-" // validate requires a name; anonymous chats have none
 	}
-	if err := a.validate(false); err != nil {
+	if err := a.Validate(false); err != nil {
 		return nil, "", err
 	}
 	if a.Name == "-" {
@@ -304,4 +294,20 @@ func (tx *Tx) chatMessages(ctx context.Context, convID int64) ([]gallra.ChatMess
 		return nil, fmt.Errorf("list chat messages: %w", err)
 	}
 	return out, nil
+}
+
+// ChatByAccess returns a chat by id when secret is its customer access
+// secret; a wrong secret answers ENOTFOUND, like an absent chat.
+func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallra.ChatConversation, error) {
+	var orgID int64
+	var hash string
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
+	})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+		return nil, notFound("chat", id)
+	} else if err != nil {
+		return nil, err
+	}
+	return db.GetChat(ctx, orgID, id)
 }

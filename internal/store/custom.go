@@ -105,15 +105,6 @@ func scanCustomField(sc interface{ Scan(...any) error }) (*gallra.CustomField, e
 	return &f, nil
 }
 
-// SearchHit is one match of a content search.
-type SearchHit struct {
-	Type      string `json:"type"` // forum_post, mail_message, chat_message, social_item, knowledge_article
-	ID        int64  `json:"id"`
-	ParentID  int64  `json:"parent_id"` // topic or conversation id; 0 for social items and articles
-	Snippet   string `json:"snippet"`
-	CreatedAt int64  `json:"-"`
-}
-
 // SearchChannel finds content in one channel whose text contains q
 // (case-insensitive for ASCII letters on SQLite, all letters on PostgreSQL),
 // newest first, at most limit hits.

@@ -1,41 +1,28 @@
 // Package store implements Gallra's storage on SQLite (embedded, default) and
 // PostgreSQL with one set of SQL. Every query is scoped by organisation id.
-// Driver errors are converted once, here, into gallra error codes.
+// Driver errors are converted once, in errors.go, into gallra error codes;
+// what differs between the engines in writing SQL is in dialect.go.
 package store
 
 import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations
 var migrationsFS embed.FS
-
-// Dialect is the SQL engine behind a DB.
-type Dialect string
-
-// Supported dialects.
-const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
-)
 
 // DB is Gallra's database handle. On SQLite, writes go through a single
 // connection (SQLite has one writer anyway; this avoids busy errors) and reads
@@ -278,32 +265,6 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	return nil
 }
 
-// rebind rewrites ? placeholders as $1, $2, … for PostgreSQL. Queries in this
-// package never contain a literal question mark.
-func (db *DB) rebind(q string) string {
-	if db.dialect != Postgres {
-		return q
-	}
-	if v, ok := db.rebinds.Load(q); ok {
-		return v.(string)
-	}
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	s := b.String()
-	db.rebinds.Store(q, s)
-	return s
-}
-
 // Tx is a transaction with dialect-aware helpers. Code in other packages
 // (retention, takeout) uses it to run its own SQL inside one transaction.
 type Tx struct {
@@ -378,49 +339,6 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	return nil
 }
 
-// convertError maps driver errors to gallra codes, keeping the chain for logs.
-// Messages never include the offending values (they may be personal data).
-func convertError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *gallra.Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
-			return &wrapped{code: gallra.ECONFLICT, msg: "already exists", err: err}
-		case "23503":
-			return &wrapped{code: gallra.EINVALID, msg: "refers to something that does not exist", err: err}
-		}
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &wrapped{code: gallra.ECONFLICT, msg: "already exists", err: err}
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &wrapped{code: gallra.EINVALID, msg: "refers to something that does not exist", err: err}
-		}
-	}
-	return err
-}
-
-// wrapped carries a gallra code for a driver error while keeping the driver
-// error for logs and errors.Is.
-type wrapped struct {
-	code, msg string
-	err       error
-}
-
-func (w *wrapped) Error() string { return w.err.Error() }
-func (w *wrapped) Unwrap() []error {
-	return []error{&gallra.Error{Code: w.code, Message: w.msg}, w.err}
-}
-
 // Time helpers: the database stores Unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -461,12 +379,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// notFound is the error for a missing row of kind what: the same whether it
-// does not exist or belongs to another organisation.
-func notFound(what string, id int64) error {
-	return gallra.Errorf(gallra.ENOTFOUND, "%s %d not found", what, id)
 }
 
 // Checkpoint writes everything committed into the database files: on

@@ -5,54 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/gallra/gallra"
 )
-
-// Page selects a page of a list by keyset: items with id < BeforeID (newest
-// first), at most Limit (default 50, max 200).
-type Page struct {
-	BeforeID int64
-	Limit    int
-}
-
-// Author is the end customer writing a forum post, chat or e-mail.
-type Author struct {
-	Name  string
-	Email string
-	IP    string
-}
-
-func (a *Author) validate(requireEmail bool) error {
-	a.Name = strings.TrimSpace(a.Name)
-	a.Email = strings.TrimSpace(a.Email)
-	if err := gallra.ValidateText("author_name", a.Name, true, gallra.MaxNameLen); err != nil {
-		return err
-	}
-	if a.Email != "" || requireEmail {
-		if err := gallra.ValidateEmail("author_email", a.Email); err != nil {
-			return err
-		}
-	}
-	if a.IP != "" {
-		ip, err := netip.ParseAddr(a.IP)
-		if err != nil {
-			return gallra.Errorf(gallra.EINVALID, "client IP address is not valid")
-		}
-		a.IP = ip.Unmap().String()
-	}
-	return nil
-}
-
-// NewTopic is a new forum topic with its first post.
-type NewTopic struct {
-	ChannelID int64
-	Title     string
-	Body      string
-	Author    Author
-}
 
 // CreateTopic starts a topic in a forum channel with its first post, linking
 // both to the author's person record.
@@ -64,7 +20,7 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallr
 	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
 		return nil, err
 	}
-	if err := in.Author.validate(true); err != nil {
+	if err := in.Author.Validate(true); err != nil {
 		return nil, err
 	}
 	var topic *gallra.ForumTopic
@@ -96,22 +52,13 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallr
 	return topic, err
 }
 
-// NewPost is a post (ParentID nil) or a comment on a post (ParentID set) in a
-// topic.
-type NewPost struct {
-	TopicID  int64
-	ParentID *int64
-	Body     string
-	Author   Author
-}
-
 // CreatePost adds a post or comment to a topic. A comment's parent must be a
 // post of the same topic (comments do not nest further).
 func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.ForumPost, error) {
 	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
 		return nil, err
 	}
-	if err := in.Author.validate(true); err != nil {
+	if err := in.Author.Validate(true); err != nil {
 		return nil, err
 	}
 	var post *gallra.ForumPost
@@ -326,4 +273,17 @@ func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64,
 		return nil, err
 	}
 	return db.GetPost(ctx, orgID, id)
+}
+
+// TopicOrg returns the organisation of a forum topic by id alone, for the
+// unauthenticated API; ENOTFOUND when absent.
+func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
+	var orgID int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("topic", id)
+	}
+	return orgID, err
 }

@@ -7,99 +7,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
 	"strings"
 
 	"github.com/gallra/gallra"
 )
-
-// Limits on inbound mail.
-const (
-	MaxAttachments     = 50
-	MaxAttachmentBytes = 25 << 20
-	MaxRecipients      = 100
-)
-
-// InboundMail is an e-mail received into an inbox, already parsed (by the
-// API's JSON decoder or the SMTP receiver's MIME parser).
-type InboundMail struct {
-	From        string
-	FromName    string
-	To          []string
-	Subject     string
-	Body        string
-	MessageID   string   // the Message-ID header, without angle brackets
-	InReplyTo   string   // In-Reply-To
-	References  []string // References, oldest first
-	Attachments []Attachment
-}
-
-// Attachment is an attachment of an inbound or outbound message.
-type Attachment struct {
-	Filename    string
-	ContentType string
-	Content     []byte
-}
-
-func cleanMsgID(s string) string { return strings.Trim(strings.TrimSpace(s), "<>") }
-
-func (m *InboundMail) validate() error {
-	if err := gallra.ValidateEmail("from", m.From); err != nil {
-		return err
-	}
-	if err := gallra.ValidateText("from_name", m.FromName, false, gallra.MaxNameLen); err != nil {
-		return err
-	}
-	if len(m.To) > MaxRecipients {
-		return gallra.Errorf(gallra.EINVALID, "to has more than %d recipients", MaxRecipients)
-	}
-	for i, a := range m.To {
-		if err := gallra.ValidateEmail(fmt.Sprintf("to[%d]", i), a); err != nil {
-			return err
-		}
-	}
-	if err := gallra.ValidateText("subject", m.Subject, false, gallra.MaxSubjectLen); err != nil {
-		return err
-	}
-	if err := gallra.ValidateText("body", m.Body, false, gallra.MaxBodyLen*10); err != nil {
-		return err
-	}
-	m.MessageID, m.InReplyTo = cleanMsgID(m.MessageID), cleanMsgID(m.InReplyTo)
-	for _, id := range append([]string{m.MessageID, m.InReplyTo}, m.References...) {
-		if err := gallra.ValidateText("message_id", id, false, 998); err != nil {
-			return err
-		}
-	}
-	if len(m.Attachments) > MaxAttachments {
-		return gallra.Errorf(gallra.EINVALID, "more than %d attachments", MaxAttachments)
-	}
-	for i := range m.Attachments {
-		a := &m.Attachments[i]
-		if err := gallra.ValidateText(fmt.Sprintf("attachments[%d].filename", i), a.Filename, true, 255); err != nil {
-			return err
-		}
-		if strings.ContainsAny(a.Filename, "/\\") {
-			return gallra.Errorf(gallra.EINVALID, "attachments[%d].filename must not contain a path", i)
-		}
-		if a.ContentType == "" {
-			a.ContentType = "application/octet-stream"
-		}
-		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
-			return gallra.Errorf(gallra.EINVALID, "attachments[%d].content_type is not a valid media type", i)
-		}
-		if len(a.Content) > MaxAttachmentBytes {
-			return gallra.Errorf(gallra.ETOOLARGE, "attachments[%d] is larger than %d bytes", i, MaxAttachmentBytes)
-		}
-	}
-	return nil
-}
 
 // IngestMail stores an inbound e-mail in a mail channel: it joins the
 // conversation that one of its In-Reply-To/References ids belongs to, or
 // starts a new one. Ingest is idempotent on Message-ID per inbox: a message
 // already stored in this inbox is returned as is (SMTP retries deliver twice).
 func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in InboundMail) (*gallra.MailMessage, error) {
-	if err := in.validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	var msg *gallra.MailMessage
@@ -153,7 +71,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in Inbound
 func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in InboundMail) (int64, error) {
 	refs := append([]string{in.InReplyTo}, in.References...)
 	for i := len(refs) - 1; i >= 0; i-- { // newest reference first
-		ref := cleanMsgID(refs[i])
+		ref := gallra.CleanMessageID(refs[i])
 		if ref == "" {
 			continue
 		}
@@ -384,4 +302,19 @@ func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailA
 		return nil, err
 	}
 	return &a, nil
+}
+
+// AttachmentChannel returns the channel an attachment of the organisation
+// belongs to (for the membership check before download); ENOTFOUND when
+// absent or another organisation's.
+func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, error) {
+	var ch int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+			WHERE a.id = ? AND a.org_id = ? AND m.org_id = ?`, id, orgID, orgID).Scan(&ch)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("attachment", id)
+	}
+	return ch, err
 }

@@ -88,6 +88,25 @@ func (tx *Tx) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisati
 	return &o, nil
 }
 
+// OrganisationIDs lists every organisation's id in ascending order, inside
+// the caller's transaction (the purge plans its run from one snapshot).
+func (tx *Tx) OrganisationIDs(ctx context.Context) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM organisations ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list organisation ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list organisation ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // ListOrganisations returns every organisation (operator use: CLI, jobs).
 func (db *DB) ListOrganisations(ctx context.Context) ([]gallra.Organisation, error) {
 	var out []gallra.Organisation

@@ -88,12 +88,6 @@ func splitKinds(s string) []string {
 	return out
 }
 
-// PIIPattern is an organisation-defined detector pattern.
-type PIIPattern struct {
-	Name    string `json:"name"`
-	Pattern string `json:"pattern"`
-}
-
 // PIIPatterns returns the organisation's detector patterns, by name.
 func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]PIIPattern, error) {
 	out := []PIIPattern{}

@@ -13,118 +13,6 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// RequestKind is the kind of a data-subject request.
-type RequestKind string
-
-// Request kinds.
-const (
-	RequestExport RequestKind = "export" // GDPR Art. 15 access / Art. 20 portability
-	RequestErase  RequestKind = "erase"  // GDPR Art. 17 erasure
-)
-
-// RequestStatus is where a data-subject request is in its lifecycle:
-// received → processing → completed | failed | cancelled. A failed request
-// may be processed again (it resumes where it stopped).
-type RequestStatus string
-
-// Request statuses.
-const (
-	StatusReceived   RequestStatus = "received"
-	StatusProcessing RequestStatus = "processing"
-	StatusCompleted  RequestStatus = "completed"
-	StatusFailed     RequestStatus = "failed"
-	StatusCancelled  RequestStatus = "cancelled"
-)
-
-// Open reports whether a request in status s still has to be answered (it
-// counts towards the deadline).
-func (s RequestStatus) Open() bool {
-	return s == StatusReceived || s == StatusProcessing || s == StatusFailed
-}
-
-// Mention is an item written by someone else that contains the data
-// subject's e-mail address or phone number. Mentions are listed for an
-// editor to review; they are never exported or erased automatically. A
-// mention holds ids only.
-type Mention struct {
-	Type      string `json:"type"` // forum_post, mail_message, chat_message, social_item
-	ID        int64  `json:"id"`
-	ChannelID int64  `json:"channel_id"`
-	ParentID  int64  `json:"parent_id,omitempty"` // topic or conversation
-	Match     string `json:"match"`               // "email" or "phone"
-}
-
-// Artefact is the export file of a completed export request. Path names the
-// file relative to the artefact directory (org-<org>/request-<id>.zip; rows
-// written before that hold the path joined with the directory) and is never
-// shown to clients.
-type Artefact struct {
-	Path      string     `json:"-"`
-	Size      int64      `json:"size"`
-	SHA256    string     `json:"sha256"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	DeletedAt *time.Time `json:"deleted_at,omitempty"`
-}
-
-// SubjectRequest is a data-subject request (export or erasure) of one person,
-// identified by e-mail address, in one organisation.
-type SubjectRequest struct {
-	ID     int64         `json:"id"`
-	OrgID  int64         `json:"org_id"`
-	Kind   RequestKind   `json:"kind"`
-	Status RequestStatus `json:"status"`
-	// Email is the normalised address while the request needs it; it is
-	// empty once the request has been reduced to EmailHash.
-	Email              string           `json:"-"`
-	EmailHash          string           `json:"email_hash"`
-	Modules            []gallra.Module  `json:"modules"`
-	ChannelIDs         []int64          `json:"channel_ids"`
-	ForumAction        string           `json:"forum_action,omitempty"`
-	RequestedBy        int64            `json:"requested_by"`
-	Attestation        string           `json:"attestation"`
-	VerificationMethod string           `json:"verification_method"`
-	VerificationNote   string           `json:"verification_note,omitempty"`
-	ReceivedAt         time.Time        `json:"received_at"`
-	DueAt              time.Time        `json:"due_at"`
-	ExtendedMonths     int              `json:"extended_months"`
-	ExtensionReason    string           `json:"extension_reason,omitempty"`
-	StartedAt          *time.Time       `json:"started_at,omitempty"`
-	FinishedAt         *time.Time       `json:"finished_at,omitempty"`
-	Counts             map[string]int64 `json:"counts"`
-	Mentions           []Mention        `json:"mentions"`
-	Error              string           `json:"error,omitempty"`
-	Artefact           *Artefact        `json:"artefact,omitempty"`
-	// Overdue is true for an open request past its due date (computed on read).
-	Overdue bool `json:"overdue"`
-	// EmailRetained tells whether the clear address is still stored.
-	EmailRetained bool `json:"email_retained"`
-	// MentionsStatus tells whether Mentions is final: "pending" (the
-	// requests.process job has yet to search), "complete", or "partial" (the
-	// search stopped at its time or row bound). Empty on requests made before
-	// mentions were searched by the job.
-	MentionsStatus string `json:"mentions_status"`
-	// UpdatedAt is the last change or heartbeat of processing.
-	UpdatedAt time.Time `json:"updated_at"`
-	// Attempts counts how often processing started.
-	Attempts int `json:"attempts"`
-	// RetryAt is when the requests.process job retries a failed request
-	// (nil: it is not retried by itself; POST …/process re-runs it).
-	RetryAt *time.Time `json:"retry_at,omitempty"`
-	// Claim is the token of the worker processing the request.
-	Claim string `json:"-"`
-	// MentionKeys holds what the mention search needs once the person's data
-	// is gone (keyed hashes of phone numbers, the person id), as JSON.
-	MentionKeys string `json:"-"`
-	// PlannedArtefact is the path (relative to the artefact directory) an
-	// export in progress writes its ZIP to (recorded before writing, so no
-	// file is ever unaccounted for).
-	PlannedArtefact string `json:"-"`
-	// PersonData tells whether the request covers person-level data (the
-	// person record and the custom fields on the person), which lie in no
-	// channel: only an admin's request does.
-	PersonData bool `json:"person_data"`
-}
-
 // Mention search states.
 const (
 	MentionsPending  = "pending"
@@ -352,20 +240,6 @@ func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool)
 		return nil, fmt.Errorf("get request %d: %w", id, err)
 	}
 	return r, nil
-}
-
-// RequestFilter selects requests in ListSubjectRequests. Zero fields match
-// everything.
-type RequestFilter struct {
-	Status    RequestStatus
-	Kind      RequestKind
-	Overdue   bool   // only open requests past their due date
-	EmailHash string // requests about one person (keyed hash)
-	// RestrictChannels limits the list to requests whose every channel is
-	// in ActOn (an editor's channels); false lists all (admins).
-	RestrictChannels bool
-	ActOn            []int64
-	Page             Page
 }
 
 // ListSubjectRequests returns a page of the organisation's requests, newest

@@ -104,14 +104,6 @@ func holdTable(st gallra.SubjectType) (string, error) {
 	return "", gallra.Errorf(gallra.EINVALID, "subject_type must be forum_topic, mail_conversation or chat_conversation")
 }
 
-// Hold is a legal hold with what it is on.
-type Hold struct {
-	SubjectType gallra.SubjectType `json:"subject_type"`
-	SubjectID   int64              `json:"subject_id"`
-	ChannelID   int64              `json:"channel_id"`
-	gallra.LegalHold
-}
-
 // SetHold puts a topic or conversation on legal hold: every purge skips it
 // until ReleaseHold. Setting a hold again replaces its reason (the hold time
 // is kept). The reason is free text written by staff; it is not audited (it
@@ -242,16 +234,6 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]Hold, error) {
 		return nil
 	})
 	return out, err
-}
-
-// DayStats is one channel's activity on one UTC day: live content plus what
-// purges folded away, so that counts stay true after purges.
-type DayStats struct {
-	Day           time.Time `json:"day"`
-	Posts         int64     `json:"posts"`
-	Conversations int64     `json:"conversations"`
-	Messages      int64     `json:"messages"`
-	ChatSeconds   int64     `json:"chat_seconds"`
 }
 
 // FoldedStats returns the anonymous aggregates purges have folded for a

@@ -7,47 +7,6 @@ import (
 	"time"
 )
 
-// Purge run statuses.
-const (
-	PurgeRunning     = "running"
-	PurgeDone        = "done"
-	PurgeFailed      = "failed"
-	PurgeInterrupted = "interrupted" // the process died or was cancelled mid-run
-)
-
-// PurgeRun is the record of one purge: when, what it covered, and counts.
-// It holds ids and counts only, never personal data.
-type PurgeRun struct {
-	ID             int64             `json:"id"`
-	Trigger        string            `json:"trigger"`
-	OrgID          int64             `json:"org_id,omitempty"`
-	ChannelID      int64             `json:"channel_id,omitempty"`
-	Status         string            `json:"status"`
-	StartedAt      time.Time         `json:"started_at"`
-	FinishedAt     *time.Time        `json:"finished_at,omitempty"`
-	Anonymized     int64             `json:"anonymized"`
-	Deleted        int64             `json:"deleted"`
-	SkippedHold    int64             `json:"skipped_hold"`
-	PersonsDeleted int64             `json:"persons_deleted"`
-	Error          string            `json:"error,omitempty"`
-	Channels       []PurgeRunChannel `json:"channels"`
-}
-
-// PurgeRunChannel is one channel's part of a run.
-type PurgeRunChannel struct {
-	OrgID          int64     `json:"org_id"`
-	ChannelID      int64     `json:"channel_id"`
-	Module         string    `json:"module"`
-	Action         string    `json:"action"`
-	Period         string    `json:"period"`
-	Cutoff         time.Time `json:"cutoff"`
-	Anonymized     int64     `json:"anonymized"`
-	Deleted        int64     `json:"deleted"`
-	SkippedHold    int64     `json:"skipped_hold"`
-	PersonsDeleted int64     `json:"persons_deleted"`
-	Error          string    `json:"error,omitempty"`
-}
-
 // StartPurgeRun records the start of a run. Call it while holding the purge
 // lease: runs still marked running were then cut short (crash, kill) and are
 // marked interrupted.

@@ -6,21 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gallra/gallra"
 )
-
-// SocialInput is a post or comment mirrored from the external platform.
-type SocialInput struct {
-	ExternalID       string
-	ParentExternalID string // set for comments
-	AuthorID         string // the author's id on the platform
-	AuthorName       string
-	AuthorEmail      string // optional: links the item to a person for takeout and erasure
-	Body             string
-	CreatedAt        time.Time // on the platform; zero means now
-}
 
 // UpsertSocialItem mirrors an item into a social channel: inserted when new,
 // its body updated when the platform reports an edit. Idempotent on

@@ -3,13 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SocialTreeItem is one item of a social reply tree.
@@ -115,23 +110,4 @@ func (tx *Tx) DeletePersonsWithoutData(ctx context.Context, orgID int64, ids []i
 		n += d
 	}
 	return n, nil
-}
-
-// IsForeignKeyViolation reports whether err is a foreign-key violation of
-// either engine. Outside of input handling it is an internal error (the
-// code deleted in the wrong order, or raced a writer), not bad input.
-// isLockNotAvailable reports a PostgreSQL NOWAIT lock that another
-// transaction held.
-func isLockNotAvailable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "55P03"
-}
-
-func IsForeignKeyViolation(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23503" {
-		return true
-	}
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }

@@ -154,15 +154,6 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 	return out, mrows.Err()
 }
 
-// StaffUpdate holds the changeable fields of a staff user; nil means unchanged.
-type StaffUpdate struct {
-	Name      *string
-	Email     *string
-	Role      *gallra.Role
-	AvatarURL *string
-	Active    *bool
-}
-
 // UpdateStaff changes a staff user; audited with the names of changed fields.
 // Deactivating a user also revokes their API tokens.
 func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int64, u StaffUpdate) (*gallra.Staff, error) {

@@ -6,9 +6,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,29 +97,12 @@ func URL(tb testing.TB, d store.Dialect) string {
 	if base == "" {
 		tb.Skipf("PostgreSQL not configured: set %s", EnvPostgres)
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "gt_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
+	u, drop, err := store.CreateSchema(context.Background(), base, "gt_")
 	if err != nil {
-		tb.Fatalf("open postgres: %v", err)
+		tb.Fatalf("%v (is PostgreSQL running at %s?)", err, redact(base))
 	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		tb.Fatalf("create schema (is PostgreSQL running at %s?): %v", redact(base), err)
-	}
-	tb.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	pu, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", EnvPostgres, err)
-	}
-	q := pu.Query()
-	q.Set("search_path", schema)
-	pu.RawQuery = q.Encode()
-	return pu.String()
+	tb.Cleanup(func() { drop() })
+	return u
 }
 
 func redact(u string) string {

@@ -102,7 +102,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	e.ret = retention.New(db, nil, retention.Config{Caps: retention.Caps{gallra.ModuleChat: retention.Period{N: 1, Unit: retention.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
 	e.tk = tk
-	api, err := httpapi.New(httpapi.Config{DB: db, Clock: clock, PolicyText: e.ret.PublicPolicyText})
+	api, err := httpapi.New(httpapi.Config{DB: db, Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 	if err != nil {
 		t.Fatalf("api: %v", err)
 	}

@@ -87,7 +87,7 @@ var funcs = template.FuncMap{
 	"int64": func(i int) int64 { return int64(i) },
 	"deref": func(p *retention.Period) retention.Period {
 		if p == nil {
-			return retention.Never
+			return retention.Never()
 		}
 		return *p
 	},

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/httpapi"
+	"github.com/gallra/gallra/internal/httpstatus"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -122,7 +122,7 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 			d.Error = catalogs[language(r, v)].T("rq.attest.missing")
 			d.ErrorField = "attest"
 		}
-		h.render(w, r, v, httpapi.CodeStatus(c), "requests", d)
+		h.render(w, r, v, httpstatus.Code(c), "requests", d)
 		return nil
 	}
 	h.log.Info("web: request created", "org_id", v.Org.ID, "request_id", req.ID, "kind", string(req.Kind), "staff_id", v.Staff.ID)
@@ -325,7 +325,7 @@ func (h *Handler) requestAction(w http.ResponseWriter, r *http.Request, v *viewe
 		if c != gallra.EINVALID && c != gallra.EUNPROCESS && c != gallra.ECONFLICT {
 			return err
 		}
-		status = httpapi.CodeStatus(c)
+		status = httpstatus.Code(c)
 	} else if fe.Msg == "" {
 		h.log.Info("web: request "+form, "org_id", v.Org.ID, "request_id", id, "staff_id", v.Staff.ID)
 		return redirect(w, r, "/requests/"+strconv.FormatInt(id, 10)+"?ok="+ok)

@@ -17,9 +17,9 @@ import (
 type Retention interface {
 	Caps() retention.Caps
 	ChannelPolicy(ctx context.Context, orgID, channelID int64) (*retention.Resolved, error)
-	SetChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *retention.Policy) (*retention.Resolved, error)
+	SetChannelPolicy(ctx context.Context, staff *gallra.Staff, channelID int64, p *retention.Policy) (*retention.Resolved, error)
 	Defaults(ctx context.Context, orgID int64) ([]retention.ModuleDefault, error)
-	SetDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *retention.Policy) (*retention.ModuleDefault, error)
+	SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *retention.Policy) (*retention.ModuleDefault, error)
 	Preview(ctx context.Context, orgID, channelID int64, proposed *retention.Policy) (*retention.Preview, error)
 	Runs(ctx context.Context, orgID int64, limit int) ([]store.PurgeRun, error)
 }

@@ -576,7 +576,7 @@ func (h *Handler) channelPolicySave(w http.ResponseWriter, r *http.Request, v *v
 		return nil
 	}
 	p, _ := f.policy(d.Module)
-	if _, err := h.retention.SetChannelPolicy(r.Context(), v.actor(), v.Org.ID, d.Channel.ID, p); err != nil {
+	if _, err := h.retention.SetChannelPolicy(r.Context(), v.Staff, d.Channel.ID, p); err != nil {
 		return h.refuse(w, r, v, d, f, err)
 	}
 	h.log.Info("web: channel policy saved", "org_id", v.Org.ID, "channel_id", d.Channel.ID, "staff_id", v.Staff.ID)
@@ -693,7 +693,7 @@ func (h *Handler) defaultPolicySave(w http.ResponseWriter, r *http.Request, v *v
 		h.render(w, r, v, http.StatusConflict, "policy_confirm", cd)
 		return nil
 	}
-	if _, err := h.retention.SetDefault(r.Context(), v.actor(), v.Org.ID, d.Module, &cd.To); err != nil {
+	if _, err := h.retention.SetDefault(r.Context(), v.Staff, d.Module, &cd.To); err != nil {
 		return h.refuse(w, r, v, d, f, err)
 	}
 	h.log.Info("web: module default saved", "org_id", v.Org.ID, "module", string(d.Module), "staff_id", v.Staff.ID)

@@ -27,9 +27,10 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/clientip"
-	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/httpstatus"
 	"github.com/gallra/gallra/internal/ratelimit"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	Retention Retention
 	// Requests provides data-subject requests; nil hides the requests page.
 	Requests Requests
+	// Services are the feature services the pages call; nil builds them on
+	// DB (service.New).
+	Services *gallra.Services
 }
 
 // Handler is the admin UI. Create it with New; it holds no package-level
@@ -69,6 +73,7 @@ type Handler struct {
 	proxyHdr  string
 	retention Retention
 	requests  Requests
+	svc       *gallra.Services
 	ipLimit   *ratelimit.Keyed
 	acctLimit *ratelimit.Keyed
 	pages     map[string]*template.Template
@@ -89,6 +94,10 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if h.clock == nil {
 		h.clock = gallra.SystemClock{}
+	}
+	h.svc = cfg.Services
+	if h.svc == nil {
+		h.svc = service.New(service.Deps{DB: h.db, Clock: h.clock, Log: h.log})
 	}
 	r, b := cfg.LoginRate, cfg.LoginBurst
 	if r == 0 {
@@ -304,7 +313,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 // error." (and a log line with the chain) for anything else.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
 	code := gallra.ErrorCode(err)
-	status := httpapi.CodeStatus(code)
+	status := httpstatus.Code(code)
 	if code == gallra.EINTERNAL {
 		h.log.Error("web: request failed", "route", routeLabel(r), "err", err)
 	}

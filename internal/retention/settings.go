@@ -1,0 +1,109 @@
+package retention
+
+import (
+	"context"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// staffActor is how the audit log records a staff user's change.
+func staffActor(s *gallra.Staff) gallra.Actor {
+	return gallra.Actor{Type: gallra.ActorStaff, ID: s.ID}
+}
+
+// SetChannelPolicy gives a channel of the staff user's organisation its own
+// policy, or with p nil makes it follow its module default again. Only
+// administrators may (gallra.PermSetRetention, EFORBIDDEN otherwise); the
+// policy is checked against the module rules and the operator caps
+// (EUNPROCESS naming the rule), and the change is audited with the old and
+// new values.
+func (e *Engine) SetChannelPolicy(ctx context.Context, staff *gallra.Staff, channelID int64, p *Policy) (*Resolved, error) {
+	if err := staff.AuthorizeOrg(gallra.PermSetRetention); err != nil {
+		return nil, err
+	}
+	return e.setChannelPolicy(ctx, staffActor(staff), staff.OrgID, channelID, p)
+}
+
+// SetChannelPolicyAsSystem is SetChannelPolicy for the operator (the CLI),
+// audited as the system: it names the organisation itself.
+func (e *Engine) SetChannelPolicyAsSystem(ctx context.Context, orgID, channelID int64, p *Policy) (*Resolved, error) {
+	return e.setChannelPolicy(ctx, gallra.Actor{Type: gallra.ActorSystem}, orgID, channelID, p)
+}
+
+func (e *Engine) setChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *Policy) (*Resolved, error) {
+	var r *Resolved
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		c, old, err := e.resolve(ctx, tx, orgID, channelID)
+		if err != nil {
+			return err
+		}
+		var s *store.RetentionSetting
+		if p != nil {
+			if err := e.caps.Validate(c.Module, *p); err != nil {
+				return err
+			}
+			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
+		}
+		if err := tx.SetChannelRetention(ctx, orgID, channelID, s); err != nil {
+			return err
+		}
+		if _, r, err = e.resolve(ctx, tx, orgID, channelID); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, orgID, actor, "retention.policy_set", "channel", channelID, map[string]any{
+			"module": string(c.Module), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(r.Policy, r.Source),
+		})
+	})
+	return r, err
+}
+
+// SetDefault sets the staff user's organisation's default for a module (p
+// nil: back to the shipped default); channels without their own policy
+// follow it. Authorized and checked like SetChannelPolicy; audited with old
+// and new values.
+func (e *Engine) SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+	if err := staff.AuthorizeOrg(gallra.PermSetRetention); err != nil {
+		return nil, err
+	}
+	return e.setDefault(ctx, staffActor(staff), staff.OrgID, m, p)
+}
+
+// SetDefaultAsSystem is SetDefault for the operator (the CLI), audited as
+// the system.
+func (e *Engine) SetDefaultAsSystem(ctx context.Context, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+	return e.setDefault(ctx, gallra.Actor{Type: gallra.ActorSystem}, orgID, m, p)
+}
+
+func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+	var d ModuleDefault
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		var s *store.RetentionSetting
+		if p != nil {
+			if err := e.caps.Validate(m, *p); err != nil {
+				return err
+			}
+			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
+		} else if err := moduleRule(m); err != nil {
+			return err
+		}
+		old, err := e.moduleDefault(ctx, tx, orgID, m)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetRetentionDefault(ctx, orgID, m, s); err != nil {
+			return err
+		}
+		if d, err = e.moduleDefault(ctx, tx, orgID, m); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, orgID, actor, "retention.default_set", "organisation", orgID, map[string]any{
+			"module": string(m), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(d.Policy, d.Source),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+

@@ -1,0 +1,43 @@
+// Package service implements the feature services of package gallra
+// (gallra.Services) on the store: validation, authorization by the role
+// rules of gallra.Permission, and the audit entry, in one transaction. The
+// JSON API, the web UI and the CLI call these services and never the store.
+package service
+
+import (
+	"log/slog"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// Deps are what the services share.
+type Deps struct {
+	DB    *store.DB
+	Clock gallra.Clock // default gallra.SystemClock
+	Log   *slog.Logger // default: discard
+}
+
+// New builds every feature service on d.
+func New(d Deps) *gallra.Services {
+	if d.Clock == nil {
+		d.Clock = gallra.SystemClock{}
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &gallra.Services{
+		Organisations: &Organisations{d: d},
+		Channels:      &Channels{d: d},
+		Staff:         &Staff{d: d},
+		Audit:         &Audit{d: d},
+		Forum:         &Forum{d: d},
+		Mail:          &Mail{d: d},
+		Chat:          &Chat{d: d},
+		Social:        &Social{d: d},
+		Knowledge:     &Knowledge{d: d},
+		CustomFields:  &CustomFields{d: d},
+		Search:        &Search{d: d},
+		Holds:         &Holds{d: d},
+	}
+}
