@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -123,7 +124,7 @@ func (db *DB) VerifyAudit(ctx context.Context, orgID int64) (audit.Result, error
 		var headSeq int64
 		var headHash string
 		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`, orgID).Scan(&headSeq, &headHash)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("organisation", orgID)
 		} else if err != nil {
 			return fmt.Errorf("read audit head: %w", err)
@@ -160,7 +161,7 @@ func (db *DB) VerifyAudit(ctx context.Context, orgID int64) (audit.Result, error
 func (tx *Tx) OrgAuditKey(ctx context.Context, orgID int64) ([]byte, error) {
 	var key []byte
 	err := tx.QueryRow(ctx, `SELECT audit_key FROM organisations WHERE id = ?`, orgID).Scan(&key)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("organisation", orgID)
 	}
 	return key, err

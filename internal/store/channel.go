@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -69,15 +70,23 @@ func (tx *Tx) GetChannel(ctx context.Context, orgID, id int64) (*gallra.Channel,
 }
 
 func (tx *Tx) getChannel(ctx context.Context, orgID, id int64) (*gallra.Channel, error) {
-	var c gallra.Channel
-	var module string
-	var created int64
-	err := tx.QueryRow(ctx, `SELECT id, org_id, module, name, address, created_at FROM channels WHERE id = ? AND org_id = ?`, id, orgID).
-		Scan(&c.ID, &c.OrgID, &module, &c.Name, &c.Address, &created)
-	if err == sql.ErrNoRows {
+	c, err := scanChannel(tx.QueryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ? AND org_id = ?`, id, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get channel %d: %w", id, err)
+	}
+	return c, nil
+}
+
+const channelCols = `id, org_id, module, name, address, created_at`
+
+func scanChannel(sc interface{ Scan(...any) error }) (*gallra.Channel, error) {
+	var c gallra.Channel
+	var module string
+	var created int64
+	if err := sc.Scan(&c.ID, &c.OrgID, &module, &c.Name, &c.Address, &created); err != nil {
+		return nil, err
 	}
 	c.Module, c.CreatedAt = gallra.Module(module), fromMS(created)
 	return &c, nil
@@ -96,7 +105,7 @@ func (db *DB) ListChannels(ctx context.Context, orgID int64, module gallra.Modul
 
 // ListChannels is ListChannels inside a transaction.
 func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Module) ([]gallra.Channel, error) {
-	q := `SELECT id, org_id, module, name, address, created_at FROM channels WHERE org_id = ?`
+	q := `SELECT ` + channelCols + ` FROM channels WHERE org_id = ?`
 	args := []any{orgID}
 	if module != "" {
 		q += ` AND module = ?`
@@ -109,14 +118,11 @@ func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Modul
 	defer rows.Close()
 	out := []gallra.Channel{}
 	for rows.Next() {
-		var c gallra.Channel
-		var m string
-		var created int64
-		if err := rows.Scan(&c.ID, &c.OrgID, &m, &c.Name, &c.Address, &created); err != nil {
+		c, err := scanChannel(rows)
+		if err != nil {
 			return nil, err
 		}
-		c.Module, c.CreatedAt = gallra.Module(m), fromMS(created)
-		out = append(out, c)
+		out = append(out, *c)
 	}
 	return out, rows.Err()
 }
@@ -128,7 +134,7 @@ func (db *DB) FindMailChannel(ctx context.Context, addr string) (*gallra.Channel
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
 	} else if err != nil {
 		return nil, err
@@ -196,7 +202,7 @@ func (db *DB) PublicChannel(ctx context.Context, id int64) (*gallra.Channel, err
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)
 	} else if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -73,7 +74,7 @@ func (db *DB) CustomerChatMessage(ctx context.Context, orgID, convID int64, secr
 		var hash string
 		var closed sql.NullInt64
 		err := tx.QueryRow(ctx, `SELECT access_hash, closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&hash, &closed)
-		if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 			return notFound("chat", convID)
 		} else if err != nil {
 			return err
@@ -93,7 +94,7 @@ func (db *DB) StaffChatMessage(ctx context.Context, orgID, convID, staffID int64
 	err := db.Update(ctx, func(tx *Tx) error {
 		var closed sql.NullInt64
 		err := tx.QueryRow(ctx, `SELECT closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&closed)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("chat", convID)
 		} else if err != nil {
 			return err
@@ -242,31 +243,40 @@ func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConvers
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		c, err = scanChat(tx.QueryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("chat", id)
 		} else if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		c.Messages = []gallra.ChatMessage{}
-		for rows.Next() {
-			var m gallra.ChatMessage
-			var sender string
-			var staff sql.NullInt64
-			var created int64
-			if err := rows.Scan(&m.ID, &m.ConversationID, &sender, &staff, &m.Body, &created); err != nil {
-				return err
-			}
-			m.Sender, m.StaffID, m.CreatedAt = gallra.ChatSender(sender), fromNullID(staff), fromMS(created)
-			c.Messages = append(c.Messages, m)
-		}
-		return rows.Err()
+		c.Messages, err = tx.chatMessages(ctx, id)
+		return err
 	})
 	return c, err
+}
+
+// chatMessages returns the messages of a chat in order (never nil).
+func (tx *Tx) chatMessages(ctx context.Context, convID int64) ([]gallra.ChatMessage, error) {
+	rows, err := tx.Query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, convID)
+	if err != nil {
+		return nil, fmt.Errorf("list chat messages: %w", err)
+	}
+	defer rows.Close()
+	out := []gallra.ChatMessage{}
+	for rows.Next() {
+		var m gallra.ChatMessage
+		var sender string
+		var staff sql.NullInt64
+		var created int64
+		if err := rows.Scan(&m.ID, &m.ConversationID, &sender, &staff, &m.Body, &created); err != nil {
+			return nil, fmt.Errorf("list chat messages: %w", err)
+		}
+		m.Sender, m.StaffID, m.CreatedAt = gallra.ChatSender(sender), fromNullID(staff), fromMS(created)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list chat messages: %w", err)
+	}
+	return out, nil
 }
 
 // ChatByAccess returns a chat by id when secret is its customer access
@@ -277,7 +287,7 @@ func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallr
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
 	})
-	if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 		return nil, notFound("chat", id)
 	} else if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,7 +29,7 @@ func (tx *Tx) subjectPerson(ctx context.Context, orgID int64, st gallra.SubjectT
 		return nil, gallra.Errorf(gallra.EINVALID, "subject_type must be person, forum_topic, mail_conversation or chat_conversation")
 	}
 	var p sql.NullInt64
-	if err := tx.QueryRow(ctx, q, id, orgID).Scan(&p); err == sql.ErrNoRows {
+	if err := tx.QueryRow(ctx, q, id, orgID).Scan(&p); errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(string(st), id)
 	} else if err != nil {
 		return nil, err
@@ -68,24 +69,34 @@ func (db *DB) ListCustomFields(ctx context.Context, orgID int64, st gallra.Subje
 		if _, err := tx.subjectPerson(ctx, orgID, st, subjectID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, subject_type, subject_id, person_id, key, value FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? ORDER BY key`, orgID, string(st), subjectID)
+		rows, err := tx.Query(ctx, `SELECT `+customFieldCols+` FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? ORDER BY key`, orgID, string(st), subjectID)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var f gallra.CustomField
-			var stype string
-			var p sql.NullInt64
-			if err := rows.Scan(&f.ID, &stype, &f.SubjectID, &p, &f.Key, &f.Value); err != nil {
+			f, err := scanCustomField(rows)
+			if err != nil {
 				return err
 			}
-			f.SubjectType, f.PersonID = gallra.SubjectType(stype), fromNullID(p)
-			out = append(out, f)
+			out = append(out, *f)
 		}
 		return rows.Err()
 	})
 	return out, err
+}
+
+const customFieldCols = `id, subject_type, subject_id, person_id, key, value`
+
+func scanCustomField(sc interface{ Scan(...any) error }) (*gallra.CustomField, error) {
+	var f gallra.CustomField
+	var stype string
+	var p sql.NullInt64
+	if err := sc.Scan(&f.ID, &stype, &f.SubjectID, &p, &f.Key, &f.Value); err != nil {
+		return nil, err
+	}
+	f.SubjectType, f.PersonID = gallra.SubjectType(stype), fromNullID(p)
+	return &f, nil
 }
 
 // SearchChannel finds content in one channel whose text contains q

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/gallra/gallra"
@@ -49,7 +50,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
 		err := tx.QueryRow(ctx, `SELECT channel_id FROM forum_topics WHERE id = ? AND org_id = ?`, in.TopicID, orgID).Scan(&channelID)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("topic", in.TopicID)
 		} else if err != nil {
 			return err
@@ -58,7 +59,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.
 			var kind string
 			var removed int
 			err := tx.QueryRow(ctx, `SELECT kind, removed FROM forum_posts WHERE id = ? AND topic_id = ? AND org_id = ?`, *in.ParentID, in.TopicID, orgID).Scan(&kind, &removed)
-			if err == sql.ErrNoRows {
+			if errors.Is(err, sql.ErrNoRows) {
 				return gallra.Errorf(gallra.EINVALID, "parent_id %d is not a post of topic %d", *in.ParentID, in.TopicID)
 			} else if err != nil {
 				return err
@@ -178,7 +179,7 @@ func (db *DB) GetTopic(ctx context.Context, orgID, id int64) (*gallra.ForumTopic
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		t, err = scanTopic(tx.QueryRow(ctx, `SELECT `+topicCols+` FROM forum_topics WHERE id = ? AND org_id = ?`, id, orgID))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("topic", id)
 		} else if err != nil {
 			return fmt.Errorf("get topic: %w", err)
@@ -228,7 +229,7 @@ func (db *DB) GetPost(ctx context.Context, orgID, id int64) (*gallra.ForumPost, 
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		p, err = scanPost(tx.QueryRow(ctx, `SELECT `+postCols+` FROM forum_posts WHERE id = ? AND org_id = ?`, id, orgID))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("post", id)
 		}
 		return err
@@ -263,7 +264,7 @@ func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("topic", id)
 	}
 	return orgID, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,7 +77,7 @@ func (db *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration) (
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, q, now, now).Scan(&id); err == sql.ErrNoRows {
+		if err := tx.QueryRow(ctx, q, now, now).Scan(&id); errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return err
@@ -101,7 +102,7 @@ func (tx *Tx) getJob(ctx context.Context, id int64) (*Job, error) {
 	var finished sql.NullInt64
 	err := tx.QueryRow(ctx, `SELECT id, name, org_id, unique_key, payload, status, run_at, attempts, last_error, created_at, finished_at FROM jobs WHERE id = ?`, id).
 		Scan(&j.ID, &j.Name, &j.OrgID, &j.UniqueKey, &j.Payload, &j.Status, &runAt, &j.Attempts, &j.LastError, &created, &finished)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("job", id)
 	} else if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/gallra/gallra"
@@ -51,7 +52,7 @@ func (tx *Tx) getArticle(ctx context.Context, orgID, id int64) (*gallra.Knowledg
 	var created, updated int64
 	err := tx.QueryRow(ctx, `SELECT id, org_id, channel_id, staff_id, title, body, created_at, updated_at FROM knowledge_articles WHERE id = ? AND org_id = ?`, id, orgID).
 		Scan(&a.ID, &a.OrgID, &a.ChannelID, &staff, &a.Title, &a.Body, &created, &updated)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("article", id)
 	} else if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,7 +35,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in Inbound
 				var e error
 				msg, e = tx.getMailMessage(ctx, orgID, id)
 				return e
-			} else if err != sql.ErrNoRows {
+			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
@@ -79,7 +80,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in Inbound
 		err := tx.QueryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, ref, channelID).Scan(&conv)
 		if err == nil {
 			return conv, nil
-		} else if err != sql.ErrNoRows {
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("find thread: %w", err)
 		}
 	}
@@ -121,7 +122,7 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 		var channelID int64
 		var subject string
 		err := tx.QueryRow(ctx, `SELECT channel_id, subject FROM mail_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&channelID, &subject)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", convID)
 		} else if err != nil {
 			return err
@@ -203,7 +204,7 @@ func (db *DB) GetMailConversation(ctx context.Context, orgID, id int64) (*gallra
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		c, err = scanMailConv(tx.QueryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", id)
 		} else if err != nil {
 			return err
@@ -293,7 +294,7 @@ func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailA
 		return tx.QueryRow(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).
 			Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Content)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attachment", id)
 	} else if err != nil {
 		return nil, err
@@ -310,7 +311,7 @@ func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, er
 		return tx.QueryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
 			WHERE a.id = ? AND a.org_id = ? AND m.org_id = ?`, id, orgID, orgID).Scan(&ch)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("attachment", id)
 	}
 	return ch, err

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -63,13 +64,22 @@ func (tx *Tx) CreateOrganisation(ctx context.Context, name, language string) (*g
 
 // GetOrganisation returns one organisation.
 func (db *DB) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisation, error) {
+	var o *gallra.Organisation
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		o, err = tx.GetOrganisation(ctx, id)
+		return err
+	})
+	return o, err
+}
+
+// GetOrganisation is GetOrganisation inside a transaction.
+func (tx *Tx) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisation, error) {
 	var o gallra.Organisation
 	var created int64
-	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, name, language, created_at FROM organisations WHERE id = ?`, id).
-			Scan(&o.ID, &o.Name, &o.Language, &created)
-	})
-	if err == sql.ErrNoRows {
+	err := tx.QueryRow(ctx, `SELECT id, name, language, created_at FROM organisations WHERE id = ?`, id).
+		Scan(&o.ID, &o.Name, &o.Language, &created)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("organisation", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get organisation %d: %w", id, err)

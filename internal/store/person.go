@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -38,7 +39,7 @@ func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string)
 	}
 	err := tx.QueryRow(ctx, q, orgID, key).Scan(&id, &cur)
 	switch {
-	case err == sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
 		id, err = tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, ?, ?, ?, ?)`, orgID, email, key, name, ms(tx.Now))
 		if err != nil {
 			return 0, fmt.Errorf("insert person: %w", err)
@@ -73,7 +74,7 @@ func (tx *Tx) FindPerson(ctx context.Context, orgID int64, email string) (*gallr
 	var created int64
 	err := tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).
 		Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no person with that e-mail address")
 	} else if err != nil {
 		return nil, fmt.Errorf("find person: %w", err)
@@ -90,7 +91,7 @@ func (db *DB) GetPerson(ctx context.Context, orgID, id int64) (*gallra.Person, e
 		return tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND id = ?`, orgID, id).
 			Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
 	})
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("person", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get person: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -233,7 +234,7 @@ func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool)
 		q += ` FOR UPDATE`
 	}
 	r, err := scanRequest(tx.QueryRow(ctx, q, id, orgID), tx.Now)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("request", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("get request %d: %w", id, err)

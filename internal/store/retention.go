@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,7 +64,7 @@ func (tx *Tx) ChannelRetention(ctx context.Context, orgID, channelID int64) (*Re
 	var at int64
 	err := tx.QueryRow(ctx, `SELECT period, action, updated_at FROM retention_policies WHERE channel_id = ? AND org_id = ?`, channelID, orgID).
 		Scan(&s.Period, &s.Action, &at)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("read channel retention: %w", err)
@@ -187,7 +188,7 @@ func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, i
 	h := &Hold{SubjectType: st, SubjectID: id}
 	err = tx.QueryRow(ctx, `SELECT channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).
 		Scan(&h.ChannelID, &reason, &at, &by)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(string(st), id)
 	} else if err != nil {
 		return nil, err

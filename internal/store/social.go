@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/gallra/gallra"
@@ -26,7 +27,7 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in S
 			}
 			item, err = tx.getSocial(ctx, orgID, id)
 			return err
-		} else if err != sql.ErrNoRows {
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		var parent *int64
@@ -34,7 +35,7 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in S
 		if in.ParentExternalID != "" {
 			var pid int64
 			err := tx.QueryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ParentExternalID).Scan(&pid)
-			if err == sql.ErrNoRows {
+			if errors.Is(err, sql.ErrNoRows) {
 				return gallra.Errorf(gallra.EINVALID, "parent_external_id is not a known item of this channel")
 			} else if err != nil {
 				return err
@@ -80,7 +81,7 @@ func scanSocial(sc interface{ Scan(...any) error }) (*gallra.SocialItem, error) 
 
 func (tx *Tx) getSocial(ctx context.Context, orgID, id int64) (*gallra.SocialItem, error) {
 	s, err := scanSocial(tx.QueryRow(ctx, `SELECT `+socialCols+` FROM social_items WHERE id = ? AND org_id = ?`, id, orgID))
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("social item", id)
 	}
 	return s, err

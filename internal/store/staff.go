@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -374,7 +375,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*gallra.Staff, *
 		var created int64
 		err := tx.QueryRow(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE secret_hash = ?`, hashSecret(secret)).
 			Scan(&tok.ID, &tok.OrgID, &tok.StaffID, &tok.Name, &tok.Prefix, &created, &used, &revoked)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return unauth
 		} else if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,7 +95,7 @@ func (db *DB) StaffByEmail(ctx context.Context, orgID int64, email string) (*gal
 	err := db.View(ctx, func(tx *Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `SELECT id FROM staff WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).Scan(&id)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return gallra.Errorf(gallra.ENOTFOUND, "no staff user with that e-mail in organisation %d", orgID)
 		} else if err != nil {
 			return err
@@ -196,7 +197,7 @@ func (db *DB) SessionStaff(ctx context.Context, secret string) (*Session, *gallr
 		var created, seen, exp int64
 		err := tx.QueryRow(ctx, `SELECT org_id, staff_id, created_at, last_seen_at, expires_at FROM web_sessions WHERE id_hash = ?`, hashSecret(secret)).
 			Scan(&sess.OrgID, &sess.StaffID, &created, &seen, &exp)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return unauth
 		} else if err != nil {
 			return fmt.Errorf("read session: %w", err)
@@ -243,7 +244,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 	return db.Update(ctx, func(tx *Tx) error {
 		var orgID, staffID int64
 		err := tx.QueryRow(ctx, `DELETE FROM web_sessions WHERE id_hash = ? RETURNING org_id, staff_id`, hashSecret(secret)).Scan(&orgID, &staffID)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return fmt.Errorf("delete session: %w", err)
@@ -327,7 +328,7 @@ func (tx *Tx) lookupLoginLink(ctx context.Context, secret string) (*LoginLink, *
 	var used sql.NullInt64
 	err := tx.QueryRow(ctx, `SELECT org_id, staff_id, purpose, created_at, expires_at, used_at FROM login_links WHERE secret_hash = ?`, hashSecret(secret)).
 		Scan(&l.OrgID, &l.StaffID, &l.Purpose, &created, &exp, &used)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, gone
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("read login link: %w", err)

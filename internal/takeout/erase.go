@@ -120,7 +120,7 @@ func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts
 	if err != nil {
 		return 0, err
 	}
-	if err := rowFault("social items", len(items)); err != nil {
+	if err := e.s.rowFault("social items", len(items)); err != nil {
 		return 0, err
 	}
 	authors := map[int64]bool{} // of others' replies that go with the person's items
@@ -165,20 +165,6 @@ func eraseSocial(ctx context.Context, tx *store.Tx, e *eraser, limit int, counts
 		counts["social_comment_authors_deleted"] += n
 	}
 	return len(items), nil
-}
-
-// rowFault lets a test fail the reading of n rows of the named loop, as
-// eachRow does for the loops that read rows themselves.
-func rowFault(loop string, n int) error {
-	for range n {
-		if rowsFault == nil {
-			return nil
-		}
-		if err := rowsFault(loop); err != nil {
-			return fmt.Errorf("read %s: %w", loop, err)
-		}
-	}
-	return nil
 }
 
 // addErased adds what a step removed to the request's counts.

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -172,7 +171,7 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 		if err != nil {
 			return err
 		}
-		x := &exporter{s: s, tx: tx, r: r, sub: sub, b: b, counts: map[string]int64{}}
+		x := &exporter{s: s, tx: tx, r: r, sub: sub, scope: sub.scope(r.OrgID), b: b, counts: map[string]int64{}}
 		if err := x.run(ctx); err != nil {
 			return err
 		}
@@ -211,6 +210,7 @@ type exporter struct {
 	tx     *store.Tx
 	r      *store.SubjectRequest
 	sub    *subject
+	scope  store.SubjectScope
 	b      *bundle
 	counts map[string]int64
 	done   int64
@@ -248,40 +248,13 @@ func (x *exporter) run(ctx context.Context) error {
 	return enc.Encode(m)
 }
 
-func (x *exporter) ids(m gallra.Module) (string, []any, bool) {
-	ids := x.sub.byModule[m]
-	if x.sub.personID == 0 || len(ids) == 0 {
-		return "", nil, false
-	}
-	list, args := in(ids)
-	return list, args, true
-}
-
 func (x *exporter) collectConversations(ctx context.Context) error {
-	collect := func(dst *[]int64, q string, m gallra.Module) error {
-		list, args, ok := x.ids(m)
-		if !ok {
-			return nil
-		}
-		rows, err := x.tx.Query(ctx, strings.Replace(q, "(…)", list, 1), append([]any{x.sub.personID, x.r.OrgID}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			*dst = append(*dst, id)
-		}
-		return rows.Err()
-	}
-	if err := collect(&x.mailConvs, `SELECT c.id FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
-		WHERE mp.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…) ORDER BY c.id`, gallra.ModuleMail); err != nil {
+	var err error
+	if x.mailConvs, err = x.tx.SubjectMailConversationIDs(ctx, x.scope); err != nil {
 		return err
 	}
-	return collect(&x.chatConvs, `SELECT id FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…) ORDER BY id`, gallra.ModuleChat)
+	x.chatConvs, err = x.tx.SubjectChatIDs(ctx, x.scope)
+	return err
 }
 
 // The data.json record types. Their JSON is the documented, stable schema
@@ -390,51 +363,13 @@ type (
 	}
 )
 
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-func nullTime(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMS(v.Int64)
-	return &t
-}
-
-func nullID(v sql.NullInt64) *int64 {
-	if !v.Valid {
-		return nil
-	}
-	id := v.Int64
-	return &id
-}
-
 // eachForumPost streams the person's posts and comments in scope.
 func (x *exporter) eachForumPost(ctx context.Context, fn func(p *dataForumPost) error) error {
-	list, args, ok := x.ids(gallra.ModuleForum)
-	if !ok {
-		return nil
-	}
-	rows, err := x.tx.Query(ctx, `SELECT p.id, p.channel_id, p.topic_id, t.title, p.parent_id, p.kind, p.author_name, p.author_email, p.author_ip,
-		p.body, p.created_at, p.updated_at, p.anonymized_at FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
-		WHERE p.person_id = ? AND +p.org_id = ? AND +p.channel_id IN `+list+` ORDER BY p.created_at, p.id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p dataForumPost
-		var parent, anon sql.NullInt64
-		var created, updated int64
-		if err := rows.Scan(&p.ID, &p.ChannelID, &p.TopicID, &p.TopicTitle, &parent, &p.Kind, &p.AuthorName, &p.AuthorEmail, &p.AuthorIP,
-			&p.Body, &created, &updated, &anon); err != nil {
-			return err
-		}
-		p.ParentID, p.CreatedAt, p.UpdatedAt, p.Anonymized = nullID(parent), fromMS(created), fromMS(updated), nullTime(anon)
-		if err := fn(&p); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return x.tx.EachSubjectPost(ctx, x.scope, func(p *store.SubjectPost) error {
+		return fn(&dataForumPost{ID: p.ID, ChannelID: p.ChannelID, TopicID: p.TopicID, TopicTitle: p.TopicTitle, ParentID: p.ParentID,
+			Kind: string(p.Kind), AuthorName: p.AuthorName, AuthorEmail: p.AuthorEmail, AuthorIP: p.AuthorIP, Body: p.Body,
+			CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Anonymized: p.AnonymizedAt})
+	})
 }
 
 // OtherCustomerLabel replaces the sender's address and name of a message by
@@ -443,8 +378,8 @@ const OtherCustomerLabel = "another customer"
 
 // otherCustomer reports whether a mail message was written by a customer
 // other than the person: inbound, and not linked to the person.
-func otherCustomer(direction string, person sql.NullInt64, subject int64) bool {
-	return direction == string(gallra.DirectionIn) && (!person.Valid || person.Int64 != subject)
+func otherCustomer(direction gallra.Direction, person *int64, subject int64) bool {
+	return direction == gallra.DirectionIn && (person == nil || *person != subject)
 }
 
 // mailConversation loads one conversation with its messages and attachment
@@ -453,161 +388,64 @@ func otherCustomer(direction string, person sql.NullInt64, subject int64) bool {
 // other customers keep their text but not their sender's address and name,
 // and their attachments are withheld (counted, not listed).
 func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailConversation, error) {
-	var c dataMailConversation
-	var created, last int64
-	if err := x.tx.QueryRow(ctx, `SELECT id, channel_id, subject, created_at, last_message_at FROM mail_conversations WHERE id = ? AND org_id = ?`, id, x.r.OrgID).
-		Scan(&c.ID, &c.ChannelID, &c.Subject, &created, &last); err != nil {
-		return nil, err
-	}
-	c.CreatedAt, c.LastMessageAt = fromMS(created), fromMS(last)
-	rows, err := x.tx.Query(ctx, `SELECT id, direction, person_id, from_addr, from_name, to_addrs, subject, body, created_at
-		FROM mail_messages WHERE conversation_id = ? AND org_id = ? ORDER BY created_at, id`, id, x.r.OrgID)
+	t, err := x.tx.MailThread(ctx, x.r.OrgID, id)
 	if err != nil {
 		return nil, err
 	}
-	idx := map[int64]int{}
-	err = eachRow(rows, "mail messages", func() error {
-		var m dataMailMessage
-		var person sql.NullInt64
-		var to string
-		var at int64
-		if err := rows.Scan(&m.ID, &m.Direction, &person, &m.From, &m.FromName, &to, &m.Subject, &m.Body, &at); err != nil {
-			return err
-		}
-		m.Mine, m.CreatedAt, m.To, m.Attachments = person.Valid && person.Int64 == x.sub.personID, fromMS(at), []string{}, []dataAttachment{}
-		if to != "" {
-			m.To = strings.Split(to, ",")
-		}
-		if otherCustomer(m.Direction, person, x.sub.personID) {
+	if err := x.s.rowFault("mail messages", len(t.Messages)); err != nil {
+		return nil, err
+	}
+	c := dataMailConversation{ID: t.ID, ChannelID: t.ChannelID, Subject: t.Subject, CreatedAt: t.CreatedAt, LastMessageAt: t.LastMessageAt}
+	for _, tm := range t.Messages {
+		m := dataMailMessage{ID: tm.ID, Direction: string(tm.Direction), Mine: tm.PersonID != nil && *tm.PersonID == x.sub.personID,
+			From: tm.FromAddr, FromName: tm.FromName, To: tm.To, Subject: tm.Subject, Body: tm.Body, CreatedAt: tm.CreatedAt,
+			Attachments: []dataAttachment{}}
+		if otherCustomer(tm.Direction, tm.PersonID, x.sub.personID) {
 			m.OtherCustomer, m.From, m.FromName = true, OtherCustomerLabel, OtherCustomerLabel
 		}
-		idx[m.ID] = len(c.Messages)
-		c.Messages = append(c.Messages, m)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	arows, err := x.tx.Query(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256 FROM mail_attachments a
-		JOIN mail_messages m ON m.id = a.message_id WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, id, x.r.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	err = eachRow(arows, "mail attachments", func() error {
-		var a dataAttachment
-		var msg int64
-		if err := arows.Scan(&a.ID, &msg, &a.Filename, &a.ContentType, &a.Size, &a.SHA256); err != nil {
-			return err
+		if err := x.s.rowFault("mail attachments", len(tm.Attachments)); err != nil {
+			return nil, err
 		}
-		a.Path = attachmentPath(a.ID, a.Filename)
-		if i, ok := idx[msg]; ok {
-			if c.Messages[i].OtherCustomer {
-				c.Messages[i].AttachmentsWithheld++
-			} else {
-				c.Messages[i].Attachments = append(c.Messages[i].Attachments, a)
+		for _, a := range tm.Attachments {
+			if m.OtherCustomer {
+				m.AttachmentsWithheld++
+				continue
 			}
+			m.Attachments = append(m.Attachments, dataAttachment{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType,
+				Size: a.Size, SHA256: a.SHA256, Path: attachmentPath(a.ID, a.Filename)})
 		}
-		return nil
-	})
-	return &c, err
+		c.Messages = append(c.Messages, m)
+	}
+	return &c, nil
 }
 
 func (x *exporter) chat(ctx context.Context, id int64) (*dataChat, error) {
-	var c dataChat
-	var opened int64
-	var closed sql.NullInt64
-	if err := x.tx.QueryRow(ctx, `SELECT id, channel_id, participant_name, participant_email, participant_ip, opened_at, closed_at
-		FROM chat_conversations WHERE id = ? AND org_id = ?`, id, x.r.OrgID).
-		Scan(&c.ID, &c.ChannelID, &c.ParticipantName, &c.ParticipantEmail, &c.ParticipantIP, &opened, &closed); err != nil {
-		return nil, err
-	}
-	c.OpenedAt, c.ClosedAt, c.Messages = fromMS(opened), nullTime(closed), []dataChatMessage{}
-	rows, err := x.tx.Query(ctx, `SELECT id, sender, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? ORDER BY created_at, id`, id, x.r.OrgID)
+	t, err := x.tx.ChatThread(ctx, x.r.OrgID, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m dataChatMessage
-		var at int64
-		if err := rows.Scan(&m.ID, &m.Sender, &m.Body, &at); err != nil {
-			return nil, err
-		}
-		m.CreatedAt = fromMS(at)
-		c.Messages = append(c.Messages, m)
+	c := dataChat{ID: t.ID, ChannelID: t.ChannelID, ParticipantName: t.ParticipantName, ParticipantEmail: t.ParticipantEmail,
+		ParticipantIP: t.ParticipantIP, OpenedAt: t.OpenedAt, ClosedAt: t.ClosedAt, Messages: []dataChatMessage{}}
+	for _, m := range t.Messages {
+		c.Messages = append(c.Messages, dataChatMessage{ID: m.ID, Sender: string(m.Sender), Body: m.Body, CreatedAt: m.CreatedAt})
 	}
-	return &c, rows.Err()
+	return &c, nil
 }
 
 func (x *exporter) eachSocial(ctx context.Context, fn func(s *dataSocial) error) error {
-	list, args, ok := x.ids(gallra.ModuleSocial)
-	if !ok {
-		return nil
-	}
-	rows, err := x.tx.Query(ctx, `SELECT id, channel_id, external_id, parent_id, kind, external_author_id, external_author_name, body, created_at
-		FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN `+list+` ORDER BY created_at, id`, append([]any{x.sub.personID, x.r.OrgID}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s dataSocial
-		var parent sql.NullInt64
-		var at int64
-		if err := rows.Scan(&s.ID, &s.ChannelID, &s.ExternalID, &parent, &s.Kind, &s.ExternalAuthorID, &s.ExternalAuthorName, &s.Body, &at); err != nil {
-			return err
-		}
-		s.ParentID, s.CreatedAt = nullID(parent), fromMS(at)
-		if err := fn(&s); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return x.tx.EachSubjectSocialItem(ctx, x.scope, func(it *gallra.SocialItem) error {
+		return fn(&dataSocial{ID: it.ID, ChannelID: it.ChannelID, ExternalID: it.ExternalID, ParentID: it.ParentID, Kind: string(it.Kind),
+			ExternalAuthorID: it.ExternalAuthorID, ExternalAuthorName: it.ExternalAuthorName, Body: it.Body, CreatedAt: it.CreatedAt})
+	})
 }
 
 // eachField streams the person's custom fields: those on the person, and
 // those on topics and conversations of channels in scope.
 func (x *exporter) eachField(ctx context.Context, fn func(f *dataField) error) error {
-	if x.sub.personID == 0 {
-		return nil
-	}
-	var conds []string
-	if x.r.PersonData {
-		// Person-level data lies in no channel: only in an admin's request.
-		conds = append(conds, `subject_type = 'person'`)
-	}
-	args := []any{x.sub.personID, x.r.OrgID}
-	for _, c := range []struct {
-		st    gallra.SubjectType
-		table string
-		m     gallra.Module
-	}{{gallra.SubjectForumTopic, "forum_topics", gallra.ModuleForum}, {gallra.SubjectMailConversation, "mail_conversations", gallra.ModuleMail},
-		{gallra.SubjectChatConversation, "chat_conversations", gallra.ModuleChat}} {
-		if ids := x.sub.byModule[c.m]; len(ids) > 0 {
-			list, a := in(ids)
-			conds = append(conds, `(subject_type = '`+string(c.st)+`' AND EXISTS (SELECT 1 FROM `+c.table+` s WHERE s.id = cf.subject_id AND s.channel_id IN `+list+`))`)
-			args = append(args, a...)
-		}
-	}
-	if len(conds) == 0 {
-		return nil
-	}
-	rows, err := x.tx.Query(ctx, `SELECT subject_type, subject_id, key, value FROM custom_fields cf WHERE person_id = ? AND org_id = ? AND (`+
-		strings.Join(conds, " OR ")+`) ORDER BY id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f dataField
-		if err := rows.Scan(&f.SubjectType, &f.SubjectID, &f.Key, &f.Value); err != nil {
-			return err
-		}
-		if err := fn(&f); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	// Person-level data lies in no channel: only in an admin's request.
+	return x.tx.EachSubjectCustomField(ctx, x.scope, x.r.PersonData, func(f *gallra.CustomField) error {
+		return fn(&dataField{SubjectType: string(f.SubjectType), SubjectID: f.SubjectID, Key: f.Key, Value: f.Value})
+	})
 }
 
 // alive fails once the run is stopped: cancelled, out of time, or its claim
@@ -977,40 +815,25 @@ func sanitizeFilename(name string) string {
 // which are withheld (data.json counts them).
 func (x *exporter) writeAttachments(ctx context.Context) error {
 	for _, conv := range x.mailConvs {
-		rows, err := x.tx.Query(ctx, `SELECT a.id, a.filename, m.direction, m.person_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
-			WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, conv, x.r.OrgID)
+		atts, err := x.tx.MailThreadAttachments(ctx, x.r.OrgID, conv)
 		if err != nil {
 			return err
 		}
-		type att struct {
-			id   int64
-			name string
-		}
-		var list []att
-		err = eachRow(rows, "attachments", func() error {
-			var a att
-			var dir string
-			var person sql.NullInt64
-			if err := rows.Scan(&a.id, &a.name, &dir, &person); err != nil {
-				return err
-			}
-			if !otherCustomer(dir, person, x.sub.personID) {
-				list = append(list, a)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := x.s.rowFault("attachments", len(atts)); err != nil {
 			return err
 		}
-		for _, a := range list {
+		for _, a := range atts {
+			if otherCustomer(a.Direction, a.PersonID, x.sub.personID) {
+				continue
+			}
 			if err := x.rowTick(ctx); err != nil {
 				return err
 			}
-			var content []byte
-			if err := x.tx.QueryRow(ctx, `SELECT content FROM mail_attachments WHERE id = ?`, a.id).Scan(&content); err != nil {
+			content, err := x.tx.AttachmentContent(ctx, x.r.OrgID, a.ID)
+			if err != nil {
 				return err
 			}
-			w, err := x.create(ctx, attachmentPath(a.id, a.name))
+			w, err := x.create(ctx, attachmentPath(a.ID, a.Filename))
 			if err != nil {
 				return err
 			}

@@ -83,10 +83,11 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var org string
-	if err := x.tx.QueryRow(ctx, `SELECT name FROM organisations WHERE id = ?`, x.r.OrgID).Scan(&org); err != nil {
+	o, err := x.tx.GetOrganisation(ctx, x.r.OrgID)
+	if err != nil {
 		return err
 	}
+	org := o.Name
 	var person *dataPerson
 	if p := x.sub.person; p != nil && x.r.PersonData {
 		person = &dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}

@@ -543,22 +543,24 @@ func TestRowReadErrorsFailTheRequest(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Rows")
 		seed(t, db, f)
 		social(t, db, f, "fb-3", "", subjectEmail)
-		svc := newService(t, db)
+		cfg := takeout.Config{ArtefactDir: t.TempDir(), BatchSize: 2}
+		svc := takeout.New(db, nil, cfg)
 		for _, c := range []struct {
 			loop string
 			kind store.RequestKind
 			mod  gallra.Module
 		}{{"social items", store.RequestErase, gallra.ModuleSocial}, {"attachments", store.RequestExport, gallra.ModuleMail}} {
-			restore := takeout.SetRowsFault(func(loop string) error {
+			fault := func(loop string) error {
 				if loop == c.loop {
 					return errors.New("injected read error")
 				}
 				return nil
-			})
+			}
+			faulty := cfg
+			faulty.RowsFault = fault
 			r, err := svc.Create(ctx, f.Admin, newRequest(c.kind, c.mod))
 			mustDo(t, err)
-			_, err = svc.Process(ctx, f.Org.ID, r.ID)
-			restore()
+			_, err = takeout.New(db, nil, faulty).Process(ctx, f.Org.ID, r.ID)
 			if err == nil || !strings.Contains(err.Error(), "injected read error") {
 				t.Fatalf("%s: %v", c.loop, err)
 			}

@@ -2,12 +2,10 @@ package takeout
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/audit"
@@ -24,40 +22,16 @@ type subject struct {
 	byModule map[gallra.Module][]int64
 }
 
-// in returns "(?, ?, …)" for n values and the values as arguments.
-func in(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
-}
-
 // loadSubject finds the person by the request's normalised e-mail (through
 // the persons_org_email index) and the request's channels.
 func loadSubject(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (*subject, error) {
 	sub := &subject{byModule: map[gallra.Module][]int64{}}
-	if len(r.ChannelIDs) > 0 {
-		list, args := in(r.ChannelIDs)
-		rows, err := tx.Query(ctx, `SELECT id, module, name FROM channels WHERE org_id = ? AND id IN `+list+` ORDER BY id`, append([]any{r.OrgID}, args...)...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var c gallra.Channel
-			var m string
-			if err := rows.Scan(&c.ID, &m, &c.Name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			c.OrgID, c.Module = r.OrgID, gallra.Module(m)
-			sub.channels = append(sub.channels, c)
-			sub.byModule[c.Module] = append(sub.byModule[c.Module], c.ID)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	var err error
+	if sub.channels, err = tx.ChannelsByID(ctx, r.OrgID, r.ChannelIDs); err != nil {
+		return nil, err
+	}
+	for _, c := range sub.channels {
+		sub.byModule[c.Module] = append(sub.byModule[c.Module], c.ID)
 	}
 	if r.Email == "" {
 		return sub, nil // reduced to the hash: the person can no longer be looked up
@@ -70,6 +44,11 @@ func loadSubject(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (*s
 	}
 	sub.person, sub.personID = p, p.ID
 	return sub, nil
+}
+
+// scope is what the store reads of the subject in orgID.
+func (sub *subject) scope(orgID int64) store.SubjectScope {
+	return store.SubjectScope{OrgID: orgID, PersonID: sub.personID, Channels: sub.byModule}
 }
 
 // Found is what a person has in a request's scope, counted through the
@@ -130,39 +109,12 @@ func (s *Service) Find(ctx context.Context, orgID int64, email string, channelID
 }
 
 func countSubject(ctx context.Context, tx *store.Tx, orgID int64, sub *subject) (Found, error) {
-	f := Found{PersonID: sub.personID}
-	if sub.personID == 0 {
-		return f, nil
+	c, err := tx.CountSubjectData(ctx, sub.scope(orgID))
+	if err != nil {
+		return Found{}, err
 	}
-	pid := sub.personID
-	count := func(dst *int64, q string, ids []int64) error {
-		if len(ids) == 0 {
-			return nil
-		}
-		list, args := in(ids)
-		return tx.QueryRow(ctx, strings.ReplaceAll(q, "(…)", list), append([]any{pid, orgID}, args...)...).Scan(dst)
-	}
-	checks := []struct {
-		dst *int64
-		q   string
-		ids []int64
-	}{
-		{&f.ForumPosts, `SELECT COUNT(*) FROM forum_posts WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleForum]},
-		{&f.MailMessages, `SELECT COUNT(*) FROM mail_messages WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
-		{&f.MailThreadsIn, `SELECT COUNT(*) FROM mail_participants mp JOIN mail_conversations c ON c.id = mp.conversation_id
-			WHERE mp.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…)`, sub.byModule[gallra.ModuleMail]},
-		{&f.ChatChats, `SELECT COUNT(*) FROM chat_conversations WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
-		{&f.ChatMessagesIn, `SELECT COUNT(*) FROM chat_messages m JOIN chat_conversations c ON c.id = m.conversation_id
-			WHERE c.person_id = ? AND +c.org_id = ? AND +c.channel_id IN (…)`, sub.byModule[gallra.ModuleChat]},
-		{&f.SocialItems, `SELECT COUNT(*) FROM social_items WHERE person_id = ? AND +org_id = ? AND +channel_id IN (…)`, sub.byModule[gallra.ModuleSocial]},
-	}
-	for _, c := range checks {
-		if err := count(c.dst, c.q, c.ids); err != nil {
-			return f, err
-		}
-	}
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND +org_id = ?`, pid, orgID).Scan(&f.CustomFields)
-	return f, err
+	return Found{PersonID: sub.personID, ForumPosts: c.ForumPosts, MailMessages: c.MailMessages, ChatChats: c.ChatConversations,
+		SocialItems: c.SocialItems, CustomFields: c.CustomFields, MailThreadsIn: c.MailConversations, ChatMessagesIn: c.ChatMessages}, nil
 }
 
 // mentionKeySet is what the mention search needs, recorded when processing
@@ -190,22 +142,14 @@ func mentionKeys(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (st
 		return "", err
 	}
 	ks := mentionKeySet{PersonID: sub.personID}
-	rows, err := tx.Query(ctx, `SELECT value FROM custom_fields WHERE person_id = ? AND org_id = ?`, sub.personID, r.OrgID)
+	fields, err := tx.PersonCustomFields(ctx, r.OrgID, sub.personID)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return "", err
-		}
-		if p, err := pii.NormalizePhone(v); err == nil && !slices.Contains(ks.Phones, phoneKey(key, p)) {
+	for _, f := range fields {
+		if p, err := pii.NormalizePhone(f.Value); err == nil && !slices.Contains(ks.Phones, phoneKey(key, p)) {
 			ks.Phones = append(ks.Phones, phoneKey(key, p))
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
 	}
 	b, err := json.Marshal(ks)
 	return string(b), err
@@ -283,67 +227,35 @@ func (s *Service) scanMentions(ctx context.Context, r *store.SubjectRequest, ks 
 		if err != nil {
 			return err
 		}
-		pid := ks.PersonID
-		type source struct {
-			typ string
-			ids []int64
-			q   string
-		}
-		// Each query returns id, channel, parent, body of items not by the person.
-		srcs := []source{
-			{"forum_post", sub.byModule[gallra.ModuleForum], `SELECT id, channel_id, topic_id, body FROM forum_posts b
-				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
-			{"mail_message", sub.byModule[gallra.ModuleMail], `SELECT b.id, b.channel_id, b.conversation_id, b.body FROM mail_messages b
-				WHERE b.org_id = ? AND b.channel_id IN (…) AND NOT EXISTS (SELECT 1 FROM mail_participants mp WHERE mp.conversation_id = b.conversation_id AND mp.person_id = ?)`},
-			{"chat_message", sub.byModule[gallra.ModuleChat], `SELECT b.id, c.channel_id, c.id, b.body FROM chat_messages b JOIN chat_conversations c ON c.id = b.conversation_id
-				WHERE c.org_id = ? AND c.channel_id IN (…) AND (c.person_id IS NULL OR c.person_id <> ?)`},
-			{"social_item", sub.byModule[gallra.ModuleSocial], `SELECT id, channel_id, 0, body FROM social_items b
-				WHERE org_id = ? AND channel_id IN (…) AND (person_id IS NULL OR person_id <> ?)`},
-		}
+		// A row past the budget stops the module's stream: the scan is partial.
+		errBudgetUsed := errors.New("mention scan budget used up")
 		budget := s.cfg.MentionScanLimit
-		for _, src := range srcs {
-			if len(src.ids) == 0 {
+		for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat, gallra.ModuleSocial} {
+			if len(sub.byModule[m]) == 0 {
 				continue
 			}
 			if budget <= 0 {
 				complete = false
 				break
 			}
-			list, args := in(src.ids)
-			q := strings.Replace(src.q, "(…)", list, 1)
-			qargs := append(append([]any{r.OrgID}, args...), pid)
-			if len(phones) == 0 {
-				q += ` AND b.body LIKE '%@%'`
-			}
-			rows, err := tx.Query(ctx, q+` ORDER BY 1 LIMIT ?`, append(qargs, budget+1)...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
+			src := store.MentionSource{OrgID: r.OrgID, Module: m, ChannelIDs: sub.byModule[m], ExcludePerson: ks.PersonID,
+				OnlyWithAt: len(phones) == 0, Limit: budget + 1}
+			err := tx.EachMentionCandidate(ctx, src, func(mn store.Mention, body string) error {
 				if budget == 0 {
 					complete = false
-					break
+					return errBudgetUsed
 				}
 				budget--
 				if err := ctx.Err(); err != nil {
-					rows.Close()
 					return err
 				}
-				var m store.Mention
-				var body string
-				var parent sql.NullInt64
-				if err := rows.Scan(&m.ID, &m.ChannelID, &parent, &body); err != nil {
-					rows.Close()
-					return err
-				}
-				m.Type, m.ParentID = src.typ, parent.Int64
 				if match := s.mentionIn(body, key, r.EmailHash, phones); match != "" && len(out) < maxMentions {
-					m.Match = match
-					out = append(out, m)
+					mn.Match = match
+					out = append(out, mn)
 				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				return nil
+			})
+			if err != nil && !errors.Is(err, errBudgetUsed) {
 				return err
 			}
 		}
@@ -371,35 +283,18 @@ func (s *Service) mentionIn(body string, key []byte, emailHash string, phones ma
 	return ""
 }
 
-// Note on the SQL of this package: in queries driven by person_id, the
-// org_id and channel_id terms are written +org_id / +channel_id. The unary
-// plus (a no-op on both engines) keeps the planner from scanning a whole
-// channel through the (org_id, channel_id, …) indexes instead of using the
-// person_id index, so finding a person's data costs the same at any
-// database size.
-
-// rowsFault, when set (by tests only), is called after each row eachRow
-// reads, with the loop's name; an error ends the loop as a read error
-// (rows.Err) would.
-var rowsFault func(loop string) error
-
-// eachRow calls fn for each row of rows, closes them, and returns the first
-// error of fn or of the reading itself (rows.Err): a loop that ends early
-// because reading failed must never pass for one that read everything.
-func eachRow(rows *sql.Rows, loop string, fn func() error) error {
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(); err != nil {
-			return err
-		}
-		if rowsFault != nil {
-			if err := rowsFault(loop); err != nil {
-				return fmt.Errorf("read %s: %w", loop, err)
-			}
-		}
+// rowFault calls Config.RowsFault for each of the n rows a loop named
+// loop read, as if reading them had failed: an error ends the loop as a
+// read error (rows.Err) would, so tests can check that a loop ending early
+// never passes for one that read everything.
+func (s *Service) rowFault(loop string, n int) error {
+	if s.cfg.RowsFault == nil {
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", loop, err)
+	for range n {
+		if err := s.cfg.RowsFault(loop); err != nil {
+			return fmt.Errorf("read %s: %w", loop, err)
+		}
 	}
 	return nil
 }

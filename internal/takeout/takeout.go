@@ -134,6 +134,11 @@ type Config struct {
 	// committed erasure batch). Returning an error stops processing; the
 	// request is marked failed and resumes when processed again.
 	OnProgress func(r *store.SubjectRequest, p Progress) error
+	// RowsFault, when set (tests only), is called after each row a loop of
+	// the export reads, with the loop's name ("mail messages", "mail
+	// attachments", "attachments"); an error ends the loop as a read error
+	// would, and the request fails.
+	RowsFault func(loop string) error
 }
 
 // ConfigFromEnv reads GALLRA_ARTEFACT_DIR and GALLRA_ARTEFACT_TTL (a Go
