@@ -24,4 +24,5 @@ type Services struct {
 	CustomFields  CustomFieldService
 	Search        SearchService
 	Holds         HoldService
+	Health        HealthService
 }

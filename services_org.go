@@ -79,6 +79,10 @@ type StaffService interface {
 	ListStaff(ctx context.Context, staff *Staff) ([]Staff, error)
 	// GetStaff returns one staff user of the organisation (PermManageStaff).
 	GetStaff(ctx context.Context, staff *Staff, id int64) (*Staff, error)
+	// ColleagueName returns the display name of a staff user of the same
+	// organisation (e.g. who made a request), for any active staff user;
+	// nothing else about them.
+	ColleagueName(ctx context.Context, staff *Staff, id int64) (string, error)
 	// CreateStaff adds an active staff user (PermManageStaff); the e-mail is
 	// unique within the organisation (ECONFLICT). Audited.
 	CreateStaff(ctx context.Context, staff *Staff, in NewStaff) (*Staff, error)
@@ -189,4 +193,10 @@ type AuditResult struct {
 type AuditProblem struct {
 	Seq    int64  `json:"seq"`
 	Reason string `json:"reason"`
+}
+
+// HealthService tells whether the service can serve requests.
+type HealthService interface {
+	// Ready returns nil when the database answers (EUNAVAILABLE otherwise).
+	Ready(ctx context.Context) error
 }

@@ -101,16 +101,16 @@ func writePosts(ctx context.Context, db *store.DB, orgID, channelID int64, w, co
 			return err
 		}
 		k := w*1000 + i%500
-		a := store.Author{Name: fmt.Sprintf("Kund %d", k), Email: fmt.Sprintf("kund%d@example.se", k), IP: "192.0.2.10"}
+		a := gallra.Author{Name: fmt.Sprintf("Kund %d", k), Email: fmt.Sprintf("kund%d@example.se", k), IP: "192.0.2.10"}
 		if i%benchPerThread == 0 {
-			t, err := db.CreateTopic(ctx, orgID, store.NewTopic{ChannelID: channelID, Title: fmt.Sprintf("Fråga %d-%d", w, i), Body: body, Author: a})
+			t, err := db.CreateTopic(ctx, orgID, gallra.NewTopic{ChannelID: channelID, Title: fmt.Sprintf("Fråga %d-%d", w, i), Body: body, Author: a})
 			if err != nil {
 				return err
 			}
 			topicID = t.ID
 			continue
 		}
-		if _, err := db.CreatePost(ctx, orgID, store.NewPost{TopicID: topicID, Body: body, Author: a}); err != nil {
+		if _, err := db.CreatePost(ctx, orgID, gallra.NewPost{TopicID: topicID, Body: body, Author: a}); err != nil {
 			return err
 		}
 	}
@@ -125,7 +125,7 @@ func writeChats(ctx context.Context, db *store.DB, orgID, channelID int64, w, co
 			return err
 		}
 		if i%benchPerThread == 0 {
-			c, s, err := db.StartChat(ctx, orgID, store.NewChat{ChannelID: channelID, Name: "Kund", Email: fmt.Sprintf("chat%d@example.se", w*1000+i%500), Message: "Hej, jag behöver hjälp med min faktura."})
+			c, s, err := db.StartChat(ctx, orgID, gallra.NewChat{ChannelID: channelID, Name: "Kund", Email: fmt.Sprintf("chat%d@example.se", w*1000+i%500), Message: "Hej, jag behöver hjälp med min faktura."})
 			if err != nil {
 				return err
 			}

@@ -151,7 +151,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	if err := settle(); err != nil {
 		return nil, err
 	}
-	live, err := db.CreateTopic(ctx, org.ID, store.NewTopic{ChannelID: chans[2].ID, Title: "Live", Body: "Live", Author: store.Author{Name: "Live", Email: "live@bench.example"}})
+	live, err := db.CreateTopic(ctx, org.ID, gallra.NewTopic{ChannelID: chans[2].ID, Title: "Live", Body: "Live", Author: gallra.Author{Name: "Live", Email: "live@bench.example"}})
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +168,9 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 			t0 := time.Now()
 			var err error
 			if i%2 == 0 {
-				_, err = db.CreatePost(lctx, org.ID, store.NewPost{TopicID: live.ID, Body: "Ett svar under purgen", Author: store.Author{Name: "Kund", Email: fmt.Sprintf("k%d@bench.example", i%50)}})
+				_, err = db.CreatePost(lctx, org.ID, gallra.NewPost{TopicID: live.ID, Body: "Ett svar under purgen", Author: gallra.Author{Name: "Kund", Email: fmt.Sprintf("k%d@bench.example", i%50)}})
 			} else {
-				_, err = db.ListTopics(lctx, org.ID, chans[2].ID, store.Page{Limit: 20})
+				_, err = db.ListTopics(lctx, org.ID, chans[2].ID, gallra.Page{Limit: 20})
 			}
 			if err != nil {
 				if lctx.Err() == nil {

@@ -52,21 +52,21 @@ func TestSensitiveIdentifiersAreFlagged(t *testing.T) {
 		ctx := context.Background()
 		db = db.WithScanner(newSensitiveScanner())
 		f := storetest.MustFixture(t, db, "Flag")
-		top, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Ring 070-123 45 67", Author: store.Author{Name: "E", Email: "e@example.se"}})
+		top, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Ring 070-123 45 67", Author: gallra.Author{Name: "E", Email: "e@example.se"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := db.GetTopic(ctx, f.Org.ID, top.ID); len(got.SensitiveKinds) != 0 {
 			t.Errorf("a phone number flagged the topic: %v", got.SensitiveKinds)
 		}
-		if _, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: top.ID, Body: "Mitt personnummer är 850709-9805", Author: store.Author{Name: "E", Email: "e@example.se"}}); err != nil {
+		if _, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: top.ID, Body: "Mitt personnummer är 850709-9805", Author: gallra.Author{Name: "E", Email: "e@example.se"}}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := db.GetTopic(ctx, f.Org.ID, top.ID)
 		if strings.Join(got.SensitiveKinds, ",") != "personnummer" {
 			t.Errorf("sensitive kinds = %v", got.SensitiveKinds)
 		}
-		m, err := db.IngestMail(ctx, f.Org.ID, f.Channels[gallra.ModuleMail].ID, store.InboundMail{From: "k@example.se", Subject: "Betalning", Body: "Kortet 4111 1111 1111 1111 drogs två gånger."})
+		m, err := db.IngestMail(ctx, f.Org.ID, f.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: "k@example.se", Subject: "Betalning", Body: "Kortet 4111 1111 1111 1111 drogs två gånger."})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -118,7 +118,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ui, err := newWebUI(env, db, log, cfg.trustedProxy, svc)
+	ui, err := newWebUI(env, log, cfg.trustedProxy, svc)
 	if err != nil {
 		return err
 	}

@@ -87,9 +87,9 @@ func readPassword(r io.Reader) (string, error) {
 
 // newWebUI builds the admin UI on the services serve shares with the API and
 // the job runner.
-func newWebUI(env *Env, db *store.DB, log *slog.Logger, trustedProxy string, svc *services) (http.Handler, error) {
+func newWebUI(env *Env, log *slog.Logger, trustedProxy string, svc *services) (http.Handler, error) {
 	return web.New(web.Config{
-		DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: trustedProxy,
+		Logger: log, Clock: env.Clock, TrustedProxyHeader: trustedProxy,
 		SecureCookies: envDefault(env, "GALLRA_SECURE_COOKIES", "") == "true",
 		Retention:     svc.retention,
 		Requests:      svc.takeout,

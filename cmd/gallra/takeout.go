@@ -41,7 +41,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || (args[0] != "export" && args[0] != "erase") {
 		return usageErr("takeout needs a kind: gallra takeout export|erase --org ID --email ADDRESS --attest STATEMENT --method METHOD, or gallra takeout resume --org ID --id N")
 	}
-	kind := store.RequestKind(args[0])
+	kind := gallra.RequestKind(args[0])
 	fs := newFlags(env, "takeout "+args[0], "--org ID --email ADDRESS --attest STATEMENT --method METHOD [flags]")
 	url := dbFlag(env, fs)
 	org := fs.Int64("org", 0, "organisation id (required)")
@@ -63,7 +63,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 	if *org <= 0 || *email == "" {
 		return usageErr("--org and --email are required")
 	}
-	if *out != "" && kind != store.RequestExport {
+	if *out != "" && kind != gallra.RequestExport {
 		return usageErr("--out applies to export only")
 	}
 	in := takeout.NewRequest{Kind: kind, Email: *email, Attestation: *attest, VerificationMethod: *method, VerificationNote: *note, ForumAction: *forumAction}
@@ -107,7 +107,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 		}
 		bar := progressbar.NewOptions64(found.Total(), progressbar.OptionSetWriter(env.Stderr), progressbar.OptionSetDescription(string(kind)),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-		svc = svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		svc = svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			return bar.Set64(min(p.Done, found.Total()))
 		})
 		defer bar.Finish()

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 	"github.com/gallra/gallra/internal/takeout"
 )
@@ -28,20 +27,20 @@ func TestTakeoutResume(t *testing.T) {
 			f := storetest.MustFixture(t, db, "Resume")
 			forum := f.Channels[gallra.ModuleForum].ID
 			for i := range 3 {
-				if _, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Fråga " + strconv.Itoa(i), Body: "text",
-					Author: store.Author{Name: "Eva", Email: "eva@example.se"}}); err != nil {
+				if _, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Fråga " + strconv.Itoa(i), Body: "text",
+					Author: gallra.Author{Name: "Eva", Email: "eva@example.se"}}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			dir := t.TempDir()
 			boom := errors.New("disk on fire")
-			svc := takeout.New(db, nil, takeout.Config{ArtefactDir: dir, BatchSize: 1}).WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+			svc := takeout.New(db, nil, takeout.Config{ArtefactDir: dir, BatchSize: 1}).WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 				if p.Phase == "erase" {
 					return boom
 				}
 				return nil
 			})
-			r, err := svc.Create(ctx, f.Admin, takeout.NewRequest{Kind: store.RequestErase, Email: "eva@example.se", Modules: []gallra.Module{gallra.ModuleForum},
+			r, err := svc.Create(ctx, f.Admin, takeout.NewRequest{Kind: gallra.RequestErase, Email: "eva@example.se", Modules: []gallra.Module{gallra.ModuleForum},
 				Attestation: takeout.Statements[0], VerificationMethod: takeout.MethodPhoneCall})
 			if err != nil {
 				t.Fatal(err)

@@ -95,18 +95,18 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 	for i, t := range topics {
 		clk.set(now.AddDate(0, -46+i*9, 0))
 		a := ps[i%len(ps)]
-		top, err := bdb.CreateTopic(ctx, org.ID, store.NewTopic{ChannelID: forum.ID, Title: t.title, Body: t.body, Author: store.Author{Name: a.name, Email: a.email, IP: ip(i)}})
+		top, err := bdb.CreateTopic(ctx, org.ID, gallra.NewTopic{ChannelID: forum.ID, Title: t.title, Body: t.body, Author: gallra.Author{Name: a.name, Email: a.email, IP: ip(i)}})
 		if err != nil {
 			return fmt.Errorf("demo topic: %w", err)
 		}
 		clk.add(26 * time.Hour)
 		r := ps[(i+3)%len(ps)]
-		p, err := bdb.CreatePost(ctx, org.ID, store.NewPost{TopicID: top.ID, Body: t.reply, Author: store.Author{Name: r.name, Email: r.email, IP: ip(i + 20)}})
+		p, err := bdb.CreatePost(ctx, org.ID, gallra.NewPost{TopicID: top.ID, Body: t.reply, Author: gallra.Author{Name: r.name, Email: r.email, IP: ip(i + 20)}})
 		if err != nil {
 			return err
 		}
 		clk.add(3 * time.Hour)
-		if _, err := bdb.CreatePost(ctx, org.ID, store.NewPost{TopicID: top.ID, ParentID: &p.ID, Body: "Tack för svaret!", Author: store.Author{Name: a.name, Email: a.email, IP: ip(i)}}); err != nil {
+		if _, err := bdb.CreatePost(ctx, org.ID, gallra.NewPost{TopicID: top.ID, ParentID: &p.ID, Body: "Tack för svaret!", Author: gallra.Author{Name: a.name, Email: a.email, IP: ip(i)}}); err != nil {
 			return err
 		}
 	}
@@ -122,7 +122,7 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 		clk.set(now.AddDate(0, -36+i*11, -1))
 		a := ps[(i+1)%len(ps)]
 		msgID := fmt.Sprintf("demo-%d@example.se", i)
-		in, err := bdb.IngestMail(ctx, org.ID, inbox.ID, store.InboundMail{From: a.email, FromName: a.name, To: []string{inbox.Address}, Subject: m.subject, Body: m.body, MessageID: msgID,
+		in, err := bdb.IngestMail(ctx, org.ID, inbox.ID, gallra.InboundMail{From: a.email, FromName: a.name, To: []string{inbox.Address}, Subject: m.subject, Body: m.body, MessageID: msgID,
 			Attachments: attachmentsFor(i)})
 		if err != nil {
 			return fmt.Errorf("demo mail: %w", err)
@@ -147,7 +147,7 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 	}
 	for i, c := range chats {
 		clk.set(now.AddDate(0, 0, -60+i*15))
-		conv, _, err := bdb.StartChat(ctx, org.ID, store.NewChat{ChannelID: chat.ID, Name: c.name, Email: c.email, IP: ip(40 + i), Message: c.q})
+		conv, _, err := bdb.StartChat(ctx, org.ID, gallra.NewChat{ChannelID: chat.ID, Name: c.name, Email: c.email, IP: ip(40 + i), Message: c.q})
 		if err != nil {
 			return fmt.Errorf("demo chat: %w", err)
 		}
@@ -165,12 +165,12 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 
 	// Social: a mirrored post with comments.
 	clk.set(now.AddDate(0, -2, 0))
-	if _, err := bdb.UpsertSocialItem(ctx, org.ID, social.ID, store.SocialInput{ExternalID: "post_1001", AuthorID: "page", AuthorName: "Demo Kommun", Body: "Nu öppnar vi den nya lekplatsen i stadsparken!"}); err != nil {
+	if _, err := bdb.UpsertSocialItem(ctx, org.ID, social.ID, gallra.SocialInput{ExternalID: "post_1001", AuthorID: "page", AuthorName: "Demo Kommun", Body: "Nu öppnar vi den nya lekplatsen i stadsparken!"}); err != nil {
 		return err
 	}
 	for i, c := range []string{"Äntligen! Barnen kommer älska den.", "Will there be a ramp for wheelchairs?"} {
 		clk.add(time.Hour)
-		if _, err := bdb.UpsertSocialItem(ctx, org.ID, social.ID, store.SocialInput{ExternalID: fmt.Sprintf("comment_%d", 2001+i), ParentExternalID: "post_1001", AuthorID: fmt.Sprintf("fb_user_%d", 77+i), AuthorName: ps[i+4].name, Body: c}); err != nil {
+		if _, err := bdb.UpsertSocialItem(ctx, org.ID, social.ID, gallra.SocialInput{ExternalID: fmt.Sprintf("comment_%d", 2001+i), ParentExternalID: "post_1001", AuthorID: fmt.Sprintf("fb_user_%d", 77+i), AuthorName: ps[i+4].name, Body: c}); err != nil {
 			return err
 		}
 	}
@@ -188,9 +188,9 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 	return nil
 }
 
-func attachmentsFor(i int) []store.Attachment {
+func attachmentsFor(i int) []gallra.Attachment {
 	if i != 0 {
 		return nil
 	}
-	return []store.Attachment{{Filename: "mätarställning.txt", ContentType: "text/plain; charset=utf-8", Content: []byte("Mätarställning 2023-10-01: 1234 m3\n")}}
+	return []gallra.Attachment{{Filename: "mätarställning.txt", ContentType: "text/plain; charset=utf-8", Content: []byte("Mätarställning 2023-10-01: 1234 m3\n")}}
 }

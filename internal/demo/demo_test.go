@@ -31,7 +31,7 @@ func TestSeedFillsEveryModule(t *testing.T) {
 		if len(seen) != 5 {
 			t.Fatalf("modules seeded: %v", seen)
 		}
-		topics, _ := db.ListTopics(ctx, org.ID, seen[gallra.ModuleForum], store.Page{})
+		topics, _ := db.ListTopics(ctx, org.ID, seen[gallra.ModuleForum], gallra.Page{})
 		if len(topics) < 5 {
 			t.Errorf("topics: %d", len(topics))
 		}
@@ -39,10 +39,10 @@ func TestSeedFillsEveryModule(t *testing.T) {
 		if age := clock.Now().Sub(oldest.CreatedAt); age.Hours() < 24*365*3 {
 			t.Errorf("oldest demo topic is only %v old; demo content should span years", age)
 		}
-		convs, _ := db.ListMailConversations(ctx, org.ID, seen[gallra.ModuleMail], store.Page{})
-		chats, _ := db.ListChats(ctx, org.ID, seen[gallra.ModuleChat], "", store.Page{})
-		items, _ := db.ListSocialItems(ctx, org.ID, seen[gallra.ModuleSocial], store.Page{})
-		arts, _ := db.ListArticles(ctx, org.ID, seen[gallra.ModuleKnowledge], store.Page{})
+		convs, _ := db.ListMailConversations(ctx, org.ID, seen[gallra.ModuleMail], gallra.Page{})
+		chats, _ := db.ListChats(ctx, org.ID, seen[gallra.ModuleChat], "", gallra.Page{})
+		items, _ := db.ListSocialItems(ctx, org.ID, seen[gallra.ModuleSocial], gallra.Page{})
+		arts, _ := db.ListArticles(ctx, org.ID, seen[gallra.ModuleKnowledge], gallra.Page{})
 		if len(convs) < 3 || len(chats) < 3 || len(items) < 3 || len(arts) < 2 {
 			t.Errorf("content: mail %d chat %d social %d knowledge %d", len(convs), len(chats), len(items), len(arts))
 		}

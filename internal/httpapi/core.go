@@ -23,7 +23,7 @@ func (s *Server) systemRoutes(r *Router) {
 		Response: StatusResponse{}, Errors: []string{gallra.EUNAVAILABLE}, Handler: func(w http.ResponseWriter, r *http.Request) error {
 			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 			defer cancel()
-			if err := s.db.Ping(ctx); err != nil {
+			if err := s.svc.Health.Ready(ctx); err != nil {
 				return err
 			}
 			WriteJSON(w, http.StatusOK, StatusResponse{Status: "ok"})

@@ -97,19 +97,19 @@ func (e *env) seed() {
 	}
 	e.ids["bforum"] = e.b.Channels[gallra.ModuleForum].ID
 	e.ids["admin"], e.ids["editor"] = a.Admin.ID, a.Editor.ID
-	topic := must(db.CreateTopic(ctx, org, store.NewTopic{ChannelID: e.ids["forum"], Title: "Hello forum", Body: "hello world question",
-		Author: store.Author{Name: "Kund Karlsson", Email: custEmail, IP: custIP}}))
+	topic := must(db.CreateTopic(ctx, org, gallra.NewTopic{ChannelID: e.ids["forum"], Title: "Hello forum", Body: "hello world question",
+		Author: gallra.Author{Name: "Kund Karlsson", Email: custEmail, IP: custIP}}))
 	e.ids["topic"], e.ids["post"] = topic.ID, topic.Posts[0].ID
-	msg := must(db.IngestMail(ctx, org, e.ids["mail"], store.InboundMail{From: custEmail, FromName: "Kund", To: []string{"support@alfa.example"},
+	msg := must(db.IngestMail(ctx, org, e.ids["mail"], gallra.InboundMail{From: custEmail, FromName: "Kund", To: []string{"support@alfa.example"},
 		Subject: "Invoice", Body: "Where is my invoice?", MessageID: "m1@example.se",
-		Attachments: []store.Attachment{{Filename: "report.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 test")}}}))
+		Attachments: []gallra.Attachment{{Filename: "report.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 test")}}}))
 	e.ids["conv"], e.ids["att"] = msg.ConversationID, msg.Attachments[0].ID
-	chat, secret, err := db.StartChat(ctx, org, store.NewChat{ChannelID: e.ids["chat"], Name: "Chatter", Email: custEmail, IP: custIP, Message: "hi there"})
+	chat, secret, err := db.StartChat(ctx, org, gallra.NewChat{ChannelID: e.ids["chat"], Name: "Chatter", Email: custEmail, IP: custIP, Message: "hi there"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.ids["chatid"], e.chatTk = chat.ID, secret
-	item := must(db.UpsertSocialItem(ctx, org, e.ids["social"], store.SocialInput{ExternalID: "p1", AuthorID: "u1", AuthorName: "Some One", Body: "social hello"}))
+	item := must(db.UpsertSocialItem(ctx, org, e.ids["social"], gallra.SocialInput{ExternalID: "p1", AuthorID: "u1", AuthorName: "Some One", Body: "social hello"}))
 	e.ids["item"] = item.ID
 	art := must(db.SaveArticle(ctx, actor, &gallra.KnowledgeArticle{OrgID: org, ChannelID: e.ids["knowledge"], Title: "How to", Body: "Do this"}))
 	e.ids["article"] = art.ID

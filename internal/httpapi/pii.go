@@ -8,7 +8,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // PIIScanRequest is the body of POST /api/v1/pii/scan.
@@ -41,7 +40,7 @@ type PIIRedactResponse struct {
 
 // PIIPatterns is the organisation's own detector patterns.
 type PIIPatterns struct {
-	Patterns []store.PIIPattern `json:"patterns"`
+	Patterns []gallra.PIIPattern `json:"patterns"`
 }
 
 // maxPIIText caps the text of one scan or redaction request.
@@ -210,7 +209,7 @@ func (s *Server) putPIIPatterns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Patterns == nil {
-		req.Patterns = []store.PIIPattern{}
+		req.Patterns = []gallra.PIIPattern{}
 	}
 	return WriteJSON(w, http.StatusOK, req)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -20,8 +21,8 @@ func TestPublic(t *testing.T) {
 		e := newEnv(t, db, clock, generous)
 		// Make one post anonymized and one removed, as purges and erasure do.
 		ctx := context.Background()
-		c2 := must(db.CreatePost(ctx, e.a.Org.ID, store.NewPost{TopicID: e.ids["topic"], Body: "second post", Author: store.Author{Name: "Other Person", Email: "other@example.se", IP: custIP}}))
-		c3 := must(db.CreatePost(ctx, e.a.Org.ID, store.NewPost{TopicID: e.ids["topic"], Body: "third post secret", Author: store.Author{Name: "Third", Email: "third@example.se"}}))
+		c2 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "second post", Author: gallra.Author{Name: "Other Person", Email: "other@example.se", IP: custIP}}))
+		c3 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "third post secret", Author: gallra.Author{Name: "Third", Email: "third@example.se"}}))
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', anonymized_at = ? WHERE id = ?`, tx.Now.UnixMilli(), c2.ID); err != nil {
 				return err

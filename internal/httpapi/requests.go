@@ -7,12 +7,11 @@ import (
 	"strconv"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
 
 // RequestList is the JSON shape of GET /api/v1/requests.
-type RequestList = List[store.SubjectRequest]
+type RequestList = List[gallra.SubjectRequest]
 
 // ExtendRequest is the body of POST /api/v1/requests/{id}/extend.
 type ExtendRequest struct {
@@ -35,7 +34,7 @@ func (s *Server) requestRoutes(r *Router) {
 			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
 			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
 			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at).",
-		Request: takeout.NewRequest{}, Response: store.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS},
+		Request: takeout.NewRequest{}, Response: gallra.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			var in takeout.NewRequest
 			if err := DecodeJSON(r, &in); err != nil {
@@ -71,17 +70,17 @@ func (s *Server) requestRoutes(r *Router) {
 			if err != nil {
 				return err
 			}
-			list, err := svc.List(r.Context(), PrincipalFrom(r.Context()).Staff, store.RequestFilter{Status: store.RequestStatus(status),
-				Kind: store.RequestKind(kind), Overdue: overdue == "true", Page: page})
+			list, err := svc.List(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.RequestFilter{Status: gallra.RequestStatus(status),
+				Kind: gallra.RequestKind(kind), Overdue: overdue == "true", Page: page})
 			if err != nil {
 				return err
 			}
-			WriteJSON(w, http.StatusOK, newList(list, page, func(r store.SubjectRequest) int64 { return r.ID }))
+			WriteJSON(w, http.StatusOK, newList(list, page, func(r gallra.SubjectRequest) int64 { return r.ID }))
 			return nil
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}", Summary: "Get a data-subject request with its counts and mentions to review", Tags: tags, Auth: AuthStaff,
 		Description: "mentions lists items by others that contain the person's e-mail address or phone number, for an editor to review; they are not exported or erased.",
-		Response:    store.SubjectRequest{},
+		Response:    gallra.SubjectRequest{},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -95,7 +94,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/extend", Summary: "Extend a request's deadline by up to two months, with a reason", Tags: tags, Auth: AuthStaff,
-		Request: ExtendRequest{}, Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
+		Request: ExtendRequest{}, Response: gallra.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -113,7 +112,7 @@ func (s *Server) requestRoutes(r *Router) {
 			return nil
 		}})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/cancel", Summary: "Cancel a received or failed request", Tags: tags, Auth: AuthStaff,
-		Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT},
+		Response: gallra.SubjectRequest{}, Errors: []string{gallra.ECONFLICT},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
@@ -130,7 +129,7 @@ func (s *Server) requestRoutes(r *Router) {
 		Description: "Same rights as reading the request. A failed, interrupted or abandoned request resumes where it stopped (erasure counts stay exact); " +
 			"a completed or cancelled one is returned unchanged; 409 while another worker is processing it. Work beyond a short time budget " +
 			"continues in the requests.process job.",
-		Response: store.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
+		Response: gallra.SubjectRequest{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {

@@ -200,7 +200,7 @@ func TestDrainTakesRowsGivenBack(t *testing.T) {
 			return nil
 		}
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
-		if err != nil || res.Status != store.PurgeDone || res.PersonsDeleted != 20 {
+		if err != nil || res.Status != gallra.PurgeDone || res.PersonsDeleted != 20 {
 			t.Fatalf("run: %+v %v", res, err)
 		}
 		if err := <-done; err == nil || err.Error() != "give the rows back" {

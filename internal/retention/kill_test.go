@@ -41,7 +41,7 @@ func seedForKill(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		}
 		if i%4 == 0 {
 			mustMail(t, db, f, fmt.Sprintf("k%d@example.se", i%9), fmt.Sprintf("<c%d@example.se>", i), "")
-			c, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Email: fmt.Sprintf("s%d@example.se", i%7), Message: "Hej"})
+			c, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Email: fmt.Sprintf("s%d@example.se", i%7), Message: "Hej"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func TestPurgeSurvivesKill(t *testing.T) {
 		}
 		clock.Set(start.Add((attempts + 1) * 10 * time.Minute))
 		res, err := New(db, DefaultRedactor(), Config{BatchSize: 4}).Run(ctx, RunOptions{Trigger: "cli"})
-		if err != nil || res.Status != store.PurgeDone {
+		if err != nil || res.Status != gallra.PurgeDone {
 			t.Fatalf("final run: %+v %v", res, err)
 		}
 		if got := snapshot(t, db); got != want {

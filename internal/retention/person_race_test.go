@@ -70,8 +70,8 @@ func TestPersonPostingWhileThePersonPassDeletesThem(t *testing.T) {
 					return
 				}
 				go func() {
-					tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Igen", Body: "Ny fråga",
-						Author: store.Author{Name: "Anna", Email: "anna@example.se"}})
+					tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Igen", Body: "Ny fråga",
+						Author: gallra.Author{Name: "Anna", Email: "anna@example.se"}})
 					done <- result{tp, err}
 				}()
 				err = waitBlockedBy(db, pid)
@@ -79,7 +79,7 @@ func TestPersonPostingWhileThePersonPassDeletesThem(t *testing.T) {
 			return err
 		}
 		res := mustRun(t, e)
-		if res.PersonsDeleted != 1 || res.Status != store.PurgeDone {
+		if res.PersonsDeleted != 1 || res.Status != gallra.PurgeDone {
 			t.Fatalf("run: %+v", res)
 		}
 		r := <-done
@@ -162,7 +162,7 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 		if runErr != nil {
 			t.Fatalf("purge: %v", runErr)
 		}
-		if res.Status != store.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
+		if res.Status != gallra.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
 			t.Errorf("run: %+v", res)
 		}
 		if !personExists(t, db, f, "bo@example.se") {

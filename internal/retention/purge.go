@@ -136,7 +136,7 @@ type RunOptions struct {
 }
 
 // ChannelResult is one channel's part of a run.
-type ChannelResult = store.PurgeRunChannel
+type ChannelResult = gallra.PurgeRunChannel
 
 // RunResult is what a run did (or, dry, would do).
 type RunResult struct {
@@ -212,7 +212,7 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 // Each organisation gets an audit entry with its counts. Dry runs take no
 // lease and change nothing.
 func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	res := &RunResult{DryRun: o.DryRun, Status: store.PurgeDone, Channels: []ChannelResult{}}
+	res := &RunResult{DryRun: o.DryRun, Status: gallra.PurgeDone, Channels: []ChannelResult{}}
 	if o.DryRun {
 		return res, e.dryRun(ctx, o, res)
 	}
@@ -239,17 +239,17 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	res.RunID = runID
 	runErr := e.runChannels(ctx, o, res)
-	status, msg := store.PurgeDone, ""
+	status, msg := gallra.PurgeDone, ""
 	switch {
 	case ctx.Err() != nil:
-		status, msg = store.PurgeInterrupted, "run was cancelled"
+		status, msg = gallra.PurgeInterrupted, "run was cancelled"
 	case runErr != nil:
-		status, msg = store.PurgeFailed, gallra.ErrorMessage(runErr)
+		status, msg = gallra.PurgeFailed, gallra.ErrorMessage(runErr)
 		if gallra.ErrorCode(runErr) == gallra.EINTERNAL {
 			msg = "internal error (see the server log)"
 		}
 	case len(res.Errors) > 0:
-		status, msg = store.PurgeFailed, fmt.Sprintf("%d channel(s) failed", len(res.Errors))
+		status, msg = gallra.PurgeFailed, fmt.Sprintf("%d channel(s) failed", len(res.Errors))
 	}
 	res.Status = status
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -1061,6 +1061,6 @@ func (e *Engine) auditRun(ctx context.Context, res *RunResult) error {
 }
 
 // Runs returns the organisation's newest purge runs (orgID 0: all).
-func (e *Engine) Runs(ctx context.Context, orgID int64, limit int) ([]store.PurgeRun, error) {
+func (e *Engine) Runs(ctx context.Context, orgID int64, limit int) ([]gallra.PurgeRun, error) {
 	return e.db.ListPurgeRuns(ctx, orgID, limit)
 }

@@ -45,8 +45,8 @@ func mustRun(t *testing.T, e *Engine) *RunResult {
 
 func mustTopic(t *testing.T, db *store.DB, f *storetest.Fixture, title, body, email string) *gallra.ForumTopic {
 	t.Helper()
-	tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: title, Body: body,
-		Author: store.Author{Name: "Namn " + email, Email: email, IP: "192.0.2.7"}})
+	tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: title, Body: body,
+		Author: gallra.Author{Name: "Namn " + email, Email: email, IP: "192.0.2.7"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func mustTopic(t *testing.T, db *store.DB, f *storetest.Fixture, title, body, em
 
 func mustPost(t *testing.T, db *store.DB, f *storetest.Fixture, topicID int64, parent *int64, body, email string) *gallra.ForumPost {
 	t.Helper()
-	p, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: topicID, ParentID: parent, Body: body, Author: store.Author{Name: "Namn " + email, Email: email, IP: "198.51.100.4"}})
+	p, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: topicID, ParentID: parent, Body: body, Author: gallra.Author{Name: "Namn " + email, Email: email, IP: "198.51.100.4"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			t.Errorf("clamped: %+v", r)
 		}
 		// Every change is audited with old and new values.
-		entries, err := db.ListAudit(ctx, f.Org.ID, store.AuditFilter{Action: "retention."})
+		entries, err := db.ListAudit(ctx, f.Org.ID, gallra.AuditFilter{Action: "retention."})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,8 +275,8 @@ func TestForumDelete(t *testing.T) {
 
 func mustMail(t *testing.T, db *store.DB, f *storetest.Fixture, from, msgID, inReplyTo string) *gallra.MailMessage {
 	t.Helper()
-	m, err := db.IngestMail(ctx, f.Org.ID, f.Channels[gallra.ModuleMail].ID, store.InboundMail{From: from, Subject: "Ärende", Body: "Hej, mitt nummer är 070-123 45 67",
-		MessageID: msgID, InReplyTo: inReplyTo, Attachments: []store.Attachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("x")}}})
+	m, err := db.IngestMail(ctx, f.Org.ID, f.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: from, Subject: "Ärende", Body: "Hej, mitt nummer är 070-123 45 67",
+		MessageID: msgID, InReplyTo: inReplyTo, Attachments: []gallra.Attachment{{Filename: "a.txt", ContentType: "text/plain", Content: []byte("x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,11 +336,11 @@ func TestChatDelete(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		e := mustEngine(db, nil)
 		flow := f.Channels[gallra.ModuleChat].ID
-		open, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: flow, Message: "Hej, anonym här"})
+		open, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: flow, Message: "Hej, anonym här"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		closed, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: flow, Name: "Anna", Email: "anna@example.se", Message: "Hej"})
+		closed, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: flow, Name: "Anna", Email: "anna@example.se", Message: "Hej"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func TestLegalHold(t *testing.T) {
 		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
 		mustPost(t, db, f, tp.ID, nil, "Svar", "bo@example.se")
 		m := mustMail(t, db, f, "carl@example.se", "h1@x", "")
-		c, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Message: "Hej"})
+		c, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Message: "Hej"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -434,7 +434,7 @@ func TestLegalHold(t *testing.T) {
 		if res.Anonymized != 2 || res.Deleted != 2 || res.SkippedHold != 0 {
 			t.Fatalf("released run: %+v", res)
 		}
-		entries, _ := db.ListAudit(ctx, f.Org.ID, store.AuditFilter{Action: "retention."})
+		entries, _ := db.ListAudit(ctx, f.Org.ID, gallra.AuditFilter{Action: "retention."})
 		n := 0
 		for _, a := range entries {
 			if strings.HasPrefix(a.Action, "retention.hold_") {
@@ -521,7 +521,7 @@ func seedMixed(t *testing.T, db *store.DB, clock *storetest.Clock) *storetest.Fi
 			mustPost(t, db, f, tp.ID, &p.ID, "Kommentar 2", "z@example.se")
 		}
 		mustMail(t, db, f, email, fmt.Sprintf("c%d@x", i), "")
-		c, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Email: email, Message: "Hej"})
+		c, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Email: email, Message: "Hej"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -644,7 +644,7 @@ func TestCrashAndRerunEqualsUninterrupted(t *testing.T) {
 		for _, r := range runs {
 			statuses[r.Status]++
 		}
-		if statuses[store.PurgeFailed] != 1 || statuses[store.PurgeInterrupted] != 2 || statuses[store.PurgeDone] != 1 {
+		if statuses[gallra.PurgeFailed] != 1 || statuses[gallra.PurgeInterrupted] != 2 || statuses[gallra.PurgeDone] != 1 {
 			t.Errorf("run statuses: %v", statuses)
 		}
 	})
@@ -661,11 +661,11 @@ func TestRunsRecordedAndAudited(t *testing.T) {
 			t.Fatalf("runs: %v %v", runs, err)
 		}
 		r := runs[0]
-		if r.Status != store.PurgeDone || r.FinishedAt == nil || r.Deleted != res.Deleted || r.Anonymized != res.Anonymized || len(r.Channels) != 3 {
+		if r.Status != gallra.PurgeDone || r.FinishedAt == nil || r.Deleted != res.Deleted || r.Anonymized != res.Anonymized || len(r.Channels) != 3 {
 			t.Errorf("run record %+v vs result %+v", r, res)
 		}
 		for _, org := range []int64{f.Org.ID, g.Org.ID} {
-			a, _ := db.ListAudit(ctx, org, store.AuditFilter{Action: "retention.purge_run"})
+			a, _ := db.ListAudit(ctx, org, gallra.AuditFilter{Action: "retention.purge_run"})
 			if len(a) != 1 || a[0].SubjectID != res.RunID {
 				t.Errorf("org %d purge audit: %+v", org, a)
 			}

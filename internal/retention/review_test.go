@@ -542,7 +542,7 @@ func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 		})
 		e := New(db, DefaultRedactor(), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
-		if err != nil || fired != 1 || res.Status != store.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
+		if err != nil || fired != 1 || res.Status != gallra.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
 			t.Fatalf("run with content arriving mid-pass: %+v %v, hook fired %d times; want done, Anna kept", res, err, fired)
 		}
 		if !personExists(t, db, f, "anna@example.se") {

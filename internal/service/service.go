@@ -39,5 +39,6 @@ func New(d Deps) *gallra.Services {
 		CustomFields:  &CustomFields{d: d},
 		Search:        &Search{d: d},
 		Holds:         &Holds{d: d},
+		Health:        &Health{d: d},
 	}
 }

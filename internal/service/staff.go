@@ -28,6 +28,19 @@ func (s *Staff) GetStaff(ctx context.Context, staff *gallra.Staff, id int64) (*g
 	return s.d.DB.GetStaff(ctx, staff.OrgID, id)
 }
 
+// ColleagueName returns the display name of a staff user of the caller's
+// organisation; any active staff user may read it.
+func (s *Staff) ColleagueName(ctx context.Context, staff *gallra.Staff, id int64) (string, error) {
+	if staff == nil || !staff.Active {
+		return "", gallra.Errorf(gallra.EFORBIDDEN, "your staff account is not active")
+	}
+	c, err := s.d.DB.GetStaff(ctx, staff.OrgID, id)
+	if err != nil {
+		return "", err
+	}
+	return c.Name, nil
+}
+
 // CreateStaff adds an active staff user.
 func (s *Staff) CreateStaff(ctx context.Context, staff *gallra.Staff, in gallra.NewStaff) (*gallra.Staff, error) {
 	if err := staff.AuthorizeOrg(gallra.PermManageStaff); err != nil {

@@ -20,7 +20,7 @@ import (
 // data (the person record and the custom fields on the person: an admin's
 // request), for admins only; the caller closes the file. Every download is
 // audited. ENOTFOUND when the artefact has expired or the request has none.
-func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *store.SubjectRequest, error) {
+func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *gallra.SubjectRequest, error) {
 	r, err := s.Get(ctx, staff, id)
 	if err != nil {
 		return nil, nil, err
@@ -29,7 +29,7 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 		return nil, nil, gallra.Errorf(gallra.EFORBIDDEN, "this export holds person-level data (the person record and the custom fields on the person), "+
 			"which lie in no channel: only an admin may download it")
 	}
-	if r.Status != store.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" ||
+	if r.Status != gallra.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" ||
 		(r.Artefact.ExpiresAt != nil && !s.db.Now().Before(*r.Artefact.ExpiresAt)) {
 		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "request %d has no downloadable artefact (not an export, not finished, or expired)", id)
 	}
@@ -145,7 +145,7 @@ func (s *Service) ReduceFinishedRequests(ctx context.Context) (int, error) {
 					return err
 				}
 				// Re-checked under the lock: staff may have re-run it.
-				if cur.Status != r.Status || cur.Status == store.StatusFailed && cur.RetryAt != nil {
+				if cur.Status != r.Status || cur.Status == gallra.StatusFailed && cur.RetryAt != nil {
 					return nil
 				}
 				cur.Email, cur.MentionKeys, cur.VerificationNote = "", "", ""
@@ -256,7 +256,7 @@ func (s *Service) orphaned(ctx context.Context, org int64, name string) (bool, e
 	return true, nil
 }
 
-func artefactPathOf(r *store.SubjectRequest) string {
+func artefactPathOf(r *gallra.SubjectRequest) string {
 	if r.Artefact == nil {
 		return ""
 	}

@@ -17,7 +17,7 @@ type eraseStep func(ctx context.Context, tx *store.Tx, e *eraser, limit int, cou
 // eraser holds one erasure's fixed inputs.
 type eraser struct {
 	s   *Service
-	r   *store.SubjectRequest
+	r   *gallra.SubjectRequest
 	sub *subject
 }
 
@@ -39,7 +39,7 @@ func (e *eraser) redact(s string) string { return e.s.detector.Redact(s, pii.Rep
 // counts are exact however often the erasure is interrupted, resumed or
 // taken over. What is deleted is folded into channel_daily_stats first, as
 // the retention purge does.
-func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
+func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) error {
 	var sub *subject
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -65,7 +65,7 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 				if err != nil {
 					return err
 				}
-				if cur.Status != store.StatusProcessing || cur.Claim != r.Claim {
+				if cur.Status != gallra.StatusProcessing || cur.Claim != r.Claim {
 					return errLostClaim
 				}
 				if n, err = step(ctx, tx, e, s.cfg.BatchSize, delta); err != nil || n == 0 {
@@ -98,7 +98,7 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 		}
 	}
 	// What is left is under a legal hold (Art. 17(3)(e)); report it.
-	left, err := s.find(ctx, &store.SubjectRequest{OrgID: r.OrgID, Email: r.Email, ChannelIDs: r.ChannelIDs})
+	left, err := s.find(ctx, &gallra.SubjectRequest{OrgID: r.OrgID, Email: r.Email, ChannelIDs: r.ChannelIDs})
 	if err != nil {
 		return err
 	}

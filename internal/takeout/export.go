@@ -86,7 +86,7 @@ func (b *bundle) close() {
 // (org-<org>/request-<id>.zip), recorded in the request before anything is
 // written. Only the name is stored, so a process with the same directory
 // under another working directory (the CLI, say) finds the file.
-func artefactName(r *store.SubjectRequest) string {
+func artefactName(r *gallra.SubjectRequest) string {
 	return filepath.Join("org-"+strconv.FormatInt(r.OrgID, 10), fmt.Sprintf("request-%d.zip", r.ID))
 }
 
@@ -124,7 +124,7 @@ func (s *Service) artefactCandidates(org int64, stored string) []string {
 
 // ArtefactFile returns the absolute path of r's export ZIP on this
 // server's disk ("" when it has none), for the CLI to copy it.
-func (s *Service) ArtefactFile(r *store.SubjectRequest) string {
+func (s *Service) ArtefactFile(r *gallra.SubjectRequest) string {
 	if r.Artefact == nil || r.Artefact.Path == "" {
 		return ""
 	}
@@ -146,7 +146,7 @@ func (s *Service) ArtefactFile(r *store.SubjectRequest) string {
 // and the attachments agree, straight into the ZIP on disk; only ids of the
 // person's conversations and one thread at a time are held in memory. The
 // caller's heartbeat keeps the claim while it runs.
-func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.Artefact, error) {
+func (s *Service) export(ctx context.Context, r *gallra.SubjectRequest) (*gallra.Artefact, error) {
 	final := artefactName(r)
 	if err := os.MkdirAll(filepath.Dir(s.artefactFile(final)), 0o700); err != nil {
 		return nil, fmt.Errorf("create artefact folder: %w", err)
@@ -190,7 +190,7 @@ func (s *Service) export(ctx context.Context, r *store.SubjectRequest) (*store.A
 		return nil, err
 	}
 	ok = true
-	return &store.Artefact{Path: final, Size: cw.n, SHA256: hex.EncodeToString(fh.Sum(nil))}, nil
+	return &gallra.Artefact{Path: final, Size: cw.n, SHA256: hex.EncodeToString(fh.Sum(nil))}, nil
 }
 
 type countWriter struct {
@@ -208,7 +208,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 type exporter struct {
 	s      *Service
 	tx     *store.Tx
-	r      *store.SubjectRequest
+	r      *gallra.SubjectRequest
 	sub    *subject
 	scope  store.SubjectScope
 	b      *bundle

@@ -27,7 +27,7 @@ func TestExportGolden(t *testing.T) {
 		seed(t, db, f)
 		social(t, db, f, "fb-3", "fb-1", subjectEmail) // Eva's reply under her post
 		social(t, db, f, "fb-4", "fb-3", otherEmail)   // Olle's reply under it
-		chats, err := db.ListChats(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID, "", store.Page{})
+		chats, err := db.ListChats(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID, "", gallra.Page{})
 		mustDo(t, err)
 		_, err = db.CloseChat(ctx, gallra.Actor{Type: gallra.ActorSystem}, f.Org.ID, chats[len(chats)-1].ID) // Eva's
 		mustDo(t, err)
@@ -39,7 +39,7 @@ func TestExportGolden(t *testing.T) {
 			modules []gallra.Module
 		}{{"all", nil}, {"mail", []gallra.Module{gallra.ModuleMail}}} {
 			t.Run(c.name, func(t *testing.T) {
-				r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport, c.modules...))
+				r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport, c.modules...))
 				mustDo(t, err)
 				if r, err = svc.Process(ctx, f.Org.ID, r.ID); err != nil {
 					t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // Receipt confirms a completed request, for the organisation to send back
@@ -46,7 +45,7 @@ func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, la
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != store.StatusCompleted || r.FinishedAt == nil {
+	if r.Status != gallra.StatusCompleted || r.FinishedAt == nil {
 		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is %s; a receipt exists once it is completed", id, r.Status)
 	}
 	org, err := s.db.GetOrganisation(ctx, r.OrgID)
@@ -86,7 +85,7 @@ func receiptText(rc *Receipt) string {
 	date := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
 	var b strings.Builder
 	switch {
-	case en && rc.Kind == string(store.RequestErase):
+	case en && rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Confirmation of erasure (request %d)\n\n", rc.RequestID)
 		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. The request was completed on %s (deadline %s).\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
@@ -96,7 +95,7 @@ func receiptText(rc *Receipt) string {
 		fmt.Fprintf(&b, "%s received your request for a copy of your personal data on %s. The export was produced on %s (deadline %s).\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
 		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
-	case rc.Kind == string(store.RequestErase):
+	case rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Bekräftelse på radering (ärende %d)\n\n", rc.RequestID)
 		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. Begäran slutfördes den %s (senast %s).\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
@@ -117,7 +116,7 @@ func receiptText(rc *Receipt) string {
 	for _, c := range rc.Counts {
 		fmt.Fprintf(&b, "  %-60s %d\n", c.Label+":", c.Count)
 	}
-	if rc.Kind == string(store.RequestErase) {
+	if rc.Kind == string(gallra.RequestErase) {
 		if en {
 			b.WriteString("\nThe erased data cannot be restored. Posts on external social platforms are deleted there by our connector. Only a record that the request was carried out is kept, without your data.\n")
 		} else {

@@ -43,7 +43,7 @@ func TestInterruptedEraseIsCompletedByTheJob(t *testing.T) {
 		seed(t, db, f)
 		batches := 0
 		svc := newService(t, db)
-		cut := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		cut := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				if batches++; batches == 2 {
 					return context.Canceled
@@ -51,7 +51,7 @@ func TestInterruptedEraseIsCompletedByTheJob(t *testing.T) {
 			}
 			return nil
 		})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,14 +59,14 @@ func TestInterruptedEraseIsCompletedByTheJob(t *testing.T) {
 			t.Fatalf("first run: %v", err)
 		}
 		half, _ := svc.Get(ctx, f.Admin, r.ID)
-		if half.Status != store.StatusFailed || half.RetryAt == nil || len(half.Counts) == 0 {
+		if half.Status != gallra.StatusFailed || half.RetryAt == nil || len(half.Counts) == 0 {
 			t.Fatalf("after interruption: %+v", half)
 		}
 		if n, err := svc.ProcessPending(ctx); err != nil || n != 1 {
 			t.Fatalf("job: %d %v", n, err)
 		}
 		done, _ := svc.Get(ctx, f.Admin, r.ID)
-		if done.Status != store.StatusCompleted || done.MentionsStatus != store.MentionsComplete {
+		if done.Status != gallra.StatusCompleted || done.MentionsStatus != store.MentionsComplete {
 			t.Fatalf("after the job: %+v", done)
 		}
 		checkCounts(t, done.Counts, fullErase)
@@ -83,7 +83,7 @@ func TestAbandonedProcessingIsTakenOver(t *testing.T) {
 		seed(t, db, f)
 		svc := newService(t, db)
 		batches := 0
-		crash := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		crash := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				if batches++; batches == 3 {
 					runtime.Goexit() // kill -9: nothing after this runs
@@ -91,7 +91,7 @@ func TestAbandonedProcessingIsTakenOver(t *testing.T) {
 			}
 			return nil
 		})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestAbandonedProcessingIsTakenOver(t *testing.T) {
 		}()
 		<-done
 		got, _ := svc.Get(ctx, f.Admin, r.ID)
-		if got.Status != store.StatusProcessing {
+		if got.Status != gallra.StatusProcessing {
 			t.Fatalf("after the crash: %s", got.Status)
 		}
 		// Fresh heartbeat: the job leaves it alone, a re-run is refused.
@@ -117,7 +117,7 @@ func TestAbandonedProcessingIsTakenOver(t *testing.T) {
 			t.Fatalf("job: %d %v", n, err)
 		}
 		got, _ = svc.Get(ctx, f.Admin, r.ID)
-		if got.Status != store.StatusCompleted || got.Attempts != 2 {
+		if got.Status != gallra.StatusCompleted || got.Attempts != 2 {
 			t.Fatalf("after takeover: %+v", got)
 		}
 		checkCounts(t, got.Counts, fullErase)
@@ -149,12 +149,12 @@ func TestArtefactSweepAndConcurrentCompletion(t *testing.T) {
 
 		// Worker A stalls at the end of its export; B takes over the stale
 		// request and completes it; A then loses the compare-and-set.
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		if err != nil {
 			t.Fatal(err)
 		}
 		stalled, release := make(chan struct{}), make(chan struct{})
-		a := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		a := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "export" && p.Total > 0 {
 				close(stalled)
 				<-release
@@ -162,7 +162,7 @@ func TestArtefactSweepAndConcurrentCompletion(t *testing.T) {
 			return nil
 		})
 		type result struct {
-			r   *store.SubjectRequest
+			r   *gallra.SubjectRequest
 			err error
 		}
 		resA := make(chan result, 1)
@@ -173,12 +173,12 @@ func TestArtefactSweepAndConcurrentCompletion(t *testing.T) {
 		<-stalled
 		clock.Advance(takeout.DefaultStaleAfter + time.Minute)
 		b, err := svc.Process(ctx, f.Org.ID, r.ID)
-		if err != nil || b.Status != store.StatusCompleted {
+		if err != nil || b.Status != gallra.StatusCompleted {
 			t.Fatalf("worker B: %+v %v", b, err)
 		}
 		close(release)
 		ra := <-resA
-		if ra.err != nil || ra.r.Status != store.StatusCompleted || ra.r.Artefact.SHA256 != b.Artefact.SHA256 {
+		if ra.err != nil || ra.r.Status != gallra.StatusCompleted || ra.r.Artefact.SHA256 != b.Artefact.SHA256 {
 			t.Fatalf("worker A: %+v %v", ra.r, ra.err)
 		}
 		want := "request-" + strconv.FormatInt(r.ID, 10) + ".zip"
@@ -214,7 +214,7 @@ func TestArtefactSweepAndConcurrentCompletion(t *testing.T) {
 			t.Fatalf("after sweep: %v", got)
 		}
 		// A cancelled export's file is no longer accounted for either.
-		r2, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport, gallra.ModuleForum))
+		r2, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport, gallra.ModuleForum))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestEditorPagesThroughRequests(t *testing.T) {
 			if i%3 != 0 {
 				mod = gallra.ModuleChat // not the editor's
 			}
-			r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport, mod))
+			r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport, mod))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,9 +248,9 @@ func TestEditorPagesThroughRequests(t *testing.T) {
 			}
 		}
 		var seen []int64
-		page := store.Page{Limit: 2}
+		page := gallra.Page{Limit: 2}
 		for range 10 {
-			list, err := svc.List(ctx, f.Editor, store.RequestFilter{Page: page})
+			list, err := svc.List(ctx, f.Editor, gallra.RequestFilter{Page: page})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,13 +277,13 @@ func TestSocialEraseRemovesOrphanedCommenters(t *testing.T) {
 		seed(t, db, f)
 		social := f.Channels[gallra.ModuleSocial].ID
 		for _, c := range []struct{ ext, email string }{{"fb-c1", "kalle@example.se"}, {"fb-c2", otherEmail}} {
-			if _, err := db.UpsertSocialItem(ctx, f.Org.ID, social, store.SocialInput{ExternalID: c.ext, ParentExternalID: "fb-1",
+			if _, err := db.UpsertSocialItem(ctx, f.Org.ID, social, gallra.SocialInput{ExternalID: c.ext, ParentExternalID: "fb-1",
 				AuthorID: c.ext, AuthorEmail: c.email, Body: "kommentar"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r, err := newService(t, db).Submit(ctx, f.Admin, newRequest(store.RequestErase, gallra.ModuleSocial))
-		if err != nil || r.Status != store.StatusCompleted {
+		r, err := newService(t, db).Submit(ctx, f.Admin, newRequest(gallra.RequestErase, gallra.ModuleSocial))
+		if err != nil || r.Status != gallra.StatusCompleted {
 			t.Fatalf("erase: %+v %v", r, err)
 		}
 		if r.Counts["social_comments_of_others_removed"] != 2 || r.Counts["social_comment_authors_deleted"] != 1 {
@@ -306,11 +306,11 @@ func TestEraseKeepsChannelTotals(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Stats")
 		seed(t, db, f)
 		mods := []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat}
-		before := map[gallra.Module]store.DayStats{}
+		before := map[gallra.Module]gallra.DayStats{}
 		for _, m := range mods {
 			before[m], _ = db.ChannelTotals(ctx, f.Org.ID, f.Channels[m].ID)
 		}
-		if _, err := newService(t, db).Submit(ctx, f.Admin, newRequest(store.RequestErase)); err != nil {
+		if _, err := newService(t, db).Submit(ctx, f.Admin, newRequest(gallra.RequestErase)); err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range mods {
@@ -330,7 +330,7 @@ func TestMentionSearchIsBounded(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Bound")
 		seed(t, db, f)
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir(), MentionScanLimit: 1})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,16 +347,16 @@ func TestMentionsMatchUnicodeCase(t *testing.T) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "Unicode")
 		forum := f.Channels[gallra.ModuleForum].ID
-		if _, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Åsa", Body: "Åsas fråga",
-			Author: store.Author{Name: "Åsa", Email: "åsa@example.se"}}); err != nil {
+		if _, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Åsa", Body: "Åsas fråga",
+			Author: gallra.Author{Name: "Åsa", Email: "åsa@example.se"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Olle", Body: "Skriv till ÅSA@EXAMPLE.SE",
-			Author: store.Author{Name: "Olle", Email: otherEmail}}); err != nil {
+		if _, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Olle", Body: "Skriv till ÅSA@EXAMPLE.SE",
+			Author: gallra.Author{Name: "Olle", Email: otherEmail}}); err != nil {
 			t.Fatal(err)
 		}
 		svc := newService(t, db)
-		in := newRequest(store.RequestExport, gallra.ModuleForum)
+		in := newRequest(gallra.RequestExport, gallra.ModuleForum)
 		in.Email = "Åsa@Example.se"
 		r, err := svc.Create(ctx, f.Admin, in)
 		if err != nil {
@@ -383,7 +383,7 @@ func TestDueDatesClampToMonthEnd(t *testing.T) {
 			{time.Date(2027, 12, 31, 9, 0, 0, 0, time.UTC), time.Date(2028, 1, 31, 9, 0, 0, 0, time.UTC), time.Date(2028, 2, 29, 9, 0, 0, 0, time.UTC)},
 		} {
 			clock.Set(c.received)
-			r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+			r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,7 +33,7 @@ func mustDo(t *testing.T, err error) {
 
 func social(t *testing.T, db *store.DB, f *storetest.Fixture, ext, parent, email string) {
 	t.Helper()
-	_, err := db.UpsertSocialItem(context.Background(), f.Org.ID, f.Channels[gallra.ModuleSocial].ID, store.SocialInput{ExternalID: ext,
+	_, err := db.UpsertSocialItem(context.Background(), f.Org.ID, f.Channels[gallra.ModuleSocial].ID, gallra.SocialInput{ExternalID: ext,
 		ParentExternalID: parent, AuthorID: "u-" + ext, AuthorName: ext, AuthorEmail: email, Body: "text " + ext})
 	mustDo(t, err)
 }
@@ -66,8 +66,8 @@ func TestEraseNestedSocialReplies(t *testing.T) {
 		mustDo(t, err)
 		mustDo(t, db.SetCustomField(ctx, gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}, f.Org.ID, gallra.SubjectPerson, kalle.ID, "kundnummer", "K-1"))
 
-		r, err := newService(t, db).Submit(ctx, f.Admin, newRequest(store.RequestErase, gallra.ModuleSocial))
-		if err != nil || r.Status != store.StatusCompleted {
+		r, err := newService(t, db).Submit(ctx, f.Admin, newRequest(gallra.RequestErase, gallra.ModuleSocial))
+		if err != nil || r.Status != gallra.StatusCompleted {
 			t.Fatalf("erase: %+v %v", r, err)
 		}
 		checkCounts(t, r.Counts, map[string]int64{"social_items_deleted": 3, "social_platform_deletions_queued": 3,
@@ -155,13 +155,13 @@ func TestEraseForeignKeyViolationIsRetryable(t *testing.T) {
 			return err
 		}))
 		svc := newService(t, db)
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase, gallra.ModuleForum))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase, gallra.ModuleForum))
 		mustDo(t, err)
 		if _, err := svc.Process(ctx, f.Org.ID, r.ID); err == nil {
 			t.Fatal("erasure over an unexpected reply succeeded")
 		}
 		got, _ := svc.Get(ctx, f.Admin, r.ID)
-		if got.Status != store.StatusFailed || got.RetryAt == nil || got.Error != "Internal error." {
+		if got.Status != gallra.StatusFailed || got.RetryAt == nil || got.Error != "Internal error." {
 			t.Fatalf("after a foreign-key violation: status %s retry %v error %q", got.Status, got.RetryAt, got.Error)
 		}
 	})
@@ -177,11 +177,11 @@ func TestExportHeartbeatIsTimerDriven(t *testing.T) {
 		seed(t, db, f)
 		dir := t.TempDir()
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: dir, HeartbeatEvery: 5 * time.Millisecond})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		mustDo(t, err)
 		stalled, release := make(chan struct{}), make(chan struct{})
 		var once sync.Once
-		slow := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		slow := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.File == "mail.csv" { // in the middle of the CSV passes
 				once.Do(func() { close(stalled); <-release })
 			}
@@ -206,23 +206,23 @@ func TestExportHeartbeatIsTimerDriven(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := svc.Get(ctx, f.Admin, r.ID)
-		if got.Status != store.StatusCompleted || got.Attempts != 1 {
+		if got.Status != gallra.StatusCompleted || got.Attempts != 1 {
 			t.Fatalf("after the export: %s, attempts %d", got.Status, got.Attempts)
 		}
 
 		// The claim goes away under a running export (as after a takeover):
 		// the next beat stops the run, which leaves no file of its own.
-		r2, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+		r2, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		mustDo(t, err)
 		stalled2, release2 := make(chan struct{}), make(chan struct{})
 		var once2 sync.Once
-		slow2 := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		slow2 := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.File == "chat.csv" {
 				once2.Do(func() { close(stalled2); <-release2 })
 			}
 			return nil
 		})
-		res2 := make(chan *store.SubjectRequest, 1)
+		res2 := make(chan *gallra.SubjectRequest, 1)
 		go func() {
 			got, err := slow2.Process(ctx, f.Org.ID, r2.ID)
 			if err != nil {
@@ -238,7 +238,7 @@ func TestExportHeartbeatIsTimerDriven(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // a few beats
 		close(release2)
 		got2 := <-res2
-		if got2 == nil || got2.Status != store.StatusProcessing || got2.Artefact != nil {
+		if got2 == nil || got2.Status != gallra.StatusProcessing || got2.Artefact != nil {
 			t.Fatalf("worker that lost its claim: %+v", got2)
 		}
 		for _, name := range files(t, filepath.Join(dir, "org-"+strconv.FormatInt(f.Org.ID, 10))) {
@@ -271,31 +271,31 @@ func TestTakeoversAreCappedByMaxAttempts(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Cap")
 		seed(t, db, f)
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir(), BatchSize: 2, MaxAttempts: 2})
-		crash := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		crash := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				runtime.Goexit()
 			}
 			return nil
 		})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase))
 		mustDo(t, err)
 		inGoroutine(func() { crash.Process(ctx, f.Org.ID, r.ID) }) // attempt 1 dies
 		clock.Advance(takeout.DefaultStaleAfter + time.Minute)     //
 		inGoroutine(func() { crash.ProcessPending(ctx) })          // takeover: attempt 2 dies
-		if got, _ := svc.Get(ctx, f.Admin, r.ID); got.Status != store.StatusProcessing || got.Attempts != 2 {
+		if got, _ := svc.Get(ctx, f.Admin, r.ID); got.Status != gallra.StatusProcessing || got.Attempts != 2 {
 			t.Fatalf("after the second death: %s, attempts %d", got.Status, got.Attempts)
 		}
 		clock.Advance(takeout.DefaultStaleAfter + time.Minute)
 		svc.ProcessPending(ctx)
 		got, _ := svc.Get(ctx, f.Admin, r.ID)
-		if got.Status != store.StatusFailed || got.RetryAt != nil || got.Attempts != 2 || !strings.Contains(got.Error, "abandoned") {
+		if got.Status != gallra.StatusFailed || got.RetryAt != nil || got.Attempts != 2 || !strings.Contains(got.Error, "abandoned") {
 			t.Fatalf("after attempts ran out: %s, attempts %d, retry %v, %q", got.Status, got.Attempts, got.RetryAt, got.Error)
 		}
 		if n, err := svc.ProcessPending(ctx); err != nil || n != 0 {
 			t.Fatalf("job picked up a request out of attempts: %d %v", n, err)
 		}
 		done, err := svc.Rerun(ctx, f.Admin, r.ID)
-		if err != nil || done.Status != store.StatusCompleted {
+		if err != nil || done.Status != gallra.StatusCompleted {
 			t.Fatalf("staff re-run: %+v %v", done, err)
 		}
 		checkCounts(t, done.Counts, fullErase)
@@ -327,15 +327,15 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 			return err
 		}))
 		svc := newService(t, db)
-		if _, err := svc.Submit(ctx, ed, newRequest(store.RequestExport)); gallra.ErrorCode(err) != gallra.EFORBIDDEN ||
+		if _, err := svc.Submit(ctx, ed, newRequest(gallra.RequestExport)); gallra.ErrorCode(err) != gallra.EFORBIDDEN ||
 			!strings.Contains(gallra.ErrorMessage(err), "person-level data") {
 			t.Fatalf("editor request without channels: %v", err)
 		}
-		if _, err := svc.Submit(ctx, ed, newRequest(store.RequestErase)); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
+		if _, err := svc.Submit(ctx, ed, newRequest(gallra.RequestErase)); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
 			t.Fatalf("editor erasure without channels: %v", err)
 		}
-		r, err := svc.Submit(ctx, admin, newRequest(store.RequestExport))
-		if err != nil || r.Status != store.StatusCompleted || len(r.ChannelIDs) != 0 {
+		r, err := svc.Submit(ctx, admin, newRequest(gallra.RequestExport))
+		if err != nil || r.Status != gallra.StatusCompleted || len(r.ChannelIDs) != 0 {
 			t.Fatalf("admin request without channels: %+v %v", r, err)
 		}
 		if _, err := svc.Get(ctx, ed, r.ID); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
@@ -353,10 +353,10 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 		if _, err := svc.Cancel(ctx, ed, r.ID); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
 			t.Errorf("editor cancels it: %v", err)
 		}
-		if list, err := svc.List(ctx, ed, store.RequestFilter{}); err != nil || len(list) != 0 {
+		if list, err := svc.List(ctx, ed, gallra.RequestFilter{}); err != nil || len(list) != 0 {
 			t.Errorf("editor lists it: %v %v", list, err)
 		}
-		if list, err := svc.List(ctx, admin, store.RequestFilter{}); err != nil || len(list) != 1 {
+		if list, err := svc.List(ctx, admin, gallra.RequestFilter{}); err != nil || len(list) != 1 {
 			t.Errorf("admin list: %v %v", list, err)
 		}
 
@@ -365,8 +365,8 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 		// admins may download it; the editor's erasure keeps the person.
 		f := storetest.MustFixture(t, db, "Scope")
 		s := seed(t, db, f)
-		er, err := svc.Submit(ctx, f.Editor, newRequest(store.RequestExport, gallra.ModuleForum, gallra.ModuleMail))
-		if err != nil || er.Status != store.StatusCompleted || er.PersonData {
+		er, err := svc.Submit(ctx, f.Editor, newRequest(gallra.RequestExport, gallra.ModuleForum, gallra.ModuleMail))
+		if err != nil || er.Status != gallra.StatusCompleted || er.PersonData {
 			t.Fatalf("editor export: %+v %v", er, err)
 		}
 		data := bundleFile(t, svc.ArtefactFile(er), "data.json")
@@ -380,7 +380,7 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 		if doc.Person != nil || strings.Contains(string(data), "telefon") {
 			t.Errorf("editor export holds person-level data: person %v, fields %v", doc.Person, doc.Fields)
 		}
-		ar, err := svc.Submit(ctx, f.Admin, newRequest(store.RequestExport, gallra.ModuleForum))
+		ar, err := svc.Submit(ctx, f.Admin, newRequest(gallra.RequestExport, gallra.ModuleForum))
 		if err != nil || !ar.PersonData {
 			t.Fatalf("admin export: %+v %v", ar, err)
 		}
@@ -397,8 +397,8 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 		}
 		// Editor erasure of forum and mail; the person also has chat and
 		// social items, so remove those first (as an admin would, per channel).
-		del, err := svc.Submit(ctx, f.Editor, newRequest(store.RequestErase, gallra.ModuleForum, gallra.ModuleMail))
-		if err != nil || del.Status != store.StatusCompleted {
+		del, err := svc.Submit(ctx, f.Editor, newRequest(gallra.RequestErase, gallra.ModuleForum, gallra.ModuleMail))
+		if err != nil || del.Status != gallra.StatusCompleted {
 			t.Fatalf("editor erase: %+v %v", del, err)
 		}
 		mustDo(t, db.Update(ctx, func(tx *store.Tx) error {
@@ -411,7 +411,7 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 			}
 			return nil
 		}))
-		del2, err := svc.Submit(ctx, f.Editor, newRequest(store.RequestErase, gallra.ModuleForum))
+		del2, err := svc.Submit(ctx, f.Editor, newRequest(gallra.RequestErase, gallra.ModuleForum))
 		if err != nil || del2.Counts["person_deleted"] != 0 {
 			t.Fatalf("editor erase with nothing else left: %+v %v", del2, err)
 		}
@@ -455,7 +455,7 @@ func TestArtefactPathsAreRelativeToTheDirectory(t *testing.T) {
 		rel, err := filepath.Rel(cwd, first)
 		mustDo(t, err)
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: rel})
-		r, err := svc.Submit(ctx, f.Admin, newRequest(store.RequestExport, gallra.ModuleForum))
+		r, err := svc.Submit(ctx, f.Admin, newRequest(gallra.RequestExport, gallra.ModuleForum))
 		mustDo(t, err)
 		orgDir := "org-" + strconv.FormatInt(f.Org.ID, 10)
 		if want := filepath.Join(orgDir, "request-"+strconv.FormatInt(r.ID, 10)+".zip"); r.Artefact == nil || r.Artefact.Path != want {
@@ -511,20 +511,20 @@ func TestExportFilesAgree(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Snap")
 		seed(t, db, f)
 		svc := newService(t, db)
-		topics, err := db.ListTopics(ctx, f.Org.ID, f.Channels[gallra.ModuleForum].ID, store.Page{})
+		topics, err := db.ListTopics(ctx, f.Org.ID, f.Channels[gallra.ModuleForum].ID, gallra.Page{})
 		mustDo(t, err)
 		var wrote error
 		once := sync.Once{}
-		mid := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		mid := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.File == "forum.csv" {
 				once.Do(func() {
-					_, wrote = db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: topics[0].ID, Body: "skrivet under exporten",
-						Author: store.Author{Name: "Eva", Email: subjectEmail}})
+					_, wrote = db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: topics[0].ID, Body: "skrivet under exporten",
+						Author: gallra.Author{Name: "Eva", Email: subjectEmail}})
 				})
 			}
 			return nil
 		})
-		r, err := mid.Submit(ctx, f.Admin, newRequest(store.RequestExport, gallra.ModuleForum))
+		r, err := mid.Submit(ctx, f.Admin, newRequest(gallra.RequestExport, gallra.ModuleForum))
 		mustDo(t, err)
 		mustDo(t, wrote)
 		data := bundleFile(t, svc.ArtefactFile(r), "data.json")
@@ -547,9 +547,9 @@ func TestRowReadErrorsFailTheRequest(t *testing.T) {
 		svc := takeout.New(db, nil, cfg)
 		for _, c := range []struct {
 			loop string
-			kind store.RequestKind
+			kind gallra.RequestKind
 			mod  gallra.Module
-		}{{"social items", store.RequestErase, gallra.ModuleSocial}, {"attachments", store.RequestExport, gallra.ModuleMail}} {
+		}{{"social items", gallra.RequestErase, gallra.ModuleSocial}, {"attachments", gallra.RequestExport, gallra.ModuleMail}} {
 			fault := func(loop string) error {
 				if loop == c.loop {
 					return errors.New("injected read error")
@@ -565,14 +565,14 @@ func TestRowReadErrorsFailTheRequest(t *testing.T) {
 				t.Fatalf("%s: %v", c.loop, err)
 			}
 			got, _ := svc.Get(ctx, f.Admin, r.ID)
-			if got.Status != store.StatusFailed || got.RetryAt == nil || !got.EmailRetained || got.Counts["retained_legal_hold"] != 0 || got.Artefact != nil {
+			if got.Status != gallra.StatusFailed || got.RetryAt == nil || !got.EmailRetained || got.Counts["retained_legal_hold"] != 0 || got.Artefact != nil {
 				t.Fatalf("%s: after the read error: %+v", c.loop, got)
 			}
 			done, err := svc.Process(ctx, f.Org.ID, r.ID)
-			if err != nil || done.Status != store.StatusCompleted {
+			if err != nil || done.Status != gallra.StatusCompleted {
 				t.Fatalf("%s: resumed: %+v %v", c.loop, done, err)
 			}
-			if c.kind == store.RequestErase && done.Counts["social_items_deleted"] != 2 {
+			if c.kind == gallra.RequestErase && done.Counts["social_items_deleted"] != 2 {
 				t.Fatalf("resumed erase counts: %v", done.Counts)
 			}
 		}
@@ -587,7 +587,7 @@ func TestProcessPendingPagesPastStuckRequests(t *testing.T) {
 		svc := newService(t, db)
 		var last int64
 		for range 101 {
-			in := newRequest(store.RequestExport, gallra.ModuleForum)
+			in := newRequest(gallra.RequestExport, gallra.ModuleForum)
 			in.Email = "nobody@example.se"
 			r, err := svc.Create(ctx, f.Admin, in)
 			mustDo(t, err)
@@ -595,7 +595,7 @@ func TestProcessPendingPagesPastStuckRequests(t *testing.T) {
 		}
 		// Every request but the last fails at once and is due for a retry
 		// straight away (first attempt): they stay workable.
-		flaky := svc.WithProgress(func(r *store.SubjectRequest, _ takeout.Progress) error {
+		flaky := svc.WithProgress(func(r *gallra.SubjectRequest, _ takeout.Progress) error {
 			if r.ID != last {
 				return errors.New("transient")
 			}
@@ -605,7 +605,7 @@ func TestProcessPendingPagesPastStuckRequests(t *testing.T) {
 			t.Fatal("failures not reported")
 		}
 		got, _ := svc.Get(ctx, f.Admin, last)
-		if got.Status != store.StatusCompleted {
+		if got.Status != gallra.StatusCompleted {
 			t.Fatalf("request after 100 stuck ones: %s", got.Status)
 		}
 	})
@@ -620,19 +620,19 @@ func TestInlineBudgetReleasesTheClaim(t *testing.T) {
 		seed(t, db, f)
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir(), BatchSize: 2, InlineBudget: 300 * time.Millisecond})
 		var once sync.Once
-		slow := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		slow := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				once.Do(func() { time.Sleep(500 * time.Millisecond) })
 			}
 			return nil
 		})
-		r, err := slow.Submit(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := slow.Submit(ctx, f.Admin, newRequest(gallra.RequestErase))
 		if err != nil {
 			t.Fatal(err)
 		}
 		raw, err := db.GetSubjectRequest(ctx, f.Org.ID, r.ID)
 		mustDo(t, err)
-		if raw.Status != store.StatusProcessing || raw.Claim != "" || raw.RetryAt != nil || raw.Error != "" || raw.Attempts != 1 {
+		if raw.Status != gallra.StatusProcessing || raw.Claim != "" || raw.RetryAt != nil || raw.Error != "" || raw.Attempts != 1 {
 			t.Fatalf("after the budget: status %s claim %q retry %v error %q attempts %d", raw.Status, raw.Claim, raw.RetryAt, raw.Error, raw.Attempts)
 		}
 		if _, err := svc.Cancel(ctx, f.Admin, r.ID); gallra.ErrorCode(err) != gallra.ECONFLICT {
@@ -642,7 +642,7 @@ func TestInlineBudgetReleasesTheClaim(t *testing.T) {
 			t.Fatalf("job: %d %v", n, err)
 		}
 		done, _ := svc.Get(ctx, f.Admin, r.ID)
-		if done.Status != store.StatusCompleted {
+		if done.Status != gallra.StatusCompleted {
 			t.Fatalf("after the job: %s", done.Status)
 		}
 		checkCounts(t, done.Counts, fullErase)
@@ -657,28 +657,28 @@ func TestFinishedRequestsAreReduced(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Reduce")
 		seed(t, db, f)
 		svc := newService(t, db)
-		withNote := func(kind store.RequestKind, mods ...gallra.Module) takeout.NewRequest {
+		withNote := func(kind gallra.RequestKind, mods ...gallra.Module) takeout.NewRequest {
 			in := newRequest(kind, mods...)
 			in.VerificationMethod, in.VerificationNote = takeout.MethodOther, "visade pass i receptionen"
 			return in
 		}
-		bad := svc.WithProgress(func(*store.SubjectRequest, takeout.Progress) error {
+		bad := svc.WithProgress(func(*gallra.SubjectRequest, takeout.Progress) error {
 			return gallra.Errorf(gallra.EUNPROCESS, "cannot be done")
 		})
-		failed, err := svc.Create(ctx, f.Admin, withNote(store.RequestExport, gallra.ModuleForum))
+		failed, err := svc.Create(ctx, f.Admin, withNote(gallra.RequestExport, gallra.ModuleForum))
 		mustDo(t, err)
 		bad.Process(ctx, f.Org.ID, failed.ID)
-		flaky := svc.WithProgress(func(*store.SubjectRequest, takeout.Progress) error { return context.Canceled })
-		retrying, err := svc.Create(ctx, f.Admin, withNote(store.RequestExport, gallra.ModuleForum))
+		flaky := svc.WithProgress(func(*gallra.SubjectRequest, takeout.Progress) error { return context.Canceled })
+		retrying, err := svc.Create(ctx, f.Admin, withNote(gallra.RequestExport, gallra.ModuleForum))
 		mustDo(t, err)
 		flaky.Process(ctx, f.Org.ID, retrying.ID)
-		erased, err := svc.Submit(ctx, f.Admin, withNote(store.RequestErase, gallra.ModuleChat))
+		erased, err := svc.Submit(ctx, f.Admin, withNote(gallra.RequestErase, gallra.ModuleChat))
 		mustDo(t, err)
 		if erased.VerificationNote != "" {
 			t.Errorf("completed request keeps the verification note")
 		}
 		got, _ := db.GetSubjectRequest(ctx, f.Org.ID, failed.ID)
-		if got.Status != store.StatusFailed || got.RetryAt != nil || got.Email == "" || got.VerificationNote == "" || got.MentionKeys == "" {
+		if got.Status != gallra.StatusFailed || got.RetryAt != nil || got.Email == "" || got.VerificationNote == "" || got.MentionKeys == "" {
 			t.Fatalf("failed request before the TTL: %+v", got)
 		}
 		if n, err := svc.ReduceFinishedRequests(ctx); err != nil || n != 0 {
@@ -710,13 +710,13 @@ func TestExtendDoesNotDelayTakeover(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Extend")
 		seed(t, db, f)
 		svc := newService(t, db)
-		crash := svc.WithProgress(func(_ *store.SubjectRequest, p takeout.Progress) error {
+		crash := svc.WithProgress(func(_ *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				runtime.Goexit()
 			}
 			return nil
 		})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase))
 		mustDo(t, err)
 		inGoroutine(func() { crash.Process(ctx, f.Org.ID, r.ID) })
 		before, _ := svc.Get(ctx, f.Admin, r.ID)
@@ -743,7 +743,7 @@ func TestDetachedTopicKeepsItsFields(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Topics")
 		seed(t, db, f)
 		admin := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
-		topics, err := db.ListTopics(ctx, f.Org.ID, f.Channels[gallra.ModuleForum].ID, store.Page{})
+		topics, err := db.ListTopics(ctx, f.Org.ID, f.Channels[gallra.ModuleForum].ID, gallra.Page{})
 		mustDo(t, err)
 		ids := map[string]int64{}
 		for _, tp := range topics {
@@ -752,7 +752,7 @@ func TestDetachedTopicKeepsItsFields(t *testing.T) {
 		shared, lonely := ids["Sophämtning <script>"], ids["Ensam fråga"]
 		mustDo(t, db.SetCustomField(ctx, admin, f.Org.ID, gallra.SubjectForumTopic, shared, "ärende", "F-1"))
 		mustDo(t, db.SetCustomField(ctx, admin, f.Org.ID, gallra.SubjectForumTopic, lonely, "ärende", "F-2"))
-		if _, err := newService(t, db).Submit(ctx, f.Admin, newRequest(store.RequestErase, gallra.ModuleForum)); err != nil {
+		if _, err := newService(t, db).Submit(ctx, f.Admin, newRequest(gallra.RequestErase, gallra.ModuleForum)); err != nil {
 			t.Fatal(err)
 		}
 		kept, err := db.ListCustomFields(ctx, f.Org.ID, gallra.SubjectForumTopic, shared)

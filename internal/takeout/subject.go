@@ -24,7 +24,7 @@ type subject struct {
 
 // loadSubject finds the person by the request's normalised e-mail (through
 // the persons_org_email index) and the request's channels.
-func loadSubject(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (*subject, error) {
+func loadSubject(ctx context.Context, tx *store.Tx, r *gallra.SubjectRequest) (*subject, error) {
 	sub := &subject{byModule: map[gallra.Module][]int64{}}
 	var err error
 	if sub.channels, err = tx.ChannelsByID(ctx, r.OrgID, r.ChannelIDs); err != nil {
@@ -69,7 +69,7 @@ func (f Found) Total() int64 {
 	return f.ForumPosts + f.MailMessages + f.ChatMessagesIn + f.SocialItems + f.CustomFields
 }
 
-func (s *Service) find(ctx context.Context, r *store.SubjectRequest) (Found, error) {
+func (s *Service) find(ctx context.Context, r *gallra.SubjectRequest) (Found, error) {
 	var f Found
 	err := s.db.View(ctx, func(tx *store.Tx) error {
 		sub, err := loadSubject(ctx, tx, r)
@@ -87,7 +87,7 @@ func (s *Service) find(ctx context.Context, r *store.SubjectRequest) (Found, err
 // It is the lookup step of every request, exposed for the benchmark and for
 // previews.
 func (s *Service) Find(ctx context.Context, orgID int64, email string, channelIDs []int64) (Found, error) {
-	r := &store.SubjectRequest{OrgID: orgID, Email: gallra.NormalizeEmail(email), ChannelIDs: channelIDs}
+	r := &gallra.SubjectRequest{OrgID: orgID, Email: gallra.NormalizeEmail(email), ChannelIDs: channelIDs}
 	if len(channelIDs) == 0 {
 		err := s.db.View(ctx, func(tx *store.Tx) error {
 			for _, m := range RequestModules() {
@@ -132,7 +132,7 @@ func phoneKey(key []byte, e164 string) string { return audit.KeyedHash(key, "pho
 
 // mentionKeys returns the encoded mentionKeySet of r (an indexed lookup of
 // the person's custom fields; no scan).
-func mentionKeys(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (string, error) {
+func mentionKeys(ctx context.Context, tx *store.Tx, r *gallra.SubjectRequest) (string, error) {
 	sub, err := loadSubject(ctx, tx, r)
 	if err != nil || sub.personID == 0 {
 		return "", err
@@ -169,7 +169,7 @@ func mentionKeys(ctx context.Context, tx *store.Tx, r *store.SubjectRequest) (st
 // hash. SQL only preselects bodies containing "@" when no phone number is
 // known, which behaves the same on SQLite and PostgreSQL (no LOWER(), whose
 // SQLite form folds ASCII only).
-func (s *Service) findMentions(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+func (s *Service) findMentions(ctx context.Context, r *gallra.SubjectRequest) (*gallra.SubjectRequest, error) {
 	var ks mentionKeySet
 	if r.MentionKeys != "" {
 		if err := json.Unmarshal([]byte(r.MentionKeys), &ks); err != nil {
@@ -211,8 +211,8 @@ func (s *Service) findMentions(ctx context.Context, r *store.SubjectRequest) (*s
 
 // scanMentions reads the items in scope (at most MentionScanLimit rows)
 // and reports the mentions and whether the scan covered everything.
-func (s *Service) scanMentions(ctx context.Context, r *store.SubjectRequest, ks mentionKeySet) ([]store.Mention, bool, error) {
-	out := []store.Mention{}
+func (s *Service) scanMentions(ctx context.Context, r *gallra.SubjectRequest, ks mentionKeySet) ([]gallra.Mention, bool, error) {
+	out := []gallra.Mention{}
 	complete := true
 	phones := map[string]bool{}
 	for _, p := range ks.Phones {
@@ -223,7 +223,7 @@ func (s *Service) scanMentions(ctx context.Context, r *store.SubjectRequest, ks 
 		if err != nil {
 			return err
 		}
-		sub, err := loadSubject(ctx, tx, &store.SubjectRequest{OrgID: r.OrgID, ChannelIDs: r.ChannelIDs})
+		sub, err := loadSubject(ctx, tx, &gallra.SubjectRequest{OrgID: r.OrgID, ChannelIDs: r.ChannelIDs})
 		if err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (s *Service) scanMentions(ctx context.Context, r *store.SubjectRequest, ks 
 			}
 			src := store.MentionSource{OrgID: r.OrgID, Module: m, ChannelIDs: sub.byModule[m], ExcludePerson: ks.PersonID,
 				OnlyWithAt: len(phones) == 0, Limit: budget + 1}
-			err := tx.EachMentionCandidate(ctx, src, func(mn store.Mention, body string) error {
+			err := tx.EachMentionCandidate(ctx, src, func(mn gallra.Mention, body string) error {
 				if budget == 0 {
 					complete = false
 					return errBudgetUsed

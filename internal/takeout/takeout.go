@@ -133,7 +133,7 @@ type Config struct {
 	// OnProgress, when set, is called as processing advances (after each
 	// committed erasure batch). Returning an error stops processing; the
 	// request is marked failed and resumes when processed again.
-	OnProgress func(r *store.SubjectRequest, p Progress) error
+	OnProgress func(r *gallra.SubjectRequest, p Progress) error
 	// RowsFault, when set (tests only), is called after each row a loop of
 	// the export reads, with the loop's name ("mail messages", "mail
 	// attachments", "attachments"); an error ends the loop as a read error
@@ -219,7 +219,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
 }
 
 // WithProgress returns a copy of s that reports progress to fn.
-func (s *Service) WithProgress(fn func(r *store.SubjectRequest, p Progress) error) *Service {
+func (s *Service) WithProgress(fn func(r *gallra.SubjectRequest, p Progress) error) *Service {
 	c := *s
 	c.cfg.OnProgress = fn
 	return &c
@@ -227,8 +227,8 @@ func (s *Service) WithProgress(fn func(r *store.SubjectRequest, p Progress) erro
 
 // NewRequest is a data-subject request as made by a staff member.
 type NewRequest struct {
-	Kind  store.RequestKind `json:"kind"`
-	Email string            `json:"email"`
+	Kind  gallra.RequestKind `json:"kind"`
+	Email string             `json:"email"`
 	// Modules in scope; empty means all of forum, mail, chat and social.
 	Modules []gallra.Module `json:"modules,omitempty"`
 	// ChannelIDs optionally narrows the scope to these channels (of the
@@ -244,7 +244,7 @@ type NewRequest struct {
 }
 
 func (in *NewRequest) validate() error {
-	if in.Kind != store.RequestExport && in.Kind != store.RequestErase {
+	if in.Kind != gallra.RequestExport && in.Kind != gallra.RequestErase {
 		return gallra.Errorf(gallra.EINVALID, "kind must be export or erase")
 	}
 	if err := gallra.ValidateEmail("email", in.Email); err != nil {
@@ -267,11 +267,11 @@ func (in *NewRequest) validate() error {
 	in.Modules = mods
 	switch in.ForumAction {
 	case "":
-		if in.Kind == store.RequestErase {
+		if in.Kind == gallra.RequestErase {
 			in.ForumAction = ForumDelete
 		}
 	case ForumDelete, ForumAnonymize:
-		if in.Kind != store.RequestErase {
+		if in.Kind != gallra.RequestErase {
 			return gallra.Errorf(gallra.EINVALID, "forum_action applies to erase requests only")
 		}
 	default:
@@ -361,7 +361,7 @@ func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
 // Authorize checks that staff may act on every channel of the request
 // (EFORBIDDEN with the missing channel ids otherwise); a request without
 // channels is for admins only.
-func Authorize(staff *gallra.Staff, r *store.SubjectRequest) error {
+func Authorize(staff *gallra.Staff, r *gallra.SubjectRequest) error {
 	cs := make([]gallra.Channel, len(r.ChannelIDs))
 	for i, id := range r.ChannelIDs {
 		cs[i] = gallra.Channel{ID: id}
@@ -379,14 +379,14 @@ func staffActor(staff *gallra.Staff) gallra.Actor {
 // (EUNPROCESS). Nothing is stored when a check fails. The request starts as
 // received, due one calendar month later. Audited with a keyed hash of the
 // e-mail address, never the address.
-func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest) (*store.SubjectRequest, error) {
+func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest) (*gallra.SubjectRequest, error) {
 	if staff == nil || !staff.Active {
 		return nil, gallra.Errorf(gallra.EFORBIDDEN, "an active staff user must make the request")
 	}
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var r *store.SubjectRequest
+	var r *gallra.SubjectRequest
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		channels, err := scope(ctx, tx, staff, staff.OrgID, in.Modules, in.ChannelIDs)
 		if err != nil {
@@ -404,8 +404,8 @@ func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest
 		for i, c := range channels {
 			ids[i] = c.ID
 		}
-		r = &store.SubjectRequest{
-			OrgID: staff.OrgID, Kind: in.Kind, Status: store.StatusReceived, Email: email, EmailHash: audit.KeyedHash(key, email),
+		r = &gallra.SubjectRequest{
+			OrgID: staff.OrgID, Kind: in.Kind, Status: gallra.StatusReceived, Email: email, EmailHash: audit.KeyedHash(key, email),
 			Modules: in.Modules, ChannelIDs: ids, ForumAction: in.ForumAction, RequestedBy: staff.ID,
 			Attestation: in.Attestation, VerificationMethod: in.VerificationMethod, VerificationNote: in.VerificationNote,
 			ReceivedAt: tx.Now, DueAt: dueAt(tx.Now, 0), EmailRetained: true, MentionsStatus: store.MentionsPending,
@@ -446,7 +446,7 @@ type ProcessPayload struct {
 // left — a large request, an inline run that ran out of time, the mention
 // search — is queued as a requests.process job (unique key request:<id>);
 // the returned request then shows how far it got.
-func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest) (*store.SubjectRequest, error) {
+func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest) (*gallra.SubjectRequest, error) {
 	r, err := s.Create(ctx, staff, in)
 	if err != nil {
 		return nil, err
@@ -469,12 +469,12 @@ func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest
 // resumes where it stopped, a completed or cancelled one is returned as it
 // is, and one another worker is processing right now is ECONFLICT. Like
 // Submit it works inline within Config.InlineBudget and queues the rest.
-func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
+func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error) {
 	r, err := s.Get(ctx, staff, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.Status == store.StatusProcessing && r.Claim != "" && !s.stale(r) {
+	if r.Status == gallra.StatusProcessing && r.Claim != "" && !s.stale(r) {
 		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is being processed; try again if it shows no progress for %s", id, s.cfg.StaleAfter)
 	}
 	return s.runInline(ctx, r)
@@ -483,7 +483,7 @@ func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*st
 // runInline processes r under a context detached from the caller (a client
 // disconnect must not interrupt an erasure half-way) and bounded by
 // InlineBudget, then queues the job for whatever is left.
-func (s *Service) runInline(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+func (s *Service) runInline(ctx context.Context, r *gallra.SubjectRequest) (*gallra.SubjectRequest, error) {
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.InlineBudget)
 	done, err := s.process(ictx, r.OrgID, r.ID, true)
 	cancel()
@@ -499,7 +499,7 @@ func (s *Service) runInline(ctx context.Context, r *store.SubjectRequest) (*stor
 			return nil, err
 		}
 	}
-	if done.Status != store.StatusCompleted && done.Status != store.StatusCancelled || done.MentionsStatus == store.MentionsPending {
+	if done.Status != gallra.StatusCompleted && done.Status != gallra.StatusCancelled || done.MentionsStatus == store.MentionsPending {
 		if err := s.enqueue(dctx, done); err != nil {
 			return nil, err
 		}
@@ -508,22 +508,22 @@ func (s *Service) runInline(ctx context.Context, r *store.SubjectRequest) (*stor
 }
 
 // enqueue queues the requests.process job of r (at most one pending).
-func (s *Service) enqueue(ctx context.Context, r *store.SubjectRequest) error {
+func (s *Service) enqueue(ctx context.Context, r *gallra.SubjectRequest) error {
 	payload, _ := json.Marshal(ProcessPayload{OrgID: r.OrgID, RequestID: r.ID})
 	at := s.db.Now()
-	if r.Status == store.StatusFailed && r.RetryAt != nil && r.RetryAt.After(at) {
+	if r.Status == gallra.StatusFailed && r.RetryAt != nil && r.RetryAt.After(at) {
 		at = *r.RetryAt
 	}
 	_, err := s.db.EnqueueJob(ctx, JobProcess, r.OrgID, fmt.Sprintf("request:%d", r.ID), string(payload), at)
 	return err
 }
 
-func (s *Service) stale(r *store.SubjectRequest) bool {
+func (s *Service) stale(r *gallra.SubjectRequest) bool {
 	return r.UpdatedAt.Before(s.db.Now().Add(-s.cfg.StaleAfter))
 }
 
 // Get returns a request if staff may act on all of its channels.
-func (s *Service) Get(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
+func (s *Service) Get(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error) {
 	r, err := s.db.GetSubjectRequest(ctx, staff.OrgID, id)
 	if err != nil {
 		return nil, err
@@ -536,9 +536,9 @@ func (s *Service) Get(ctx context.Context, staff *gallra.Staff, id int64) (*stor
 
 // List returns a page of the organisation's requests that staff may act on
 // (admins: all), newest first, with overdue ones flagged.
-func (s *Service) List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error) {
+func (s *Service) List(ctx context.Context, staff *gallra.Staff, f gallra.RequestFilter) ([]gallra.SubjectRequest, error) {
 	if staff == nil || !staff.Active {
-		return []store.SubjectRequest{}, nil
+		return []gallra.SubjectRequest{}, nil
 	}
 	// Filtered in SQL, before the page limit, so that an editor's pages are
 	// full and the cursor works; the check below is a second line only.
@@ -558,7 +558,7 @@ func (s *Service) List(ctx context.Context, staff *gallra.Staff, f store.Request
 
 // Extend extends an open request's deadline by months (1 or 2; at most
 // MaxExtensionMonths in total, Art. 12(3)) with a reason; audited.
-func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*store.SubjectRequest, error) {
+func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*gallra.SubjectRequest, error) {
 	reason = strings.TrimSpace(reason)
 	if err := gallra.ValidateText("reason", reason, true, 500); err != nil {
 		return nil, err
@@ -566,7 +566,7 @@ func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, mon
 	if months < 1 || months > MaxExtensionMonths {
 		return nil, gallra.Errorf(gallra.EINVALID, "months must be 1 or 2")
 	}
-	var r *store.SubjectRequest
+	var r *gallra.SubjectRequest
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if r, err = tx.LockSubjectRequest(ctx, staff.OrgID, id); err != nil {
@@ -605,8 +605,8 @@ func dueAt(received time.Time, extended int) time.Time {
 // Cancel cancels a request that is not being processed or finished (received
 // or failed), reducing its e-mail to the keyed hash; audited. A failed
 // erasure that is cancelled keeps what it already erased.
-func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error) {
-	var r *store.SubjectRequest
+func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error) {
+	var r *gallra.SubjectRequest
 	var planned string
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -616,11 +616,11 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*s
 		if err := Authorize(staff, r); err != nil {
 			return err
 		}
-		if r.Status != store.StatusReceived && r.Status != store.StatusFailed {
+		if r.Status != gallra.StatusReceived && r.Status != gallra.StatusFailed {
 			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only received or failed requests can be cancelled", id, r.Status)
 		}
 		now := tx.Now
-		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = store.StatusCancelled, &now, "", false, nil, ""
+		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = gallra.StatusCancelled, &now, "", false, nil, ""
 		r.VerificationNote = "" // kept only while the request is open
 		if r.MentionsStatus == store.MentionsPending {
 			r.MentionsStatus = ""
@@ -655,24 +655,24 @@ var errBudget = errors.New("inline time budget used up")
 // is processing is ECONFLICT. On error the request is marked failed (with a
 // message free of personal data; retried by the job when the cause is
 // transient) and the error returned.
-func (s *Service) Process(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
+func (s *Service) Process(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
 	return s.process(ctx, orgID, id, false)
 }
 
 // process is Process; inline skips the mention search (left to the job),
 // and when ctx's deadline (the inline budget) passes it releases the claim
 // for the job instead of failing the request.
-func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*store.SubjectRequest, error) {
+func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*gallra.SubjectRequest, error) {
 	r, err := s.claim(ctx, orgID, id)
 	if err != nil {
 		return nil, err
 	}
-	if r.Status == store.StatusProcessing {
+	if r.Status == gallra.StatusProcessing {
 		if r, err = s.work(ctx, r, inline); err != nil {
 			return nil, err
 		}
 	}
-	if r.Status == store.StatusCompleted && r.MentionsStatus == store.MentionsPending && !inline {
+	if r.Status == gallra.StatusCompleted && r.MentionsStatus == store.MentionsPending && !inline {
 		return s.findMentions(ctx, r)
 	}
 	return r, nil
@@ -682,8 +682,8 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*s
 // token and a fresh heartbeat. Requests that are finished are returned as
 // they are; so is an abandoned one that has used up Config.MaxAttempts,
 // which is failed instead (staff re-run it).
-func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectRequest, error) {
-	var r *store.SubjectRequest
+func (s *Service) claim(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
+	var r *gallra.SubjectRequest
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
 		cur, err := tx.LockSubjectRequest(ctx, orgID, id)
 		if err != nil {
@@ -691,13 +691,13 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectReq
 		}
 		r = cur
 		switch cur.Status {
-		case store.StatusCompleted, store.StatusCancelled:
+		case gallra.StatusCompleted, gallra.StatusCancelled:
 			return nil
-		case store.StatusFailed:
+		case gallra.StatusFailed:
 			if cur.Email == "" {
 				return gallra.Errorf(gallra.EUNPROCESS, "request %d failed long ago and was reduced to the keyed hash of the address; make a new request", id)
 			}
-		case store.StatusProcessing:
+		case gallra.StatusProcessing:
 			if cur.Claim == "" {
 				break // released by its worker (inline budget used up)
 			}
@@ -709,7 +709,7 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectReq
 				// time): stop taking it over; staff re-run it.
 				s.log.Error("abandoned request not taken over again: attempts used up", "org_id", orgID, "request_id", id, "attempts", cur.Attempts)
 				now := tx.Now
-				cur.Status, cur.Claim, cur.RetryAt, cur.FinishedAt = store.StatusFailed, "", nil, &now
+				cur.Status, cur.Claim, cur.RetryAt, cur.FinishedAt = gallra.StatusFailed, "", nil, &now
 				cur.Error = fmt.Sprintf("processing was abandoned %d times (no heartbeat for %s); it is not retried by itself: re-run it (POST …/process or gallra takeout resume)",
 					cur.Attempts, s.cfg.StaleAfter)
 				if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
@@ -728,9 +728,9 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*store.SubjectReq
 				return err
 			}
 		}
-		cur.Status, cur.Error, cur.RetryAt, cur.Claim, cur.FinishedAt = store.StatusProcessing, "", nil, newClaim(), nil
+		cur.Status, cur.Error, cur.RetryAt, cur.Claim, cur.FinishedAt = gallra.StatusProcessing, "", nil, newClaim(), nil
 		cur.Attempts++
-		if cur.Kind == store.RequestExport {
+		if cur.Kind == gallra.RequestExport {
 			cur.PlannedArtefact = artefactName(cur)
 		}
 		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
@@ -760,7 +760,7 @@ func newClaim() string {
 // returned context is cancelled with cause errLostClaim as soon as a beat
 // finds the claim gone (taken over, finished or cancelled), which stops the
 // run. stop ends the beats; call it before returning.
-func (s *Service) heartbeat(ctx context.Context, r *store.SubjectRequest) (context.Context, func()) {
+func (s *Service) heartbeat(ctx context.Context, r *gallra.SubjectRequest) (context.Context, func()) {
 	hctx, cancel := context.WithCancelCause(ctx)
 	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -801,17 +801,17 @@ func lostClaim(ctx context.Context, err error) bool {
 }
 
 // work runs the export or erasure of a claimed request and completes it.
-func (s *Service) work(ctx context.Context, r *store.SubjectRequest, inline bool) (*store.SubjectRequest, error) {
+func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline bool) (*gallra.SubjectRequest, error) {
 	claim := r.Claim
 	hctx, stop := s.heartbeat(ctx, r)
-	var part *store.Artefact
+	var part *gallra.Artefact
 	var err error
 	func() {
 		defer stop()
 		switch r.Kind {
-		case store.RequestExport:
+		case gallra.RequestExport:
 			part, err = s.export(hctx, r)
-		case store.RequestErase:
+		case gallra.RequestErase:
 			err = s.erase(hctx, r)
 		default:
 			err = gallra.Errorf(gallra.EUNPROCESS, "request %d has unknown kind %q", r.ID, r.Kind)
@@ -833,15 +833,15 @@ func (s *Service) work(ctx context.Context, r *store.SubjectRequest, inline bool
 			return err
 		}
 		// Compare-and-set: only the worker holding the claim completes.
-		if cur.Status != store.StatusProcessing || cur.Claim != claim {
+		if cur.Status != gallra.StatusProcessing || cur.Claim != claim {
 			lost = true
 			return nil
 		}
 		now := tx.Now
-		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = store.StatusCompleted, &now, "", false, "", nil
+		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = gallra.StatusCompleted, &now, "", false, "", nil
 		cur.VerificationNote = "" // kept only while the request is open
 		cur.Counts = r.Counts
-		if r.Kind == store.RequestExport {
+		if r.Kind == gallra.RequestExport {
 			// Renamed into place while the row is locked: a worker that lost
 			// the claim never replaces the file the winner recorded.
 			if err := os.Rename(s.partFile(part.Path, claim), s.artefactFile(part.Path)); err != nil {
@@ -874,7 +874,7 @@ func (s *Service) work(ctx context.Context, r *store.SubjectRequest, inline bool
 }
 
 // lost returns the request as the worker that took it over left it.
-func (s *Service) lost(ctx context.Context, r *store.SubjectRequest) (*store.SubjectRequest, error) {
+func (s *Service) lost(ctx context.Context, r *gallra.SubjectRequest) (*gallra.SubjectRequest, error) {
 	s.log.Warn("request taken over by another worker; stopping", "org_id", r.OrgID, "request_id", r.ID)
 	return s.db.GetSubjectRequest(context.WithoutCancel(ctx), r.OrgID, r.ID)
 }
@@ -884,7 +884,7 @@ func (s *Service) lost(ctx context.Context, r *store.SubjectRequest) (*store.Sub
 // requests.process job to carry on at once (no failure is recorded, no
 // retry used, and it cannot be cancelled meanwhile). Returns errBudget
 // (wrapping context.DeadlineExceeded).
-func (s *Service) release(ctx context.Context, r *store.SubjectRequest, claim string) error {
+func (s *Service) release(ctx context.Context, r *gallra.SubjectRequest, claim string) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := s.db.Update(rctx, func(tx *store.Tx) error {
@@ -892,7 +892,7 @@ func (s *Service) release(ctx context.Context, r *store.SubjectRequest, claim st
 		if err != nil {
 			return err
 		}
-		if cur.Status != store.StatusProcessing || cur.Claim != claim {
+		if cur.Status != gallra.StatusProcessing || cur.Claim != claim {
 			return nil
 		}
 		cur.Claim = ""
@@ -923,7 +923,7 @@ func (e *internalError) Error() string { return e.msg }
 // fail marks r failed with err's message, unless another worker holds the
 // request now, and returns err. A retryable failure gets a retry time
 // (backing off by attempt) until Config.MaxAttempts.
-func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim string, cause error) error {
+func (s *Service) fail(ctx context.Context, r *gallra.SubjectRequest, claim string, cause error) error {
 	if store.IsForeignKeyViolation(cause) {
 		// The store classes a foreign-key violation as bad input (EINVALID);
 		// while processing a request it is our own ordering problem or a
@@ -947,7 +947,7 @@ func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim strin
 			return nil
 		}
 		now := tx.Now
-		cur.Status, cur.Error, cur.Claim, cur.RetryAt, cur.FinishedAt = store.StatusFailed, msg, "", nil, &now
+		cur.Status, cur.Error, cur.Claim, cur.RetryAt, cur.FinishedAt = gallra.StatusFailed, msg, "", nil, &now
 		if retryable(cause) && cur.Attempts < s.cfg.MaxAttempts {
 			at := tx.Now.Add(time.Duration(cur.Attempts-1) * time.Minute)
 			cur.RetryAt = &at
@@ -963,7 +963,7 @@ func (s *Service) fail(ctx context.Context, r *store.SubjectRequest, claim strin
 	return cause
 }
 
-func (s *Service) progress(r *store.SubjectRequest, p Progress) error {
+func (s *Service) progress(r *gallra.SubjectRequest, p Progress) error {
 	if s.cfg.OnProgress == nil {
 		return nil
 	}

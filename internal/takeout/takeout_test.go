@@ -43,8 +43,8 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 	ctx := context.Background()
 	org := f.Org.ID
 	admin := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
-	eva := store.Author{Name: "Eva Svensson", Email: subjectEmail, IP: "192.0.2.10"}
-	olle := store.Author{Name: "Olle", Email: otherEmail, IP: "198.51.100.2"}
+	eva := gallra.Author{Name: "Eva Svensson", Email: subjectEmail, IP: "192.0.2.10"}
+	olle := gallra.Author{Name: "Olle", Email: otherEmail, IP: "198.51.100.2"}
 	forum, mail, chat, social := f.Channels[gallra.ModuleForum].ID, f.Channels[gallra.ModuleMail].ID, f.Channels[gallra.ModuleChat].ID, f.Channels[gallra.ModuleSocial].ID
 	must := func(err error) {
 		t.Helper()
@@ -55,44 +55,44 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 	// Forum: Eva's topic that Olle answered (placeholder on delete), Eva's
 	// topic nobody answered (deleted), Eva's comment on Olle's post, and
 	// Olle's post mentioning Eva's address.
-	t1, err := db.CreateTopic(ctx, org, store.NewTopic{ChannelID: forum, Title: "Sophämtning <script>", Body: "När töms kärlen? <b>hej</b>", Author: eva})
+	t1, err := db.CreateTopic(ctx, org, gallra.NewTopic{ChannelID: forum, Title: "Sophämtning <script>", Body: "När töms kärlen? <b>hej</b>", Author: eva})
 	must(err)
-	_, err = db.CreatePost(ctx, org, store.NewPost{TopicID: t1.ID, Body: "Svar från Olle", Author: olle})
+	_, err = db.CreatePost(ctx, org, gallra.NewPost{TopicID: t1.ID, Body: "Svar från Olle", Author: olle})
 	must(err)
-	_, err = db.CreateTopic(ctx, org, store.NewTopic{ChannelID: forum, Title: "Ensam fråga", Body: "Ingen svarar", Author: eva})
+	_, err = db.CreateTopic(ctx, org, gallra.NewTopic{ChannelID: forum, Title: "Ensam fråga", Body: "Ingen svarar", Author: eva})
 	must(err)
-	t3, err := db.CreateTopic(ctx, org, store.NewTopic{ChannelID: forum, Title: "Olles tråd", Body: "Olle frågar. Maila eva.svensson@example.se", Author: olle})
+	t3, err := db.CreateTopic(ctx, org, gallra.NewTopic{ChannelID: forum, Title: "Olles tråd", Body: "Olle frågar. Maila eva.svensson@example.se", Author: olle})
 	must(err)
 	first := t3.Posts[0].ID
-	_, err = db.CreatePost(ctx, org, store.NewPost{TopicID: t3.ID, ParentID: &first, Body: "Evas kommentar", Author: eva})
+	_, err = db.CreatePost(ctx, org, gallra.NewPost{TopicID: t3.ID, ParentID: &first, Body: "Evas kommentar", Author: eva})
 	must(err)
 	// Mail: a conversation of Eva and staff only, with an attachment (deleted
 	// whole), and one Olle joined (only Eva's messages go).
-	m1, err := db.IngestMail(ctx, org, mail, store.InboundMail{From: subjectEmail, FromName: "Eva", To: []string{f.Channels[gallra.ModuleMail].Address},
+	m1, err := db.IngestMail(ctx, org, mail, gallra.InboundMail{From: subjectEmail, FromName: "Eva", To: []string{f.Channels[gallra.ModuleMail].Address},
 		Subject: "Faktura", Body: "Hej, fakturan är fel.", MessageID: "m1@example.se",
-		Attachments: []store.Attachment{{Filename: ".faktura nov<1>.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 eva")}}})
+		Attachments: []gallra.Attachment{{Filename: ".faktura nov<1>.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 eva")}}})
 	must(err)
 	_, err = db.ReplyMail(ctx, admin, org, m1.ConversationID, f.Admin, "Vi tittar på det.", f.Channels[gallra.ModuleMail].Address)
 	must(err)
-	m2, err := db.IngestMail(ctx, org, mail, store.InboundMail{From: subjectEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Gemensamt", Body: "Eva skriver", MessageID: "m2@example.se"})
+	m2, err := db.IngestMail(ctx, org, mail, gallra.InboundMail{From: subjectEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Gemensamt", Body: "Eva skriver", MessageID: "m2@example.se"})
 	must(err)
-	_, err = db.IngestMail(ctx, org, mail, store.InboundMail{From: otherEmail, FromName: "Olle Olsson", To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se",
-		Attachments: []store.Attachment{{Filename: "olles-intyg.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 olle")}}})
+	_, err = db.IngestMail(ctx, org, mail, gallra.InboundMail{From: otherEmail, FromName: "Olle Olsson", To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se",
+		Attachments: []gallra.Attachment{{Filename: "olles-intyg.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 olle")}}})
 	must(err)
-	_, err = db.IngestMail(ctx, org, mail, store.InboundMail{From: otherEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Annat", Body: "Ring Eva på 0701234567", MessageID: "m4@example.se"})
+	_, err = db.IngestMail(ctx, org, mail, gallra.InboundMail{From: otherEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Annat", Body: "Ring Eva på 0701234567", MessageID: "m4@example.se"})
 	must(err)
 	// Chat: Eva's chat with a staff answer and a custom field; Olle's chat.
-	c1, _, err := db.StartChat(ctx, org, store.NewChat{ChannelID: chat, Name: "Eva", Email: subjectEmail, IP: "192.0.2.10", Message: "Hej från Eva"})
+	c1, _, err := db.StartChat(ctx, org, gallra.NewChat{ChannelID: chat, Name: "Eva", Email: subjectEmail, IP: "192.0.2.10", Message: "Hej från Eva"})
 	must(err)
 	_, err = db.StaffChatMessage(ctx, org, c1.ID, f.Admin.ID, "Hej Eva!")
 	must(err)
 	must(db.SetCustomField(ctx, admin, org, gallra.SubjectChatConversation, c1.ID, "ärende", "A-1"))
-	_, _, err = db.StartChat(ctx, org, store.NewChat{ChannelID: chat, Name: "Olle", Email: otherEmail, Message: "Olles chatt"})
+	_, _, err = db.StartChat(ctx, org, gallra.NewChat{ChannelID: chat, Name: "Olle", Email: otherEmail, Message: "Olles chatt"})
 	must(err)
 	// Social: Eva's post and Olle's item.
-	_, err = db.UpsertSocialItem(ctx, org, social, store.SocialInput{ExternalID: "fb-1", AuthorID: "u-eva", AuthorName: "Eva", AuthorEmail: subjectEmail, Body: "Evas inlägg"})
+	_, err = db.UpsertSocialItem(ctx, org, social, gallra.SocialInput{ExternalID: "fb-1", AuthorID: "u-eva", AuthorName: "Eva", AuthorEmail: subjectEmail, Body: "Evas inlägg"})
 	must(err)
-	_, err = db.UpsertSocialItem(ctx, org, social, store.SocialInput{ExternalID: "fb-2", AuthorID: "u-olle", AuthorName: "Olle", AuthorEmail: otherEmail, Body: "Olles inlägg"})
+	_, err = db.UpsertSocialItem(ctx, org, social, gallra.SocialInput{ExternalID: "fb-2", AuthorID: "u-olle", AuthorName: "Olle", AuthorEmail: otherEmail, Body: "Olles inlägg"})
 	must(err)
 	p, err := db.FindPerson(ctx, org, subjectEmail)
 	must(err)
@@ -103,7 +103,7 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 	return seeded{personID: p.ID, otherID: o.ID, sharedConv: m2.ConversationID}
 }
 
-func newRequest(kind store.RequestKind, modules ...gallra.Module) takeout.NewRequest {
+func newRequest(kind gallra.RequestKind, modules ...gallra.Module) takeout.NewRequest {
 	return takeout.NewRequest{Kind: kind, Email: " " + subjectEmail + " ", Modules: modules,
 		Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall}
 }
@@ -164,11 +164,11 @@ func TestExportEveryModule(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Alfa")
 		seed(t, db, f)
 		svc := newService(t, db)
-		r, err := svc.Submit(ctx, f.Admin, newRequest(store.RequestExport))
+		r, err := svc.Submit(ctx, f.Admin, newRequest(gallra.RequestExport))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Status != store.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" {
+		if r.Status != gallra.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" {
 			t.Fatalf("export not completed: %+v", r)
 		}
 		want := map[string]int64{"forum_posts": 3, "mail_conversations": 2, "mail_messages": 4, "mail_messages_own": 2, "mail_attachments": 1,
@@ -434,11 +434,11 @@ func TestEraseEveryModuleLeavesOthersUntouched(t *testing.T) {
 		seed(t, db, other)
 		before := snapshot(t, db, s.personID, s.sharedConv)
 		svc := newService(t, db)
-		r, err := svc.Submit(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Submit(ctx, f.Admin, newRequest(gallra.RequestErase))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Status != store.StatusCompleted || r.EmailRetained {
+		if r.Status != gallra.StatusCompleted || r.EmailRetained {
 			t.Fatalf("erase: %+v", r)
 		}
 		want := map[string]int64{"forum_posts_deleted": 2, "forum_placeholders": 1, "forum_topics_deleted": 1, "mail_conversations_deleted": 1,
@@ -479,8 +479,8 @@ func TestEraseEveryModuleLeavesOthersUntouched(t *testing.T) {
 			t.Fatalf("sv receipt: %v %v", sv, err)
 		}
 		// A second erasure is a no-op that still yields a receipt.
-		r2, err := svc.Submit(ctx, f.Admin, newRequest(store.RequestErase))
-		if err != nil || r2.Status != store.StatusCompleted || len(r2.Counts) != 0 {
+		r2, err := svc.Submit(ctx, f.Admin, newRequest(gallra.RequestErase))
+		if err != nil || r2.Status != gallra.StatusCompleted || len(r2.Counts) != 0 {
 			t.Fatalf("second erase: %+v, %v", r2, err)
 		}
 		if r2.EmailHash != r.EmailHash {
@@ -542,7 +542,7 @@ func TestEraseResumesAfterInterruption(t *testing.T) {
 		seed(t, db, f)
 		boom := errors.New("injected failure")
 		calls := 0
-		svc := newService(t, db).WithProgress(func(r *store.SubjectRequest, p takeout.Progress) error {
+		svc := newService(t, db).WithProgress(func(r *gallra.SubjectRequest, p takeout.Progress) error {
 			if p.Phase == "erase" {
 				calls++
 				if calls == 3 {
@@ -551,7 +551,7 @@ func TestEraseResumesAfterInterruption(t *testing.T) {
 			}
 			return nil
 		})
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestErase))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestErase))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -559,14 +559,14 @@ func TestEraseResumesAfterInterruption(t *testing.T) {
 			t.Fatalf("first run: %v", err)
 		}
 		half, _ := svc.Get(ctx, f.Admin, r.ID)
-		if half.Status != store.StatusFailed || !half.EmailRetained || len(half.Counts) == 0 {
+		if half.Status != gallra.StatusFailed || !half.EmailRetained || len(half.Counts) == 0 {
 			t.Fatalf("after interruption: %+v", half)
 		}
 		done, err := svc.Process(ctx, f.Org.ID, r.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if done.Status != store.StatusCompleted || done.Counts["forum_posts_deleted"] != 2 || done.Counts["mail_messages_deleted"] != 3 ||
+		if done.Status != gallra.StatusCompleted || done.Counts["forum_posts_deleted"] != 2 || done.Counts["mail_messages_deleted"] != 3 ||
 			done.Counts["person_deleted"] != 1 || done.Counts["chat_messages_deleted"] != 2 {
 			t.Fatalf("resumed erase counts: %v", done.Counts)
 		}
@@ -575,7 +575,7 @@ func TestEraseResumesAfterInterruption(t *testing.T) {
 		}
 		// Processing a completed request again changes nothing.
 		again, err := svc.Process(ctx, f.Org.ID, r.ID)
-		if err != nil || again.Status != store.StatusCompleted {
+		if err != nil || again.Status != gallra.StatusCompleted {
 			t.Fatalf("re-process: %v %v", again, err)
 		}
 	})
@@ -586,7 +586,7 @@ func TestEraseForumAnonymize(t *testing.T) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "Eta")
 		seed(t, db, f)
-		in := newRequest(store.RequestErase, gallra.ModuleForum)
+		in := newRequest(gallra.RequestErase, gallra.ModuleForum)
 		in.ForumAction = takeout.ForumAnonymize
 		r, err := newService(t, db).Submit(ctx, f.Admin, in)
 		if err != nil {
@@ -609,7 +609,7 @@ func TestAuthorizationAndAttestation(t *testing.T) {
 		seed(t, db, f)
 		svc := newService(t, db)
 		// The editor is a member of forum and mail only.
-		_, err := svc.Submit(ctx, f.Editor, newRequest(store.RequestErase))
+		_, err := svc.Submit(ctx, f.Editor, newRequest(gallra.RequestErase))
 		if gallra.ErrorCode(err) != gallra.EFORBIDDEN {
 			t.Fatalf("editor on all modules: %v", err)
 		}
@@ -624,13 +624,13 @@ func TestAuthorizationAndAttestation(t *testing.T) {
 			"no method":          func(in *takeout.NewRequest) { in.VerificationMethod = "" },
 			"other without note": func(in *takeout.NewRequest) { in.VerificationMethod = takeout.MethodOther },
 		} {
-			in := newRequest(store.RequestErase, gallra.ModuleForum)
+			in := newRequest(gallra.RequestErase, gallra.ModuleForum)
 			mod(&in)
 			if _, err := svc.Submit(ctx, f.Editor, in); gallra.ErrorCode(err) != gallra.EUNPROCESS {
 				t.Errorf("%s: %v, want unprocessable", name, err)
 			}
 		}
-		list, err := svc.List(ctx, f.Admin, store.RequestFilter{})
+		list, err := svc.List(ctx, f.Admin, gallra.RequestFilter{})
 		if err != nil || len(list) != 0 {
 			t.Fatalf("refused requests were stored: %v %v", list, err)
 		}
@@ -638,10 +638,10 @@ func TestAuthorizationAndAttestation(t *testing.T) {
 			t.Fatalf("a refused request erased data: %v", err)
 		}
 		// English statement, editor within their channels: accepted.
-		in := newRequest(store.RequestExport, gallra.ModuleForum, gallra.ModuleMail)
+		in := newRequest(gallra.RequestExport, gallra.ModuleForum, gallra.ModuleMail)
 		in.Attestation = "  " + takeout.Statements[0] + " "
 		r, err := svc.Submit(ctx, f.Editor, in)
-		if err != nil || r.Status != store.StatusCompleted {
+		if err != nil || r.Status != gallra.StatusCompleted {
 			t.Fatalf("editor export: %v %v", r, err)
 		}
 		// Tenant isolation: another organisation's admin sees nothing.
@@ -672,7 +672,7 @@ func TestDeadlinesOverdueExtendCancel(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Theta")
 		clock.Set(time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC))
 		svc := newService(t, db)
-		r, err := svc.Create(ctx, f.Admin, newRequest(store.RequestExport))
+		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -681,7 +681,7 @@ func TestDeadlinesOverdueExtendCancel(t *testing.T) {
 			t.Fatalf("due %v, want %v", r.DueAt, want)
 		}
 		clock.Set(r.DueAt.Add(time.Hour))
-		list, err := svc.List(ctx, f.Admin, store.RequestFilter{Overdue: true})
+		list, err := svc.List(ctx, f.Admin, gallra.RequestFilter{Overdue: true})
 		if err != nil || len(list) != 1 || !list[0].Overdue {
 			t.Fatalf("overdue list: %+v %v", list, err)
 		}
@@ -699,13 +699,13 @@ func TestDeadlinesOverdueExtendCancel(t *testing.T) {
 			t.Fatalf("extend past 2 months: %v", err)
 		}
 		c, err := svc.Cancel(ctx, f.Admin, r.ID)
-		if err != nil || c.Status != store.StatusCancelled || c.EmailRetained || c.Overdue {
+		if err != nil || c.Status != gallra.StatusCancelled || c.EmailRetained || c.Overdue {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}
 		if _, err := svc.Process(ctx, f.Org.ID, r.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := svc.Get(ctx, f.Admin, r.ID); got.Status != store.StatusCancelled {
+		if got, _ := svc.Get(ctx, f.Admin, r.ID); got.Status != gallra.StatusCancelled {
 			t.Fatalf("processing a cancelled request changed it: %s", got.Status)
 		}
 		if _, err := svc.Receipt(ctx, f.Admin, r.ID, "sv"); gallra.ErrorCode(err) != gallra.ECONFLICT {

@@ -17,9 +17,9 @@ import (
 
 // openRequest records a request without processing it (status received),
 // as a large request waiting for its job would be.
-func (e *env) openRequest(staff *gallra.Staff, modules ...gallra.Module) *store.SubjectRequest {
+func (e *env) openRequest(staff *gallra.Staff, modules ...gallra.Module) *gallra.SubjectRequest {
 	e.t.Helper()
-	r, err := e.tk.Create(context.Background(), staff, takeout.NewRequest{Kind: store.RequestExport, Email: subjectEmail, Modules: modules,
+	r, err := e.tk.Create(context.Background(), staff, takeout.NewRequest{Kind: gallra.RequestExport, Email: subjectEmail, Modules: modules,
 		Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall})
 	if err != nil {
 		e.t.Fatalf("create request: %v", err)
@@ -92,7 +92,7 @@ func TestRequestExtendAndCancel(t *testing.T) {
 		if r := c.post(path+"/cancel", url.Values{}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `aria-describedby="cancel-help cancel-error"`) {
 			t.Errorf("cancel without confirmation: %d", r.Status)
 		}
-		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID); got.Status != store.StatusReceived {
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID); got.Status != gallra.StatusReceived {
 			t.Fatal("an unconfirmed cancel cancelled")
 		}
 		r = c.post(path+"/cancel", url.Values{"confirm": {"yes"}})
@@ -100,7 +100,7 @@ func TestRequestExtendAndCancel(t *testing.T) {
 			t.Fatalf("cancel: %d %q", r.Status, r.Location)
 		}
 		got, _ = db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID)
-		if got.Status != store.StatusCancelled || got.Email != "" {
+		if got.Status != gallra.StatusCancelled || got.Email != "" {
 			t.Fatalf("after cancel: %s, e-mail kept %v", got.Status, got.Email != "")
 		}
 		page = c.get(path + "?ok=request_cancelled")
@@ -113,7 +113,7 @@ func TestRequestExtendAndCancel(t *testing.T) {
 			t.Errorf("second cancel: %d", r.Status)
 		}
 		for _, action := range []string{"request.extended", "request.cancelled"} {
-			if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: action}); len(a) == 0 {
+			if a, _ := db.ListAudit(ctx, e.fx.Org.ID, gallra.AuditFilter{Action: action}); len(a) == 0 {
 				t.Errorf("no %s audit entry", action)
 			}
 		}
@@ -154,7 +154,7 @@ func TestRequestRunAgain(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Location != path+"?ok=request_rerun" {
 			t.Fatalf("rerun: %d %q", r.Status, r.Location)
 		}
-		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID); got.Status != store.StatusCompleted {
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID); got.Status != gallra.StatusCompleted {
 			t.Errorf("after rerun: %s", got.Status)
 		}
 	})
@@ -171,7 +171,7 @@ func TestLegalHoldFromUI(t *testing.T) {
 		c.login(e.fx.Editor.Email)
 		forum := e.fx.Channels[gallra.ModuleForum]
 		path := "/settings/channels/" + strconv.FormatInt(forum.ID, 10)
-		topics, err := db.ListTopics(ctx, e.fx.Org.ID, forum.ID, store.Page{})
+		topics, err := db.ListTopics(ctx, e.fx.Org.ID, forum.ID, gallra.Page{})
 		if err != nil || len(topics) != 3 {
 			t.Fatalf("topics: %d, %v", len(topics), err)
 		}
@@ -217,7 +217,7 @@ func TestLegalHoldFromUI(t *testing.T) {
 		if tp.Hold == nil || tp.Hold.Reason != "Tvist om bygglov" || tp.Hold.HeldBy != e.fx.Editor.ID {
 			t.Fatalf("topic after hold: %+v", tp.Hold)
 		}
-		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: "retention.hold_set", SubjectID: free}); len(a) != 1 {
+		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, gallra.AuditFilter{Action: "retention.hold_set", SubjectID: free}); len(a) != 1 {
 			t.Errorf("hold audit entries: %d", len(a))
 		}
 		mustContain(t, "after hold", c.get(path+"?ok=hold_set").Body, "Spärren är lagd.", "Tvist om bygglov")

@@ -213,7 +213,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		// Overview: policies, what is due soon, and an overdue request
 		// (received 40 days ago, never processed).
 		clock.Set(storetest.Start().AddDate(0, 0, -40))
-		late, err := e.tk.Create(ctx, e.fx.Admin, takeout.NewRequest{Kind: store.RequestExport, Email: "sen@example.se",
+		late, err := e.tk.Create(ctx, e.fx.Admin, takeout.NewRequest{Kind: gallra.RequestExport, Email: "sen@example.se",
 			Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall})
 		clock.Set(storetest.Start())
 		if err != nil {
@@ -268,7 +268,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 
 		// A legal hold from the channel's page: "Hold…" on a listed topic
 		// fills in its number; the reason is required.
-		topics, _ := db.ListTopics(ctx, e.fx.Org.ID, forumID, store.Page{})
+		topics, _ := db.ListTopics(ctx, e.fx.Org.ID, forumID, gallra.Page{})
 		var snow int64
 		for _, tp := range topics {
 			if tp.Title == "Snöröjning" {
@@ -313,7 +313,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		if err != nil || !strings.HasPrefix(zip, "PK:") {
 			t.Fatalf("download from the browser: %q, %v", zip, err)
 		}
-		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: "request.artefact_downloaded"}); len(a) != 1 {
+		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, gallra.AuditFilter{Action: "request.artefact_downloaded"}); len(a) != 1 {
 			t.Errorf("download audit entries: %d", len(a))
 		}
 		p.open("/requests/" + id + "/receipt")
@@ -330,8 +330,8 @@ func TestBrowserAdminJourney(t *testing.T) {
 		p.submit(`form[action="/requests"] button[type="submit"]`)
 		p.want("erasure request", "Radering", "Klar", "Raderade foruminlägg")
 		p.screenshot("10-request-erase")
-		reqs, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, store.RequestFilter{Kind: store.RequestErase})
-		if len(reqs) != 1 || reqs[0].Status != store.StatusCompleted {
+		reqs, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, gallra.RequestFilter{Kind: gallra.RequestErase})
+		if len(reqs) != 1 || reqs[0].Status != gallra.StatusCompleted {
 			t.Fatalf("erasure in the database: %+v", reqs)
 		}
 		for _, id := range e.Posts {
@@ -357,7 +357,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		p.tick("#cancel-confirm")
 		p.submit(`form#cancel button[type="submit"]`)
 		p.want("cancelled", "Begäran är avbruten.")
-		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.Status != store.StatusCancelled || got.ExtendedMonths != 2 {
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.Status != gallra.StatusCancelled || got.ExtendedMonths != 2 {
 			t.Errorf("late request in the database: %s, %d months", got.Status, got.ExtendedMonths)
 		}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 	"github.com/gallra/gallra/internal/takeout"
@@ -36,6 +37,7 @@ type env struct {
 	fx    *storetest.Fixture
 	ret   *retention.Engine
 	tk    *takeout.Service
+	svc   *gallra.Services
 	srv   *httptest.Server
 	// Posts are the subject's forum posts, written two years before Start.
 	Posts []int64
@@ -56,24 +58,24 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	// Content from two years ago: kept under the shipped forum default
 	// (anonymize after 3 years), due under a 1-year setting.
 	clock.Set(storetest.Start().AddDate(-2, 0, 0))
-	author := store.Author{Name: "Anna Andersson", Email: subjectEmail, IP: "192.0.2.10"}
-	top, err := db.CreateTopic(ctx, fx.Org.ID, store.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Parkering vid skolan", Body: "Var får man parkera vid skolan?", Author: author})
+	author := gallra.Author{Name: "Anna Andersson", Email: subjectEmail, IP: "192.0.2.10"}
+	top, err := db.CreateTopic(ctx, fx.Org.ID, gallra.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Parkering vid skolan", Body: "Var får man parkera vid skolan?", Author: author})
 	if err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
 	for _, body := range []string{"Tack för svaret!", "En fråga till om parkeringen."} {
 		clock.Advance(time.Hour)
-		if _, err := db.CreatePost(ctx, fx.Org.ID, store.NewPost{TopicID: top.ID, Body: body, Author: author}); err != nil {
+		if _, err := db.CreatePost(ctx, fx.Org.ID, gallra.NewPost{TopicID: top.ID, Body: body, Author: author}); err != nil {
 			t.Fatalf("create post: %v", err)
 		}
 	}
 	clock.Advance(time.Hour)
-	if _, err := db.CreatePost(ctx, fx.Org.ID, store.NewPost{TopicID: top.ID, Body: "Jag undrar samma sak.", Author: store.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}}); err != nil {
+	if _, err := db.CreatePost(ctx, fx.Org.ID, gallra.NewPost{TopicID: top.ID, Body: "Jag undrar samma sak.", Author: gallra.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}}); err != nil {
 		t.Fatalf("create post: %v", err)
 	}
 	// A held topic (skipped by purges) and one that turns three years old
 	// within a week (due soon under the shipped default).
-	held, err := db.CreateTopic(ctx, fx.Org.ID, store.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Överklagat beslut", Body: "Jag har överklagat.", Author: store.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}})
+	held, err := db.CreateTopic(ctx, fx.Org.ID, gallra.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Överklagat beslut", Body: "Jag har överklagat.", Author: gallra.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "192.0.2.11"}})
 	if err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
@@ -82,7 +84,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	}
 	e.Held = held.ID
 	clock.Set(storetest.Start().AddDate(-3, 0, 5))
-	if _, err := db.CreateTopic(ctx, fx.Org.ID, store.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Snöröjning", Body: "När plogas vår gata?", Author: store.Author{Name: "Cilla Ek", Email: "cilla@example.se", IP: "192.0.2.12"}}); err != nil {
+	if _, err := db.CreateTopic(ctx, fx.Org.ID, gallra.NewTopic{ChannelID: fx.Channels[gallra.ModuleForum].ID, Title: "Snöröjning", Body: "När plogas vår gata?", Author: gallra.Author{Name: "Cilla Ek", Email: "cilla@example.se", IP: "192.0.2.12"}}); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
 	clock.Set(storetest.Start())
@@ -102,11 +104,12 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	e.ret = retention.New(db, nil, retention.Config{Caps: retention.Caps{gallra.ModuleChat: retention.Period{N: 1, Unit: retention.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
 	e.tk = tk
-	api, err := httpapi.New(httpapi.Config{DB: db, Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
+	e.svc = service.New(service.Deps{DB: db, Clock: clock})
+	api, err := httpapi.New(httpapi.Config{DB: db, Services: e.svc, Takeout: tk, Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 	if err != nil {
 		t.Fatalf("api: %v", err)
 	}
-	ui, err := web.New(web.Config{DB: db, Clock: clock, Retention: e.ret, Requests: tk, TrustedProxyHeader: "X-Forwarded-For"})
+	ui, err := web.New(web.Config{Services: e.svc, Clock: clock, Retention: e.ret, Requests: tk, TrustedProxyHeader: "X-Forwarded-For"})
 	if err != nil {
 		t.Fatalf("web: %v", err)
 	}

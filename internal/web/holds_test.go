@@ -25,7 +25,7 @@ func TestHoldSameRuleInAPIAndUI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock)
 		ctx := context.Background()
-		api, err := httpapi.New(httpapi.Config{DB: db, Clock: clock, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
+		api, err := httpapi.New(httpapi.Config{DB: db, Services: e.svc, Takeout: e.tk, Clock: clock, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,16 +35,16 @@ func TestHoldSameRuleInAPIAndUI(t *testing.T) {
 		ui.login(e.fx.Editor.Email)
 
 		forum, chatCh := e.fx.Channels[gallra.ModuleForum], e.fx.Channels[gallra.ModuleChat]
-		author := store.Author{Name: "Kund", Email: "kund@example.se"}
+		author := gallra.Author{Name: "Kund", Email: "kund@example.se"}
 		newTopic := func() int64 {
-			tp, err := db.CreateTopic(ctx, e.fx.Org.ID, store.NewTopic{ChannelID: forum.ID, Title: "Bygglov", Body: "Fråga", Author: author})
+			tp, err := db.CreateTopic(ctx, e.fx.Org.ID, gallra.NewTopic{ChannelID: forum.ID, Title: "Bygglov", Body: "Fråga", Author: author})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tp.ID
 		}
 		newChat := func() int64 {
-			ch, _, err := db.StartChat(ctx, e.fx.Org.ID, store.NewChat{ChannelID: chatCh.ID, Message: "hej"})
+			ch, _, err := db.StartChat(ctx, e.fx.Org.ID, gallra.NewChat{ChannelID: chatCh.ID, Message: "hej"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -446,7 +446,7 @@ func (h *Handler) defaultConfirm(r *http.Request, v *viewer, d *policyFormData, 
 	}
 	cd := &confirmData{Module: d.Module, From: d.Current, To: *p, Form: f, ItemType: retention.ItemType(d.Module), Action: p.Action,
 		Texts: texts(d.Module, v.Org.Name, *p), Save: "/settings/defaults/" + string(d.Module), Back: "/settings/defaults/" + string(d.Module) + "?" + f.Query()}
-	chs, err := h.db.ListChannels(r.Context(), v.Org.ID, d.Module)
+	chs, err := h.svc.Channels.ListChannels(r.Context(), v.Staff, d.Module, gallra.PermViewChannel)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httpstatus"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
 
@@ -26,7 +25,7 @@ type requestForm struct {
 }
 
 type requestsData struct {
-	Requests []store.SubjectRequest
+	Requests []gallra.SubjectRequest
 	Modules  []gallra.Module
 	Methods  []string
 	Form     requestForm
@@ -39,7 +38,7 @@ type requestsData struct {
 }
 
 func (h *Handler) requestsPage(r *http.Request, v *viewer, form requestForm) (*requestsData, error) {
-	list, err := h.requests.List(r.Context(), v.Staff, store.RequestFilter{Page: store.Page{Limit: 100}})
+	list, err := h.requests.List(r.Context(), v.Staff, gallra.RequestFilter{Page: gallra.Page{Limit: 100}})
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +51,7 @@ func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	// Preselect the modules the viewer has channels in: an editor cannot
 	// file a request that touches someone else's channels.
-	form := requestForm{Kind: string(store.RequestExport), ForumAction: takeout.ForumDelete}
+	form := requestForm{Kind: string(gallra.RequestExport), ForumAction: takeout.ForumDelete}
 	chs, err := h.visibleChannels(r, v)
 	if err != nil {
 		return err
@@ -86,11 +85,11 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	f := requestForm{Kind: r.PostFormValue("kind"), Email: strings.TrimSpace(r.PostFormValue("email")), Modules: r.PostForm["module"],
 		ForumAction: r.PostFormValue("forum_action"), Method: r.PostFormValue("method"), Note: r.PostFormValue("note"), Attest: r.PostFormValue("attest") == "yes"}
-	in := takeout.NewRequest{Kind: store.RequestKind(f.Kind), Email: f.Email, VerificationMethod: f.Method, VerificationNote: f.Note}
+	in := takeout.NewRequest{Kind: gallra.RequestKind(f.Kind), Email: f.Email, VerificationMethod: f.Method, VerificationNote: f.Note}
 	for _, m := range f.Modules {
 		in.Modules = append(in.Modules, gallra.Module(m))
 	}
-	if in.Kind == store.RequestErase {
+	if in.Kind == gallra.RequestErase {
 		in.ForumAction = f.ForumAction
 	}
 	if f.Attest {
@@ -100,7 +99,7 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	if len(in.Modules) == 0 {
 		err = gallra.Errorf(gallra.EINVALID, "choose at least one module")
 	}
-	var req *store.SubjectRequest
+	var req *gallra.SubjectRequest
 	if err == nil {
 		req, err = h.requests.Submit(r.Context(), v.Staff, in)
 	}
@@ -130,7 +129,7 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 }
 
 type requestData struct {
-	R        *store.SubjectRequest
+	R        *gallra.SubjectRequest
 	Channels map[int64]string
 	By       string
 	CanGet   bool
@@ -203,15 +202,15 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 		return nil, err
 	}
 	d := &requestData{R: req, Channels: map[int64]string{}}
-	chs, err := h.db.ListChannels(r.Context(), v.Org.ID, "")
+	chs, err := h.svc.Channels.ListChannels(r.Context(), v.Staff, "", gallra.PermViewChannel)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range chs {
 		d.Channels[c.ID] = c.Name
 	}
-	if s, err := h.db.GetStaff(r.Context(), v.Org.ID, req.RequestedBy); err == nil {
-		d.By = s.Name
+	if name, err := h.svc.Staff.ColleagueName(r.Context(), v.Staff, req.RequestedBy); err == nil {
+		d.By = name
 	}
 	if req.Status.Open() && req.ExtendedMonths < takeout.MaxExtensionMonths {
 		d.ExtendLeft = takeout.MaxExtensionMonths - req.ExtendedMonths
@@ -222,9 +221,9 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 		}
 	}
 	d.Extend.Months = 1
-	d.CanCancel = req.Status == store.StatusReceived || req.Status == store.StatusFailed
-	d.CanRerun = req.Status == store.StatusFailed
-	d.CanGet = req.Kind == store.RequestExport && req.Status == store.StatusCompleted && req.Artefact != nil && req.Artefact.Path != "" && req.Artefact.DeletedAt == nil
+	d.CanCancel = req.Status == gallra.StatusReceived || req.Status == gallra.StatusFailed
+	d.CanRerun = req.Status == gallra.StatusFailed
+	d.CanGet = req.Kind == gallra.RequestExport && req.Status == gallra.StatusCompleted && req.Artefact != nil && req.Artefact.Path != "" && req.Artefact.DeletedAt == nil
 	keys := make([]string, 0, len(req.Counts))
 	for k := range req.Counts {
 		keys = append(keys, k)

@@ -166,7 +166,7 @@ func TestRetentionRuleSameInAPIAndUI(t *testing.T) {
 				t.Fatalf("%s: the refused change was stored (%+v, %v)", tc.name, r, err)
 			}
 		}
-		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: "retention.policy_set"}); len(a) != 0 {
+		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, gallra.AuditFilter{Action: "retention.policy_set"}); len(a) != 0 {
 			t.Errorf("refused changes audited: %d entries", len(a))
 		}
 		// The admin may, through either transport.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/retention"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
 
@@ -21,29 +20,29 @@ type Retention interface {
 	Defaults(ctx context.Context, orgID int64) ([]retention.ModuleDefault, error)
 	SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *retention.Policy) (*retention.ModuleDefault, error)
 	Preview(ctx context.Context, orgID, channelID int64, proposed *retention.Policy) (*retention.Preview, error)
-	Runs(ctx context.Context, orgID int64, limit int) ([]store.PurgeRun, error)
+	Runs(ctx context.Context, orgID int64, limit int) ([]gallra.PurgeRun, error)
 }
 
 // Requests is what the UI needs from the data-subject request service
 // (*takeout.Service implements it). Each method checks that the staff user
 // may act on every channel of the request.
 type Requests interface {
-	Submit(ctx context.Context, staff *gallra.Staff, in takeout.NewRequest) (*store.SubjectRequest, error)
-	Get(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
-	List(ctx context.Context, staff *gallra.Staff, f store.RequestFilter) ([]store.SubjectRequest, error)
+	Submit(ctx context.Context, staff *gallra.Staff, in takeout.NewRequest) (*gallra.SubjectRequest, error)
+	Get(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error)
+	List(ctx context.Context, staff *gallra.Staff, f gallra.RequestFilter) ([]gallra.SubjectRequest, error)
 	// OpenArtefact opens a completed export's ZIP (audited); the caller
 	// closes it.
-	OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *store.SubjectRequest, error)
+	OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *gallra.SubjectRequest, error)
 	// Receipt is the confirmation to send the person, in "sv" or "en".
 	Receipt(ctx context.Context, staff *gallra.Staff, id int64, lang string) (*takeout.Receipt, error)
 	// Extend moves an open request's due date by 1 or 2 months with a
 	// reason (at most takeout.MaxExtensionMonths in total, Art. 12(3));
 	// audited.
-	Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*store.SubjectRequest, error)
+	Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*gallra.SubjectRequest, error)
 	// Cancel cancels a received or failed request; audited.
-	Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
+	Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error)
 	// Rerun processes a failed request again, resuming where it stopped.
-	Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*store.SubjectRequest, error)
+	Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error)
 }
 
 var (

@@ -30,16 +30,13 @@ import (
 	"github.com/gallra/gallra/internal/httplog"
 	"github.com/gallra/gallra/internal/httpstatus"
 	"github.com/gallra/gallra/internal/ratelimit"
-	"github.com/gallra/gallra/internal/service"
-	"github.com/gallra/gallra/internal/store"
 )
 
 //go:embed templates static
 var assets embed.FS
 
-// Config configures a Handler. DB is required.
+// Config configures a Handler. Services is required.
 type Config struct {
-	DB     *store.DB
 	Logger *slog.Logger // default: discard
 	Clock  gallra.Clock // default: gallra.SystemClock
 	// SecureCookies marks cookies Secure even when the request itself is
@@ -58,15 +55,14 @@ type Config struct {
 	Retention Retention
 	// Requests provides data-subject requests; nil hides the requests page.
 	Requests Requests
-	// Services are the feature services the pages call; nil builds them on
-	// DB (service.New).
+	// Services are the feature services the pages call (service.New builds
+	// them on a database).
 	Services *gallra.Services
 }
 
 // Handler is the admin UI. Create it with New; it holds no package-level
 // state.
 type Handler struct {
-	db        *store.DB
 	log       *slog.Logger
 	clock     gallra.Clock
 	secure    bool
@@ -84,20 +80,16 @@ type Handler struct {
 // New builds the UI handler: it parses every template (failing fast on a
 // broken one) and registers the routes.
 func New(cfg Config) (*Handler, error) {
-	if cfg.DB == nil {
-		return nil, errors.New("web: Config.DB is required")
+	if cfg.Services == nil {
+		return nil, errors.New("web: Config.Services is required")
 	}
-	h := &Handler{db: cfg.DB, log: cfg.Logger, clock: cfg.Clock, secure: cfg.SecureCookies, proxyHdr: cfg.TrustedProxyHeader,
+	h := &Handler{svc: cfg.Services, log: cfg.Logger, clock: cfg.Clock, secure: cfg.SecureCookies, proxyHdr: cfg.TrustedProxyHeader,
 		retention: cfg.Retention, requests: cfg.Requests}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.clock == nil {
 		h.clock = gallra.SystemClock{}
-	}
-	h.svc = cfg.Services
-	if h.svc == nil {
-		h.svc = service.New(service.Deps{DB: h.db, Clock: h.clock, Log: h.log})
 	}
 	r, b := cfg.LoginRate, cfg.LoginBurst
 	if r == 0 {

@@ -70,7 +70,7 @@ func TestLoginSessionLogout(t *testing.T) {
 			t.Errorf("SessionStaff after logout: %v", err)
 		}
 		// Audit records sign-in and sign-out.
-		entries, err := db.ListAudit(context.Background(), e.fx.Org.ID, store.AuditFilter{Action: "session."})
+		entries, err := db.ListAudit(context.Background(), e.fx.Org.ID, gallra.AuditFilter{Action: "session."})
 		if err != nil || len(entries) < 2 {
 			t.Errorf("session audit entries: %d, %v", len(entries), err)
 		}
@@ -302,7 +302,7 @@ func TestPolicyFlowWithoutJavaScript(t *testing.T) {
 			t.Error("channel still has its own policy")
 		}
 		// Each save is audited by the engine.
-		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, store.AuditFilter{Action: "retention."}); len(a) < 3 {
+		if a, _ := db.ListAudit(ctx, e.fx.Org.ID, gallra.AuditFilter{Action: "retention."}); len(a) < 3 {
 			t.Errorf("retention audit entries: %d", len(a))
 		}
 	})
@@ -343,7 +343,7 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 		if r := c.post("/requests", chat); r.Status != http.StatusForbidden {
 			t.Errorf("request on another editor's channel: %d", r.Status)
 		}
-		if l, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, store.RequestFilter{}); len(l) != 0 {
+		if l, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, gallra.RequestFilter{}); len(l) != 0 {
 			t.Fatalf("refused requests were recorded: %d", len(l))
 		}
 
@@ -375,8 +375,8 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("create erasure: %d %s", r.Status, r.Body)
 		}
-		list, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, store.RequestFilter{Kind: store.RequestErase})
-		if len(list) != 1 || list[0].Status != store.StatusCompleted || list[0].Counts["forum_posts_deleted"]+list[0].Counts["forum_placeholders"] != 3 {
+		list, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, gallra.RequestFilter{Kind: gallra.RequestErase})
+		if len(list) != 1 || list[0].Status != gallra.StatusCompleted || list[0].Counts["forum_posts_deleted"]+list[0].Counts["forum_placeholders"] != 3 {
 			t.Fatalf("erasure: %+v", list)
 		}
 		if list[0].Email != "" {
