@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
@@ -69,7 +70,7 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, log *slog.Logger, c *serviceConfig) *services {
 	return &services{
-		retention:  retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c.caps, Logger: log}),
+		retention:  retention.New(db, orgpii.New(db), retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
 		purgeEvery: c.purgeEvery,
 	}

@@ -68,6 +68,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/ratelimit"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
@@ -112,6 +113,7 @@ type Server struct {
 	policy   func(ctx context.Context, c *gallra.Channel) (*string, error)
 	registry *prometheus.Registry
 	takeout  *takeout.Service
+	pii      *orgpii.Redactors // each organisation's detector (/api/v1/pii/*)
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
 	router   *Router
@@ -133,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 	if s.takeout == nil {
 		s.takeout = takeout.New(s.db, s.log, takeout.Config{})
 	}
+	s.pii = orgpii.New(s.db)
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}
 	}

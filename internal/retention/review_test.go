@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 	"github.com/gallra/gallra/internal/takeout"
@@ -50,7 +52,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
-				e := New(db, DefaultRedactor(), Config{BatchSize: 100})
+				e := New(db, orgpii.New(db), Config{BatchSize: 100})
 				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, action}); err != nil {
 					t.Fatal(err)
 				}
@@ -288,7 +290,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 		t.Run(fmt.Sprint("batch ", batch), func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
-				e := New(db, DefaultRedactor(), Config{BatchSize: batch})
+				e := New(db, orgpii.New(db), Config{BatchSize: batch})
 				forum := f.Channels[gallra.ModuleForum].ID
 				if _, err := e.SetChannelPolicy(ctx, staff(f), f.Org.ID, forum, &Policy{Period{1, Years}, Delete}); err != nil {
 					t.Fatal(err)
@@ -469,7 +471,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
-		e := New(db, DefaultRedactor(), Config{BatchSize: 100})
+		e := New(db, orgpii.New(db), Config{BatchSize: 100})
 		tp := mustTopic(t, db, f, "Fråga", "Text", "anna@example.se")
 		reply := mustPost(t, db, f, tp.ID, nil, "Svar", "bo@example.se")
 		other := mustPost(t, db, f, tp.ID, nil, "Ring 070-123 45 67", "carl@example.se")
@@ -575,6 +577,10 @@ func (p panicky) Redact(s string) string {
 	return s
 }
 
+// Redactor implements RedactorSource: the same redactor for every
+// organisation.
+func (p panicky) Redactor(context.Context, int64) (func(string) string, error) { return p.Redact, nil }
+
 // A redactor that panics fails the channel (recorded, nothing changed in
 // the batch) and the process goes on; the panic's value, which may quote
 // the text, is not in the run's errors.
@@ -629,7 +635,7 @@ func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 				t.Error(err)
 			}
 		})()
-		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		res, err := New(db, orgpii.New(db), Config{BatchSize: 100}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || fired == 0 {
 			t.Fatalf("run: %+v %v (hook fired %d)", res, err, fired)
 		}

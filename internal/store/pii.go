@@ -12,20 +12,27 @@ import (
 )
 
 // Scanner names the kinds of sensitive identifiers (personnummer, card,
-// IBAN, …) in a text. internal/pii provides one; the store only records the
-// kinds, never the matches.
+// IBAN, …) in a text, given the patterns of the organisation the text
+// belongs to (retention.Redactors provides one, with the organisation's
+// patterns counting as kind "custom"). The store only records the kinds,
+// never the matches.
 type Scanner interface {
-	SensitiveKinds(text string) []string
+	SensitiveKinds(text string, own []PIIPattern) []string
 }
 
 // flagSensitive adds the kinds of sensitive identifiers found in text to the
 // topic's or conversation's sensitive_kinds (table is one of forum_topics,
-// mail_conversations, chat_conversations).
+// mail_conversations, chat_conversations). The organisation's own patterns
+// are read in tx, so a change of patterns applies to the next write.
 func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text string) error {
 	if tx.db.scanner == nil || text == "" {
 		return nil
 	}
-	kinds := tx.db.scanner.SensitiveKinds(text)
+	own, err := tx.piiPatterns(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = (SELECT org_id FROM `+table+` WHERE id = ?) ORDER BY name`, id)
+	if err != nil {
+		return fmt.Errorf("read pii patterns of %s %d: %w", table, id, err)
+	}
+	kinds := tx.db.scanner.SensitiveKinds(text, own)
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -37,7 +44,7 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 	if merged == cur {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
+	_, err = tx.Exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
 	return err
 }
 
@@ -94,28 +101,39 @@ type PIIPattern struct {
 	Pattern string `json:"pattern"`
 }
 
-// PIIPatterns returns the organisation's detector patterns, by name.
+// PIIPatterns returns the organisation's detector patterns, by name. It is
+// one query on the (org_id, name) index: retention.Redactors reads it for
+// every purged channel, erasure and /api/v1/pii call, so that a change made
+// by any process sharing the database applies at once.
 func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]PIIPattern, error) {
-	out := []PIIPattern{}
+	var out []PIIPattern
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = ? ORDER BY name`, orgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p PIIPattern
-			if err := rows.Scan(&p.Name, &p.Pattern); err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
+		var err error
+		out, err = tx.piiPatterns(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = ? ORDER BY name`, orgID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list pii patterns: %w", err)
 	}
 	return out, nil
+}
+
+// piiPatterns reads the patterns q selects (name, pattern); never nil.
+func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]PIIPattern, error) {
+	out := []PIIPattern{}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p PIIPattern
+		if err := rows.Scan(&p.Name, &p.Pattern); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // SetPIIPatterns replaces the organisation's detector patterns (the caller

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/store"
 )
 
@@ -25,6 +24,8 @@ type eraser struct {
 	s   *Service
 	r   *store.SubjectRequest
 	sub *subject
+	// redact is the organisation's redactor, read once per erasure run.
+	redact func(string) string
 }
 
 func (e *eraser) ids(m gallra.Module) (string, []any, bool) {
@@ -52,7 +53,11 @@ func (s *Service) erase(ctx context.Context, r *store.SubjectRequest) error {
 	}); err != nil {
 		return err
 	}
-	e := &eraser{s: s, r: r, sub: sub}
+	redact, err := s.redactors.Redactor(ctx, r.OrgID)
+	if err != nil {
+		return err
+	}
+	e := &eraser{s: s, r: r, sub: sub, redact: redact}
 	var done int64
 	for _, c := range r.Counts {
 		done += c
@@ -379,7 +384,7 @@ func (e *eraser) anonymize(ctx context.Context, tx *store.Tx, id int64, counts m
 	if err := tx.QueryRow(ctx, `SELECT body FROM forum_posts WHERE id = ?`, id).Scan(&body); err != nil {
 		return err
 	}
-	body = e.s.detector.Redact(body, pii.Replace())
+	body = e.redact(body)
 	n, err := affected(tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, body = ?, anonymized_at = ?
 		WHERE id = ? AND org_id = ?`, body, tx.Now.UnixMilli(), id, e.r.OrgID))
 	counts["forum_posts_anonymized"] += n
@@ -512,7 +517,7 @@ func eraseForumTopics(ctx context.Context, tx *store.Tx, e *eraser, limit int, c
 			return 0, err
 		}
 		if e.r.ForumAction == ForumAnonymize {
-			title = e.s.detector.Redact(title, pii.Replace())
+			title = e.redact(title)
 		} else {
 			title = RemovedTitle
 		}
