@@ -14,9 +14,13 @@ import (
 
 var ctx = context.Background()
 
+func staffActor(f *storetest.Fixture) gallra.Actor {
+	return gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
+}
+
 func mustPatterns(t *testing.T, db *store.DB, f *storetest.Fixture, ps ...store.PIIPattern) {
 	t.Helper()
-	if err := db.SetPIIPatterns(ctx, gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}, f.Org.ID, ps); err != nil {
+	if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, ps); err != nil {
 		t.Fatal(err)
 	}
 }
