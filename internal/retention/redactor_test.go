@@ -104,6 +104,8 @@ func TestPurgeReadsTheRedactorOncePerChannel(t *testing.T) {
 	})
 }
 
+var _ RedactorSource = (*orgpii.Redactors)(nil)
+
 // countingSource counts the redactors asked for (one run at a time: no lock).
 type countingSource struct {
 	inner RedactorSource
