@@ -83,7 +83,8 @@ type Engine struct {
 
 // New returns an Engine over db that redacts the free text of anonymized
 // forum posts and topic titles with the redactor r gives each organisation
-// (orgpii.New(db): the built-in kinds and the organisation's own patterns). A nil r leaves free text as it is (names, e-mails and IPs are
+// (orgpii.New(db): the built-in kinds and the organisation's own
+// patterns). A nil r leaves free text as it is (names, e-mails and IPs are
 // still removed).
 func New(db *store.DB, r RedactorSource, cfg Config) *Engine {
 	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs}
