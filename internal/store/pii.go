@@ -23,22 +23,36 @@ type Scanner interface {
 // flagSensitive adds the kinds of sensitive identifiers found in text to the
 // topic's or conversation's sensitive_kinds (table is one of forum_topics,
 // mail_conversations, chat_conversations). The organisation's own patterns
-// are read in tx, so a change of patterns applies to the next write.
+// are read in tx, in one query with the kinds already recorded, so a change
+// of patterns applies to the next write.
 func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text string) error {
 	if tx.db.scanner == nil || text == "" {
 		return nil
 	}
-	own, err := tx.piiPatterns(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = (SELECT org_id FROM `+table+` WHERE id = ?) ORDER BY name`, id)
+	rows, err := tx.Query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
+		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, id)
 	if err != nil {
-		return fmt.Errorf("read pii patterns of %s %d: %w", table, id, err)
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	var cur string
+	own := []PIIPattern{}
+	for rows.Next() {
+		var name, pattern sql.NullString
+		if err := rows.Scan(&cur, &name, &pattern); err != nil {
+			rows.Close()
+			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		}
+		if name.Valid {
+			own = append(own, PIIPattern{Name: name.String, Pattern: pattern.String})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
 	}
 	kinds := tx.db.scanner.SensitiveKinds(text, own)
 	if len(kinds) == 0 {
 		return nil
-	}
-	var cur string
-	if err := tx.QueryRow(ctx, `SELECT sensitive_kinds FROM `+table+` WHERE id = ?`, id).Scan(&cur); err != nil {
-		return fmt.Errorf("read sensitive kinds: %w", err)
 	}
 	merged := mergeKinds(cur, kinds)
 	if merged == cur {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
@@ -48,5 +49,35 @@ func BenchmarkDetector(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCreatePost is a forum post written without flags, and with the
+// flags of the built-in kinds and the organisation's patterns (read in the
+// write's transaction).
+func BenchmarkCreatePost(b *testing.B) {
+	for _, d := range storetest.Dialects() {
+		for _, flagged := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/flags=%v", d, flagged), func(b *testing.B) {
+				db := storetest.Open(b, d, storetest.NewClock(storetest.Start()))
+				if flagged {
+					db = db.WithScanner(orgpii.New(db))
+				}
+				f := storetest.MustFixture(b, db, "Kommunen")
+				if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, []store.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}}); err != nil {
+					b.Fatal(err)
+				}
+				author := store.Author{Name: "E", Email: "e@example.se"}
+				tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Hej", Author: author})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: tp.ID, Body: "Mitt kundnummer är KN-204519, ring 070-123 45 67.", Author: author}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
