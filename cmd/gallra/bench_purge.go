@@ -14,6 +14,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/benchdb"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 )
@@ -120,7 +121,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 			return nil, err
 		}
 	}
-	e := retention.New(db, retention.DefaultRedactor(), retention.Config{BatchSize: batch})
+	e := retention.New(db, orgpii.New(db), retention.Config{BatchSize: batch})
 	// The raw channel and the live channel are never purged by the run.
 	for _, c := range chans[1:] {
 		if _, err := e.SetChannelPolicy(ctx, admin, c.ID, &retention.Policy{Period: retention.Never(), Action: retention.Anonymize}); err != nil {

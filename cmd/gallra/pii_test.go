@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -50,7 +51,7 @@ func TestPIICommand(t *testing.T) {
 func TestSensitiveIdentifiersAreFlagged(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
-		db = db.WithScanner(newSensitiveScanner())
+		db = db.WithScanner(orgpii.New(db))
 		f := storetest.MustFixture(t, db, "Flag")
 		top, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Ring 070-123 45 67", Author: gallra.Author{Name: "E", Email: "e@example.se"}})
 		if err != nil {

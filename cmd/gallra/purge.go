@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 )
 
@@ -63,7 +64,7 @@ func runPurge(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c, BatchSize: *batch, Logger: log})
+	e := retention.New(db, orgpii.New(db), retention.Config{Caps: c, BatchSize: *batch, Logger: log})
 	opts := retention.RunOptions{Trigger: "cli", OrgID: *org, ChannelID: *channel, DryRun: *dry}
 	if *dry && *channel != 0 {
 		pv, err := e.Preview(ctx, *org, *channel, nil)

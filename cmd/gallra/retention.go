@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 )
 
@@ -53,7 +54,7 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	e := retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c})
+	e := retention.New(db, orgpii.New(db), retention.Config{Caps: c})
 	print := func(v any, text string) error {
 		if *asJSON {
 			return writeJSON(env, v)

@@ -15,6 +15,7 @@ import (
 	"github.com/gallra/gallra/internal/demo"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
@@ -102,7 +103,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	db = db.WithScanner(newSensitiveScanner())
+	db = db.WithScanner(orgpii.New(db)) // sensitive-data flags, with each organisation's patterns
 	log.Info("database ready", "dialect", db.Dialect())
 
 	if err := firstStart(ctx, env, db, cfg); err != nil {

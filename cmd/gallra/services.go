@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
@@ -72,7 +73,7 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	return &services{
 		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log}),
-		retention:  retention.New(db, retention.DefaultRedactor(), retention.Config{Caps: c.caps, Logger: log}),
+		retention:  retention.New(db, orgpii.New(db), retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
 		purgeEvery: c.purgeEvery,
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra/internal/httpstatus"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
@@ -242,7 +243,7 @@ func TestOpenAPISchemaOfSelfEncodingTypes(t *testing.T) {
 // codes, all with the one error schema and no catch-all.
 func TestOpenAPIErrorResponses(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, nil)
-	eng := retention.New(db, retention.DefaultRedactor(), retention.Config{})
+	eng := retention.New(db, orgpii.New(db), retention.Config{})
 	srv, err := New(Config{DB: db, Extra: []func(*Router){RetentionRoutes(eng)}})
 	if err != nil {
 		t.Fatal(err)

@@ -59,17 +59,13 @@ func (s *Server) piiRoutes(r *Router) {
 		Request: PIIPatterns{}, Response: PIIPatterns{}, Errors: []string{gallra.ECONFLICT}, Handler: s.putPIIPatterns})
 }
 
-// orgDetector builds a detector with the organisation's patterns. Building
-// is cheap (a few regexps); patterns were validated when saved.
+// orgDetector returns the organisation's detector (orgpii: the built-in
+// kinds and the organisation's own patterns, as the purge and erasure use
+// them), restricted to detecting kinds or, with redact non-nil, to
+// redacting those kinds.
 func (s *Server) orgDetector(ctx context.Context, orgID int64, kinds []string, redact []string) (*pii.Detector, error) {
-	ps, err := s.db.PIIPatterns(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	opts := pii.Options{}
-	for _, p := range ps {
-		opts.Custom = append(opts.Custom, pii.CustomPattern{Name: p.Name, Pattern: p.Pattern})
-	}
+	var opts pii.Options
+	var err error
 	if opts.Kinds, err = parseKinds("kinds", kinds); err != nil {
 		return nil, err
 	}
@@ -79,11 +75,11 @@ func (s *Server) orgDetector(ctx context.Context, orgID int64, kinds []string, r
 		}
 		opts.Kinds = nil
 	}
-	d, err := pii.New(opts)
-	if err != nil {
+	d, err := s.pii.With(ctx, orgID, opts)
+	if errors.Is(err, pii.ErrInvalidOptions) {
 		return nil, gallra.Errorf(gallra.EINVALID, "detector options: %s", safePIIError(err))
 	}
-	return d, nil
+	return d, err
 }
 
 func parseKinds(field string, in []string) ([]pii.Kind, error) {
@@ -106,10 +102,15 @@ func parseKinds(field string, in []string) ([]pii.Kind, error) {
 }
 
 // safePIIError keeps the detector's option errors (they name patterns, which
-// are configuration, not personal data) and drops anything else.
+// are configuration, not personal data), from the detector's own words on,
+// and drops anything else.
 func safePIIError(err error) string {
 	if errors.Is(err, pii.ErrInvalidOptions) {
-		return strings.TrimPrefix(err.Error(), "pii: ")
+		msg := err.Error()
+		if i := strings.Index(msg, "pii: "); i >= 0 {
+			msg = msg[i+len("pii: "):]
+		}
+		return msg
 	}
 	return "invalid"
 }

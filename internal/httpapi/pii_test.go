@@ -47,6 +47,16 @@ func TestPIIEndpoints(t *testing.T) {
 			{name: "another organisation's pattern is not", method: "POST", path: "/api/v1/pii/scan", who: "other",
 				body: map[string]any{"text": "Mitt kundnummer är KN-204518."}, status: 200, want: []string{`"findings":[]`}},
 			{name: "patterns listed", method: "GET", path: "/api/v1/pii/patterns", who: "editor", status: 200, want: []string{`KN-\\d{6}`}},
+			{name: "org pattern is used by redact", method: "POST", path: "/api/v1/pii/redact", who: "editor",
+				body: map[string]any{"text": "Kund KN-204518, ring 070-123 45 67."}, status: 200, want: []string{`"text":"Kund [kundnummer], ring [phone]."`}},
+			{name: "redact restricted to kinds leaves the org pattern", method: "POST", path: "/api/v1/pii/redact", who: "editor",
+				body: map[string]any{"text": "Kund KN-204518, ring 070-123 45 67.", "kinds": []string{"phone"}}, status: 200, want: []string{`"text":"Kund KN-204518, ring [phone]."`}},
+			{name: "another organisation's pattern is not redacted", method: "POST", path: "/api/v1/pii/redact", who: "other",
+				body: map[string]any{"text": "Kund KN-204518."}, status: 200, want: []string{`"text":"Kund KN-204518."`}},
+			{name: "patterns changed", method: "PUT", path: "/api/v1/pii/patterns", who: "admin",
+				body: map[string]any{"patterns": []map[string]string{{"name": "kund", "pattern": `AB-\d{6}`}}}, status: 200, want: []string{"AB-"}},
+			{name: "the next redaction uses the new patterns", method: "POST", path: "/api/v1/pii/redact", who: "editor",
+				body: map[string]any{"text": "Kund KN-204518 AB-123456."}, status: 200, want: []string{`"text":"Kund KN-204518 [kund]."`}},
 		})
 		if strings.Contains(e.logs.String(), "070-123") || strings.Contains(e.logs.String(), testPnr) {
 			t.Error("scanned text reached the logs")

@@ -84,6 +84,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httplog"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/ratelimit"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
@@ -133,6 +134,7 @@ type Server struct {
 	registry *prometheus.Registry
 	takeout  *takeout.Service
 	svc      *gallra.Services
+	pii      *orgpii.Redactors // each organisation's detector (/api/v1/pii/*)
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
 	router   *Router
@@ -154,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	if s.takeout == nil {
 		s.takeout = takeout.New(s.db, s.log, takeout.Config{})
 	}
+	s.pii = orgpii.New(s.db)
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -24,7 +25,7 @@ func TestForumAnonymizeBatchesReachOneEndState(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
-				e := New(db, DefaultRedactor(), Config{BatchSize: batch})
+				e := New(db, orgpii.New(db), Config{BatchSize: batch})
 				authors := []string{"p0@example.se", "p1@example.se", "p2@example.se", "p3@example.se", "mail@example.se"}
 				// The clock stands still: every post has the same created_at.
 				var topics []*gallra.ForumTopic
@@ -130,7 +131,7 @@ func TestDrainSideBySide(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
-		e := New(db, DefaultRedactor(), Config{BatchSize: 2, DrainWorkers: 3})
+		e := New(db, orgpii.New(db), Config{BatchSize: 2, DrainWorkers: 3})
 		const n = 60
 		for i := range n {
 			email := fmt.Sprintf("p%02d@example.se", i)
@@ -176,7 +177,7 @@ func TestDrainTakesRowsGivenBack(t *testing.T) {
 		}
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
-		e := New(db, DefaultRedactor(), Config{BatchSize: 4, DrainWorkers: 2})
+		e := New(db, orgpii.New(db), Config{BatchSize: 4, DrainWorkers: 2})
 		for i := range 20 {
 			mustTopic(t, db, f, "Fråga", "Text", fmt.Sprintf("p%02d@example.se", i))
 		}

@@ -10,26 +10,20 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/store"
 )
 
-// Redactor rewrites personal identifiers typed into free text (e.g. a
-// personnummer becomes "[personnummer]"). Anonymization runs post bodies and
-// topic titles through it. It must be idempotent and safe for concurrent use.
-type Redactor interface {
-	Redact(text string) string
+// RedactorSource gives the redaction of free text of an organisation: a
+// function that rewrites the personal identifiers typed into a text (e.g. a
+// personnummer becomes "[personnummer]"), idempotent and safe for
+// concurrent use. Anonymization runs post bodies and topic titles through
+// it. The purge asks for it once per channel it anonymizes (not per batch
+// or row), so a change of the organisation's patterns applies from the
+// next channel on. orgpii.Redactors (the built-in kinds plus the
+// organisation's own patterns) is the one used outside tests.
+type RedactorSource interface {
+	Redactor(ctx context.Context, orgID int64) (func(text string) string, error)
 }
-
-// PIIRedactor is the Redactor backed by internal/pii: every kind except
-// organisationsnummer is replaced by its label.
-type PIIRedactor struct{ D *pii.Detector }
-
-// Redact implements Redactor.
-func (r PIIRedactor) Redact(text string) string { return r.D.Redact(text, pii.Replace()) }
-
-// DefaultRedactor returns a PIIRedactor with pii's default detector.
-func DefaultRedactor() Redactor { return PIIRedactor{D: pii.Default()} }
 
 // LeaseName is the store lease that keeps purges one at a time per database.
 const LeaseName = "retention.purge"
@@ -71,7 +65,7 @@ type Config struct {
 // lease owner id and is safe for concurrent use.
 type Engine struct {
 	db    *store.DB
-	red   Redactor
+	red   RedactorSource // nil: free text is left as it is
 	caps  Caps
 	batch int           // fixed rows per batch, or the first adaptive batch
 	adapt bool          // batch sizes follow batchTime
@@ -92,12 +86,14 @@ type Engine struct {
 	writers int
 	pre     func(batch int) error // tests: called inside each batch transaction
 	drained func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
-	redact  func(string) string
 }
 
-// New returns an Engine over db. A nil redactor leaves free text as it is
-// (names, e-mails and IPs are still removed).
-func New(db *store.DB, r Redactor, cfg Config) *Engine {
+// New returns an Engine over db that redacts the free text of anonymized
+// forum posts and topic titles with the redactor r gives each organisation
+// (orgpii.New(db): the built-in kinds and the organisation's own
+// patterns). A nil r leaves free text as it is (names, e-mails and IPs are
+// still removed).
+func New(db *store.DB, r RedactorSource, cfg Config) *Engine {
 	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs, txHook: cfg.TxHook}
 	if e.caps == nil {
 		e.caps = Caps{}
@@ -133,9 +129,6 @@ func New(db *store.DB, r Redactor, cfg Config) *Engine {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
-	}
-	if r != nil {
-		e.redact = r.Redact
 	}
 	b := make([]byte, 4)
 	rand.Read(b)

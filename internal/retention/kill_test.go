@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -67,7 +68,7 @@ func TestPurgeSurvivesKill(t *testing.T) {
 		start := refClock.Now().Add(4 * 365 * day)
 		const attempts = 8
 		refClock.Set(start.Add((attempts + 1) * 10 * time.Minute))
-		if _, err := New(ref, DefaultRedactor(), Config{BatchSize: 4}).Run(ctx, RunOptions{Trigger: "cli"}); err != nil {
+		if _, err := New(ref, orgpii.New(ref), Config{BatchSize: 4}).Run(ctx, RunOptions{Trigger: "cli"}); err != nil {
 			t.Fatal(err)
 		}
 		want := snapshot(t, ref)
@@ -143,7 +144,7 @@ func TestPurgeSurvivesKill(t *testing.T) {
 			t.Fatal("no purge process was killed")
 		}
 		clock.Set(start.Add((attempts + 1) * 10 * time.Minute))
-		res, err := New(db, DefaultRedactor(), Config{BatchSize: 4}).Run(ctx, RunOptions{Trigger: "cli"})
+		res, err := New(db, orgpii.New(db), Config{BatchSize: 4}).Run(ctx, RunOptions{Trigger: "cli"})
 		if err != nil || res.Status != gallra.PurgeDone {
 			t.Fatalf("final run: %+v %v", res, err)
 		}
@@ -177,7 +178,7 @@ func TestKilledPurgeChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	e := New(db, DefaultRedactor(), Config{BatchSize: 3})
+	e := New(db, orgpii.New(db), Config{BatchSize: 3})
 	e.pre = func(n int) error {
 		if n == 1 {
 			fmt.Println(killChildBegun)

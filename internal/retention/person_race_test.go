@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -114,7 +115,7 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 		clock.Advance(4 * 365 * day)
 		other := mustTopic(t, db, f, "Ny", "Text", "carl@example.se")
 		var logs bytes.Buffer
-		e := New(db, DefaultRedactor(), Config{BatchSize: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		e := New(db, orgpii.New(db), Config{BatchSize: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		// A transaction that takes Bo and writes a post for him, held open
 		// until the person pass waits for it.
 		pidc := make(chan int64, 1)

@@ -157,6 +157,9 @@ var ErrPurgeRunning = gallra.Errorf(gallra.ECONFLICT, "another purge is running 
 type work struct {
 	c *gallra.Channel
 	r *Resolved
+	// redact is the channel's organisation's redactor (nil: text kept),
+	// fetched once per channel a run anonymizes.
+	redact func(string) string
 }
 
 // plan lists the channels a run covers with their effective policies.
@@ -303,10 +306,15 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		t.Queued = rs.isQueued
 		t.Hook = e.txHook
 		cr.Cutoff = t.Cutoff
+		// The redactor is fetched once for the channel; failing to get
+		// it fails the channel like a failing batch would.
 		var err error
-		if e.db.CanReadAhead(t) && e.writers > 1 {
+		w.redact, err = e.redactor(ctx, w)
+		switch {
+		case err != nil:
+		case e.db.CanReadAhead(t) && e.writers > 1:
 			err = e.purgeSideBySide(ctx, res, rs, w, t, now, cr)
-		} else {
+		default:
 			err = e.purgeInTurn(ctx, res, rs, w, t, now, cr)
 		}
 		switch {
@@ -331,6 +339,20 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		closeChannel(*cr)
 	}
 	return e.drainPersons(ctx, res)
+}
+
+// redactor returns the redactor of w's organisation when w anonymizes (nil
+// when it deletes, or the engine has no RedactorSource). It is read once per
+// channel, so patterns changed meanwhile apply from the next channel or run.
+func (e *Engine) redactor(ctx context.Context, w work) (func(string) string, error) {
+	if e.red == nil || w.r.Action != Anonymize {
+		return nil, nil
+	}
+	r, err := e.red.Redactor(ctx, w.c.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("redactor of channel %d: %w", w.c.ID, err)
+	}
+	return r, nil
 }
 
 // errPolicyChanged ends a channel's part of a run: its policy became never
@@ -455,9 +477,9 @@ func (e *Engine) writeBatchOnce(ctx context.Context, res *RunResult, w work, t s
 		}
 		var pb store.PurgeBatch
 		if sel != nil {
-			pb, err = tx.PurgeSelection(ctx, t, sel, e.redact)
+			pb, err = tx.PurgeSelection(ctx, t, sel, w.redact)
 		} else {
-			pb, err = tx.PurgeDue(ctx, t, cur, size, e.redact)
+			pb, err = tx.PurgeDue(ctx, t, cur, size, w.redact)
 		}
 		if err != nil {
 			return err
@@ -496,7 +518,7 @@ func (e *Engine) purgeInTurn(ctx context.Context, res *RunResult, rs *runState, 
 	cur := store.StartCursor
 	size := e.batch
 	var perRow float64 // adaptive: smoothed batch duration per row, ns
-	ahead := &batchReader{e: e, on: e.db.CanReadAhead(t)}
+	ahead := &batchReader{e: e, on: e.db.CanReadAhead(t), redact: w.redact}
 	defer ahead.stop()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -622,7 +644,7 @@ func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runSta
 				}
 			})
 		}
-		ahead := &batchReader{e: e, on: true}
+		ahead := &batchReader{e: e, on: true, redact: w.redact}
 		more := true
 		for more && !stopping() {
 			mu.Lock()
@@ -683,7 +705,7 @@ type batchJob struct {
 func (e *Engine) rewrite(ctx context.Context, res *RunResult, rs *runState, w work, t *store.PurgeTarget, now time.Time, cr *ChannelResult, j batchJob) error {
 	after := j.after
 	for {
-		sel, err := e.db.ReadAhead(ctx, *t, after, max(j.sel.Len(), 1), e.redact)
+		sel, err := e.db.ReadAhead(ctx, *t, after, max(j.sel.Len(), 1), w.redact)
 		if err != nil {
 			return err
 		}
@@ -723,9 +745,10 @@ func (e *Engine) batchDone(rs *runState, cr *ChannelResult, b *batchTx, no int) 
 
 // batchReader reads a channel's batches one ahead (store.DB.ReadAhead).
 type batchReader struct {
-	e    *Engine
-	on   bool       // false: the store selects each batch in its transaction (next returns nil)
-	read *readAhead // the batch being read, if any
+	e      *Engine
+	on     bool       // false: the store selects each batch in its transaction (next returns nil)
+	read   *readAhead // the batch being read, if any
+	redact func(string) string
 }
 
 // next returns the batch of t after cursor, read ahead or (the first one,
@@ -735,7 +758,7 @@ func (r *batchReader) next(ctx context.Context, t store.PurgeTarget, after store
 		return nil, nil
 	}
 	if r.read == nil {
-		r.read = r.e.startReadAhead(ctx, t, after, size)
+		r.read = r.e.startReadAhead(ctx, t, after, size, r.redact)
 	}
 	sel, err := r.read.wait()
 	r.read = nil
@@ -743,7 +766,7 @@ func (r *batchReader) next(ctx context.Context, t store.PurgeTarget, after store
 		return nil, err
 	}
 	if following, full := sel.Next(); full {
-		r.read = r.e.startReadAhead(ctx, t, following, size)
+		r.read = r.e.startReadAhead(ctx, t, following, size, r.redact)
 	}
 	return sel, nil
 }
@@ -765,7 +788,7 @@ type readAhead struct {
 	err    error
 }
 
-func (e *Engine) startReadAhead(ctx context.Context, t store.PurgeTarget, after store.PurgeCursor, size int) *readAhead {
+func (e *Engine) startReadAhead(ctx context.Context, t store.PurgeTarget, after store.PurgeCursor, size int, redact func(string) string) *readAhead {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &readAhead{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -778,7 +801,7 @@ func (e *Engine) startReadAhead(ctx context.Context, t store.PurgeTarget, after 
 				r.sel, r.err = nil, fmt.Errorf("read ahead: channel %d: panic (%T)", t.ChannelID, p)
 			}
 		}()
-		r.sel, r.err = e.db.ReadAhead(ctx, t, after, size, e.redact)
+		r.sel, r.err = e.db.ReadAhead(ctx, t, after, size, redact)
 	}()
 	return r
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -21,13 +22,13 @@ var ctx = context.Background()
 const day = 24 * time.Hour
 
 func mustEngine(db *store.DB, caps Caps) *Engine {
-	return New(db, DefaultRedactor(), Config{Caps: caps, BatchSize: 3})
+	return New(db, orgpii.New(db), Config{Caps: caps, BatchSize: 3})
 }
 
 // inTurn is mustEngine writing one batch after the other on PostgreSQL
 // too, for tests that act between two given batches.
 func inTurn(db *store.DB) *Engine {
-	return New(db, DefaultRedactor(), Config{BatchSize: 3, Writers: 1})
+	return New(db, orgpii.New(db), Config{BatchSize: 3, Writers: 1})
 }
 
 func staff(f *storetest.Fixture) gallra.Actor {

@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -49,7 +51,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
-				if _, err := New(db, DefaultRedactor(), Config{}).SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
+				if _, err := New(db, orgpii.New(db), Config{}).SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
 					t.Fatal(err)
 				}
 				held := mustTopic(t, db, f, "Tvist", "Text", "anna@example.se")
@@ -81,7 +83,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 						t.Error("hold did not commit while the batch had only read")
 					}
 				})
-				res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+				res, err := New(db, orgpii.New(db), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -153,7 +155,7 @@ func TestHoldDuringBatch(t *testing.T) {
 				}
 			})
 		})
-		e := New(db, DefaultRedactor(), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
+		e := New(db, orgpii.New(db), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || len(res.Errors) > 0 {
 			t.Fatalf("run: %+v %v", res, err)
@@ -283,7 +285,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 		t.Run(fmt.Sprint("batch ", batch), func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
-				e := New(db, DefaultRedactor(), Config{BatchSize: batch})
+				e := New(db, orgpii.New(db), Config{BatchSize: batch})
 				forum := f.Channels[gallra.ModuleForum].ID
 				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Delete}); err != nil {
 					t.Fatal(err)
@@ -487,7 +489,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 				}
 			}
 		})
-		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		res, err := New(db, orgpii.New(db), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || res.Anonymized != 3 {
 			t.Fatalf("run: %+v %v", res, err)
 		}
@@ -540,7 +542,7 @@ func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 			fired++
 			mustPost(t, db, f, tp.ID, nil, "Jag igen", "anna@example.se")
 		})
-		e := New(db, DefaultRedactor(), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
+		e := New(db, orgpii.New(db), Config{BatchSize: 3, TxHook: hook}) // mustEngine's
 		res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || fired != 1 || res.Status != gallra.PurgeDone || res.Anonymized != 1 || res.PersonsDeleted != 0 {
 			t.Fatalf("run with content arriving mid-pass: %+v %v, hook fired %d times; want done, Anna kept", res, err, fired)
@@ -568,6 +570,10 @@ func (p panicky) Redact(s string) string {
 	}
 	return s
 }
+
+// Redactor implements RedactorSource: the same redactor for every
+// organisation.
+func (p panicky) Redactor(context.Context, int64) (func(string) string, error) { return p.Redact, nil }
 
 // A redactor that panics fails the channel (recorded, nothing changed in
 // the batch) and the process goes on; the panic's value, which may quote
@@ -623,7 +629,7 @@ func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 				t.Error(err)
 			}
 		})
-		res, err := New(db, DefaultRedactor(), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
+		res, err := New(db, orgpii.New(db), Config{BatchSize: 100, TxHook: hook}).Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum})
 		if err != nil || fired == 0 {
 			t.Fatalf("run: %+v %v (hook fired %d)", res, err, fired)
 		}

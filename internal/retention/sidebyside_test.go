@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -56,7 +57,7 @@ func TestSideBySideMatchesInTurn(t *testing.T) {
 		clockB := storetest.NewClock(storetest.Start())
 		db := storetest.Open(t, ref.Dialect(), clockB)
 		seedForumMix(t, db, clockB)
-		e := New(db, DefaultRedactor(), Config{BatchSize: 2, Writers: 2})
+		e := New(db, orgpii.New(db), Config{BatchSize: 2, Writers: 2})
 		got, err := e.Run(ctx, RunOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +89,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f, forum := seedForumMix(t, db, clock)
-				e := New(db, DefaultRedactor(), Config{BatchSize: 2})
+				e := New(db, orgpii.New(db), Config{BatchSize: 2})
 				// What the new policy makes due, from the purge's own
 				// preview of it.
 				pv, err := e.Preview(ctx, f.Org.ID, forum, &tc.to)
@@ -137,7 +138,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 func TestSideBySideLeaseLost(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		f, forum := seedForumMix(t, db, clock)
-		e := New(db, DefaultRedactor(), Config{BatchSize: 2})
+		e := New(db, orgpii.New(db), Config{BatchSize: 2})
 		// Progress is first called after the run took its lease and
 		// before any batch.
 		var once sync.Once

@@ -12,32 +12,53 @@ import (
 )
 
 // Scanner names the kinds of sensitive identifiers (personnummer, card,
-// IBAN, …) in a text. internal/pii provides one; the store only records the
-// kinds, never the matches.
+// IBAN, …) in a text, given the patterns of the organisation the text
+// belongs to (retention.Redactors provides one, with the organisation's
+// patterns counting as kind "custom"). The store only records the kinds,
+// never the matches.
 type Scanner interface {
-	SensitiveKinds(text string) []string
+	SensitiveKinds(text string, own []PIIPattern) []string
 }
 
 // flagSensitive adds the kinds of sensitive identifiers found in text to the
 // topic's or conversation's sensitive_kinds (table is one of forum_topics,
-// mail_conversations, chat_conversations).
+// mail_conversations, chat_conversations). The organisation's own patterns
+// are read in tx, in one query with the kinds already recorded, so a change
+// of patterns applies to the next write.
 func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text string) error {
 	if tx.db.scanner == nil || text == "" {
 		return nil
 	}
-	kinds := tx.db.scanner.SensitiveKinds(text)
-	if len(kinds) == 0 {
-		return nil
+	rows, err := tx.Query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
+		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, id)
+	if err != nil {
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
 	}
 	var cur string
-	if err := tx.QueryRow(ctx, `SELECT sensitive_kinds FROM `+table+` WHERE id = ?`, id).Scan(&cur); err != nil {
-		return fmt.Errorf("read sensitive kinds: %w", err)
+	own := []PIIPattern{}
+	for rows.Next() {
+		var name, pattern sql.NullString
+		if err := rows.Scan(&cur, &name, &pattern); err != nil {
+			rows.Close()
+			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		}
+		if name.Valid {
+			own = append(own, PIIPattern{Name: name.String, Pattern: pattern.String})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	kinds := tx.db.scanner.SensitiveKinds(text, own)
+	if len(kinds) == 0 {
+		return nil
 	}
 	merged := mergeKinds(cur, kinds)
 	if merged == cur {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
+	_, err = tx.Exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
 	return err
 }
 
@@ -88,28 +109,39 @@ func splitKinds(s string) []string {
 	return out
 }
 
-// PIIPatterns returns the organisation's detector patterns, by name.
+// PIIPatterns returns the organisation's detector patterns, by name. It is
+// one query on the (org_id, name) index: orgpii.Redactors reads it for
+// every purged channel, erasure and /api/v1/pii call, so that a change made
+// by any process sharing the database applies at once.
 func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]PIIPattern, error) {
-	out := []PIIPattern{}
+	var out []PIIPattern
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = ? ORDER BY name`, orgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p PIIPattern
-			if err := rows.Scan(&p.Name, &p.Pattern); err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
+		var err error
+		out, err = tx.piiPatterns(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = ? ORDER BY name`, orgID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list pii patterns: %w", err)
 	}
 	return out, nil
+}
+
+// piiPatterns reads the patterns q selects (name, pattern); never nil.
+func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]PIIPattern, error) {
+	out := []PIIPattern{}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p PIIPattern
+		if err := rows.Scan(&p.Name, &p.Pattern); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // SetPIIPatterns replaces the organisation's detector patterns (the caller

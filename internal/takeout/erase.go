@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/store"
 )
 
@@ -19,6 +18,9 @@ type eraser struct {
 	s   *Service
 	r   *gallra.SubjectRequest
 	sub *subject
+	// redact is the organisation's redactor (built-in kinds and its own
+	// patterns), read once per erasure run.
+	redact func(string) string
 }
 
 // scope is what the erasure's steps of module m look at.
@@ -28,9 +30,6 @@ func (e *eraser) scope(m gallra.Module) store.ErasureScope {
 
 // anonymize reports whether the request keeps forum posts readable.
 func (e *eraser) anonymize() bool { return e.r.ForumAction == ForumAnonymize }
-
-// redact is the redactor anonymized forum text goes through.
-func (e *eraser) redact(s string) string { return e.s.detector.Redact(s, pii.Replace()) }
 
 // erase deletes the person's data in the request's scope in batches. Each
 // batch is one transaction that first locks the request and checks the
@@ -48,7 +47,11 @@ func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) error {
 	}); err != nil {
 		return err
 	}
-	e := &eraser{s: s, r: r, sub: sub}
+	redact, err := s.redactors.Redactor(ctx, r.OrgID)
+	if err != nil {
+		return err
+	}
+	e := &eraser{s: s, r: r, sub: sub, redact: redact}
 	var done int64
 	for _, c := range r.Counts {
 		done += c

@@ -29,6 +29,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/audit"
 	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 )
 
@@ -174,7 +175,10 @@ type Service struct {
 	db       *store.DB
 	log      *slog.Logger
 	cfg      Config
-	detector *pii.Detector
+	detector *pii.Detector // mention search: built-in e-mail and phone detection
+	// redactors gives erasure (forum_action anonymize) each organisation's
+	// redactor: the built-in kinds plus its own patterns.
+	redactors *orgpii.Redactors
 }
 
 // New returns a Service on db. log may be nil.
@@ -215,7 +219,7 @@ func New(db *store.DB, log *slog.Logger, cfg Config) *Service {
 	if cfg.MentionScanLimit <= 0 {
 		cfg.MentionScanLimit = DefaultMentionScanLimit
 	}
-	return &Service{db: db, log: log, cfg: cfg, detector: pii.Default()}
+	return &Service{db: db, log: log, cfg: cfg, detector: pii.Default(), redactors: orgpii.New(db)}
 }
 
 // WithProgress returns a copy of s that reports progress to fn.
