@@ -24,5 +24,6 @@ type Services struct {
 	CustomFields  CustomFieldService
 	Search        SearchService
 	Holds         HoldService
+	PII           PIIService
 	Health        HealthService
 }

@@ -200,3 +200,16 @@ type HealthService interface {
 	// Ready returns nil when the database answers (EUNAVAILABLE otherwise).
 	Ready(ctx context.Context) error
 }
+
+// PIIService keeps the organisation's own personal-data detector patterns
+// (e.g. a customer number), which the purge, erasure and /pii redaction use
+// next to the built-in kinds.
+type PIIService interface {
+	// Patterns returns the organisation's patterns, by name; any active
+	// staff user may read them.
+	Patterns(ctx context.Context, staff *Staff) ([]PIIPattern, error)
+	// SetPatterns replaces them (PermManageOrganisation): at most 50, names
+	// unique, every pattern a valid regular expression (EINVALID naming
+	// the problem); audited with the names only.
+	SetPatterns(ctx context.Context, staff *Staff, ps []PIIPattern) ([]PIIPattern, error)
+}

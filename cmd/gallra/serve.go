@@ -114,8 +114,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api, err := httpapi.New(httpapi.Config{DB: db, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
-		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
+	api, err := httpapi.New(httpapi.Config{Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
+		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 // API, the web UI and the job runner, so all three see the same settings.
 type services struct {
 	features   *gallra.Services
+	detectors  *orgpii.Redactors
 	retention  *retention.Engine
 	takeout    *takeout.Service
 	purgeEvery time.Duration
@@ -71,9 +72,11 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
+	detectors := orgpii.New(db)
 	return &services{
 		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log}),
-		retention:  retention.New(db, orgpii.New(db), retention.Config{Caps: c.caps, Logger: log}),
+		detectors:  detectors,
+		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
 		purgeEvery: c.purgeEvery,
 	}

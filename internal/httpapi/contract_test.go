@@ -167,7 +167,7 @@ func TestContractCatchesMismatches(t *testing.T) {
 			r.Handle(rt)
 		}
 	}
-	srv, err := New(Config{DB: db, Extra: []func(*Router){extra}})
+	srv, err := New(onDB(Config{Extra: []func(*Router){extra}}, db))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/pii/orgpii"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 	"github.com/gallra/gallra/internal/takeout"
@@ -58,7 +60,7 @@ const (
 func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, opts ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, clock: clock, ids: map[string]int64{}, logs: &syncBuffer{}}
-	cfg := Config{DB: db, Clock: clock, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test"}
+	cfg := Config{Clock: clock, Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test"}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -66,7 +68,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock, opts ...func(*Co
 		// Export artefacts go to the test's own folder, never the working tree.
 		cfg.Takeout = takeout.New(db, cfg.Logger, takeout.Config{ArtefactDir: t.TempDir()})
 	}
-	srv, err := New(cfg)
+	srv, err := New(onDB(cfg, db))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -289,4 +291,18 @@ func newTestServer(t *testing.T, srv *Server) *httptest.Server {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// onDB fills cfg's required services from db, as serve wires them.
+func onDB(cfg Config, db *store.DB) Config {
+	if cfg.Services == nil {
+		cfg.Services = service.New(service.Deps{DB: db, Clock: cfg.Clock, Log: cfg.Logger})
+	}
+	if cfg.Takeout == nil {
+		cfg.Takeout = takeout.New(db, cfg.Logger, takeout.Config{})
+	}
+	if cfg.Detectors == nil {
+		cfg.Detectors = orgpii.New(db)
+	}
+	return cfg
 }

@@ -167,13 +167,20 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		"conflicting": func(r *Router) {
 			r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{other}", Summary: "x", Handler: h})
 		},
-		"missing db": nil,
+		"missing services":  nil,
+		"missing takeout":   nil,
+		"missing detectors": nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := Config{DB: db}
-			if extra == nil {
-				cfg.DB = nil
-			} else {
+			cfg := onDB(Config{}, db)
+			switch name {
+			case "missing services":
+				cfg.Services = nil
+			case "missing takeout":
+				cfg.Takeout = nil
+			case "missing detectors":
+				cfg.Detectors = nil
+			default:
 				cfg.Extra = []func(*Router){extra}
 			}
 			if _, err := New(cfg); err == nil {
@@ -182,10 +189,10 @@ func TestNewRejectsBadRoutes(t *testing.T) {
 		})
 	}
 	// An Extra route registered from outside works and is documented.
-	srv, err := New(Config{DB: db, Extra: []func(*Router){func(r *Router) {
+	srv, err := New(onDB(Config{Extra: []func(*Router){func(r *Router) {
 		r.Handle(Route{Method: "POST", Path: "/api/v1/example/extra", Summary: "Scan text", Tags: []string{"pii"}, Auth: AuthStaff,
 			Request: PostEdit{}, Response: StatusResponse{}, Handler: h})
-	}}})
+	}}}, db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +251,7 @@ func TestOpenAPISchemaOfSelfEncodingTypes(t *testing.T) {
 func TestOpenAPIErrorResponses(t *testing.T) {
 	db := storetest.Open(t, store.SQLite, nil)
 	eng := retention.New(db, orgpii.New(db), retention.Config{})
-	srv, err := New(Config{DB: db, Extra: []func(*Router){RetentionRoutes(eng)}})
+	srv, err := New(onDB(Config{Extra: []func(*Router){RetentionRoutes(eng)}}, db))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii"
+	"github.com/gallra/gallra/internal/service"
 )
 
 // PIIScanRequest is the body of POST /api/v1/pii/scan.
@@ -77,7 +78,7 @@ func (s *Server) orgDetector(ctx context.Context, orgID int64, kinds []string, r
 	}
 	d, err := s.pii.With(ctx, orgID, opts)
 	if errors.Is(err, pii.ErrInvalidOptions) {
-		return nil, gallra.Errorf(gallra.EINVALID, "detector options: %s", safePIIError(err))
+		return nil, gallra.Errorf(gallra.EINVALID, "detector options: %s", service.DetectorError(err))
 	}
 	return d, err
 }
@@ -99,20 +100,6 @@ func parseKinds(field string, in []string) ([]pii.Kind, error) {
 		out = append(out, kind)
 	}
 	return out, nil
-}
-
-// safePIIError keeps the detector's option errors (they name patterns, which
-// are configuration, not personal data), from the detector's own words on,
-// and drops anything else.
-func safePIIError(err error) string {
-	if errors.Is(err, pii.ErrInvalidOptions) {
-		msg := err.Error()
-		if i := strings.Index(msg, "pii: "); i >= 0 {
-			msg = msg[i+len("pii: "):]
-		}
-		return msg
-	}
-	return "invalid"
 }
 
 func checkPIIText(text string) error {
@@ -175,7 +162,7 @@ func (s *Server) piiRedact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getPIIPatterns(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.db.PIIPatterns(r.Context(), PrincipalFrom(r.Context()).OrgID())
+	ps, err := s.svc.PII.Patterns(r.Context(), PrincipalFrom(r.Context()).Staff)
 	if err != nil {
 		return err
 	}
@@ -187,30 +174,9 @@ func (s *Server) putPIIPatterns(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if len(req.Patterns) > 50 {
-		return gallra.Errorf(gallra.EINVALID, "at most 50 patterns")
-	}
-	opts := pii.Options{}
-	for i := range req.Patterns {
-		p := &req.Patterns[i]
-		p.Name = strings.TrimSpace(p.Name)
-		if err := gallra.ValidateText("patterns.name", p.Name, true, 100); err != nil {
-			return err
-		}
-		if err := gallra.ValidateText("patterns.pattern", p.Pattern, true, 500); err != nil {
-			return err
-		}
-		opts.Custom = append(opts.Custom, pii.CustomPattern{Name: p.Name, Pattern: p.Pattern})
-	}
-	if _, err := pii.New(opts); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "%s", safePIIError(err))
-	}
-	p := PrincipalFrom(r.Context())
-	if err := s.db.SetPIIPatterns(r.Context(), p.Actor(), p.OrgID(), req.Patterns); err != nil {
+	ps, err := s.svc.PII.SetPatterns(r.Context(), PrincipalFrom(r.Context()).Staff, req.Patterns)
+	if err != nil {
 		return err
 	}
-	if req.Patterns == nil {
-		req.Patterns = []gallra.PIIPattern{}
-	}
-	return WriteJSON(w, http.StatusOK, req)
+	return WriteJSON(w, http.StatusOK, PIIPatterns{Patterns: ps})
 }

@@ -173,11 +173,11 @@ func TestPublicRateLimitAndProxy(t *testing.T) {
 // database and organisations as base.
 func newEnvOnOrgs(t *testing.T, base *env, opts ...func(*Config)) *env {
 	t.Helper()
-	cfg := Config{DB: base.db, Clock: base.clock, Logger: nil}
+	cfg := Config{Clock: base.clock}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := New(cfg)
+	srv, err := New(onDB(cfg, base.db))
 	if err != nil {
 		t.Fatal(err)
 	}

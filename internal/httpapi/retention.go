@@ -200,7 +200,7 @@ func (a *retentionAPI) policyText(w http.ResponseWriter, r *http.Request) error 
 	}
 	lang := r.URL.Query().Get("lang")
 	if lang == "" {
-		org, err := a.s.db.GetOrganisation(r.Context(), c.OrgID)
+		org, err := a.s.svc.Organisations.GetOrganisation(r.Context(), PrincipalFrom(r.Context()).Staff)
 		if err != nil {
 			return err
 		}

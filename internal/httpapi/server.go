@@ -86,14 +86,12 @@ import (
 	"github.com/gallra/gallra/internal/httplog"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/ratelimit"
-	"github.com/gallra/gallra/internal/service"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 )
 
-// Config configures a Server. DB is required; everything else has a default.
+// Config configures a Server. Services, Takeout and Detectors are
+// required; everything else has a default.
 type Config struct {
-	DB     *store.DB
 	Logger *slog.Logger // default: discard
 	Clock  gallra.Clock // default: gallra.SystemClock
 	// TrustedProxyHeader names the header a trusted reverse proxy puts the
@@ -113,19 +111,20 @@ type Config struct {
 	// (default 20 per minute, burst 10).
 	PublicRate  rate.Limit
 	PublicBurst int
-	// Takeout processes data-subject requests; nil builds one with default
-	// settings (artefacts in takeout.DefaultArtefactDir, 7-day expiry).
+	// Takeout processes data-subject requests.
 	Takeout *takeout.Service
+	// Detectors give each organisation's personal-data detector (the
+	// built-in kinds and its own patterns) for /api/v1/pii/scan and redact.
+	Detectors *orgpii.Redactors
 	// Extra registers additional route groups after the built-in ones.
 	Extra []func(r *Router)
-	// Services are the feature services the handlers call; nil builds them
-	// on DB (service.New).
+	// Services are the feature services the handlers call (service.New
+	// builds them on a database).
 	Services *gallra.Services
 }
 
 // Server is the JSON API. Create it with New; it holds no package-level state.
 type Server struct {
-	db       *store.DB
 	log      *slog.Logger
 	clock    gallra.Clock
 	proxyHdr string
@@ -145,24 +144,21 @@ type Server struct {
 // is incomplete or a route registration is invalid (duplicate pattern,
 // missing handler).
 func New(cfg Config) (*Server, error) {
-	if cfg.DB == nil {
-		return nil, errors.New("httpapi: Config.DB is required")
+	switch {
+	case cfg.Services == nil:
+		return nil, errors.New("httpapi: Config.Services is required")
+	case cfg.Takeout == nil:
+		return nil, errors.New("httpapi: Config.Takeout is required")
+	case cfg.Detectors == nil:
+		return nil, errors.New("httpapi: Config.Detectors is required")
 	}
-	s := &Server{db: cfg.DB, log: cfg.Logger, clock: cfg.Clock, proxyHdr: cfg.TrustedProxyHeader,
-		version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry, takeout: cfg.Takeout}
+	s := &Server{svc: cfg.Services, takeout: cfg.Takeout, pii: cfg.Detectors, log: cfg.Logger, clock: cfg.Clock,
+		proxyHdr: cfg.TrustedProxyHeader, version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.takeout == nil {
-		s.takeout = takeout.New(s.db, s.log, takeout.Config{})
-	}
-	s.pii = orgpii.New(s.db)
 	if s.clock == nil {
 		s.clock = gallra.SystemClock{}
-	}
-	s.svc = cfg.Services
-	if s.svc == nil {
-		s.svc = service.New(service.Deps{DB: s.db, Clock: s.clock, Log: s.log})
 	}
 	if s.version == "" {
 		s.version = "dev"

@@ -83,6 +83,18 @@ func orgCases(db *store.DB) []orgCase {
 		{"set memberships", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
 			return svc.Channels.SetMemberships(ctx, who, f.Editor.ID, []int64{f.Channels[gallra.ModuleChat].ID})
 		}},
+		{"read detector patterns", anyActive, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
+			_, err := svc.PII.Patterns(ctx, who)
+			return err
+		}},
+		{"set detector patterns", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
+			_, err := svc.PII.SetPatterns(ctx, who, []gallra.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}})
+			return err
+		}},
+		{"colleague's name", anyActive, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
+			_, err := svc.Staff.ColleagueName(ctx, who, f.Admin.ID)
+			return err
+		}},
 		{"list staff", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
 			_, err := svc.Staff.ListStaff(ctx, who)
 			return err

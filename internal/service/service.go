@@ -39,6 +39,7 @@ func New(d Deps) *gallra.Services {
 		CustomFields:  &CustomFields{d: d},
 		Search:        &Search{d: d},
 		Holds:         &Holds{d: d},
+		PII:           &PII{d: d},
 		Health:        &Health{d: d},
 	}
 }

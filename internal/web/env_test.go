@@ -13,6 +13,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httpapi"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
@@ -105,7 +106,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
 	e.tk = tk
 	e.svc = service.New(service.Deps{DB: db, Clock: clock})
-	api, err := httpapi.New(httpapi.Config{DB: db, Services: e.svc, Takeout: tk, Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
+	api, err := httpapi.New(httpapi.Config{Services: e.svc, Takeout: tk, Detectors: orgpii.New(db), Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 	if err != nil {
 		t.Fatalf("api: %v", err)
 	}

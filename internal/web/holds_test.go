@@ -12,6 +12,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httpapi"
+	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -25,7 +26,7 @@ func TestHoldSameRuleInAPIAndUI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		e := newEnv(t, db, clock)
 		ctx := context.Background()
-		api, err := httpapi.New(httpapi.Config{DB: db, Services: e.svc, Takeout: e.tk, Clock: clock, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
+		api, err := httpapi.New(httpapi.Config{Services: e.svc, Takeout: e.tk, Detectors: orgpii.New(db), Clock: clock, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 		if err != nil {
 			t.Fatal(err)
 		}
