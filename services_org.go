@@ -135,6 +135,9 @@ type StaffService interface {
 	// e-mail (case-insensitive), for the operator's CLI; ENOTFOUND
 	// otherwise.
 	FindStaffAsOperator(ctx context.Context, orgID int64, email string) (*Staff, error)
+	// ListStaffAsOperator returns the organisation's staff users, for the
+	// operator's CLI (which acts for a staff user it names).
+	ListStaffAsOperator(ctx context.Context, orgID int64) ([]Staff, error)
 	// CreateLoginLinkAsOperator is CreateLoginLink for the operator's CLI
 	// and the first start of serve (any purpose, LinkSetup included).
 	// Audited as the system.

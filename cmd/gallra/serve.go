@@ -17,6 +17,7 @@ import (
 	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
 	"github.com/gallra/gallra/internal/web"
@@ -211,5 +212,5 @@ func firstStart(ctx context.Context, env *Env, db *store.DB, cfg *serveConfig) e
 	} else {
 		fmt.Fprintf(env.Stdout, "First start: created organisation %q with the token from GALLRA_BOOTSTRAP_TOKEN.\n", org.Name)
 	}
-	return printSetupLink(ctx, env, db, admin, cfg.addr)
+	return printSetupLink(ctx, env, service.New(service.Deps{DB: db, Clock: env.Clock}).Staff, admin, cfg.addr)
 }

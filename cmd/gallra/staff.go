@@ -12,7 +12,6 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/service"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/web"
 )
 
@@ -99,8 +98,7 @@ func newWebUI(env *Env, log *slog.Logger, trustedProxy string, svc *services) (h
 
 // printSetupLink creates and prints the first admin's one-time sign-in
 // link, with which they choose a password for the web UI.
-func printSetupLink(ctx context.Context, env *Env, db *store.DB, admin *gallra.Staff, addr string) error {
-	staff := service.New(service.Deps{DB: db, Clock: env.Clock}).Staff
+func printSetupLink(ctx context.Context, env *Env, staff gallra.StaffService, admin *gallra.Staff, addr string) error {
 	secret, err := staff.CreateLoginLinkAsOperator(ctx, admin.OrgID, admin.ID, gallra.LinkSetup, SetupLinkTTL)
 	if err != nil {
 		return fmt.Errorf("create sign-in link: %w", err)

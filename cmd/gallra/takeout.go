@@ -12,7 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/store"
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/takeout"
 )
 
@@ -90,7 +90,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	staff, err := requestStaff(ctx, db, *org, *staffID)
+	staff, err := requestStaff(ctx, service.New(service.Deps{DB: db, Clock: env.Clock}).Staff, *org, *staffID)
 	if err != nil {
 		return err
 	}
@@ -174,18 +174,21 @@ func runTakeoutResume(ctx context.Context, env *Env, args []string) error {
 
 // requestStaff returns the staff member making a CLI request: the given id,
 // or the organisation's first active admin.
-func requestStaff(ctx context.Context, db *store.DB, orgID, id int64) (*gallra.Staff, error) {
-	if id != 0 {
-		return db.GetStaff(ctx, orgID, id)
-	}
-	list, err := db.ListStaff(ctx, orgID)
+func requestStaff(ctx context.Context, staff gallra.StaffService, orgID, id int64) (*gallra.Staff, error) {
+	list, err := staff.ListStaffAsOperator(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
 	for i := range list {
-		if list[i].Role == gallra.RoleAdmin && list[i].Active {
+		if id != 0 && list[i].ID == id {
 			return &list[i], nil
 		}
+		if id == 0 && list[i].Role == gallra.RoleAdmin && list[i].Active {
+			return &list[i], nil
+		}
+	}
+	if id != 0 {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "staff %d not found in organisation %d", id, orgID)
 	}
 	return nil, gallra.Errorf(gallra.ENOTFOUND, "organisation %d has no active admin; pass --staff", orgID)
 }

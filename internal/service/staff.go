@@ -203,6 +203,11 @@ func (s *Staff) FindStaffAsOperator(ctx context.Context, orgID int64, email stri
 	return s.d.DB.StaffByEmail(ctx, orgID, email)
 }
 
+// ListStaffAsOperator returns the organisation's staff users (CLI).
+func (s *Staff) ListStaffAsOperator(ctx context.Context, orgID int64) ([]gallra.Staff, error) {
+	return s.d.DB.ListStaff(ctx, orgID)
+}
+
 // CreateLoginLinkAsOperator makes a sign-in link as the system.
 func (s *Staff) CreateLoginLinkAsOperator(ctx context.Context, orgID, staffID int64, purpose string, ttl time.Duration) (string, error) {
 	return s.d.DB.CreateLoginLink(ctx, systemActor(), orgID, staffID, purpose, ttl)
