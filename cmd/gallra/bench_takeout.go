@@ -117,7 +117,7 @@ func takeoutOnce(ctx context.Context, env *Env, t benchdb.Target, n int) (*takeo
 	}
 	slices.Sort(means)
 	res.find = means[blocks/2]
-	in := takeout.NewRequest{Kind: gallra.RequestExport, Email: benchTarget, Attestation: takeout.Statements[0], VerificationMethod: takeout.MethodEmailReply}
+	in := takeout.NewRequest{Kind: gallra.RequestExport, Email: benchTarget, Attestation: takeout.Statements()[0], VerificationMethod: takeout.MethodEmailReply}
 	start = time.Now()
 	r, err := svc.Create(ctx, admin, in)
 	if err == nil {

@@ -48,7 +48,7 @@ func runTakeout(ctx context.Context, env *Env, args []string) error {
 	email := fs.String("email", "", "the person's e-mail address (required)")
 	modules := fs.String("modules", "", "comma-separated modules: forum,mail,chat,social (default all)")
 	channels := fs.String("channels", "", "comma-separated channel ids to narrow the scope (default every channel of the modules)")
-	attest := fs.String("attest", "", fmt.Sprintf("identity attestation, exactly %q or %q", takeout.Statements[0], takeout.Statements[1]))
+	attest := fs.String("attest", "", fmt.Sprintf("identity attestation, exactly %q or %q", takeout.Statements()[0], takeout.Statements()[1]))
 	method := fs.String("method", "", "how identity was verified: "+strings.Join(takeout.Methods(), ", "))
 	note := fs.String("method-note", "", "free-text description (required with --method other)")
 	forumAction := fs.String("forum-action", "", "erase only: delete (default) or anonymize forum posts")

@@ -41,7 +41,7 @@ func TestTakeoutResume(t *testing.T) {
 				return nil
 			})
 			r, err := svc.Create(ctx, f.Admin, takeout.NewRequest{Kind: gallra.RequestErase, Email: "eva@example.se", Modules: []gallra.Module{gallra.ModuleForum},
-				Attestation: takeout.Statements[0], VerificationMethod: takeout.MethodPhoneCall})
+				Attestation: takeout.Statements()[0], VerificationMethod: takeout.MethodPhoneCall})
 			if err != nil {
 				t.Fatal(err)
 			}

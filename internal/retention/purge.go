@@ -101,8 +101,8 @@ func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *
 			after store.PurgeCursor
 			f     store.HoldFilter
 		}{
-			{&pv.DueNow, due, now, store.StartCursor, store.Unheld},
-			{&pv.Held, held, now, store.StartCursor, store.HeldOnly},
+			{&pv.DueNow, due, now, store.StartCursor(), store.Unheld},
+			{&pv.Held, held, now, store.StartCursor(), store.HeldOnly},
 			{&pv.Next7Days, n7, in7, soon, store.Unheld},
 			{&pv.Next30Days, n30, in30, soon, store.Unheld},
 		} {
@@ -515,7 +515,7 @@ func (e *Engine) writeBatchOnce(ctx context.Context, res *RunResult, w work, t s
 // batch read ahead while the one before it is written, where the store can:
 // store.DB.CanReadAhead). cr gets the counts of the committed batches.
 func (e *Engine) purgeInTurn(ctx context.Context, res *RunResult, rs *runState, w work, t store.PurgeTarget, now time.Time, cr *ChannelResult) error {
-	cur := store.StartCursor
+	cur := store.StartCursor()
 	size := e.batch
 	var perRow float64 // adaptive: smoothed batch duration per row, ns
 	ahead := &batchReader{e: e, on: e.db.CanReadAhead(t), redact: w.redact}
@@ -570,7 +570,7 @@ func (e *Engine) purgeInTurn(ctx context.Context, res *RunResult, rs *runState, 
 // with the new cutoff, each within its own range: batches that committed
 // before the change keep theirs, and nothing is selected twice.
 func (e *Engine) purgeSideBySide(ctx context.Context, res *RunResult, rs *runState, w work, t store.PurgeTarget, now time.Time, cr *ChannelResult) error {
-	cur := store.StartCursor
+	cur := store.StartCursor()
 	var (
 		mu     sync.Mutex // guards the rest
 		size   = e.batch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
@@ -26,14 +27,14 @@ func TestPurgeRedactsTheOrganisationsPatterns(t *testing.T) {
 				e := New(db, orgpii.New(db), Config{BatchSize: 2, Writers: c.writers})
 				kommun := storetest.MustFixture(t, db, "Kommunen")
 				bolag := storetest.MustFixture(t, db, "Bolaget")
-				setPatterns := func(f *storetest.Fixture, ps ...store.PIIPattern) {
+				setPatterns := func(f *storetest.Fixture, ps ...gallra.PIIPattern) {
 					t.Helper()
 					if err := db.SetPIIPatterns(ctx, staff(f), f.Org.ID, ps); err != nil {
 						t.Fatal(err)
 					}
 				}
-				setPatterns(kommun, store.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
-				setPatterns(bolag, store.PIIPattern{Name: "ordernr", Pattern: `ORD-\d{4}`})
+				setPatterns(kommun, gallra.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
+				setPatterns(bolag, gallra.PIIPattern{Name: "ordernr", Pattern: `ORD-\d{4}`})
 				const body = "Kundnummer KN-204519, order ORD-1234, ring 070-123 45 67."
 				type topic struct {
 					f         *storetest.Fixture
@@ -71,7 +72,7 @@ func TestPurgeRedactsTheOrganisationsPatterns(t *testing.T) {
 
 				// The patterns change: the next purge uses the new ones.
 				later := mustTopic(t, db, kommun, "KN-111111 och AB-123456", "KN-111111 och AB-123456", "bo@example.se")
-				setPatterns(kommun, store.PIIPattern{Name: "kund", Pattern: `AB-\d{6}`})
+				setPatterns(kommun, gallra.PIIPattern{Name: "kund", Pattern: `AB-\d{6}`})
 				clock.Advance(4 * 365 * day)
 				if res := mustRun(t, e); res.Anonymized != 1 {
 					t.Fatalf("second run: %+v", res)

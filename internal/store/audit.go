@@ -47,7 +47,7 @@ func (tx *Tx) Audit(ctx context.Context, orgID int64, actor gallra.Actor, action
 }
 
 // ListAudit returns an organisation's audit entries, newest first.
-func (db *DB) ListAudit(ctx context.Context, orgID int64, f AuditFilter) ([]gallra.AuditEntry, error) {
+func (db *DB) ListAudit(ctx context.Context, orgID int64, f gallra.AuditFilter) ([]gallra.AuditEntry, error) {
 	var where []string
 	args := []any{orgID}
 	where = append(where, "org_id = ?")

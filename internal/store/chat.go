@@ -15,8 +15,8 @@ import (
 // and returns it with an access secret: the customer's key to post to this
 // chat (stored hashed, shown once). The input is validated by the caller
 // (the chat service).
-func (db *DB) StartChat(ctx context.Context, orgID int64, in NewChat) (*gallra.ChatConversation, string, error) {
-	a := Author{Name: in.Name, Email: in.Email, IP: in.IP}
+func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*gallra.ChatConversation, string, error) {
+	a := gallra.Author{Name: in.Name, Email: in.Email, IP: in.IP}
 	secret, err := NewSecret()
 	if err != nil {
 		return nil, "", err
@@ -203,7 +203,7 @@ func scanChat(sc interface{ Scan(...any) error }) (*gallra.ChatConversation, err
 
 // ListChats returns a page of a chat channel's conversations, newest first;
 // status "open" or "closed" filters, "" lists all.
-func (db *DB) ListChats(ctx context.Context, orgID, channelID int64, status string, p Page) ([]gallra.ChatConversation, error) {
+func (db *DB) ListChats(ctx context.Context, orgID, channelID int64, status string, p gallra.Page) ([]gallra.ChatConversation, error) {
 	out := []gallra.ChatConversation{}
 	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleChat); err != nil {

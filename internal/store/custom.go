@@ -102,15 +102,15 @@ func scanCustomField(sc interface{ Scan(...any) error }) (*gallra.CustomField, e
 // SearchChannel finds content in one channel whose text contains q
 // (case-insensitive for ASCII letters on SQLite, all letters on PostgreSQL),
 // newest first, at most limit hits.
-func (db *DB) SearchChannel(ctx context.Context, orgID, channelID int64, q string, limit int) ([]SearchHit, error) {
+func (db *DB) SearchChannel(ctx context.Context, orgID, channelID int64, q string, limit int) ([]gallra.SearchHit, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		// Defensive: an empty pattern would match everything.
-		return []SearchHit{}, nil
+		return []gallra.SearchHit{}, nil
 	}
 	limit = clampLimit(limit, 50, 200)
 	pattern := "%" + escapeLike(strings.ToLower(q)) + "%"
-	out := []SearchHit{}
+	out := []gallra.SearchHit{}
 	err := db.View(ctx, func(tx *Tx) error {
 		c, err := tx.getChannel(ctx, orgID, channelID)
 		if err != nil {
@@ -139,7 +139,7 @@ func (db *DB) SearchChannel(ctx context.Context, orgID, channelID int64, q strin
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var h SearchHit
+			var h gallra.SearchHit
 			if err := rows.Scan(&h.Type, &h.ID, &h.ParentID, &h.Snippet, &h.CreatedAt); err != nil {
 				return err
 			}

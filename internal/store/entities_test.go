@@ -29,7 +29,7 @@ func TestStaffLifecycle(t *testing.T) {
 		}
 		// Deactivation revokes the editor's tokens.
 		off := false
-		if _, err := db.UpdateStaff(ctx, admin, f.Org.ID, f.Editor.ID, store.StaffUpdate{Active: &off}); err != nil {
+		if _, err := db.UpdateStaff(ctx, admin, f.Org.ID, f.Editor.ID, gallra.StaffUpdate{Active: &off}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := db.Authenticate(ctx, f.EditorToken); gallra.ErrorCode(err) != gallra.EUNAUTHORIZED {
@@ -102,7 +102,7 @@ func TestOrganisationAndChannels(t *testing.T) {
 		if err != nil || renamed.Name != "Nytt namn" || renamed.Module != gallra.ModuleForum {
 			t.Fatalf("rename: %v %+v", err, renamed)
 		}
-		if _, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum.ID, Title: "t", Body: "b", Author: store.Author{Name: "n", Email: "n@example.se"}}); err != nil {
+		if _, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum.ID, Title: "t", Body: "b", Author: gallra.Author{Name: "n", Email: "n@example.se"}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.DeleteChannel(ctx, admin, f.Org.ID, forum.ID); gallra.ErrorCode(err) != gallra.ECONFLICT {
@@ -121,15 +121,15 @@ func TestOrganisationAndChannels(t *testing.T) {
 func TestPaginationAndAuditFilter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
-		f := storetest.MustFixture(t, db, "Page")
+		f := storetest.MustFixture(t, db, "gallra.Page")
 		forum := f.Channels[gallra.ModuleForum].ID
 		for i := 0; i < 7; i++ {
-			if _, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: fmt.Sprintf("T%d", i), Body: "b", Author: store.Author{Name: "n", Email: "n@example.se"}}); err != nil {
+			if _, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: fmt.Sprintf("T%d", i), Body: "b", Author: gallra.Author{Name: "n", Email: "n@example.se"}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var seen []int64
-		p := store.Page{Limit: 3}
+		p := gallra.Page{Limit: 3}
 		for {
 			page, err := db.ListTopics(ctx, f.Org.ID, forum, p)
 			if err != nil {
@@ -146,7 +146,7 @@ func TestPaginationAndAuditFilter(t *testing.T) {
 		if len(seen) != 7 || seen[0] < seen[6] {
 			t.Fatalf("paged ids: %v", seen)
 		}
-		all, err := db.ListAudit(ctx, f.Org.ID, store.AuditFilter{Action: "channel."})
+		all, err := db.ListAudit(ctx, f.Org.ID, gallra.AuditFilter{Action: "channel."})
 		if err != nil || len(all) != 5 {
 			t.Fatalf("channel.* audit entries: %d %v", len(all), err)
 		}
@@ -156,10 +156,10 @@ func TestPaginationAndAuditFilter(t *testing.T) {
 			}
 		}
 		// A literal underscore or percent in the filter is not a wildcard.
-		if got, _ := db.ListAudit(ctx, f.Org.ID, store.AuditFilter{Action: "%."}); len(got) != 0 {
+		if got, _ := db.ListAudit(ctx, f.Org.ID, gallra.AuditFilter{Action: "%."}); len(got) != 0 {
 			t.Errorf("wildcard leaked into LIKE: %d entries", len(got))
 		}
-		older, _ := db.ListAudit(ctx, f.Org.ID, store.AuditFilter{BeforeSeq: all[0].Seq, Limit: 2})
+		older, _ := db.ListAudit(ctx, f.Org.ID, gallra.AuditFilter{BeforeSeq: all[0].Seq, Limit: 2})
 		if len(older) != 2 || older[0].Seq >= all[0].Seq {
 			t.Fatalf("before_seq paging: %+v", older)
 		}
@@ -172,10 +172,10 @@ func TestPersonDeletedOnlyWhenUnused(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Pers")
 		admin := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
 		soc := f.Channels[gallra.ModuleSocial].ID
-		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, store.SocialInput{ExternalID: "p1", AuthorID: "u9", AuthorName: "Lena", AuthorEmail: "lena@example.se", Body: "hej"}); err != nil {
+		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, gallra.SocialInput{ExternalID: "p1", AuthorID: "u9", AuthorName: "Lena", AuthorEmail: "lena@example.se", Body: "hej"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, store.SocialInput{ExternalID: "p2", AuthorID: "u9", AuthorName: "Lena", AuthorEmail: "lena@example.se", Body: "igen"}); err != nil {
+		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, gallra.SocialInput{ExternalID: "p2", AuthorID: "u9", AuthorName: "Lena", AuthorEmail: "lena@example.se", Body: "igen"}); err != nil {
 			t.Fatal(err)
 		}
 		p, err := db.FindPerson(ctx, f.Org.ID, "LENA@example.se")

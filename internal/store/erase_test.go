@@ -17,8 +17,8 @@ func TestEraseForumPostsEnds(t *testing.T) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "Kommunen")
 		forum := f.Channels[gallra.ModuleForum].ID
-		tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Fråga", Body: "Text",
-			Author: store.Author{Name: "Anna", Email: "anna@example.se"}})
+		tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Fråga", Body: "Text",
+			Author: gallra.Author{Name: "Anna", Email: "anna@example.se"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 // CreateTopic starts a topic in a forum channel with its first post, linking
 // both to the author's person record. The input is validated by the caller
 // (the forum service).
-func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallra.ForumTopic, error) {
+func (db *DB) CreateTopic(ctx context.Context, orgID int64, in gallra.NewTopic) (*gallra.ForumTopic, error) {
 	var topic *gallra.ForumTopic
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, in.ChannelID, gallra.ModuleForum); err != nil {
@@ -45,7 +45,7 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in NewTopic) (*gallr
 // CreatePost adds a post or comment to a topic. A comment's parent must be a
 // post of the same topic (comments do not nest further). The input is
 // validated by the caller (the forum service).
-func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.ForumPost, error) {
+func (db *DB) CreatePost(ctx context.Context, orgID int64, in gallra.NewPost) (*gallra.ForumPost, error) {
 	var post *gallra.ForumPost
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
@@ -82,7 +82,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in NewPost) (*gallra.
 	return post, err
 }
 
-func (tx *Tx) insertPost(ctx context.Context, orgID, channelID, topicID int64, parentID *int64, personID int64, a Author, body string) (*gallra.ForumPost, error) {
+func (tx *Tx) insertPost(ctx context.Context, orgID, channelID, topicID int64, parentID *int64, personID int64, a gallra.Author, body string) (*gallra.ForumPost, error) {
 	kind := gallra.PostKindPost
 	if parentID != nil {
 		kind = gallra.PostKindComment
@@ -139,7 +139,7 @@ func holdFrom(reason sql.NullString, at, by sql.NullInt64) *gallra.LegalHold {
 }
 
 // ListTopics returns a page of a forum channel's topics, newest first.
-func (db *DB) ListTopics(ctx context.Context, orgID, channelID int64, p Page) ([]gallra.ForumTopic, error) {
+func (db *DB) ListTopics(ctx context.Context, orgID, channelID int64, p gallra.Page) ([]gallra.ForumTopic, error) {
 	out := []gallra.ForumTopic{}
 	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleForum); err != nil {
@@ -163,7 +163,7 @@ func (db *DB) ListTopics(ctx context.Context, orgID, channelID int64, p Page) ([
 	return out, err
 }
 
-func pageQuery(q string, args []any, p Page) (string, []any) {
+func pageQuery(q string, args []any, p gallra.Page) (string, []any) {
 	if p.BeforeID > 0 {
 		q += ` AND id < ?`
 		args = append(args, p.BeforeID)

@@ -47,30 +47,30 @@ func newRemovalFixture(t *testing.T, db *store.DB, clock *storetest.Clock, name 
 	ctx := context.Background()
 	f := storetest.MustFixture(t, db, name)
 	forum := f.Channels[gallra.ModuleForum].ID
-	anna := store.Author{Name: "Anna Andersson", Email: "anna@example.se", IP: "192.0.2.7"}
-	bo := store.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "198.51.100.4"}
+	anna := gallra.Author{Name: "Anna Andersson", Email: "anna@example.se", IP: "192.0.2.7"}
+	bo := gallra.Author{Name: "Bo Berg", Email: "bo@example.se", IP: "198.51.100.4"}
 	rf := &removalFixture{f: f, names: map[int64]string{}, persons: map[int64]string{}}
-	t1, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Ring Anna på " + annasPhone, Body: "Fråga, ring " + annasPhone, Author: anna})
+	t1, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Ring Anna på " + annasPhone, Body: "Fråga, ring " + annasPhone, Author: anna})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	reply, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: t1.ID, Body: "Svar från Bo", Author: bo})
+	reply, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: t1.ID, Body: "Svar från Bo", Author: bo})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	comment, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: t1.ID, ParentID: &reply.ID, Body: "Tack, ring " + annasPhone, Author: anna})
+	comment, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: t1.ID, ParentID: &reply.ID, Body: "Tack, ring " + annasPhone, Author: anna})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	lone, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: t1.ID, Body: "Ingen svarade", Author: anna})
+	lone, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: t1.ID, Body: "Ingen svarade", Author: anna})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
-	t2, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Ensam", Body: "Ensam fråga", Author: anna})
+	t2, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Ensam", Body: "Ensam fråga", Author: anna})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestPurgeAndErasureRemoveForumContentAlike(t *testing.T) {
 				// The purge, in batches of two due posts.
 				tg := store.PurgeTarget{OrgID: purged.f.Org.ID, ChannelID: purged.f.Channels[gallra.ModuleForum].ID, Module: gallra.ModuleForum,
 					Delete: action == "delete", Cutoff: removal}
-				for after, more := store.StartCursor, true; more; {
+				for after, more := store.StartCursor(), true; more; {
 					if err := db.Update(ctx, func(tx *store.Tx) error {
 						b, err := tx.PurgeDue(ctx, tg, after, 2, redact)
 						after, more = b.Next, b.More

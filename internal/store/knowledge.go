@@ -73,7 +73,7 @@ func (db *DB) GetArticle(ctx context.Context, orgID, id int64) (*gallra.Knowledg
 }
 
 // ListArticles returns a page of a knowledge channel's articles.
-func (db *DB) ListArticles(ctx context.Context, orgID, channelID int64, p Page) ([]gallra.KnowledgeArticle, error) {
+func (db *DB) ListArticles(ctx context.Context, orgID, channelID int64, p gallra.Page) ([]gallra.KnowledgeArticle, error) {
 	out := []gallra.KnowledgeArticle{}
 	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleKnowledge); err != nil {

@@ -19,7 +19,7 @@ import (
 // The message is validated by the caller (the mail service,
 // gallra.InboundMail.Validate); message ids are cleaned here too, since
 // threading matches on them.
-func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in InboundMail) (*gallra.MailMessage, error) {
+func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
 	in.MessageID, in.InReplyTo = gallra.CleanMessageID(in.MessageID), gallra.CleanMessageID(in.InReplyTo)
 	var msg *gallra.MailMessage
 	err := db.Update(ctx, func(tx *Tx) error {
@@ -69,7 +69,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in Inbound
 
 // findThread returns the conversation in the channel that the mail replies
 // to, or 0.
-func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in InboundMail) (int64, error) {
+func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.InboundMail) (int64, error) {
 	refs := append([]string{in.InReplyTo}, in.References...)
 	for i := len(refs) - 1; i >= 0; i-- { // newest reference first
 		ref := gallra.CleanMessageID(refs[i])
@@ -87,7 +87,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in Inbound
 	return 0, nil
 }
 
-func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in InboundMail) (*gallra.MailMessage, error) {
+func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
 	id, err := tx.Insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		orgID, channelID, convID, string(dir), idArg(personID), idArg(staffID), in.From, in.FromName, strings.Join(in.To, ","), in.Subject, in.Body, in.MessageID, ms(tx.Now))
@@ -146,7 +146,7 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 			subject = "Re: " + subject
 		}
 		msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionOut, nil, &sid,
-			InboundMail{From: fromAddr, FromName: staff.Name, To: to, Subject: subject, Body: body})
+			gallra.InboundMail{From: fromAddr, FromName: staff.Name, To: to, Subject: subject, Body: body})
 		if err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func scanMailConv(sc interface{ Scan(...any) error }) (*gallra.MailConversation,
 
 // ListMailConversations returns a page of an inbox's conversations, newest
 // first.
-func (db *DB) ListMailConversations(ctx context.Context, orgID, channelID int64, p Page) ([]gallra.MailConversation, error) {
+func (db *DB) ListMailConversations(ctx context.Context, orgID, channelID int64, p gallra.Page) ([]gallra.MailConversation, error) {
 	out := []gallra.MailConversation{}
 	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleMail); err != nil {

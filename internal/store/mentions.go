@@ -51,7 +51,7 @@ func mentionQuery(m gallra.Module) (typ, q string, ok bool) {
 // and its body. No index can serve a substring search: this reads every
 // item in scope, so callers bound it. An error of fn ends the stream and is
 // returned as it is.
-func (tx *Tx) EachMentionCandidate(ctx context.Context, src MentionSource, fn func(m Mention, body string) error) error {
+func (tx *Tx) EachMentionCandidate(ctx context.Context, src MentionSource, fn func(m gallra.Mention, body string) error) error {
 	typ, mq, ok := mentionQuery(src.Module)
 	if !ok {
 		return gallra.Errorf(gallra.EINVALID, "no mentions are searched in %s channels", src.Module)
@@ -71,7 +71,7 @@ func (tx *Tx) EachMentionCandidate(ctx context.Context, src MentionSource, fn fu
 	}
 	defer rows.Close()
 	for rows.Next() {
-		m := Mention{Type: typ}
+		m := gallra.Mention{Type: typ}
 		var body string
 		var parent sql.NullInt64
 		if err := rows.Scan(&m.ID, &m.ChannelID, &parent, &body); err != nil {

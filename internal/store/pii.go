@@ -17,7 +17,7 @@ import (
 // patterns counting as kind "custom"). The store only records the kinds,
 // never the matches.
 type Scanner interface {
-	SensitiveKinds(text string, own []PIIPattern) []string
+	SensitiveKinds(text string, own []gallra.PIIPattern) []string
 }
 
 // flagSensitive adds the kinds of sensitive identifiers found in text to the
@@ -35,7 +35,7 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
 	}
 	var cur string
-	own := []PIIPattern{}
+	own := []gallra.PIIPattern{}
 	for rows.Next() {
 		var name, pattern sql.NullString
 		if err := rows.Scan(&cur, &name, &pattern); err != nil {
@@ -43,7 +43,7 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
 		}
 		if name.Valid {
-			own = append(own, PIIPattern{Name: name.String, Pattern: pattern.String})
+			own = append(own, gallra.PIIPattern{Name: name.String, Pattern: pattern.String})
 		}
 	}
 	rows.Close()
@@ -113,8 +113,8 @@ func splitKinds(s string) []string {
 // one query on the (org_id, name) index: orgpii.Redactors reads it for
 // every purged channel, erasure and /api/v1/pii call, so that a change made
 // by any process sharing the database applies at once.
-func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]PIIPattern, error) {
-	var out []PIIPattern
+func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]gallra.PIIPattern, error) {
+	var out []gallra.PIIPattern
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.piiPatterns(ctx, `SELECT name, pattern FROM pii_patterns WHERE org_id = ? ORDER BY name`, orgID)
@@ -127,15 +127,15 @@ func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]PIIPattern, error
 }
 
 // piiPatterns reads the patterns q selects (name, pattern); never nil.
-func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]PIIPattern, error) {
-	out := []PIIPattern{}
+func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]gallra.PIIPattern, error) {
+	out := []gallra.PIIPattern{}
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p PIIPattern
+		var p gallra.PIIPattern
 		if err := rows.Scan(&p.Name, &p.Pattern); err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]PIIPatt
 
 // SetPIIPatterns replaces the organisation's detector patterns (the caller
 // has checked that they compile); audited with the pattern names.
-func (db *DB) SetPIIPatterns(ctx context.Context, actor gallra.Actor, orgID int64, ps []PIIPattern) error {
+func (db *DB) SetPIIPatterns(ctx context.Context, actor gallra.Actor, orgID int64, ps []gallra.PIIPattern) error {
 	names := make([]string, 0, len(ps))
 	for _, p := range ps {
 		names = append(names, p.Name)

@@ -22,8 +22,8 @@ func TestReadAheadSelection(t *testing.T) {
 		forum := f.Channels[gallra.ModuleForum].ID
 		var topics []*gallra.ForumTopic
 		for i, body := range []string{"Hej", "Ring mig på 070-123 45 67", "Tack, ring 070-123 45 67"} {
-			tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Fråga", Body: body,
-				Author: store.Author{Name: "Kund", Email: "kund" + string(rune('a'+i)) + "@example.se", IP: "192.0.2.1"}})
+			tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Fråga", Body: body,
+				Author: gallra.Author{Name: "Kund", Email: "kund" + string(rune('a'+i)) + "@example.se", IP: "192.0.2.1"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +38,7 @@ func TestReadAheadSelection(t *testing.T) {
 			if db.CanReadAhead(tg) {
 				t.Fatal("SQLite reads forum batches ahead")
 			}
-			if _, err := db.ReadAhead(ctx, tg, store.StartCursor, 10, redact); err == nil {
+			if _, err := db.ReadAhead(ctx, tg, store.StartCursor(), 10, redact); err == nil {
 				t.Fatal("ReadAhead on SQLite succeeded")
 			}
 			return
@@ -49,7 +49,7 @@ func TestReadAheadSelection(t *testing.T) {
 			t.Fatal("CanReadAhead: want forum anonymization only")
 		}
 		// Two posts per selection: the first ends where the second starts.
-		sel, err := db.ReadAhead(ctx, tg, store.StartCursor, 2, redact)
+		sel, err := db.ReadAhead(ctx, tg, store.StartCursor(), 2, redact)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,8 +137,8 @@ func TestSelectionThrough(t *testing.T) {
 		forum := f.Channels[gallra.ModuleForum].ID
 		var topics []*gallra.ForumTopic
 		for i := range 3 {
-			tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: forum, Title: "Fråga", Body: "Hej",
-				Author: store.Author{Name: "Kund", Email: "kund" + string(rune('a'+i)) + "@example.se"}})
+			tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: forum, Title: "Fråga", Body: "Hej",
+				Author: gallra.Author{Name: "Kund", Email: "kund" + string(rune('a'+i)) + "@example.se"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,12 +151,12 @@ func TestSelectionThrough(t *testing.T) {
 		}
 		clock.Advance(24 * time.Hour)
 		tg := store.PurgeTarget{OrgID: f.Org.ID, ChannelID: forum, Module: gallra.ModuleForum, Cutoff: clock.Now()}
-		two, err := db.ReadAhead(ctx, tg, store.StartCursor, 2, nil)
+		two, err := db.ReadAhead(ctx, tg, store.StartCursor(), 2, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		end, _ := two.Next()
-		all, err := db.ReadAhead(ctx, tg, store.StartCursor, 3, nil)
+		all, err := db.ReadAhead(ctx, tg, store.StartCursor(), 3, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// Mention search states.
+// gallra.Mention search states.
 const (
 	MentionsPending  = "pending"
 	MentionsComplete = "complete"
@@ -25,8 +25,8 @@ const requestCols = `id, org_id, kind, status, email, email_hash, modules, chann
 	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at,
 	updated_at, claim, attempts, retry_at, mentions_status, mention_keys, person_data`
 
-func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectRequest, error) {
-	var r SubjectRequest
+func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.SubjectRequest, error) {
+	var r gallra.SubjectRequest
 	var kind, status, modules, channels, counts, mentions, apath string
 	var received, due int64
 	var started, finished, aexp, adel, retry sql.NullInt64
@@ -39,7 +39,7 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectReq
 		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys, &personData); err != nil {
 		return nil, err
 	}
-	r.Kind, r.Status = RequestKind(kind), RequestStatus(status)
+	r.Kind, r.Status = gallra.RequestKind(kind), gallra.RequestStatus(status)
 	r.ReceivedAt, r.DueAt, r.StartedAt, r.FinishedAt = fromMS(received), fromMS(due), fromNullMS(started), fromNullMS(finished)
 	r.Modules = []gallra.Module{}
 	for _, m := range strings.Split(modules, ",") {
@@ -57,15 +57,15 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*SubjectReq
 	if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
 		return nil, fmt.Errorf("decode request %d counts: %w", r.ID, err)
 	}
-	r.Mentions = []Mention{}
+	r.Mentions = []gallra.Mention{}
 	if err := json.Unmarshal([]byte(mentions), &r.Mentions); err != nil {
 		return nil, fmt.Errorf("decode request %d mentions: %w", r.ID, err)
 	}
 	r.UpdatedAt, r.RetryAt, r.PersonData = fromMS(updated), fromNullMS(retry), personData != 0
-	if r.Status != StatusCompleted && !adel.Valid {
+	if r.Status != gallra.StatusCompleted && !adel.Valid {
 		r.PlannedArtefact = apath
 	} else if apath != "" || adel.Valid {
-		r.Artefact = &Artefact{Path: apath, Size: asize, SHA256: asum, ExpiresAt: fromNullMS(aexp), DeletedAt: fromNullMS(adel)}
+		r.Artefact = &gallra.Artefact{Path: apath, Size: asize, SHA256: asum, ExpiresAt: fromNullMS(aexp), DeletedAt: fromNullMS(adel)}
 	}
 	r.Overdue = r.Status.Open() && now.After(r.DueAt)
 	r.EmailRetained = r.Email != ""
@@ -90,7 +90,7 @@ func joinModules(ms []gallra.Module) string {
 
 // InsertSubjectRequest stores a new request (r.ID is set). The caller has
 // validated and authorised it; the row is written as given.
-func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) error {
 	counts, mentions, err := encodeResult(r)
 	if err != nil {
 		return err
@@ -112,12 +112,12 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *SubjectRequest) error
 	return nil
 }
 
-func encodeResult(r *SubjectRequest) (string, string, error) {
+func encodeResult(r *gallra.SubjectRequest) (string, string, error) {
 	if r.Counts == nil {
 		r.Counts = map[string]int64{}
 	}
 	if r.Mentions == nil {
-		r.Mentions = []Mention{}
+		r.Mentions = []gallra.Mention{}
 	}
 	c, err := json.Marshal(r.Counts)
 	if err != nil {
@@ -134,14 +134,14 @@ func encodeResult(r *SubjectRequest) (string, string, error) {
 // extension, counts, mentions, error, artefact, claim and retry state) back
 // to its row. It leaves updated_at, the processing heartbeat, alone: only
 // TouchSubjectRequest refreshes it.
-func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) error {
 	counts, mentions, err := encodeResult(r)
 	if err != nil {
 		return err
 	}
 	a := r.Artefact
 	if a == nil {
-		a = &Artefact{Path: r.PlannedArtefact}
+		a = &gallra.Artefact{Path: r.PlannedArtefact}
 	}
 	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, verification_note = ?, due_at = ?, extended_months = ?, extension_reason = ?,
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
@@ -164,7 +164,7 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *SubjectRequest) error {
 // ExtendSubjectRequest writes r's deadline and extension (due_at,
 // extended_months, extension_reason) and nothing else: an extension is no
 // heartbeat and must not delay the takeover of an abandoned request.
-func (tx *Tx) ExtendSubjectRequest(ctx context.Context, r *SubjectRequest) error {
+func (tx *Tx) ExtendSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) error {
 	res, err := tx.Exec(ctx, `UPDATE subject_requests SET due_at = ?, extended_months = ?, extension_reason = ? WHERE id = ? AND org_id = ?`,
 		ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, r.ID, r.OrgID)
 	if err != nil {
@@ -206,8 +206,8 @@ func (tx *Tx) TouchSubjectRequest(ctx context.Context, orgID, id int64, claim st
 
 // GetSubjectRequest returns a request of the organisation (ENOTFOUND for any
 // other organisation's).
-func (db *DB) GetSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
-	var r *SubjectRequest
+func (db *DB) GetSubjectRequest(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
+	var r *gallra.SubjectRequest
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
 		r, err = tx.GetSubjectRequest(ctx, orgID, id)
@@ -217,18 +217,18 @@ func (db *DB) GetSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectR
 }
 
 // GetSubjectRequest is GetSubjectRequest inside a transaction.
-func (tx *Tx) GetSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
+func (tx *Tx) GetSubjectRequest(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
 	return tx.getSubjectRequest(ctx, orgID, id, false)
 }
 
 // LockSubjectRequest is GetSubjectRequest for a write transaction: on
 // PostgreSQL the row is locked (FOR UPDATE) so that concurrent state changes
 // of one request serialise; SQLite has a single writer anyway.
-func (tx *Tx) LockSubjectRequest(ctx context.Context, orgID, id int64) (*SubjectRequest, error) {
+func (tx *Tx) LockSubjectRequest(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
 	return tx.getSubjectRequest(ctx, orgID, id, tx.Dialect() == Postgres)
 }
 
-func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool) (*SubjectRequest, error) {
+func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool) (*gallra.SubjectRequest, error) {
 	q := `SELECT ` + requestCols + ` FROM subject_requests WHERE id = ? AND org_id = ?`
 	if lock {
 		q += ` FOR UPDATE`
@@ -244,8 +244,8 @@ func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool)
 
 // ListSubjectRequests returns a page of the organisation's requests, newest
 // first, each flagged Overdue when open past its due date.
-func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFilter) ([]SubjectRequest, error) {
-	out := []SubjectRequest{}
+func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f gallra.RequestFilter) ([]gallra.SubjectRequest, error) {
+	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		q := `SELECT ` + requestCols + ` FROM subject_requests WHERE org_id = ?`
 		args := []any{orgID}
@@ -299,8 +299,8 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f RequestFil
 // ExpiredArtefacts returns up to limit requests (all organisations) with an
 // id above afterID whose export artefact is still recorded but past its
 // expiry time, by id (page with the last id returned).
-func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([]SubjectRequest, error) {
-	out := []SubjectRequest{}
+func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
+	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests
 			WHERE artefact_path <> '' AND artefact_expires_at <= ? AND id > ? ORDER BY id LIMIT ?`, ms(tx.Now), afterID, clampLimit(limit, 100, 1000))
@@ -325,8 +325,8 @@ func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([
 // failed with no retry — since before, and still hold the clear address, the
 // mention keys or the verification note (a completed request whose mention
 // search is pending is left until it is done). By id; page with the last id.
-func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, afterID int64, limit int) ([]SubjectRequest, error) {
-	out := []SubjectRequest{}
+func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
+	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ?
 			AND (status IN ('completed', 'cancelled') OR (status = 'failed' AND retry_at IS NULL))
@@ -408,9 +408,9 @@ func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status strin
 // id: received ones, processing ones released by their worker (no claim) or
 // without a heartbeat since staleBefore (their worker died), failed ones
 // whose retry time has come, and completed ones whose mention search is
-// pending. Page with the last id returned.
-func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, afterID int64, limit int) ([]SubjectRequest, error) {
-	out := []SubjectRequest{}
+// pending. gallra.Page with the last id returned.
+func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
+	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ? AND (status = 'received'
 			OR (status = 'processing' AND (updated_at < ? OR claim = '')) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed'))

@@ -109,12 +109,12 @@ func holdTable(st gallra.SubjectType) (string, error) {
 // may name people), only its length. Returns ENOTFOUND for another
 // organisation's subject. The reason is validated by the caller (the hold
 // service).
-func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st gallra.SubjectType, id int64, reason string) (*Hold, error) {
+func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st gallra.SubjectType, id int64, reason string) (*gallra.Hold, error) {
 	table, err := holdTable(st)
 	if err != nil {
 		return nil, err
 	}
-	var h *Hold
+	var h *gallra.Hold
 	err = db.Update(ctx, func(tx *Tx) error {
 		// The UPDATEs lock the organisation's hold counter (forum topics)
 		// and the subject's row against a purge batch's FOR SHARE on the
@@ -178,14 +178,14 @@ func (tx *Tx) bumpTopicHolds(ctx context.Context, orgID int64, st gallra.Subject
 	return nil
 }
 
-func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, id int64) (*Hold, error) {
+func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, id int64) (*gallra.Hold, error) {
 	table, err := holdTable(st)
 	if err != nil {
 		return nil, err
 	}
 	var reason sql.NullString
 	var at, by sql.NullInt64
-	h := &Hold{SubjectType: st, SubjectID: id}
+	h := &gallra.Hold{SubjectType: st, SubjectID: id}
 	err = tx.QueryRow(ctx, `SELECT channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).
 		Scan(&h.ChannelID, &reason, &at, &by)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -202,8 +202,8 @@ func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, i
 }
 
 // ListHolds returns the organisation's legal holds, oldest first.
-func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]Hold, error) {
-	out := []Hold{}
+func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]gallra.Hold, error) {
+	out := []gallra.Hold{}
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, st := range []gallra.SubjectType{gallra.SubjectForumTopic, gallra.SubjectMailConversation, gallra.SubjectChatConversation} {
 			table, _ := holdTable(st)
@@ -212,7 +212,7 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]Hold, error) {
 				return fmt.Errorf("list holds: %w", err)
 			}
 			for rows.Next() {
-				h := Hold{SubjectType: st}
+				h := gallra.Hold{SubjectType: st}
 				var reason sql.NullString
 				var at, by sql.NullInt64
 				if err := rows.Scan(&h.SubjectID, &h.ChannelID, &reason, &at, &by); err != nil {
@@ -234,8 +234,8 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]Hold, error) {
 
 // FoldedStats returns the anonymous aggregates purges have folded for a
 // channel, by day (only what was removed; live content is not included).
-func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]DayStats, error) {
-	out := []DayStats{}
+func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]gallra.DayStats, error) {
+	out := []gallra.DayStats{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT day, posts, conversations, messages, chat_seconds FROM channel_daily_stats WHERE org_id = ? AND channel_id = ? ORDER BY day`, orgID, channelID)
 		if err != nil {
@@ -243,7 +243,7 @@ func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]DaySta
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var d DayStats
+			var d gallra.DayStats
 			var day int64
 			if err := rows.Scan(&day, &d.Posts, &d.Conversations, &d.Messages, &d.ChatSeconds); err != nil {
 				return err
@@ -260,8 +260,8 @@ func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]DaySta
 // aggregates. Posts counts forum posts and comments that are not placeholders;
 // conversations counts topics or conversations; messages counts mail and chat
 // messages; chat seconds sums closed chats' durations.
-func (db *DB) ChannelTotals(ctx context.Context, orgID, channelID int64) (DayStats, error) {
-	var d DayStats
+func (db *DB) ChannelTotals(ctx context.Context, orgID, channelID int64) (gallra.DayStats, error) {
+	var d gallra.DayStats
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT
 			(SELECT COUNT(*) FROM forum_posts WHERE channel_id = ? AND removed = 0) + (SELECT COALESCE(SUM(posts), 0) FROM channel_daily_stats WHERE channel_id = ? AND org_id = ?),

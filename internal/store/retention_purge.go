@@ -65,8 +65,8 @@ func (c PurgeCursor) Compare(d PurgeCursor) int {
 // Before reports whether c is an earlier position than d.
 func (c PurgeCursor) Before(d PurgeCursor) bool { return c.Compare(d) < 0 }
 
-// StartCursor is the position before every item.
-var StartCursor = PurgeCursor{At: -1 << 62, ID: 0}
+// StartCursor returns the position before every item.
+func StartCursor() PurgeCursor { return PurgeCursor{At: -1 << 62, ID: 0} }
 
 // DueItem is an item whose retention period has passed. Held items are
 // reported (for counts and previews) but must not be purged.
@@ -116,7 +116,7 @@ func (tx *Tx) dueSQL(t PurgeTarget) (dueSQL, error) {
 // HoldFilter narrows a due selection by legal hold.
 type HoldFilter int
 
-// Hold filters.
+// gallra.Hold filters.
 const (
 	AnyHold  HoldFilter = iota // held and unheld items (held ones flagged)
 	Unheld                     // only items not on hold
@@ -174,7 +174,7 @@ func (tx *Tx) CountDue(ctx context.Context, t PurgeTarget, from time.Time) (unhe
 	if err != nil {
 		return 0, 0, err
 	}
-	fromMS := StartCursor.At
+	fromMS := StartCursor().At
 	if !from.IsZero() {
 		fromMS = ms(from)
 	}

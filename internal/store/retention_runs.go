@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/gallra/gallra"
 )
 
 // StartPurgeRun records the start of a run. Call it while holding the purge
@@ -13,12 +15,12 @@ import (
 func (db *DB) StartPurgeRun(ctx context.Context, trigger string, orgID, channelID int64) (int64, error) {
 	var id int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE purge_runs SET status = ?, error = 'run did not finish (process stopped)' WHERE status = ?`, PurgeInterrupted, PurgeRunning); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE purge_runs SET status = ?, error = 'run did not finish (process stopped)' WHERE status = ?`, gallra.PurgeInterrupted, gallra.PurgeRunning); err != nil {
 			return err
 		}
 		var err error
 		id, err = tx.Insert(ctx, `INSERT INTO purge_runs (trigger, org_id, channel_id, status, started_at) VALUES (?, ?, ?, ?, ?)`,
-			trigger, orgID, channelID, PurgeRunning, ms(tx.Now))
+			trigger, orgID, channelID, gallra.PurgeRunning, ms(tx.Now))
 		return err
 	})
 	if err != nil {
@@ -29,7 +31,7 @@ func (db *DB) StartPurgeRun(ctx context.Context, trigger string, orgID, channelI
 
 // AddPurgeRunCounts adds a batch's counts to a run's channel row inside the
 // batch's transaction, so the record matches what was committed.
-func (tx *Tx) AddPurgeRunCounts(ctx context.Context, runID int64, c PurgeRunChannel) error {
+func (tx *Tx) AddPurgeRunCounts(ctx context.Context, runID int64, c gallra.PurgeRunChannel) error {
 	_, err := tx.Exec(ctx, `INSERT INTO purge_run_channels (run_id, org_id, channel_id, module, action, period, cutoff, anonymized, deleted, skipped_hold, persons_deleted, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (run_id, channel_id) DO UPDATE SET cutoff = excluded.cutoff, anonymized = purge_run_channels.anonymized + excluded.anonymized,
@@ -44,7 +46,7 @@ func (tx *Tx) AddPurgeRunCounts(ctx context.Context, runID int64, c PurgeRunChan
 }
 
 // AddPurgeRunCounts is AddPurgeRunCounts in its own transaction.
-func (db *DB) AddPurgeRunCounts(ctx context.Context, runID int64, c PurgeRunChannel) error {
+func (db *DB) AddPurgeRunCounts(ctx context.Context, runID int64, c gallra.PurgeRunChannel) error {
 	return db.Update(ctx, func(tx *Tx) error { return tx.AddPurgeRunCounts(ctx, runID, c) })
 }
 
@@ -65,8 +67,8 @@ func (db *DB) FinishPurgeRun(ctx context.Context, id int64, status, errMsg strin
 // ListPurgeRuns returns the newest runs that covered the organisation
 // (orgID 0: every run, operator view), each with only that organisation's
 // channels and totals summed over them.
-func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]PurgeRun, error) {
-	out := []PurgeRun{}
+func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]gallra.PurgeRun, error) {
+	out := []gallra.PurgeRun{}
 	err := db.View(ctx, func(tx *Tx) error {
 		q := `SELECT id, trigger, org_id, channel_id, status, started_at, finished_at, anonymized, deleted, skipped_hold, persons_deleted, error FROM purge_runs`
 		args := []any{}
@@ -79,7 +81,7 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]Purg
 			return fmt.Errorf("list purge runs: %w", err)
 		}
 		for rows.Next() {
-			var r PurgeRun
+			var r gallra.PurgeRun
 			var started int64
 			var finished sql.NullInt64
 			if err := rows.Scan(&r.ID, &r.Trigger, &r.OrgID, &r.ChannelID, &r.Status, &started, &finished, &r.Anonymized, &r.Deleted, &r.SkippedHold, &r.PersonsDeleted, &r.Error); err != nil {
@@ -87,7 +89,7 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]Purg
 				return err
 			}
 			r.StartedAt, r.FinishedAt = fromMS(started), fromNullMS(finished)
-			r.Channels = []PurgeRunChannel{}
+			r.Channels = []gallra.PurgeRunChannel{}
 			out = append(out, r)
 		}
 		rows.Close()
@@ -110,7 +112,7 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]Purg
 				r.Anonymized, r.Deleted, r.SkippedHold, r.PersonsDeleted = 0, 0, 0, 0
 			}
 			for crows.Next() {
-				var c PurgeRunChannel
+				var c gallra.PurgeRunChannel
 				var cutoff int64
 				if err := crows.Scan(&c.OrgID, &c.ChannelID, &c.Module, &c.Action, &c.Period, &cutoff, &c.Anonymized, &c.Deleted, &c.SkippedHold, &c.PersonsDeleted, &c.Error); err != nil {
 					crows.Close()

@@ -13,7 +13,7 @@ import (
 // its body updated when the platform reports an edit. Idempotent on
 // (channel, external id). The input is validated by the caller (the social
 // service).
-func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in SocialInput) (*gallra.SocialItem, error) {
+func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in gallra.SocialInput) (*gallra.SocialItem, error) {
 	var item *gallra.SocialItem
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {
@@ -88,7 +88,7 @@ func (tx *Tx) getSocial(ctx context.Context, orgID, id int64) (*gallra.SocialIte
 }
 
 // ListSocialItems returns a page of a social channel's mirrored items.
-func (db *DB) ListSocialItems(ctx context.Context, orgID, channelID int64, p Page) ([]gallra.SocialItem, error) {
+func (db *DB) ListSocialItems(ctx context.Context, orgID, channelID int64, p gallra.Page) ([]gallra.SocialItem, error) {
 	out := []gallra.SocialItem{}
 	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {

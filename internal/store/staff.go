@@ -157,7 +157,7 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 // UpdateStaff changes a staff user; audited with the names of changed fields.
 // Deactivating a user also revokes their API tokens and ends their web
 // sessions, in the same transaction.
-func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int64, u StaffUpdate) (*gallra.Staff, error) {
+func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int64, u gallra.StaffUpdate) (*gallra.Staff, error) {
 	var out *gallra.Staff
 	err := db.Update(ctx, func(tx *Tx) error {
 		s, err := tx.getStaff(ctx, orgID, id)

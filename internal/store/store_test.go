@@ -115,7 +115,7 @@ func TestTenantIsolationInStore(t *testing.T) {
 		ctx := context.Background()
 		a := storetest.MustFixture(t, db, "Alpha")
 		b := storetest.MustFixture(t, db, "Beta")
-		topic, err := db.CreateTopic(ctx, a.Org.ID, store.NewTopic{ChannelID: a.Channels[gallra.ModuleForum].ID, Title: "Hej", Body: "Fråga", Author: store.Author{Name: "Eva", Email: "eva@example.se", IP: "192.0.2.1"}})
+		topic, err := db.CreateTopic(ctx, a.Org.ID, gallra.NewTopic{ChannelID: a.Channels[gallra.ModuleForum].ID, Title: "Hej", Body: "Fråga", Author: gallra.Author{Name: "Eva", Email: "eva@example.se", IP: "192.0.2.1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestTenantIsolationInStore(t *testing.T) {
 		_, checks["post"] = db.GetPost(ctx, b.Org.ID, topic.Posts[0].ID)
 		_, checks["staff"] = db.GetStaff(ctx, b.Org.ID, a.Admin.ID)
 		_, checks["person"] = db.FindPerson(ctx, b.Org.ID, "eva@example.se")
-		_, checks["topic in other org channel"] = db.CreateTopic(ctx, b.Org.ID, store.NewTopic{ChannelID: a.Channels[gallra.ModuleForum].ID, Title: "x", Body: "y", Author: store.Author{Name: "n", Email: "n@example.se"}})
+		_, checks["topic in other org channel"] = db.CreateTopic(ctx, b.Org.ID, gallra.NewTopic{ChannelID: a.Channels[gallra.ModuleForum].ID, Title: "x", Body: "y", Author: gallra.Author{Name: "n", Email: "n@example.se"}})
 		for what, err := range checks {
 			if gallra.ErrorCode(err) != gallra.ENOTFOUND {
 				t.Errorf("%s of org A read by org B: err = %v, want not_found", what, err)
@@ -141,23 +141,23 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		admin := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
 
 		// Forum: topic, post, comment, person linking by normalised e-mail.
-		topic, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Sophämtning", Body: "När töms kärlen?", Author: store.Author{Name: "Eva", Email: "Eva@Example.se", IP: "192.0.2.7"}})
+		topic, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Sophämtning", Body: "När töms kärlen?", Author: gallra.Author{Name: "Eva", Email: "Eva@Example.se", IP: "192.0.2.7"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Hour)
-		post, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: topic.ID, Body: "Svar", Author: store.Author{Name: "Olle", Email: "olle@example.se"}})
+		post, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: topic.ID, Body: "Svar", Author: gallra.Author{Name: "Olle", Email: "olle@example.se"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		com, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: topic.ID, ParentID: &post.ID, Body: "Tack", Author: store.Author{Name: "Eva", Email: " eva@example.SE "}})
+		com, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: topic.ID, ParentID: &post.ID, Body: "Tack", Author: gallra.Author{Name: "Eva", Email: " eva@example.SE "}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if *com.PersonID != *topic.PersonID {
 			t.Errorf("same e-mail in other case got person %d, want %d", *com.PersonID, *topic.PersonID)
 		}
-		if _, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: topic.ID, ParentID: &com.ID, Body: "x", Author: store.Author{Name: "A", Email: "a@example.se"}}); gallra.ErrorCode(err) != gallra.EINVALID {
+		if _, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: topic.ID, ParentID: &com.ID, Body: "x", Author: gallra.Author{Name: "A", Email: "a@example.se"}}); gallra.ErrorCode(err) != gallra.EINVALID {
 			t.Errorf("comment on a comment: %v", err)
 		}
 		got, err := db.GetTopic(ctx, f.Org.ID, topic.ID)
@@ -167,12 +167,12 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 
 		// Mail: ingest, threading by In-Reply-To, idempotent Message-ID, reply.
 		inbox := f.Channels[gallra.ModuleMail].ID
-		m1, err := db.IngestMail(ctx, f.Org.ID, inbox, store.InboundMail{From: "kund@example.se", FromName: "Kund", To: []string{"support@gamma.example"}, Subject: "Faktura", Body: "Hej!", MessageID: "<a1@example.se>",
-			Attachments: []store.Attachment{{Filename: "faktura.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4")}}})
+		m1, err := db.IngestMail(ctx, f.Org.ID, inbox, gallra.InboundMail{From: "kund@example.se", FromName: "Kund", To: []string{"support@gamma.example"}, Subject: "Faktura", Body: "Hej!", MessageID: "<a1@example.se>",
+			Attachments: []gallra.Attachment{{Filename: "faktura.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4")}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := db.IngestMail(ctx, f.Org.ID, inbox, store.InboundMail{From: "kund@example.se", Subject: "Faktura", Body: "Hej!", MessageID: "a1@example.se"})
+		again, err := db.IngestMail(ctx, f.Org.ID, inbox, gallra.InboundMail{From: "kund@example.se", Subject: "Faktura", Body: "Hej!", MessageID: "a1@example.se"})
 		if err != nil || again.ID != m1.ID {
 			t.Fatalf("re-ingest of same Message-ID: %v, id %d want %d", err, again.ID, m1.ID)
 		}
@@ -181,11 +181,11 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := db.IngestMail(ctx, f.Org.ID, inbox2.ID, store.InboundMail{From: "kund@example.se", Subject: "Faktura", Body: "Hej!", MessageID: "a1@example.se"})
+		other, err := db.IngestMail(ctx, f.Org.ID, inbox2.ID, gallra.InboundMail{From: "kund@example.se", Subject: "Faktura", Body: "Hej!", MessageID: "a1@example.se"})
 		if err != nil || other.ID == m1.ID || other.ChannelID != inbox2.ID {
 			t.Fatalf("same Message-ID in another inbox: %v, got message %d of channel %d", err, other.ID, other.ChannelID)
 		}
-		m2, err := db.IngestMail(ctx, f.Org.ID, inbox, store.InboundMail{From: "kund@example.se", Subject: "Re: Faktura", Body: "Och så", MessageID: "a2@example.se", InReplyTo: "<a1@example.se>"})
+		m2, err := db.IngestMail(ctx, f.Org.ID, inbox, gallra.InboundMail{From: "kund@example.se", Subject: "Re: Faktura", Body: "Och så", MessageID: "a2@example.se", InReplyTo: "<a1@example.se>"})
 		if err != nil || m2.ConversationID != m1.ConversationID {
 			t.Fatalf("reply not threaded: %v %d vs %d", err, m2.ConversationID, m1.ConversationID)
 		}
@@ -202,7 +202,7 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		}
 
 		// Chat: anonymous start, customer secret, close, closed refuses.
-		chat, secret, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Message: "Hallå?", IP: "198.51.100.4"})
+		chat, secret, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Message: "Hallå?", IP: "198.51.100.4"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +223,7 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 			t.Errorf("message to closed chat: %v", err)
 		}
 		// Idle chats are closed at last activity + idle limit.
-		idle, _, err := db.StartChat(ctx, f.Org.ID, store.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Name: "Per", Email: "per@example.se", Message: "Hej"})
+		idle, _, err := db.StartChat(ctx, f.Org.ID, gallra.NewChat{ChannelID: f.Channels[gallra.ModuleChat].ID, Name: "Per", Email: "per@example.se", Message: "Hej"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,14 +239,14 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 
 		// Social: upsert idempotent, comment, removal on platform.
 		soc := f.Channels[gallra.ModuleSocial].ID
-		p1, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, store.SocialInput{ExternalID: "fb_1", AuthorID: "u1", AuthorName: "Lisa", Body: "Bra service"})
+		p1, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, gallra.SocialInput{ExternalID: "fb_1", AuthorID: "u1", AuthorName: "Lisa", Body: "Bra service"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, store.SocialInput{ExternalID: "fb_2", ParentExternalID: "fb_1", AuthorID: "u2", Body: "Håller med"}); err != nil {
+		if _, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, gallra.SocialInput{ExternalID: "fb_2", ParentExternalID: "fb_1", AuthorID: "u2", Body: "Håller med"}); err != nil {
 			t.Fatal(err)
 		}
-		p1b, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, store.SocialInput{ExternalID: "fb_1", AuthorID: "u1", AuthorName: "Lisa", Body: "Bra service!"})
+		p1b, err := db.UpsertSocialItem(ctx, f.Org.ID, soc, gallra.SocialInput{ExternalID: "fb_1", AuthorID: "u1", AuthorName: "Lisa", Body: "Bra service!"})
 		if err != nil || p1b.ID != p1.ID || p1b.Body != "Bra service!" {
 			t.Fatalf("upsert edit: %v %+v", err, p1b)
 		}
@@ -288,7 +288,7 @@ func TestPersonForeignKeysRefuseDeletingAPersonWithContent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "FK")
-		topic, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "t", Body: "b", Author: store.Author{Name: "n", Email: "fk@example.se"}})
+		topic, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "t", Body: "b", Author: gallra.Author{Name: "n", Email: "fk@example.se"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,14 +19,14 @@ func TestSubjectReaders(t *testing.T) {
 		a := storetest.MustFixture(t, db, "SubjA")
 		b := storetest.MustFixture(t, db, "SubjB")
 		const email = "eva@example.se"
-		eva := store.Author{Name: "Eva", Email: email}
-		other := store.Author{Name: "Olle", Email: "olle@example.se"}
+		eva := gallra.Author{Name: "Eva", Email: email}
+		other := gallra.Author{Name: "Olle", Email: "olle@example.se"}
 		forumA, forumB := a.Channels[gallra.ModuleForum].ID, b.Channels[gallra.ModuleForum].ID
-		topic, err := db.CreateTopic(ctx, a.Org.ID, store.NewTopic{ChannelID: forumA, Title: "Leverans", Body: "Var är paketet?", Author: eva})
+		topic, err := db.CreateTopic(ctx, a.Org.ID, gallra.NewTopic{ChannelID: forumA, Title: "Leverans", Body: "Var är paketet?", Author: eva})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []store.NewPost{
+		for _, p := range []gallra.NewPost{
 			{TopicID: topic.ID, Body: "Skriv till eva@example.se", Author: other},
 			{TopicID: topic.ID, Body: "Tack!", Author: eva},
 			{TopicID: topic.ID, Body: "Ingen adress här", Author: other},
@@ -35,7 +35,7 @@ func TestSubjectReaders(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.CreateTopic(ctx, b.Org.ID, store.NewTopic{ChannelID: forumB, Title: "Annan org", Body: "Hej", Author: eva}); err != nil {
+		if _, err := db.CreateTopic(ctx, b.Org.ID, gallra.NewTopic{ChannelID: forumB, Title: "Annan org", Body: "Hej", Author: eva}); err != nil {
 			t.Fatal(err)
 		}
 		person, err := db.FindPerson(ctx, a.Org.ID, email)
@@ -105,7 +105,7 @@ func TestSubjectReaders(t *testing.T) {
 				err := db.View(ctx, func(tx *store.Tx) error {
 					src := store.MentionSource{OrgID: a.Org.ID, Module: gallra.ModuleForum, ChannelIDs: []int64{forumA},
 						ExcludePerson: person.ID, OnlyWithAt: c.onlyAt, Limit: c.limit}
-					return tx.EachMentionCandidate(ctx, src, func(m store.Mention, body string) error {
+					return tx.EachMentionCandidate(ctx, src, func(m gallra.Mention, body string) error {
 						if m.Type != "forum_post" || m.ParentID != topic.ID || m.ChannelID != forumA {
 							t.Errorf("mention %+v", m)
 						}

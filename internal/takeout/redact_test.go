@@ -22,13 +22,13 @@ func TestEraseAnonymizeRedactsTheOrganisationsPatterns(t *testing.T) {
 		)
 		cases := []struct {
 			org       string
-			patterns  []store.PIIPattern
+			patterns  []gallra.PIIPattern
 			wantTitle string
 			wantBody  string
 		}{
-			{"Kommunen", []store.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}},
+			{"Kommunen", []gallra.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}},
 				"Ärende [kundnummer]", "Mitt kundnummer är [kundnummer], order ORD-1234, ring [phone]."},
-			{"Bolaget", []store.PIIPattern{{Name: "ordernr", Pattern: `ORD-\d{4}`}},
+			{"Bolaget", []gallra.PIIPattern{{Name: "ordernr", Pattern: `ORD-\d{4}`}},
 				"Ärende KN-204519", "Mitt kundnummer är KN-204519, order [ordernr], ring [phone]."},
 			{"Utan", nil, title, "Mitt kundnummer är KN-204519, order ORD-1234, ring [phone]."},
 		}
@@ -45,12 +45,12 @@ func TestEraseAnonymizeRedactsTheOrganisationsPatterns(t *testing.T) {
 			if err := db.SetPIIPatterns(ctx, admin, f.Org.ID, c.patterns); err != nil {
 				t.Fatal(err)
 			}
-			tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: title, Body: body,
-				Author: store.Author{Name: "Eva Svensson", Email: subjectEmail}})
+			tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: title, Body: body,
+				Author: gallra.Author{Name: "Eva Svensson", Email: subjectEmail}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: tp.ID, Body: "Svar KN-204519", Author: store.Author{Name: "Olle", Email: otherEmail}}); err != nil {
+			if _, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: tp.ID, Body: "Svar KN-204519", Author: gallra.Author{Name: "Olle", Email: otherEmail}}); err != nil {
 				t.Fatal(err)
 			}
 			all = append(all, made{f, tp.ID})
@@ -58,7 +58,7 @@ func TestEraseAnonymizeRedactsTheOrganisationsPatterns(t *testing.T) {
 		for i, c := range cases {
 			t.Run(c.org, func(t *testing.T) {
 				m := all[i]
-				in := newRequest(store.RequestErase, gallra.ModuleForum)
+				in := newRequest(gallra.RequestErase, gallra.ModuleForum)
 				in.ForumAction = takeout.ForumAnonymize
 				r, err := newService(t, db).Submit(ctx, m.f.Admin, in)
 				if err != nil {

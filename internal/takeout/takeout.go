@@ -33,13 +33,16 @@ import (
 	"github.com/gallra/gallra/internal/store"
 )
 
-// Statements a staff member may give as the identity attestation (compared
-// after trimming surrounding space). The Swedish wording follows the seed
-// articles; the plural form of the seed is accepted too.
-var Statements = []string{
-	"We have verified the person's identity.",
-	"Vi har bekräftat personens identitet.",
-	"Vi har bekräftat personen/personernas identitet.",
+// Statements returns the statements a staff member may give as the identity
+// attestation (compared after trimming surrounding space). The Swedish
+// wording follows the seed articles; the plural form of the seed is
+// accepted too.
+func Statements() []string {
+	return []string{
+		"We have verified the person's identity.",
+		"Vi har bekräftat personens identitet.",
+		"Vi har bekräftat personen/personernas identitet.",
+	}
 }
 
 // Verification methods: how the organisation verified the person's identity.
@@ -240,7 +243,7 @@ type NewRequest struct {
 	ChannelIDs []int64 `json:"channel_ids,omitempty"`
 	// ForumAction is delete (default) or anonymize; erasure only.
 	ForumAction string `json:"forum_action,omitempty"`
-	// Attestation must be one of Statements.
+	// Attestation must be one of Statements().
 	Attestation string `json:"attestation"`
 	// VerificationMethod is one of Methods(); "other" needs VerificationNote.
 	VerificationMethod string `json:"verification_method"`
@@ -288,9 +291,9 @@ func (in *NewRequest) validate() error {
 // missing or not one of the accepted statements).
 func (in *NewRequest) checkAttestation() error {
 	in.Attestation = strings.TrimSpace(in.Attestation)
-	if !slices.Contains(Statements, in.Attestation) {
+	if !slices.Contains(Statements(), in.Attestation) {
 		e := gallra.Errorf(gallra.EUNPROCESS, "attestation must be exactly one of the accepted statements confirming the person's identity was verified")
-		e.Details = map[string]any{"accepted_statements": Statements}
+		e.Details = map[string]any{"accepted_statements": Statements()}
 		return e
 	}
 	if !slices.Contains(Methods(), in.VerificationMethod) {

@@ -105,7 +105,7 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 
 func newRequest(kind gallra.RequestKind, modules ...gallra.Module) takeout.NewRequest {
 	return takeout.NewRequest{Kind: kind, Email: " " + subjectEmail + " ", Modules: modules,
-		Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall}
+		Attestation: takeout.Statements()[1], VerificationMethod: takeout.MethodPhoneCall}
 }
 
 func newService(t *testing.T, db *store.DB) *takeout.Service {
@@ -639,7 +639,7 @@ func TestAuthorizationAndAttestation(t *testing.T) {
 		}
 		// English statement, editor within their channels: accepted.
 		in := newRequest(gallra.RequestExport, gallra.ModuleForum, gallra.ModuleMail)
-		in.Attestation = "  " + takeout.Statements[0] + " "
+		in.Attestation = "  " + takeout.Statements()[0] + " "
 		r, err := svc.Submit(ctx, f.Editor, in)
 		if err != nil || r.Status != gallra.StatusCompleted {
 			t.Fatalf("editor export: %v %v", r, err)

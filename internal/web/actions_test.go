@@ -20,7 +20,7 @@ import (
 func (e *env) openRequest(staff *gallra.Staff, modules ...gallra.Module) *gallra.SubjectRequest {
 	e.t.Helper()
 	r, err := e.tk.Create(context.Background(), staff, takeout.NewRequest{Kind: gallra.RequestExport, Email: subjectEmail, Modules: modules,
-		Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall})
+		Attestation: takeout.Statements()[1], VerificationMethod: takeout.MethodPhoneCall})
 	if err != nil {
 		e.t.Fatalf("create request: %v", err)
 	}

@@ -214,7 +214,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		// (received 40 days ago, never processed).
 		clock.Set(storetest.Start().AddDate(0, 0, -40))
 		late, err := e.tk.Create(ctx, e.fx.Admin, takeout.NewRequest{Kind: gallra.RequestExport, Email: "sen@example.se",
-			Attestation: takeout.Statements[1], VerificationMethod: takeout.MethodPhoneCall})
+			Attestation: takeout.Statements()[1], VerificationMethod: takeout.MethodPhoneCall})
 		clock.Set(storetest.Start())
 		if err != nil {
 			t.Fatalf("create late request: %v", err)

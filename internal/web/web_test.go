@@ -428,7 +428,7 @@ func TestLoginLinkSetsPassword(t *testing.T) {
 		}
 		// Expired links do not work.
 		s, _ := db.StaffByEmail(ctx, e.fx.Org.ID, "nora@kommunen.example")
-		secret, err := db.CreateLoginLink(ctx, gallra.Actor{Type: gallra.ActorSystem}, e.fx.Org.ID, s.ID, store.LinkReset, 3600e9)
+		secret, err := db.CreateLoginLink(ctx, gallra.Actor{Type: gallra.ActorSystem}, e.fx.Org.ID, s.ID, gallra.LinkReset, 3600e9)
 		if err != nil {
 			t.Fatal(err)
 		}

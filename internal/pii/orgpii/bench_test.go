@@ -7,7 +7,6 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/pii/orgpii"
-	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
 
@@ -35,9 +34,9 @@ func BenchmarkDetector(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			db := storetest.Open(b, d, storetest.NewClock(storetest.Start()))
 			f := storetest.MustFixture(b, db, "Kommunen")
-			var ps []store.PIIPattern
+			var ps []gallra.PIIPattern
 			for i := range 5 {
-				ps = append(ps, store.PIIPattern{Name: fmt.Sprint("p", i), Pattern: fmt.Sprintf(`KN%d-\d{6}`, i)})
+				ps = append(ps, gallra.PIIPattern{Name: fmt.Sprint("p", i), Pattern: fmt.Sprintf(`KN%d-\d{6}`, i)})
 			}
 			if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, ps); err != nil {
 				b.Fatal(err)
@@ -64,16 +63,16 @@ func BenchmarkCreatePost(b *testing.B) {
 					db = db.WithScanner(orgpii.New(db))
 				}
 				f := storetest.MustFixture(b, db, "Kommunen")
-				if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, []store.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}}); err != nil {
+				if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, []gallra.PIIPattern{{Name: "kundnummer", Pattern: `KN-\d{6}`}}); err != nil {
 					b.Fatal(err)
 				}
-				author := store.Author{Name: "E", Email: "e@example.se"}
-				tp, err := db.CreateTopic(ctx, f.Org.ID, store.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Hej", Author: author})
+				author := gallra.Author{Name: "E", Email: "e@example.se"}
+				tp, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Fråga", Body: "Hej", Author: author})
 				if err != nil {
 					b.Fatal(err)
 				}
 				for b.Loop() {
-					if _, err := db.CreatePost(ctx, f.Org.ID, store.NewPost{TopicID: tp.ID, Body: "Mitt kundnummer är KN-204519, ring 070-123 45 67.", Author: author}); err != nil {
+					if _, err := db.CreatePost(ctx, f.Org.ID, gallra.NewPost{TopicID: tp.ID, Body: "Mitt kundnummer är KN-204519, ring 070-123 45 67.", Author: author}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii"
 	"github.com/gallra/gallra/internal/store"
 )
@@ -97,7 +98,7 @@ func sensitiveKinds() []pii.Kind {
 // own cannot be built (patterns are checked when saved, so only a pattern
 // stored by an older version could fail), the built-in kinds are still
 // flagged: a flag is no reason to refuse a customer's message.
-func (r *Redactors) SensitiveKinds(text string, own []store.PIIPattern) []string {
+func (r *Redactors) SensitiveKinds(text string, own []gallra.PIIPattern) []string {
 	opts := pii.Options{Kinds: sensitiveKinds()}
 	d, err := r.build(own, opts)
 	if err != nil {
@@ -116,7 +117,7 @@ func (r *Redactors) SensitiveKinds(text string, own []store.PIIPattern) []string
 
 // build returns the detector of opts with the patterns own added, from the
 // cache or compiled now.
-func (r *Redactors) build(own []store.PIIPattern, opts pii.Options) (*pii.Detector, error) {
+func (r *Redactors) build(own []gallra.PIIPattern, opts pii.Options) (*pii.Detector, error) {
 	custom := make([]pii.CustomPattern, 0, len(own)+len(opts.Custom))
 	for _, p := range own {
 		custom = append(custom, pii.CustomPattern{Name: p.Name, Pattern: p.Pattern})

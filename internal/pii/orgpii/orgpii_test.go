@@ -18,7 +18,7 @@ func staffActor(f *storetest.Fixture) gallra.Actor {
 	return gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
 }
 
-func mustPatterns(t *testing.T, db *store.DB, f *storetest.Fixture, ps ...store.PIIPattern) {
+func mustPatterns(t *testing.T, db *store.DB, f *storetest.Fixture, ps ...gallra.PIIPattern) {
 	t.Helper()
 	if err := db.SetPIIPatterns(ctx, staffActor(f), f.Org.ID, ps); err != nil {
 		t.Fatal(err)
@@ -33,8 +33,8 @@ func TestRedactorPerOrganisation(t *testing.T) {
 		a := storetest.MustFixture(t, db, "Kommunen")
 		b := storetest.MustFixture(t, db, "Bolaget")
 		c := storetest.MustFixture(t, db, "Utan")
-		mustPatterns(t, db, a, store.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
-		mustPatterns(t, db, b, store.PIIPattern{Name: "ordernr", Pattern: `ORD-\d{4}`})
+		mustPatterns(t, db, a, gallra.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
+		mustPatterns(t, db, b, gallra.PIIPattern{Name: "ordernr", Pattern: `ORD-\d{4}`})
 		const text = "KN-204519, ORD-1234, ring 070-123 45 67"
 		redact := func(f *storetest.Fixture) string {
 			t.Helper()
@@ -60,14 +60,14 @@ func TestRedactorPerOrganisation(t *testing.T) {
 		}
 		// Same patterns in two organisations: one detector, still each
 		// organisation's own patterns only.
-		mustPatterns(t, db, c, store.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
+		mustPatterns(t, db, c, gallra.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
 		da, _ := rs.Detector(ctx, a.Org.ID)
 		dc, _ := rs.Detector(ctx, c.Org.ID)
 		if da != dc || redact(c) != "[kundnummer], ORD-1234, ring [phone]" {
 			t.Errorf("equal pattern sets: shared %v, redacted %q", da == dc, redact(c))
 		}
 		// A change of patterns applies to the very next call.
-		mustPatterns(t, db, a, store.PIIPattern{Name: "order", Pattern: `ORD-\d{4}`})
+		mustPatterns(t, db, a, gallra.PIIPattern{Name: "order", Pattern: `ORD-\d{4}`})
 		if got := redact(a); got != "KN-204519, [order], ring [phone]" {
 			t.Errorf("after the change: %q", got)
 		}
@@ -96,7 +96,7 @@ func TestSensitiveFlagsCountTheOrganisationsPatterns(t *testing.T) {
 		db = db.WithScanner(orgpii.New(db))
 		a := storetest.MustFixture(t, db, "Kommunen")
 		b := storetest.MustFixture(t, db, "Bolaget")
-		mustPatterns(t, db, a, store.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
+		mustPatterns(t, db, a, gallra.PIIPattern{Name: "kundnummer", Pattern: `KN-\d{6}`})
 		for _, tc := range []struct {
 			name  string
 			f     *storetest.Fixture
@@ -111,8 +111,8 @@ func TestSensitiveFlagsCountTheOrganisationsPatterns(t *testing.T) {
 			{"another organisation's pattern", b, "Fråga", "Mitt kundnummer är KN-204519", ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				tp, err := db.CreateTopic(ctx, tc.f.Org.ID, store.NewTopic{ChannelID: tc.f.Channels[gallra.ModuleForum].ID, Title: tc.title, Body: tc.body,
-					Author: store.Author{Name: "E", Email: "e@example.se"}})
+				tp, err := db.CreateTopic(ctx, tc.f.Org.ID, gallra.NewTopic{ChannelID: tc.f.Channels[gallra.ModuleForum].ID, Title: tc.title, Body: tc.body,
+					Author: gallra.Author{Name: "E", Email: "e@example.se"}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,14 +123,14 @@ func TestSensitiveFlagsCountTheOrganisationsPatterns(t *testing.T) {
 			})
 		}
 		// Mail and chat are flagged the same way.
-		m, err := db.IngestMail(ctx, a.Org.ID, a.Channels[gallra.ModuleMail].ID, store.InboundMail{From: "k@example.se", Subject: "Kund KN-204519", Body: "Hej"})
+		m, err := db.IngestMail(ctx, a.Org.ID, a.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: "k@example.se", Subject: "Kund KN-204519", Body: "Hej"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if kinds, err := db.SensitiveKinds(ctx, a.Org.ID, gallra.SubjectMailConversation, m.ConversationID); err != nil || strings.Join(kinds, ",") != "custom" {
 			t.Errorf("mail sensitive kinds %v, %v", kinds, err)
 		}
-		ch, _, err := db.StartChat(ctx, a.Org.ID, store.NewChat{ChannelID: a.Channels[gallra.ModuleChat].ID, Name: "K", Email: "k@example.se", Message: "KN-204519"})
+		ch, _, err := db.StartChat(ctx, a.Org.ID, gallra.NewChat{ChannelID: a.Channels[gallra.ModuleChat].ID, Name: "K", Email: "k@example.se", Message: "KN-204519"})
 		if err != nil {
 			t.Fatal(err)
 		}
