@@ -433,5 +433,20 @@ func TestBrowserEditor(t *testing.T) {
 		p.open("/admin")
 		p.want("admin refused", "Inte tillåtet")
 		p.screenshot("02-forbidden")
+
+		// A retention setting: the editor may preview a change but not save
+		// it (administrators only, as in the API): the form says so and the
+		// preview offers no save button.
+		forum := "/settings/channels/" + strconv.FormatInt(e.fx.Channels[gallra.ModuleForum].ID, 10)
+		p.open(forum)
+		p.want("editor's policy form", "Bara administratörer kan ändra lagringstiden")
+		p.narrow(forum, "03-policy-readonly-390")
+		p.open(forum)
+		p.submit(`form.policy-form button[type="submit"]`)
+		p.want("editor's preview", "Bara administratörer kan ändra lagringstiden")
+		if n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.confirm").length`)); err != nil || n != 0 {
+			t.Errorf("editor's preview offers the save form (%d, %v)", n, err)
+		}
+		p.screenshot("04-policy-preview-readonly")
 	})
 }

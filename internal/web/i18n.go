@@ -257,6 +257,7 @@ var messages = map[string][2]string{
 	"pf.cap":                {"Leverantörens maxtid för %s är %s. En längre tid nekas.", "The processor's cap for %s is %s. A longer period is refused."},
 	"pf.preview":            {"Förhandsgranska ändringen", "Preview the change"},
 	"pf.cancel":             {"Avbryt", "Cancel"},
+	"pf.readonly":           {"Bara administratörer kan ändra lagringstiden. Du kan förhandsgranska vad en ändring skulle innebära och be en administratör att spara den.", "Only administrators can change how long data is kept. You can preview what a change would mean and ask an administrator to save it."},
 	"pf.text":               {"Text som kunderna ser", "Text your customers see"},
 	"pf.text.help":          {"Den här texten visas i kanalen och följer alltid inställningen, på båda språken.", "This text is shown in the channel and always matches the setting, in both languages."},
 	"pf.text.sv":            {"Svenska", "Swedish"},

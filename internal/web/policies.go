@@ -179,8 +179,11 @@ type policyFormData struct {
 	Cap     *retention.Period
 	Texts   *policyTexts
 	Refused string // why the setting cannot be saved
-	Action  string // form action (preview URL)
-	Cancel  string
+	// ReadOnly is set for staff who may preview a setting but not save it
+	// (editors: gallra.PermSetRetention is for administrators).
+	ReadOnly bool
+	Action   string // form action (preview URL)
+	Cancel   string
 	// Holds are the legal holds of the channel, its latest topics or
 	// conversations and the form to place a hold (channels with customer
 	// data only).
@@ -223,7 +226,8 @@ func (h *Handler) channelPolicyData(r *http.Request, v *viewer, vals url.Values)
 	if err != nil {
 		return nil, err
 	}
-	d := &policyFormData{Channel: c, Module: c.Module, Action: "/settings/channels/" + strconv.FormatInt(c.ID, 10) + "/preview", Cancel: "/settings"}
+	d := &policyFormData{Channel: c, Module: c.Module, Action: "/settings/channels/" + strconv.FormatInt(c.ID, 10) + "/preview", Cancel: "/settings",
+		ReadOnly: !v.Staff.Allowed(gallra.PermSetRetention, c.ID)}
 	if !purged(c.Module) {
 		d.Refused = catalogs[language(r, v)].T("set." + string(c.Module))
 		return d, nil
@@ -284,6 +288,7 @@ type confirmData struct {
 	Save     string // form action
 	Back     string
 	Stale    bool
+	ReadOnly bool // the viewer may not save (see policyFormData.ReadOnly)
 }
 
 type confirmRow struct {
@@ -369,7 +374,7 @@ func (h *Handler) channelConfirm(r *http.Request, v *viewer, d *policyFormData, 
 		return nil, err
 	}
 	id := strconv.FormatInt(d.Channel.ID, 10)
-	cd := &confirmData{Channel: d.Channel, Module: d.Module, From: d.Current, To: to, Inherit: p == nil, Form: f,
+	cd := &confirmData{Channel: d.Channel, Module: d.Module, From: d.Current, To: to, Inherit: p == nil, Form: f, ReadOnly: d.ReadOnly,
 		Total: pv.DueNow.Count, ItemType: pv.ItemType, Action: pv.Action, Held: pv.Held.Count, Soon: pv.Next30Days.Count,
 		Texts: texts(d.Module, v.Org.Name, to), Save: "/settings/channels/" + id, Back: "/settings/channels/" + id + "?" + f.Query()}
 	cd.Form.Expect = cd.Total
