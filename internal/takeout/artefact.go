@@ -25,7 +25,7 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.PersonData && staff.Role != gallra.RoleAdmin {
+	if r.PersonData && !staff.Allowed(gallra.PermPersonData, 0) {
 		return nil, nil, gallra.Errorf(gallra.EFORBIDDEN, "this export holds person-level data (the person record and the custom fields on the person), "+
 			"which lie in no channel: only an admin may download it")
 	}

@@ -348,12 +348,12 @@ func errNoChannels() error {
 // authorize fails with EFORBIDDEN listing the channels staff may not act on.
 // A scope without channels reaches only person-level data: admins only.
 func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
-	if len(channels) == 0 && (staff == nil || !staff.Active || staff.Role != gallra.RoleAdmin) {
+	if len(channels) == 0 && !staff.Allowed(gallra.PermPersonData, 0) {
 		return errNoChannels()
 	}
 	missing := []int64{}
 	for _, c := range channels {
-		if !staff.CanActOn(c.ID) {
+		if !staff.Allowed(gallra.PermRequest, c.ID) {
 			missing = append(missing, c.ID)
 		}
 	}
@@ -419,7 +419,7 @@ func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest
 			// Person-level data (the person record, the custom fields on
 			// the person) lies in no channel: only an admin's request
 			// exports or erases it.
-			PersonData: staff.Role == gallra.RoleAdmin,
+			PersonData: staff.Allowed(gallra.PermPersonData, 0),
 		}
 		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
 			return err
@@ -549,7 +549,8 @@ func (s *Service) List(ctx context.Context, staff *gallra.Staff, f gallra.Reques
 	}
 	// Filtered in SQL, before the page limit, so that an editor's pages are
 	// full and the cursor works; the check below is a second line only.
-	f.RestrictChannels, f.ActOn = staff.Role != gallra.RoleAdmin, staff.ChannelIDs
+	// An editor holds PermRequest only on their channels.
+	f.RestrictChannels, f.ActOn = !staff.Allowed(gallra.PermPersonData, 0), staff.ChannelIDs
 	list, err := s.db.ListSubjectRequests(ctx, staff.OrgID, f)
 	if err != nil {
 		return nil, err

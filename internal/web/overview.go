@@ -46,7 +46,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 		d.Channels = append(d.Channels, row)
 	}
-	if h.retention != nil && v.IsAdmin() {
+	if h.retention != nil && v.Staff.Allowed(gallra.PermAudit, 0) {
 		if d.Runs, err = h.retention.Runs(r.Context(), v.Org.ID, 5); err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, v *viewer) er
 		return err
 	}
 	d := &settingsData{}
-	if v.IsAdmin() {
+	if v.Staff.Allowed(gallra.PermSetRetention, 0) {
 		if d.Defaults, err = h.retention.Defaults(r.Context(), v.Org.ID); err != nil {
 			return err
 		}

@@ -135,9 +135,9 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("GET /settings/channels/{id}", h.auth(h.channelPolicyForm))
 	mux.Handle("POST /settings/channels/{id}/preview", h.auth(h.channelPolicyPreview))
 	mux.Handle("POST /settings/channels/{id}", h.auth(h.channelPolicySave))
-	mux.Handle("GET /settings/defaults/{module}", h.admin(h.defaultPolicyForm))
-	mux.Handle("POST /settings/defaults/{module}/preview", h.admin(h.defaultPolicyPreview))
-	mux.Handle("POST /settings/defaults/{module}", h.admin(h.defaultPolicySave))
+	mux.Handle("GET /settings/defaults/{module}", h.permitted(gallra.PermSetRetention, h.defaultPolicyForm))
+	mux.Handle("POST /settings/defaults/{module}/preview", h.permitted(gallra.PermSetRetention, h.defaultPolicyPreview))
+	mux.Handle("POST /settings/defaults/{module}", h.permitted(gallra.PermSetRetention, h.defaultPolicySave))
 	mux.Handle("GET /settings/policy-text", h.auth(h.policyTextFragment))
 	mux.Handle("POST /settings/channels/{id}/holds", h.auth(h.placeHold))
 	mux.Handle("POST /holds/{type}/{id}/release", h.auth(h.releaseHold))
@@ -233,8 +233,6 @@ type viewer struct {
 
 func (v *viewer) actor() gallra.Actor { return gallra.Actor{Type: gallra.ActorStaff, ID: v.Staff.ID} }
 
-// IsAdmin reports whether the viewer is an organisation admin.
-func (v *viewer) IsAdmin() bool { return v.Staff.Role == gallra.RoleAdmin }
 
 func viewerFrom(ctx context.Context) *viewer {
 	v, _ := ctx.Value(ctxKey{}).(*viewer)
@@ -269,16 +267,10 @@ func (h *Handler) auth(fn pageHandler) http.Handler {
 	})
 }
 
-// admin is auth for admin-only pages: editors get 403 (the links to these
-// pages are hidden from them, and the server refuses them too).
-func (h *Handler) admin(fn pageHandler) http.Handler {
-	return h.auth(func(w http.ResponseWriter, r *http.Request, v *viewer) error {
-		if !v.IsAdmin() {
-			return gallra.Errorf(gallra.EFORBIDDEN, "only organisation admins can do this")
-		}
-		return fn(w, r, v)
-	})
-}
+// IsAdmin reports whether the viewer holds the organisation permissions
+// (administrators, see gallra.Permission); templates use it to show or hide
+// links, the pages and services decide by the permission itself.
+func (v *viewer) IsAdmin() bool { return v.Staff.Allowed(gallra.PermManageOrganisation, 0) }
 
 // permitted is auth for pages that need an organisation permission (see
 // gallra.Permission, docs/roles.md): callers without it get 403 before the
