@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gallra/gallra"
@@ -17,11 +18,13 @@ func (s *Server) chatRoutes(r *Router) {
 		Query:    append([]Param{{Name: "status", Type: "string", Enum: []string{"open", "closed"}}}, pageParams...),
 		Response: List[gallra.ChatConversation]{}, Handler: s.listChats})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with its messages", Tags: tags, Auth: AuthStaff,
-		Response: gallra.ChatConversation{}, Handler: s.getChat})
+		Response: gallra.ChatConversation{}, Handler: byID(s.svc.Chat.Chat)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/messages", Summary: "Write in an open chat as staff", Tags: tags, Auth: AuthStaff,
-		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.staffChatMessage})
+		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in ChatPost) (*gallra.ChatMessage, error) {
+			return s.svc.Chat.StaffMessage(ctx, st, id, in.Body)
+		})})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/close", Summary: "Close a chat (starts its retention clock)", Tags: tags, Auth: AuthStaff,
-		Response: gallra.ChatConversation{}, Handler: s.closeChat})
+		Response: gallra.ChatConversation{}, Handler: byID(s.svc.Chat.Close)})
 }
 
 func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
@@ -42,48 +45,5 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, newList(list, pg, func(c gallra.ChatConversation) int64 { return c.ID }))
-	return nil
-}
-
-func (s *Server) getChat(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.svc.Chat.Chat(r.Context(), PrincipalFrom(r.Context()).Staff, id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, c)
-	return nil
-}
-
-func (s *Server) staffChatMessage(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in ChatPost
-	if err := DecodeJSON(r, &in); err != nil {
-		return err
-	}
-	m, err := s.svc.Chat.StaffMessage(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Body)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, m)
-	return nil
-}
-
-func (s *Server) closeChat(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.svc.Chat.Close(r.Context(), PrincipalFrom(r.Context()).Staff, id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, c)
 	return nil
 }

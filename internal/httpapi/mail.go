@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -40,62 +41,17 @@ const MaxMailBody = 40 << 20
 func (s *Server) mailRoutes(r *Router) {
 	tags := []string{"mail"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/conversations", Summary: "List an inbox's conversations, newest first", Tags: tags, Auth: AuthStaff,
-		Query: pageParams, Response: List[gallra.MailConversation]{}, Handler: s.listConversations})
+		Query: pageParams, Response: List[gallra.MailConversation]{}, Handler: pageByID(s.svc.Mail.ListConversations, func(c gallra.MailConversation) int64 { return c.ID })})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/conversations/{id}", Summary: "Get a mail conversation with its messages", Tags: tags, Auth: AuthStaff,
-		Response: gallra.MailConversation{}, Handler: s.getConversation})
+		Response: gallra.MailConversation{}, Handler: byID(s.svc.Mail.Conversation)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/conversations/{id}/replies", Summary: "Reply to a conversation", Tags: tags, Auth: AuthStaff,
-		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.replyMail})
+		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in MailReply) (*gallra.MailMessage, error) {
+			return s.svc.Mail.Reply(ctx, st, id, in.Body)
+		})})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/attachments/{id}", Summary: "Download an attachment", Tags: tags, Auth: AuthStaff,
 		Response: RawBody{}, Handler: s.getAttachment})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels/{id}/messages", Summary: "Ingest an inbound e-mail into an inbox (idempotent on message_id)", Tags: tags, Auth: AuthStaff,
 		Request: MailIngest{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, MaxBody: MaxMailBody, Handler: s.ingestMail})
-}
-
-func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := QueryPage(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.Mail.ListConversations(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, newList(list, pg, func(c gallra.MailConversation) int64 { return c.ID }))
-	return nil
-}
-
-func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.svc.Mail.Conversation(r.Context(), PrincipalFrom(r.Context()).Staff, id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, c)
-	return nil
-}
-
-func (s *Server) replyMail(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in MailReply
-	if err := DecodeJSON(r, &in); err != nil {
-		return err
-	}
-	m, err := s.svc.Mail.Reply(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Body)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusCreated, m)
-	return nil
 }
 
 func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {

@@ -26,7 +26,7 @@ type SocialRemoved struct {
 func (s *Server) socialRoutes(r *Router) {
 	tags := []string{"social"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/social-items", Summary: "List mirrored social items, newest first", Tags: tags, Auth: AuthStaff,
-		Query: pageParams, Response: List[gallra.SocialItem]{}, Handler: s.listSocial})
+		Query: pageParams, Response: List[gallra.SocialItem]{}, Handler: pageByID(s.svc.Social.ListItems, func(i gallra.SocialItem) int64 { return i.ID })})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels/{id}/social-items", Summary: "Mirror (insert or update) an item from the platform", Tags: tags, Auth: AuthStaff,
 		Request: SocialImport{}, Response: gallra.SocialItem{}, Handler: s.upsertSocial})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/social-items/{externalID}",
@@ -36,23 +36,6 @@ func (s *Server) socialRoutes(r *Router) {
 		PathParams: []Param{{Name: "externalID", Type: "string", Description: "external item id (or author id with by=author)"}},
 		Query:      []Param{{Name: "by", Type: "string", Enum: []string{"author"}}},
 		Response:   SocialRemoved{}, Handler: s.removeSocial})
-}
-
-func (s *Server) listSocial(w http.ResponseWriter, r *http.Request) error {
-	id, err := PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := QueryPage(r)
-	if err != nil {
-		return err
-	}
-	list, err := s.svc.Social.ListItems(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, newList(list, pg, func(i gallra.SocialItem) int64 { return i.ID }))
-	return nil
 }
 
 func (s *Server) upsertSocial(w http.ResponseWriter, r *http.Request) error {
