@@ -233,7 +233,6 @@ type viewer struct {
 
 func (v *viewer) actor() gallra.Actor { return gallra.Actor{Type: gallra.ActorStaff, ID: v.Staff.ID} }
 
-
 func viewerFrom(ctx context.Context) *viewer {
 	v, _ := ctx.Value(ctxKey{}).(*viewer)
 	return v
