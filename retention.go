@@ -60,3 +60,62 @@ type PurgeRunChannel struct {
 	PersonsDeleted int64     `json:"persons_deleted"`
 	Error          string    `json:"error,omitempty"`
 }
+
+// RetentionResolved is a channel's effective policy and where it comes from.
+type RetentionResolved struct {
+	ChannelID int64  `json:"channel_id"`
+	Module    Module `json:"module"`
+	Policy
+	// Source is "channel" (its own setting), "organisation" (the module
+	// default the organisation chose) or "shipped" (the built-in default).
+	Source string `json:"source"`
+	// Capped reports that the stored setting is longer than the operator's
+	// current cap and the cap applies instead.
+	Capped    bool       `json:"capped,omitempty"`
+	Cap       *Period    `json:"cap,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// RetentionModuleDefault is an organisation's default for one module.
+type RetentionModuleDefault struct {
+	Module Module `json:"module"`
+	Policy
+	Source    string     `json:"source"` // "organisation" or "shipped"
+	Capped    bool       `json:"capped,omitempty"`
+	Cap       *Period    `json:"cap,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// RetentionBucket is a set of items in a preview: how many, and their ids (at most
+// MaxPreviewIDs; Truncated says there were more).
+type RetentionBucket struct {
+	Count     int     `json:"count"`
+	IDs       []int64 `json:"ids"`
+	Truncated bool    `json:"truncated,omitempty"`
+}
+
+// MaxPreviewIDs caps the ids listed per preview bucket.
+const MaxPreviewIDs = 1000
+
+// RetentionPreview says what a purge of one channel would do now and soon.
+type RetentionPreview struct {
+	ChannelID int64             `json:"channel_id"`
+	Module    Module            `json:"module"`
+	Policy    RetentionResolved `json:"policy"`
+	// Proposed is true when the preview is of a policy not (yet) saved.
+	Proposed bool      `json:"proposed,omitempty"`
+	At       time.Time `json:"at"`
+	ItemType string    `json:"item_type"` // forum_post, mail_conversation, chat_conversation
+	Action   Action    `json:"action"`
+	// Cutoff: items whose clock is before it are due now (nil for never).
+	Cutoff *time.Time `json:"cutoff,omitempty"`
+	// DueNow would be purged by a purge now.
+	DueNow RetentionBucket `json:"due_now"`
+	// Held are due now but on legal hold: skipped.
+	Held RetentionBucket `json:"held"`
+	// Next7Days and Next30Days become due within 7 and 30 days from now
+	// (not yet due now; the 30-day bucket includes the 7-day one). Held
+	// items are not included.
+	Next7Days  RetentionBucket `json:"next_7_days"`
+	Next30Days RetentionBucket `json:"next_30_days"`
+}

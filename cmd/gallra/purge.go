@@ -18,14 +18,14 @@ import (
 
 // capFlags registers --retention-cap-forum/-mail/-chat with their
 // GALLRA_RETENTION_CAP_* defaults and returns a function that parses them.
-func capFlags(env *Env, fs *flag.FlagSet) func() (retention.Caps, error) {
+func capFlags(env *Env, fs *flag.FlagSet) func() (gallra.Caps, error) {
 	vals := map[gallra.Module]*string{}
-	for _, m := range retention.PurgedModules() {
-		vals[m] = fs.String("retention-cap-"+string(m), envDefault(env, retention.CapEnv(m), ""),
-			fmt.Sprintf("operator cap on %s retention, e.g. 1m, 2y; empty: no cap (env %s)", m, retention.CapEnv(m)))
+	for _, m := range gallra.PurgedModules() {
+		vals[m] = fs.String("retention-cap-"+string(m), envDefault(env, gallra.CapEnv(m), ""),
+			fmt.Sprintf("operator cap on %s retention, e.g. 1m, 2y; empty: no cap (env %s)", m, gallra.CapEnv(m)))
 	}
-	return func() (retention.Caps, error) {
-		caps := retention.Caps{}
+	return func() (gallra.Caps, error) {
+		caps := gallra.Caps{}
 		for m, v := range vals {
 			if err := caps.Set(m, *v); err != nil {
 				return nil, usageErr("retention cap for %s: %s", m, gallra.ErrorMessage(err))

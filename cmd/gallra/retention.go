@@ -83,7 +83,7 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 		}
 		return nil
 	case "set":
-		var p *retention.Policy
+		var p *gallra.Policy
 		if !*clear {
 			if *period == "" {
 				return usageErr("set needs --period (or --clear)")
@@ -96,7 +96,7 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 				}
 				m = ch.Module
 			}
-			v, err := retention.ParsePolicy(m, *period, *action)
+			v, err := gallra.ParsePolicy(m, *period, *action)
 			if err != nil {
 				return err
 			}
@@ -143,7 +143,7 @@ func runRetention(ctx context.Context, env *Env, args []string) error {
 	return usageErr("unknown subcommand %q: use get, set, text or runs", sub)
 }
 
-func describeResolved(r *retention.Resolved) string {
+func describeResolved(r *gallra.RetentionResolved) string {
 	s := fmt.Sprintf("channel %d (%s): %s (%s)", r.ChannelID, r.Module, r.Policy, r.Source)
 	if r.Capped {
 		s += fmt.Sprintf(", capped by the operator at %s", r.Cap)

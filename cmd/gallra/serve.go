@@ -16,7 +16,6 @@ import (
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/pii/orgpii"
-	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
@@ -62,8 +61,8 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	set.caps = map[gallra.Module]*string{}
 	for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat} {
 		v := new(string)
-		fs.StringVar(v, "retention-cap-"+string(m), envDefault(env, retention.CapEnv(m), ""),
-			fmt.Sprintf("operator cap on %s retention, e.g. 30d, 1m or 2y; with a cap, never-purge is refused (env %s)", m, retention.CapEnv(m)))
+		fs.StringVar(v, "retention-cap-"+string(m), envDefault(env, gallra.CapEnv(m), ""),
+			fmt.Sprintf("operator cap on %s retention, e.g. 30d, 1m or 2y; with a cap, never-purge is refused (env %s)", m, gallra.CapEnv(m)))
 		set.caps[m] = v
 	}
 	fs.StringVar(&set.artefactDir, "artefact-dir", envDefault(env, "GALLRA_ARTEFACT_DIR", takeout.DefaultArtefactDir), "where export ZIPs wait for download (env GALLRA_ARTEFACT_DIR)")

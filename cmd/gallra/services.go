@@ -33,7 +33,7 @@ type serviceSettings struct {
 
 // serviceConfig is serviceSettings checked and parsed.
 type serviceConfig struct {
-	caps       retention.Caps
+	caps       gallra.Caps
 	takeout    takeout.Config
 	purgeEvery time.Duration
 }
@@ -42,14 +42,14 @@ type serviceConfig struct {
 // wrong. serve checks them before it touches the database: running a purge
 // with caps other than the operator configured is worse than not starting.
 func (set serviceSettings) check() (*serviceConfig, error) {
-	c := &serviceConfig{caps: retention.Caps{}, purgeEvery: retention.DefaultInterval}
-	for _, m := range retention.PurgedModules() {
+	c := &serviceConfig{caps: gallra.Caps{}, purgeEvery: retention.DefaultInterval}
+	for _, m := range gallra.PurgedModules() {
 		v := ""
 		if p := set.caps[m]; p != nil {
 			v = *p
 		}
 		if err := c.caps.Set(m, v); err != nil {
-			return nil, usageErr("--retention-cap-%s (%s) %q: %s", m, retention.CapEnv(m), v, gallra.ErrorMessage(err))
+			return nil, usageErr("--retention-cap-%s (%s) %q: %s", m, gallra.CapEnv(m), v, gallra.ErrorMessage(err))
 		}
 	}
 	c.takeout.ArtefactDir = set.artefactDir

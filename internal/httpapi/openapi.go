@@ -227,7 +227,7 @@ func marshals(t reflect.Type) bool {
 
 // marshalerSchema documents a type that encodes itself. A TextMarshaler
 // (and not a json.Marshaler) is always a JSON string. A json.Marshaler is
-// documented by the JSON kind its zero value encodes to (retention.Period's
+// documented by the JSON kind its zero value encodes to (gallra.Period's
 // "never" makes it a string); a zero value that encodes to null or fails
 // says nothing, so the document then allows any value.
 func marshalerSchema(t reflect.Type) map[string]any {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/retention"
 )
 
 // RetentionRequest is the body of PUT /api/v1/channels/{id}/retention. Give
@@ -28,8 +27,8 @@ type RetentionDefaultRequest struct {
 
 // RetentionDefaults lists the module defaults and the operator caps.
 type RetentionDefaults struct {
-	Defaults []retention.ModuleDefault `json:"defaults"`
-	Caps     map[string]string         `json:"caps"`
+	Defaults []gallra.RetentionModuleDefault `json:"defaults"`
+	Caps     map[string]string               `json:"caps"`
 }
 
 // PolicyTextResponse is a channel's privacy sentence.
@@ -57,31 +56,31 @@ type PurgeRunList struct {
 // to e (which carries the operator caps):
 //
 //	httpapi.Config{..., PolicyText: e.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e)}}
-func RetentionRoutes(e *retention.Engine) func(r *Router) {
+func RetentionRoutes(e gallra.RetentionService) func(r *Router) {
 	return func(r *Router) { (&retentionAPI{s: r.s, e: e}).routes(r) }
 }
 
 type retentionAPI struct {
 	s *Server
-	e *retention.Engine
+	e gallra.RetentionService
 }
 
 func (a *retentionAPI) routes(r *Router) {
 	tags := []string{"retention"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/retention", Summary: "A channel's effective retention policy", Tags: tags, Auth: AuthStaff,
-		Response: retention.Resolved{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.getPolicy})
+		Response: gallra.RetentionResolved{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.getPolicy})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/retention", Summary: "Set a channel's retention policy (or preview it with dry_run=true)", Tags: tags, Auth: AuthAdmin,
 		Description: "Refused with 422 naming the rule when the policy is over the operator cap, never under a cap, an action the module does not support, or the channel is social or knowledge. With dry_run=true the answer is the preview of the proposed policy and nothing is saved.",
-		Request:     RetentionRequest{}, Response: retention.Resolved{}, Alternatives: []any{retention.Preview{}}, Errors: []string{gallra.EUNPROCESS}, Query: []Param{{Name: "dry_run", Type: "boolean", Description: "preview the proposed policy without saving"}},
+		Request:     RetentionRequest{}, Response: gallra.RetentionResolved{}, Alternatives: []any{gallra.RetentionPreview{}}, Errors: []string{gallra.EUNPROCESS}, Query: []Param{{Name: "dry_run", Type: "boolean", Description: "preview the proposed policy without saving"}},
 		Handler: a.putPolicy})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/retention/preview", Summary: "What a purge would do now and in the next 7 and 30 days", Tags: tags, Auth: AuthStaff,
-		Response: retention.Preview{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.preview})
+		Response: gallra.RetentionPreview{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.preview})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/policy-text", Summary: "The privacy sentence the channel shows, from its real setting", Tags: tags, Auth: AuthStaff,
 		Query: []Param{{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"}}, Response: PolicyTextResponse{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.policyText})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/retention/defaults", Summary: "Module retention defaults and operator caps", Tags: tags, Auth: AuthStaff,
 		Response: RetentionDefaults{}, Handler: a.getDefaults})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/retention/defaults", Summary: "Set a module's retention default", Tags: tags, Auth: AuthAdmin,
-		Request: RetentionDefaultRequest{}, Response: retention.ModuleDefault{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.putDefault})
+		Request: RetentionDefaultRequest{}, Response: gallra.RetentionModuleDefault{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.putDefault})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/holds", Summary: "List legal holds", Tags: tags, Auth: AuthStaff, Response: HoldList{}, Handler: a.listHolds})
 	st := []Param{{Name: "subject_type", Type: "string", Enum: []string{"forum_topic", "mail_conversation", "chat_conversation"}, Required: true}}
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Put a topic or conversation on legal hold (skipped by every purge)", Tags: tags, Auth: AuthStaff,
@@ -114,7 +113,7 @@ func (a *retentionAPI) pathChannel(r *http.Request) (*gallra.Channel, error) {
 
 // proposed parses a request body into a policy for the channel's module (nil:
 // follow the default).
-func proposed(c *gallra.Channel, in RetentionRequest) (*retention.Policy, error) {
+func proposed(c *gallra.Channel, in RetentionRequest) (*gallra.Policy, error) {
 	if in.FollowDefault {
 		if in.Period != "" || in.Action != "" {
 			return nil, gallra.Errorf(gallra.EINVALID, "give either follow_default or period and action")
@@ -124,7 +123,7 @@ func proposed(c *gallra.Channel, in RetentionRequest) (*retention.Policy, error)
 	if in.Period == "" {
 		return nil, gallra.Errorf(gallra.EINVALID, "period is required (never, or e.g. 30d, 1m, 3y)")
 	}
-	p, err := retention.ParsePolicy(c.Module, in.Period, in.Action)
+	p, err := gallra.ParsePolicy(c.Module, in.Period, in.Action)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +166,7 @@ func (a *retentionAPI) putPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 // previewDefault previews the module default a channel would follow.
-func (a *retentionAPI) previewDefault(ctx context.Context, c *gallra.Channel) (*retention.Preview, error) {
+func (a *retentionAPI) previewDefault(ctx context.Context, c *gallra.Channel) (*gallra.RetentionPreview, error) {
 	defs, err := a.e.Defaults(ctx, c.OrgID)
 	if err != nil {
 		return nil, err
@@ -231,12 +230,12 @@ func (a *retentionAPI) putDefault(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	m := gallra.Module(in.Module)
-	var p *retention.Policy
+	var p *gallra.Policy
 	if !in.FollowShipped {
 		if in.Period == "" {
 			return gallra.Errorf(gallra.EINVALID, "period is required (never, or e.g. 30d, 1m, 3y)")
 		}
-		v, err := retention.ParsePolicy(m, in.Period, in.Action)
+		v, err := gallra.ParsePolicy(m, in.Period, in.Action)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 
 func TestRetentionAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
-		eng := retention.New(db, orgpii.New(db), retention.Config{Caps: retention.Caps{gallra.ModuleChat: {N: 1, Unit: retention.Months}}})
+		eng := retention.New(db, orgpii.New(db), retention.Config{Caps: gallra.Caps{gallra.ModuleChat: {N: 1, Unit: gallra.Months}}})
 		e := newEnv(t, db, clock, func(c *Config) {
 			c.Extra = append(c.Extra, RetentionRoutes(eng))
 			c.PolicyText = eng.PublicPolicyText

@@ -33,7 +33,7 @@ const JobName = "retention.purge"
 
 // Config configures an Engine. Zero fields take defaults.
 type Config struct {
-	Caps Caps
+	Caps gallra.Caps
 	// BatchSize fixes the rows per purge transaction. Zero (the default)
 	// sizes batches adaptively: starting at 500 rows, each batch is grown or
 	// shrunk so that its transaction holds the writer for about BatchTime.
@@ -61,12 +61,14 @@ type Config struct {
 	TxHook store.TxHook
 }
 
+var _ gallra.RetentionService = (*Engine)(nil)
+
 // Engine applies retention policies. It holds no mutable state besides its
 // lease owner id and is safe for concurrent use.
 type Engine struct {
 	db    *store.DB
 	red   RedactorSource // nil: free text is left as it is
-	caps  Caps
+	caps  gallra.Caps
 	batch int           // fixed rows per batch, or the first adaptive batch
 	adapt bool          // batch sizes follow batchTime
 	btime time.Duration // adaptive batch target duration
@@ -77,7 +79,7 @@ type Engine struct {
 	// drainHook (tests) is called before the run's person pass.
 	drainHook func() error
 	txHook    store.TxHook // Config.TxHook
-	// previewIDs caps the ids per preview bucket (MaxPreviewIDs; tests
+	// previewIDs caps the ids per preview bucket (gallra.MaxPreviewIDs; tests
 	// lower it).
 	previewIDs int
 	// drainWorkers: side-by-side person-drain transactions (PostgreSQL).
@@ -94,9 +96,9 @@ type Engine struct {
 // patterns). A nil r leaves free text as it is (names, e-mails and IPs are
 // still removed).
 func New(db *store.DB, r RedactorSource, cfg Config) *Engine {
-	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: MaxPreviewIDs, txHook: cfg.TxHook}
+	e := &Engine{db: db, red: r, caps: cfg.Caps, batch: cfg.BatchSize, ttl: cfg.LeaseTTL, log: cfg.Logger, previewIDs: gallra.MaxPreviewIDs, txHook: cfg.TxHook}
 	if e.caps == nil {
-		e.caps = Caps{}
+		e.caps = gallra.Caps{}
 	}
 	if e.batch <= 0 {
 		e.batch, e.adapt = 500, true
@@ -138,42 +140,17 @@ func New(db *store.DB, r RedactorSource, cfg Config) *Engine {
 }
 
 // Caps returns the operator caps the engine enforces.
-func (e *Engine) Caps() Caps { return e.caps }
+func (e *Engine) Caps() gallra.Caps { return e.caps }
 
-// Resolved is a channel's effective policy and where it comes from.
-type Resolved struct {
-	ChannelID int64         `json:"channel_id"`
-	Module    gallra.Module `json:"module"`
-	Policy
-	// Source is "channel" (its own setting), "organisation" (the module
-	// default the organisation chose) or "shipped" (the built-in default).
-	Source string `json:"source"`
-	// Capped reports that the stored setting is longer than the operator's
-	// current cap and the cap applies instead.
-	Capped    bool       `json:"capped,omitempty"`
-	Cap       *Period    `json:"cap,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
-}
-
-// ModuleDefault is an organisation's default for one module.
-type ModuleDefault struct {
-	Module gallra.Module `json:"module"`
-	Policy
-	Source    string     `json:"source"` // "organisation" or "shipped"
-	Capped    bool       `json:"capped,omitempty"`
-	Cap       *Period    `json:"cap,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
-}
-
-func parseSetting(m gallra.Module, s store.RetentionSetting) (Policy, error) {
-	p, err := ParsePolicy(m, s.Period, s.Action)
+func parseSetting(m gallra.Module, s store.RetentionSetting) (gallra.Policy, error) {
+	p, err := gallra.ParsePolicy(m, s.Period, s.Action)
 	if err != nil {
-		return Policy{}, fmt.Errorf("stored %s policy %q/%q: %w", m, s.Period, s.Action, err)
+		return gallra.Policy{}, fmt.Errorf("stored %s policy %q/%q: %w", m, s.Period, s.Action, err)
 	}
 	return p, nil
 }
 
-func (e *Engine) capOf(m gallra.Module) *Period {
+func (e *Engine) capOf(m gallra.Module) *gallra.Period {
 	if c, ok := e.caps[m]; ok {
 		return &c
 	}
@@ -181,12 +158,12 @@ func (e *Engine) capOf(m gallra.Module) *Period {
 }
 
 // moduleDefault resolves the organisation's default for m inside tx.
-func (e *Engine) moduleDefault(ctx context.Context, tx *store.Tx, orgID int64, m gallra.Module) (ModuleDefault, error) {
+func (e *Engine) moduleDefault(ctx context.Context, tx *store.Tx, orgID int64, m gallra.Module) (gallra.RetentionModuleDefault, error) {
 	defs, err := tx.RetentionDefaults(ctx, orgID)
 	if err != nil {
-		return ModuleDefault{}, err
+		return gallra.RetentionModuleDefault{}, err
 	}
-	d := ModuleDefault{Module: m, Policy: Shipped(m), Source: "shipped", Cap: e.capOf(m)}
+	d := gallra.RetentionModuleDefault{Module: m, Policy: gallra.Shipped(m), Source: "shipped", Cap: e.capOf(m)}
 	if s, ok := defs[m]; ok {
 		if d.Policy, err = parseSetting(m, s); err != nil {
 			return d, err
@@ -201,19 +178,19 @@ func (e *Engine) moduleDefault(ctx context.Context, tx *store.Tx, orgID int64, m
 
 // resolve returns the channel's effective policy inside tx; social and
 // knowledge channels answer EUNPROCESS.
-func (e *Engine) resolve(ctx context.Context, tx *store.Tx, orgID, channelID int64) (*gallra.Channel, *Resolved, error) {
+func (e *Engine) resolve(ctx context.Context, tx *store.Tx, orgID, channelID int64) (*gallra.Channel, *gallra.RetentionResolved, error) {
 	c, err := tx.GetChannel(ctx, orgID, channelID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := moduleRule(c.Module); err != nil {
+	if err := gallra.CheckPurgedModule(c.Module); err != nil {
 		return c, nil, err
 	}
 	own, err := tx.ChannelRetention(ctx, orgID, channelID)
 	if err != nil {
 		return c, nil, err
 	}
-	r := &Resolved{ChannelID: c.ID, Module: c.Module, Cap: e.capOf(c.Module)}
+	r := &gallra.RetentionResolved{ChannelID: c.ID, Module: c.Module, Cap: e.capOf(c.Module)}
 	if own != nil {
 		if r.Policy, err = parseSetting(c.Module, *own); err != nil {
 			return c, nil, err
@@ -235,8 +212,8 @@ func (e *Engine) resolve(ctx context.Context, tx *store.Tx, orgID, channelID int
 // ChannelPolicy returns a forum's, inbox's or chat flow's effective policy.
 // Social and knowledge channels answer EUNPROCESS, another organisation's
 // channel ENOTFOUND.
-func (e *Engine) ChannelPolicy(ctx context.Context, orgID, channelID int64) (*Resolved, error) {
-	var r *Resolved
+func (e *Engine) ChannelPolicy(ctx context.Context, orgID, channelID int64) (*gallra.RetentionResolved, error) {
+	var r *gallra.RetentionResolved
 	err := e.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		_, r, err = e.resolve(ctx, tx, orgID, channelID)
@@ -245,16 +222,16 @@ func (e *Engine) ChannelPolicy(ctx context.Context, orgID, channelID int64) (*Re
 	return r, err
 }
 
-func auditPolicy(p Policy, source string) map[string]any {
+func auditPolicy(p gallra.Policy, source string) map[string]any {
 	return map[string]any{"period": p.Period.String(), "action": string(p.Action), "source": source}
 }
 
 // Defaults returns the organisation's module defaults for forum, mail and
 // chat.
-func (e *Engine) Defaults(ctx context.Context, orgID int64) ([]ModuleDefault, error) {
-	var out []ModuleDefault
+func (e *Engine) Defaults(ctx context.Context, orgID int64) ([]gallra.RetentionModuleDefault, error) {
+	var out []gallra.RetentionModuleDefault
 	err := e.db.View(ctx, func(tx *store.Tx) error {
-		for _, m := range PurgedModules() {
+		for _, m := range gallra.PurgedModules() {
 			d, err := e.moduleDefault(ctx, tx, orgID, m)
 			if err != nil {
 				return err
@@ -267,8 +244,8 @@ func (e *Engine) Defaults(ctx context.Context, orgID int64) ([]ModuleDefault, er
 }
 
 // target is the purge target of a channel under a policy at now.
-func target(c *gallra.Channel, p Policy, now time.Time) store.PurgeTarget {
-	return store.PurgeTarget{OrgID: c.OrgID, ChannelID: c.ID, Module: c.Module, Delete: p.Action == Delete, Cutoff: p.Period.Cutoff(now)}
+func target(c *gallra.Channel, p gallra.Policy, now time.Time) store.PurgeTarget {
+	return store.PurgeTarget{OrgID: c.OrgID, ChannelID: c.ID, Module: c.Module, Delete: p.Action == gallra.ActionDelete, Cutoff: p.Period.Cutoff(now)}
 }
 
 // ItemType names what a channel's purge items are.

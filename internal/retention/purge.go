@@ -13,47 +13,13 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Bucket is a set of items in a preview: how many, and their ids (at most
-// MaxPreviewIDs; Truncated says there were more).
-type Bucket struct {
-	Count     int     `json:"count"`
-	IDs       []int64 `json:"ids"`
-	Truncated bool    `json:"truncated,omitempty"`
-}
-
-// MaxPreviewIDs caps the ids listed per preview bucket.
-const MaxPreviewIDs = 1000
-
-// Preview says what a purge of one channel would do now and soon.
-type Preview struct {
-	ChannelID int64         `json:"channel_id"`
-	Module    gallra.Module `json:"module"`
-	Policy    Resolved      `json:"policy"`
-	// Proposed is true when the preview is of a policy not (yet) saved.
-	Proposed bool      `json:"proposed,omitempty"`
-	At       time.Time `json:"at"`
-	ItemType string    `json:"item_type"` // forum_post, mail_conversation, chat_conversation
-	Action   Action    `json:"action"`
-	// Cutoff: items whose clock is before it are due now (nil for never).
-	Cutoff *time.Time `json:"cutoff,omitempty"`
-	// DueNow would be purged by a purge now.
-	DueNow Bucket `json:"due_now"`
-	// Held are due now but on legal hold: skipped.
-	Held Bucket `json:"held"`
-	// Next7Days and Next30Days become due within 7 and 30 days from now
-	// (not yet due now; the 30-day bucket includes the 7-day one). Held
-	// items are not included.
-	Next7Days  Bucket `json:"next_7_days"`
-	Next30Days Bucket `json:"next_30_days"`
-}
-
 // Preview returns what purging the channel would do now and what becomes
 // due within 7 and 30 days, under its current policy or, with proposed set,
 // under that policy (checked like a save, not saved). It uses the purge's own
 // selection (store.SelectDue), so "preview, then purge" purges exactly the
 // previewed ids when nothing changed in between.
-func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*Preview, error) {
-	var pv *Preview
+func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *gallra.Policy) (*gallra.RetentionPreview, error) {
+	var pv *gallra.RetentionPreview
 	err := e.db.View(ctx, func(tx *store.Tx) error {
 		// Counts and ids from one snapshot (PostgreSQL reads each statement
 		// at its own instant otherwise).
@@ -68,10 +34,10 @@ func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *
 			if err := e.caps.Validate(c.Module, *proposed); err != nil {
 				return err
 			}
-			r = &Resolved{ChannelID: c.ID, Module: c.Module, Policy: *proposed, Source: "channel", Cap: e.capOf(c.Module)}
+			r = &gallra.RetentionResolved{ChannelID: c.ID, Module: c.Module, Policy: *proposed, Source: "channel", Cap: e.capOf(c.Module)}
 		}
-		pv = &Preview{ChannelID: c.ID, Module: c.Module, Policy: *r, Proposed: proposed != nil, At: tx.Now, ItemType: ItemType(c.Module), Action: r.Action,
-			DueNow: Bucket{IDs: []int64{}}, Held: Bucket{IDs: []int64{}}, Next7Days: Bucket{IDs: []int64{}}, Next30Days: Bucket{IDs: []int64{}}}
+		pv = &gallra.RetentionPreview{ChannelID: c.ID, Module: c.Module, Policy: *r, Proposed: proposed != nil, At: tx.Now, ItemType: ItemType(c.Module), Action: r.Action,
+			DueNow: gallra.RetentionBucket{IDs: []int64{}}, Held: gallra.RetentionBucket{IDs: []int64{}}, Next7Days: gallra.RetentionBucket{IDs: []int64{}}, Next30Days: gallra.RetentionBucket{IDs: []int64{}}}
 		if r.Period.IsNever() {
 			return nil
 		}
@@ -95,7 +61,7 @@ func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *
 		}
 		soon := store.CursorAt(now.Cutoff)
 		for _, b := range []struct {
-			b     *Bucket
+			b     *gallra.RetentionBucket
 			n     int64
 			t     store.PurgeTarget
 			after store.PurgeCursor
@@ -156,7 +122,7 @@ var ErrPurgeRunning = gallra.Errorf(gallra.ECONFLICT, "another purge is running 
 
 type work struct {
 	c *gallra.Channel
-	r *Resolved
+	r *gallra.RetentionResolved
 	// redact is the channel's organisation's redactor (nil: text kept),
 	// fetched once per channel a run anonymizes.
 	redact func(string) string
@@ -187,7 +153,7 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 					continue
 				}
 				found = true
-				if moduleRule(c.Module) != nil {
+				if gallra.CheckPurgedModule(c.Module) != nil {
 					continue // social and knowledge: never purged
 				}
 				_, r, err := e.resolve(ctx, tx, org, c.ID)
@@ -345,7 +311,7 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 // when it deletes, or the engine has no RedactorSource). It is read once per
 // channel, so patterns changed meanwhile apply from the next channel or run.
 func (e *Engine) redactor(ctx context.Context, w work) (func(string) string, error) {
-	if e.red == nil || w.r.Action != Anonymize {
+	if e.red == nil || w.r.Action != gallra.ActionAnonymize {
 		return nil, nil
 	}
 	r, err := e.red.Redactor(ctx, w.c.OrgID)
@@ -1012,7 +978,7 @@ func (e *Engine) dryRun(ctx context.Context, o RunOptions, res *RunResult) error
 		if pv.Cutoff != nil {
 			cr.Cutoff = *pv.Cutoff
 		}
-		if w.r.Action == Anonymize {
+		if w.r.Action == gallra.ActionAnonymize {
 			cr.Anonymized = int64(pv.DueNow.Count)
 		} else {
 			cr.Deleted = int64(pv.DueNow.Count)

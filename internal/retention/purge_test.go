@@ -21,7 +21,7 @@ var ctx = context.Background()
 
 const day = 24 * time.Hour
 
-func mustEngine(db *store.DB, caps Caps) *Engine {
+func mustEngine(db *store.DB, caps gallra.Caps) *Engine {
 	return New(db, orgpii.New(db), Config{Caps: caps, BatchSize: 3})
 }
 
@@ -75,7 +75,7 @@ func personExists(t *testing.T, db *store.DB, f *storetest.Fixture, email string
 func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 		f := storetest.MustFixture(t, db, "Kommunen")
-		e := mustEngine(db, Caps{gallra.ModuleChat: {1, Months}})
+		e := mustEngine(db, gallra.Caps{gallra.ModuleChat: {N: 1, Unit: gallra.Months}})
 		defs, err := e.Defaults(ctx, f.Org.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -92,14 +92,14 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			t.Fatalf("forum policy = %+v, %v", r, err)
 		}
 		// The organisation changes the forum default: channels follow.
-		if _, err := e.SetDefault(ctx, f.Admin, gallra.ModuleForum, &Policy{Period{5, Years}, Delete}); err != nil {
+		if _, err := e.SetDefault(ctx, f.Admin, gallra.ModuleForum, &gallra.Policy{Period: gallra.Period{N: 5, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, forum); r.String() != "delete after 5y" || r.Source != "organisation" {
 			t.Fatalf("after default change: %+v", r)
 		}
 		// The channel gets its own; then follows the default again.
-		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Anonymize}); err != nil || r.Source != "channel" || r.String() != "anonymize after 1y" {
+		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionAnonymize}); err != nil || r.Source != "channel" || r.String() != "anonymize after 1y" {
 			t.Fatalf("own policy: %+v %v", r, err)
 		}
 		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, nil); err != nil || r.Source != "organisation" {
@@ -109,15 +109,15 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 		refusals := []struct {
 			name    string
 			module  gallra.Module
-			p       Policy
+			p       gallra.Policy
 			code    string
 			mention string
 		}{
-			{"chat over cap", gallra.ModuleChat, Policy{Period{2, Months}, Delete}, gallra.EUNPROCESS, "caps chat retention at 1m"},
-			{"chat never under cap", gallra.ModuleChat, Policy{Never(), Delete}, gallra.EUNPROCESS, "never"},
-			{"mail anonymize", gallra.ModuleMail, Policy{Period{1, Years}, Anonymize}, gallra.EUNPROCESS, "only the action delete"},
-			{"social", gallra.ModuleSocial, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "external platform"},
-			{"knowledge", gallra.ModuleKnowledge, Policy{Period{1, Years}, Delete}, gallra.EUNPROCESS, "no end-customer data"},
+			{"chat over cap", gallra.ModuleChat, gallra.Policy{Period: gallra.Period{N: 2, Unit: gallra.Months}, Action: gallra.ActionDelete}, gallra.EUNPROCESS, "caps chat retention at 1m"},
+			{"chat never under cap", gallra.ModuleChat, gallra.Policy{Period: gallra.Never(), Action: gallra.ActionDelete}, gallra.EUNPROCESS, "never"},
+			{"mail anonymize", gallra.ModuleMail, gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionAnonymize}, gallra.EUNPROCESS, "only the action delete"},
+			{"social", gallra.ModuleSocial, gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}, gallra.EUNPROCESS, "external platform"},
+			{"knowledge", gallra.ModuleKnowledge, gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}, gallra.EUNPROCESS, "no end-customer data"},
 		}
 		for _, tc := range refusals {
 			_, err := e.SetChannelPolicy(ctx, f.Admin, f.Channels[tc.module].ID, &tc.p)
@@ -139,10 +139,10 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 		}
 		// A policy stored before a cap was lowered is clamped to the cap.
 		loose := mustEngine(db, nil)
-		if _, err := loose.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleChat].ID, &Policy{Period{1, Years}, Delete}); err != nil {
+		if _, err := loose.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleChat].ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
 			t.Fatal(err)
 		}
-		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID); !r.Capped || r.Period != (Period{1, Months}) {
+		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID); !r.Capped || r.Period != (gallra.Period{N: 1, Unit: gallra.Months}) {
 			t.Errorf("clamped: %+v", r)
 		}
 		// Every change is audited with old and new values.
@@ -228,7 +228,7 @@ func TestForumDelete(t *testing.T) {
 		f := storetest.MustFixture(t, db, "Kommunen")
 		e := mustEngine(db, nil)
 		forum := f.Channels[gallra.ModuleForum].ID
-		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Delete}); err != nil {
+		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
 			t.Fatal(err)
 		}
 		t0 := clock.Now()
@@ -471,7 +471,7 @@ func TestPreviewThenPurgeSameIDs(t *testing.T) {
 			t.Fatalf("preview due %v, 7d %v, 30d %v; ids %v", pv.DueNow.IDs, pv.Next7Days.IDs, pv.Next30Days.IDs, ids)
 		}
 		// A proposed policy is previewed without saving.
-		prop, err := e.Preview(ctx, f.Org.ID, forum, &Policy{Period{1, Years}, Delete})
+		prop, err := e.Preview(ctx, f.Org.ID, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete})
 		if err != nil || prop.DueNow.Count != 8 || !prop.Proposed {
 			t.Fatalf("proposed preview: %+v %v", prop, err)
 		}
@@ -510,7 +510,7 @@ func TestPreviewThenPurgeSameIDs(t *testing.T) {
 func seedMixed(t *testing.T, db *store.DB, clock *storetest.Clock) *storetest.Fixture {
 	f := storetest.MustFixture(t, db, "Kommunen")
 	e := New(db, nil, Config{})
-	if _, err := e.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleForum].ID, &Policy{Period{1, Years}, Delete}); err != nil {
+	if _, err := e.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleForum].ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 12 {
@@ -715,7 +715,7 @@ func TestChannelPolicyText(t *testing.T) {
 		if err != nil || !strings.Contains(s, "Kommunen lagrar dina personuppgifter (namn, e-postadress och IP-adress) i högst 3 år.") {
 			t.Fatalf("sv text: %q %v", s, err)
 		}
-		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum.ID, &Policy{Period{1, Years}, Anonymize}); err != nil {
+		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum.ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionAnonymize}); err != nil {
 			t.Fatal(err)
 		}
 		s, err = e.ChannelPolicyText(ctx, f.Org.ID, forum.ID, "en")

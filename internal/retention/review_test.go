@@ -46,12 +46,12 @@ func anonymizedIDs(t *testing.T, db *store.DB, channelID int64) []int64 {
 // PostgreSQL the hold is set from another connection while the batch
 // transaction is open; on SQLite (one writer) inside the batch transaction.
 func TestHoldSetMidBatchIsHonoured(t *testing.T) {
-	for _, action := range []Action{Anonymize, Delete} {
+	for _, action := range []gallra.Action{gallra.ActionAnonymize, gallra.ActionDelete} {
 		t.Run(string(action), func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
-				if _, err := New(db, orgpii.New(db), Config{}).SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, action}); err != nil {
+				if _, err := New(db, orgpii.New(db), Config{}).SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: action}); err != nil {
 					t.Fatal(err)
 				}
 				held := mustTopic(t, db, f, "Tvist", "Text", "anna@example.se")
@@ -100,7 +100,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 				if len(got.Posts) != 2 || got.Posts[0].AuthorEmail != "anna@example.se" || got.Posts[1].AuthorEmail != "bo@example.se" || got.Title != "Tvist" {
 					t.Errorf("held topic purged: %+v", got)
 				}
-				if g, err := db.GetTopic(ctx, f.Org.ID, free.ID); action == Anonymize && (err != nil || g.Posts[0].AnonymizedAt == nil) {
+				if g, err := db.GetTopic(ctx, f.Org.ID, free.ID); action == gallra.ActionAnonymize && (err != nil || g.Posts[0].AnonymizedAt == nil) {
 					t.Errorf("unheld topic not anonymized: %+v %v", g, err)
 				}
 			})
@@ -185,19 +185,19 @@ func TestHoldDuringBatch(t *testing.T) {
 func TestPolicyChangeMidRun(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		to   Policy
+		to   gallra.Policy
 		want int // posts anonymized
 	}{
-		{"longer", Policy{Period{120, Days}, Anonymize}, 4},
-		{"never", Policy{Never(), Anonymize}, 3},
-		{"other action", Policy{Period{100, Days}, Delete}, 3},
+		{"longer", gallra.Policy{Period: gallra.Period{N: 120, Unit: gallra.Days}, Action: gallra.ActionAnonymize}, 4},
+		{"never", gallra.Policy{Period: gallra.Never(), Action: gallra.ActionAnonymize}, 3},
+		{"other action", gallra.Policy{Period: gallra.Period{N: 100, Unit: gallra.Days}, Action: gallra.ActionDelete}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				forum := f.Channels[gallra.ModuleForum].ID
 				e := inTurn(db) // 3 rows per batch
-				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{100, Days}, Anonymize}); err != nil {
+				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 100, Unit: gallra.Days}, Action: gallra.ActionAnonymize}); err != nil {
 					t.Fatal(err)
 				}
 				t0 := clock.Now()
@@ -256,7 +256,7 @@ func TestPreviewBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check := func(name string, b Bucket, count int, want []int64, trunc bool) {
+		check := func(name string, b gallra.RetentionBucket, count int, want []int64, trunc bool) {
 			t.Helper()
 			if b.Count != count || !slices.Equal(b.IDs, want) || b.Truncated != trunc {
 				t.Errorf("%s: %+v, want count %d ids %v truncated %v", name, b, count, want, trunc)
@@ -287,7 +287,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 				f := storetest.MustFixture(t, db, "Kommunen")
 				e := New(db, orgpii.New(db), Config{BatchSize: batch})
 				forum := f.Channels[gallra.ModuleForum].ID
-				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &Policy{Period{1, Years}, Delete}); err != nil {
+				if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
 					t.Fatal(err)
 				}
 				t0 := clock.Now()

@@ -18,7 +18,7 @@ func staffActor(s *gallra.Staff) gallra.Actor {
 // policy is checked against the module rules and the operator caps
 // (EUNPROCESS naming the rule), and the change is audited with the old and
 // new values.
-func (e *Engine) SetChannelPolicy(ctx context.Context, staff *gallra.Staff, channelID int64, p *Policy) (*Resolved, error) {
+func (e *Engine) SetChannelPolicy(ctx context.Context, staff *gallra.Staff, channelID int64, p *gallra.Policy) (*gallra.RetentionResolved, error) {
 	if err := staff.AuthorizeOrg(gallra.PermSetRetention); err != nil {
 		return nil, err
 	}
@@ -27,12 +27,12 @@ func (e *Engine) SetChannelPolicy(ctx context.Context, staff *gallra.Staff, chan
 
 // SetChannelPolicyAsSystem is SetChannelPolicy for the operator (the CLI),
 // audited as the system: it names the organisation itself.
-func (e *Engine) SetChannelPolicyAsSystem(ctx context.Context, orgID, channelID int64, p *Policy) (*Resolved, error) {
+func (e *Engine) SetChannelPolicyAsSystem(ctx context.Context, orgID, channelID int64, p *gallra.Policy) (*gallra.RetentionResolved, error) {
 	return e.setChannelPolicy(ctx, gallra.Actor{Type: gallra.ActorSystem}, orgID, channelID, p)
 }
 
-func (e *Engine) setChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *Policy) (*Resolved, error) {
-	var r *Resolved
+func (e *Engine) setChannelPolicy(ctx context.Context, actor gallra.Actor, orgID, channelID int64, p *gallra.Policy) (*gallra.RetentionResolved, error) {
+	var r *gallra.RetentionResolved
 	err := e.db.Update(ctx, func(tx *store.Tx) error {
 		c, old, err := e.resolve(ctx, tx, orgID, channelID)
 		if err != nil {
@@ -62,7 +62,7 @@ func (e *Engine) setChannelPolicy(ctx context.Context, actor gallra.Actor, orgID
 // nil: back to the shipped default); channels without their own policy
 // follow it. Authorized and checked like SetChannelPolicy; audited with old
 // and new values.
-func (e *Engine) SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+func (e *Engine) SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *gallra.Policy) (*gallra.RetentionModuleDefault, error) {
 	if err := staff.AuthorizeOrg(gallra.PermSetRetention); err != nil {
 		return nil, err
 	}
@@ -71,12 +71,12 @@ func (e *Engine) SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.M
 
 // SetDefaultAsSystem is SetDefault for the operator (the CLI), audited as
 // the system.
-func (e *Engine) SetDefaultAsSystem(ctx context.Context, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
+func (e *Engine) SetDefaultAsSystem(ctx context.Context, orgID int64, m gallra.Module, p *gallra.Policy) (*gallra.RetentionModuleDefault, error) {
 	return e.setDefault(ctx, gallra.Actor{Type: gallra.ActorSystem}, orgID, m, p)
 }
 
-func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *Policy) (*ModuleDefault, error) {
-	var d ModuleDefault
+func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64, m gallra.Module, p *gallra.Policy) (*gallra.RetentionModuleDefault, error) {
+	var d gallra.RetentionModuleDefault
 	err := e.db.Update(ctx, func(tx *store.Tx) error {
 		var s *store.RetentionSetting
 		if p != nil {
@@ -84,7 +84,7 @@ func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64
 				return err
 			}
 			s = &store.RetentionSetting{Period: p.Period.String(), Action: string(p.Action)}
-		} else if err := moduleRule(m); err != nil {
+		} else if err := gallra.CheckPurgedModule(m); err != nil {
 			return err
 		}
 		old, err := e.moduleDefault(ctx, tx, orgID, m)

@@ -81,10 +81,10 @@ func TestSideBySideMatchesInTurn(t *testing.T) {
 func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		to   Policy
+		to   gallra.Policy
 	}{
-		{"never", Policy{Never(), Anonymize}},
-		{"longer", Policy{Period{3*365 + 45, Days}, Anonymize}},
+		{"never", gallra.Policy{Period: gallra.Never(), Action: gallra.ActionAnonymize}},
+		{"longer", gallra.Policy{Period: gallra.Period{N: 3*365 + 45, Unit: gallra.Days}, Action: gallra.ActionAnonymize}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {

@@ -15,17 +15,17 @@ const (
 )
 
 // duration renders "3 år", "1 månad", "30 dagar", "2 months", "1 year".
-func duration(lang string, p Period) string {
+func duration(lang string, p gallra.Period) string {
 	n := strconv.Itoa(p.N)
 	one := p.N == 1
 	if lang == Swedish {
 		switch p.Unit {
-		case Days:
+		case gallra.Days:
 			if one {
 				return n + " dag"
 			}
 			return n + " dagar"
-		case Months:
+		case gallra.Months:
 			if one {
 				return n + " månad"
 			}
@@ -34,7 +34,7 @@ func duration(lang string, p Period) string {
 			return n + " år"
 		}
 	}
-	unit := map[Unit]string{Days: "day", Months: "month", Years: "year"}[p.Unit]
+	unit := map[gallra.Unit]string{gallra.Days: "day", gallra.Months: "month", gallra.Years: "year"}[p.Unit]
 	if !one {
 		unit += "s"
 	}
@@ -47,11 +47,11 @@ func duration(lang string, p Period) string {
 // Kommunen lagrar dina personuppgifter (namn, e-postadress och IP-adress) i
 // högst 3 år." It is a pure function. Social and knowledge channels have no
 // such text (EUNPROCESS); an unknown language is EINVALID.
-func PolicyText(lang string, m gallra.Module, org string, p Policy) (string, error) {
+func PolicyText(lang string, m gallra.Module, org string, p gallra.Policy) (string, error) {
 	if lang != Swedish && lang != English {
 		return "", gallra.Errorf(gallra.EINVALID, "lang must be sv or en")
 	}
-	if err := moduleRule(m); err != nil {
+	if err := gallra.CheckPurgedModule(m); err != nil {
 		return "", err
 	}
 	sv := lang == Swedish
@@ -67,7 +67,7 @@ func PolicyText(lang string, m gallra.Module, org string, p Policy) (string, err
 			switch {
 			case never:
 				return s + ". De gallras inte automatiskt; kontakta " + org + " om du vill att de tas bort.", nil
-			case p.Action == Delete:
+			case p.Action == gallra.ActionDelete:
 				return s + " i högst " + d + ". Därefter raderas ditt inlägg eller din kommentar.", nil
 			}
 			return s + " i högst " + d + ". Därefter anonymiseras inlägget: namn, e-postadress och IP-adress tas bort medan texten finns kvar.", nil
@@ -76,7 +76,7 @@ func PolicyText(lang string, m gallra.Module, org string, p Policy) (string, err
 		switch {
 		case never:
 			return s + ". It is not deleted automatically; contact " + org + " if you want it removed.", nil
-		case p.Action == Delete:
+		case p.Action == gallra.ActionDelete:
 			return s + " for at most " + d + ". After that your post or comment is deleted.", nil
 		}
 		return s + " for at most " + d + ". After that your post is anonymized: your name, e-mail address and IP address are removed and the text remains.", nil

@@ -102,7 +102,7 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 		t.Fatalf("subject's posts: %d", len(e.Posts))
 	}
 
-	e.ret = retention.New(db, nil, retention.Config{Caps: retention.Caps{gallra.ModuleChat: retention.Period{N: 1, Unit: retention.Months}}})
+	e.ret = retention.New(db, nil, retention.Config{Caps: gallra.Caps{gallra.ModuleChat: gallra.Period{N: 1, Unit: gallra.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
 	e.tk = tk
 	e.svc = service.New(service.Deps{DB: db, Clock: clock})

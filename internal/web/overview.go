@@ -5,12 +5,11 @@ import (
 	"sort"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/retention"
 )
 
 type overviewRow struct {
 	Channel gallra.Channel
-	Policy  *retention.Resolved
+	Policy  *gallra.RetentionResolved
 	Due7    int
 	Due30   int
 	Held    int

@@ -17,18 +17,18 @@ var errNoRetention = gallra.Errorf(gallra.ENOTFOUND, "privacy settings are not a
 
 // PolicyLabel renders a policy for people: "Anonymize after 3 years",
 // "Never purge automatically".
-func (l *lang) PolicyLabel(p retention.Policy) string {
+func (l *lang) PolicyLabel(p gallra.Policy) string {
 	if p.Period.IsNever() {
 		return l.T("pol.never")
 	}
-	if p.Action == retention.Anonymize {
+	if p.Action == gallra.ActionAnonymize {
 		return l.T("pol.anonymize", l.Period(p.Period))
 	}
 	return l.T("pol.delete", l.Period(p.Period))
 }
 
 // Period renders "3 years", "30 dagar".
-func (l *lang) Period(p retention.Period) string {
+func (l *lang) Period(p gallra.Period) string {
 	if p.IsNever() {
 		return l.T("pol.never")
 	}
@@ -62,11 +62,11 @@ func purged(m gallra.Module) bool {
 
 type settingsRow struct {
 	Channel gallra.Channel
-	Policy  *retention.Resolved
+	Policy  *gallra.RetentionResolved
 }
 
 type settingsData struct {
-	Defaults []retention.ModuleDefault
+	Defaults []gallra.RetentionModuleDefault
 	Channels []settingsRow
 	Holds    []holdRow
 }
@@ -118,7 +118,7 @@ type policyForm struct {
 	Expect int    // items the confirmed preview said would be purged now
 }
 
-func formFromPolicy(p retention.Policy, mode string) policyForm {
+func formFromPolicy(p gallra.Policy, mode string) policyForm {
 	f := policyForm{Mode: mode, Keep: "period", N: p.Period.N, Unit: string(rune(p.Period.Unit)), Action: string(p.Action)}
 	if p.Period.IsNever() {
 		f.Keep, f.N, f.Unit = "never", 1, "y"
@@ -142,7 +142,7 @@ func (f policyForm) Query() string {
 // policy turns the form into a policy for module m: nil for "follow the
 // module default". Malformed input is EINVALID with a message naming the
 // field.
-func (f policyForm) policy(m gallra.Module) (*retention.Policy, error) {
+func (f policyForm) policy(m gallra.Module) (*gallra.Policy, error) {
 	if f.Mode == "inherit" {
 		return nil, nil
 	}
@@ -158,9 +158,9 @@ func (f policyForm) policy(m gallra.Module) (*retention.Policy, error) {
 	}
 	action := f.Action
 	if m != gallra.ModuleForum {
-		action = string(retention.Delete)
+		action = string(gallra.ActionDelete)
 	}
-	p, err := retention.ParsePolicy(m, period, action)
+	p, err := gallra.ParsePolicy(m, period, action)
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +172,11 @@ func (f policyForm) policy(m gallra.Module) (*retention.Policy, error) {
 type policyFormData struct {
 	Channel *gallra.Channel // nil for a module default
 	Module  gallra.Module
-	Current retention.Policy
+	Current gallra.Policy
 	Source  string
-	Default *retention.ModuleDefault // the module default (channels only)
+	Default *gallra.RetentionModuleDefault // the module default (channels only)
 	Form    policyForm
-	Cap     *retention.Period
+	Cap     *gallra.Period
 	Texts   *policyTexts
 	Refused string // why the setting cannot be saved
 	// ReadOnly is set for staff who may preview a setting but not save it
@@ -194,7 +194,7 @@ type policyTexts struct{ SV, EN string }
 
 // texts returns the customer-facing policy text in both languages, or nil
 // for modules without one.
-func texts(m gallra.Module, org string, p retention.Policy) *policyTexts {
+func texts(m gallra.Module, org string, p gallra.Policy) *policyTexts {
 	sv, err1 := retention.PolicyText("sv", m, org, p)
 	en, err2 := retention.PolicyText("en", m, org, p)
 	if err1 != nil || err2 != nil {
@@ -203,7 +203,7 @@ func texts(m gallra.Module, org string, p retention.Policy) *policyTexts {
 	return &policyTexts{SV: sv, EN: en}
 }
 
-func (h *Handler) moduleDefault(r *http.Request, v *viewer, m gallra.Module) (*retention.ModuleDefault, error) {
+func (h *Handler) moduleDefault(r *http.Request, v *viewer, m gallra.Module) (*gallra.RetentionModuleDefault, error) {
 	defs, err := h.retention.Defaults(r.Context(), v.Org.ID)
 	if err != nil {
 		return nil, err
@@ -274,13 +274,13 @@ func (h *Handler) channelPolicyForm(w http.ResponseWriter, r *http.Request, v *v
 type confirmData struct {
 	Channel  *gallra.Channel
 	Module   gallra.Module
-	From     retention.Policy
-	To       retention.Policy
+	From     gallra.Policy
+	To       gallra.Policy
 	Inherit  bool
 	Form     policyForm
 	Total    int    // purged at the next run
 	ItemType string // what is counted
-	Action   retention.Action
+	Action   gallra.Action
 	Held     int
 	Soon     int // becomes due within 30 days
 	Rows     []confirmRow
@@ -536,7 +536,7 @@ func (h *Handler) policyTextFragment(w http.ResponseWriter, r *http.Request, v *
 	out := map[string]string{}
 	p, err := f.policy(m)
 	if err == nil && p == nil {
-		var def *retention.ModuleDefault
+		var def *gallra.RetentionModuleDefault
 		if def, err = h.moduleDefault(r, v, m); err == nil {
 			p = &def.Policy
 		}
@@ -563,7 +563,7 @@ func isCode(err error, code string) bool {
 }
 
 // capOf returns the operator's cap of a module, nil when it has none.
-func capOf(c retention.Caps, m gallra.Module) *retention.Period {
+func capOf(c gallra.Caps, m gallra.Module) *gallra.Period {
 	if p, ok := c[m]; ok {
 		return &p
 	}

@@ -12,7 +12,6 @@ import (
 	_ "time/tzdata" // Europe/Stockholm on hosts without a zoneinfo database
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/retention"
 )
 
 // page is what every template gets: the language, the viewer (nil before
@@ -85,9 +84,9 @@ var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"add":   func(a, b int) int { return a + b },
 	"int64": func(i int) int64 { return int64(i) },
-	"deref": func(p *retention.Period) retention.Period {
+	"deref": func(p *gallra.Period) gallra.Period {
 		if p == nil {
-			return retention.Never()
+			return gallra.Never()
 		}
 		return *p
 	},

@@ -7,21 +7,8 @@ import (
 	"sort"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/takeout"
 )
-
-// Retention is what the UI needs from the retention engine
-// (*retention.Engine implements it).
-type Retention interface {
-	Caps() retention.Caps
-	ChannelPolicy(ctx context.Context, orgID, channelID int64) (*retention.Resolved, error)
-	SetChannelPolicy(ctx context.Context, staff *gallra.Staff, channelID int64, p *retention.Policy) (*retention.Resolved, error)
-	Defaults(ctx context.Context, orgID int64) ([]retention.ModuleDefault, error)
-	SetDefault(ctx context.Context, staff *gallra.Staff, m gallra.Module, p *retention.Policy) (*retention.ModuleDefault, error)
-	Preview(ctx context.Context, orgID, channelID int64, proposed *retention.Policy) (*retention.Preview, error)
-	Runs(ctx context.Context, orgID int64, limit int) ([]gallra.PurgeRun, error)
-}
 
 // Requests is what the UI needs from the data-subject request service
 // (*takeout.Service implements it). Each method checks that the staff user
@@ -46,8 +33,7 @@ type Requests interface {
 }
 
 var (
-	_ Retention = (*retention.Engine)(nil)
-	_ Requests  = (*takeout.Service)(nil)
+	_ Requests = (*takeout.Service)(nil)
 )
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -52,7 +52,7 @@ type Config struct {
 	LoginBurst int
 	// Retention provides privacy settings, purge previews and policy texts;
 	// nil hides those parts of the UI.
-	Retention Retention
+	Retention gallra.RetentionService
 	// Requests provides data-subject requests; nil hides the requests page.
 	Requests Requests
 	// Services are the feature services the pages call (service.New builds
@@ -67,7 +67,7 @@ type Handler struct {
 	clock     gallra.Clock
 	secure    bool
 	proxyHdr  string
-	retention Retention
+	retention gallra.RetentionService
 	requests  Requests
 	svc       *gallra.Services
 	ipLimit   *ratelimit.Keyed

@@ -1,14 +1,4 @@
-// Package retention is Gallra's retention engine ("gallring"): per-channel
-// policies with module defaults and operator caps, the purge that applies
-// them (batched, idempotent, one at a time per database, every run
-// recorded), previews that share the purge's selection, legal holds, and the
-// privacy sentence each forum, inbox and chat flow shows.
-//
-// The clocks: a forum post's period runs from its creation, a mail
-// conversation's from its last message, a chat's from its close. Editing or
-// redacting never restarts a clock. It has no HTTP: internal/httpapi and
-// cmd/gallra call it.
-package retention
+package gallra
 
 import (
 	"encoding/json"
@@ -17,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gallra/gallra"
 )
 
 // Unit is the unit of a retention period.
@@ -56,12 +44,12 @@ func ParsePeriod(s string) (Period, error) {
 	}
 	m := periodRE.FindStringSubmatch(s)
 	if m == nil {
-		return Period{}, gallra.Errorf(gallra.EINVALID, "period must be never or a number of days, months or years such as 30d, 1m or 3y")
+		return Period{}, Errorf(EINVALID, "period must be never or a number of days, months or years such as 30d, 1m or 3y")
 	}
 	n, _ := strconv.Atoi(m[1])
 	p := Period{N: n, Unit: Unit(m[2][0])}
 	if n < 1 || p.maxDays() > MaxPeriodDays {
-		return Period{}, gallra.Errorf(gallra.EINVALID, "period must be between 1 day and 100 years")
+		return Period{}, Errorf(EINVALID, "period must be between 1 day and 100 years")
 	}
 	return p, nil
 }
@@ -79,7 +67,7 @@ func (p Period) String() string {
 
 // Cutoff returns the instant before which an item's clock must lie for it to
 // be due at now. Months and years are calendar months counted back from now
-// with the day clamped (gallra.AddMonths): on Mar 31 a one-month cutoff is
+// with the day clamped (AddMonths): on Mar 31 a one-month cutoff is
 // Feb 28, not Mar 3 as time.AddDate would make it. So an item is never purged
 // before it is N calendar months old; at month ends it may wait up to three
 // days longer (an item from Jan 29–31 with a one-month period goes on Mar 1).
@@ -90,9 +78,9 @@ func (p Period) Cutoff(now time.Time) time.Time {
 	case Days:
 		return now.AddDate(0, 0, -p.N)
 	case Months:
-		return gallra.AddMonths(now, -p.N)
+		return AddMonths(now, -p.N)
 	case Years:
-		return gallra.AddMonths(now, -12*p.N)
+		return AddMonths(now, -12*p.N)
 	}
 	panic("retention: cutoff of a never period")
 }
@@ -158,7 +146,7 @@ func (p Period) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) 
 func (p *Period) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "period must be a string such as \"3y\" or \"never\"")
+		return Errorf(EINVALID, "period must be a string such as \"3y\" or \"never\"")
 	}
 	v, err := ParsePeriod(s)
 	if err != nil {
@@ -173,17 +161,17 @@ type Action string
 
 // Actions. Forum supports both; mail and chat only delete.
 const (
-	Anonymize Action = "anonymize"
-	Delete    Action = "delete"
+	ActionAnonymize Action = "anonymize"
+	ActionDelete    Action = "delete"
 )
 
 // ParseAction reads "anonymize" or "delete"; anything else is EINVALID.
 func ParseAction(s string) (Action, error) {
 	switch a := Action(strings.ToLower(strings.TrimSpace(s))); a {
-	case Anonymize, Delete:
+	case ActionAnonymize, ActionDelete:
 		return a, nil
 	}
-	return "", gallra.Errorf(gallra.EINVALID, "action must be anonymize or delete")
+	return "", Errorf(EINVALID, "action must be anonymize or delete")
 }
 
 // Policy is a retention setting: keep for Period, then apply Action.
@@ -202,7 +190,7 @@ func (p Policy) String() string {
 
 // ParsePolicy reads a period and an action; with a never period the action
 // may be empty (it then defaults to the module's only or default action).
-func ParsePolicy(m gallra.Module, period, action string) (Policy, error) {
+func ParsePolicy(m Module, period, action string) (Policy, error) {
 	p, err := ParsePeriod(period)
 	if err != nil {
 		return Policy{}, err
@@ -219,30 +207,30 @@ func ParsePolicy(m gallra.Module, period, action string) (Policy, error) {
 
 // Shipped returns the built-in default of a module: forum anonymize after 3
 // years, mail delete after 2 years, chat delete 30 days after close.
-func Shipped(m gallra.Module) Policy {
+func Shipped(m Module) Policy {
 	switch m {
-	case gallra.ModuleForum:
-		return Policy{Period: Period{3, Years}, Action: Anonymize}
-	case gallra.ModuleMail:
-		return Policy{Period: Period{2, Years}, Action: Delete}
-	case gallra.ModuleChat:
-		return Policy{Period: Period{30, Days}, Action: Delete}
+	case ModuleForum:
+		return Policy{Period: Period{3, Years}, Action: ActionAnonymize}
+	case ModuleMail:
+		return Policy{Period: Period{2, Years}, Action: ActionDelete}
+	case ModuleChat:
+		return Policy{Period: Period{30, Days}, Action: ActionDelete}
 	}
-	return Policy{Period: Never(), Action: Delete}
+	return Policy{Period: Never(), Action: ActionDelete}
 }
 
 // PurgedModules lists the modules with retention policies.
-func PurgedModules() []gallra.Module {
-	return []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat}
+func PurgedModules() []Module {
+	return []Module{ModuleForum, ModuleMail, ModuleChat}
 }
 
 // Caps are the operator's (processor's) maximum periods per module. A module
 // without a cap allows any period, including never.
-type Caps map[gallra.Module]Period
+type Caps map[Module]Period
 
 // CapEnv returns the environment variable of a module's cap, e.g.
 // GALLRA_RETENTION_CAP_CHAT.
-func CapEnv(m gallra.Module) string { return "GALLRA_RETENTION_CAP_" + strings.ToUpper(string(m)) }
+func CapEnv(m Module) string { return "GALLRA_RETENTION_CAP_" + strings.ToUpper(string(m)) }
 
 // CapsFromEnv reads GALLRA_RETENTION_CAP_FORUM, _MAIL and _CHAT (period
 // syntax, e.g. 1m; empty means no cap) through getenv.
@@ -258,7 +246,7 @@ func CapsFromEnv(getenv func(string) string) (Caps, error) {
 
 // Set parses and sets one module's cap; "" removes it. A cap of never is
 // refused: it would not cap anything.
-func (c Caps) Set(m gallra.Module, s string) error {
+func (c Caps) Set(m Module, s string) error {
 	if strings.TrimSpace(s) == "" {
 		delete(c, m)
 		return nil
@@ -268,7 +256,7 @@ func (c Caps) Set(m gallra.Module, s string) error {
 		return err
 	}
 	if p.IsNever() {
-		return gallra.Errorf(gallra.EINVALID, "a cap must be a period such as 1m, not never")
+		return Errorf(EINVALID, "a cap must be a period such as 1m, not never")
 	}
 	c[m] = p
 	return nil
@@ -278,44 +266,44 @@ func (c Caps) Set(m gallra.Module, s string) error {
 // returns an error naming the rule it breaks: EUNPROCESS for social and
 // knowledge channels, an action the module does not support, never under a
 // cap, or a period over the cap.
-func (c Caps) Validate(m gallra.Module, p Policy) error {
-	if err := moduleRule(m); err != nil {
+func (c Caps) Validate(m Module, p Policy) error {
+	if err := CheckPurgedModule(m); err != nil {
 		return err
 	}
-	if p.Action != Anonymize && p.Action != Delete {
-		return gallra.Errorf(gallra.EINVALID, "action must be anonymize or delete")
+	if p.Action != ActionAnonymize && p.Action != ActionDelete {
+		return Errorf(EINVALID, "action must be anonymize or delete")
 	}
-	if m != gallra.ModuleForum && p.Action != Delete {
-		return gallra.Errorf(gallra.EUNPROCESS, "%s supports only the action delete: the whole conversation is deleted", m)
+	if m != ModuleForum && p.Action != ActionDelete {
+		return Errorf(EUNPROCESS, "%s supports only the action delete: the whole conversation is deleted", m)
 	}
 	if limit, ok := c[m]; ok {
 		if p.Period.IsNever() {
-			return gallra.Errorf(gallra.EUNPROCESS, "the operator caps %s retention at %s: never (no automatic purge) is not allowed", m, limit)
+			return Errorf(EUNPROCESS, "the operator caps %s retention at %s: never (no automatic purge) is not allowed", m, limit)
 		}
 		if p.Period.Longer(limit) {
-			return gallra.Errorf(gallra.EUNPROCESS, "the operator caps %s retention at %s: %s is longer", m, limit, p.Period)
+			return Errorf(EUNPROCESS, "the operator caps %s retention at %s: %s is longer", m, limit, p.Period)
 		}
 	}
 	return nil
 }
 
-// moduleRule refuses modules without retention policies: social (the
+// CheckPurgedModule refuses modules without retention policies: social (the
 // external platform is the source) and knowledge (no end-customer data).
-func moduleRule(m gallra.Module) error {
+func CheckPurgedModule(m Module) error {
 	switch m {
-	case gallra.ModuleSocial:
-		return gallra.Errorf(gallra.EUNPROCESS, "social channels have no retention policy: they are never purged automatically because the external platform is the source")
-	case gallra.ModuleKnowledge:
-		return gallra.Errorf(gallra.EUNPROCESS, "knowledge bases hold no end-customer data: there is no retention policy to set")
-	case gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat:
+	case ModuleSocial:
+		return Errorf(EUNPROCESS, "social channels have no retention policy: they are never purged automatically because the external platform is the source")
+	case ModuleKnowledge:
+		return Errorf(EUNPROCESS, "knowledge bases hold no end-customer data: there is no retention policy to set")
+	case ModuleForum, ModuleMail, ModuleChat:
 		return nil
 	}
-	return gallra.Errorf(gallra.EINVALID, "module must be forum, mail or chat")
+	return Errorf(EINVALID, "module must be forum, mail or chat")
 }
 
 // Clamp returns p shortened to the module's cap (and whether it was), so a
 // policy saved before a cap was lowered is still never exceeded.
-func (c Caps) Clamp(m gallra.Module, p Policy) (Policy, bool) {
+func (c Caps) Clamp(m Module, p Policy) (Policy, bool) {
 	limit, ok := c[m]
 	if !ok || !p.Period.Longer(limit) {
 		return p, false

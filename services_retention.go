@@ -1,0 +1,32 @@
+package gallra
+
+import "context"
+
+// RetentionService is the retention engine as the transports use it
+// (internal/retention's Engine implements it): effective policies,
+// settings, previews, purge runs and the privacy sentence. Changes take the
+// acting staff user and need PermSetRetention; reads take the organisation
+// and channel the caller has already resolved and authorized through
+// ChannelService (PermViewChannel).
+type RetentionService interface {
+	// Caps returns the operator's caps per module.
+	Caps() Caps
+	// ChannelPolicy returns a channel's effective policy.
+	ChannelPolicy(ctx context.Context, orgID, channelID int64) (*RetentionResolved, error)
+	// SetChannelPolicy gives a channel its own policy (nil: follow the
+	// module default); audited.
+	SetChannelPolicy(ctx context.Context, staff *Staff, channelID int64, p *Policy) (*RetentionResolved, error)
+	// Defaults returns the organisation's module defaults.
+	Defaults(ctx context.Context, orgID int64) ([]RetentionModuleDefault, error)
+	// SetDefault sets a module default (nil: back to the shipped one);
+	// audited.
+	SetDefault(ctx context.Context, staff *Staff, m Module, p *Policy) (*RetentionModuleDefault, error)
+	// Preview says what a purge would do now and within 7 and 30 days,
+	// under the current policy or a proposed one.
+	Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*RetentionPreview, error)
+	// Runs returns the organisation's newest purge runs.
+	Runs(ctx context.Context, orgID int64, limit int) ([]PurgeRun, error)
+	// ChannelPolicyText is the privacy sentence the channel shows, in "sv"
+	// or "en".
+	ChannelPolicyText(ctx context.Context, orgID, channelID int64, lang string) (string, error)
+}
