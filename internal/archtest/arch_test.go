@@ -135,6 +135,21 @@ func TestSQLOnlyInStore(t *testing.T) {
 	check(t, "SQL outside internal/store", found, nil)
 }
 
+// TestRawSQLOnlyInTests: the store's test door to direct SQL
+// (Tx.RawForTests) is called from test files only.
+func TestRawSQLOnlyInTests(t *testing.T) {
+	var found []string
+	for _, f := range parseTree(t) {
+		ast.Inspect(f.ast, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "RawForTests" {
+				found = append(found, f.path)
+			}
+			return true
+		})
+	}
+	check(t, "Tx.RawForTests outside tests", found, nil)
+}
+
 // TestNoMutablePackageState: outside package main, no package-level
 // variable is state. A variable qualifies when it is never written after its
 // initialisation anywhere in the module, tests included (read-only tables,

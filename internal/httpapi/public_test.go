@@ -24,10 +24,10 @@ func TestPublic(t *testing.T) {
 		c2 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "second post", Author: gallra.Author{Name: "Other Person", Email: "other@example.se", IP: custIP}}))
 		c3 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "third post secret", Author: gallra.Author{Name: "Third", Email: "third@example.se"}}))
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', anonymized_at = ? WHERE id = ?`, tx.Now.UnixMilli(), c2.ID); err != nil {
+			if _, err := tx.RawForTests().Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', anonymized_at = ? WHERE id = ?`, tx.Now.UnixMilli(), c2.ID); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `UPDATE forum_posts SET body = '', author_name = '', author_email = '', author_ip = '', removed = 1 WHERE id = ?`, c3.ID)
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE forum_posts SET body = '', author_name = '', author_email = '', author_ip = '', removed = 1 WHERE id = ?`, c3.ID)
 			return err
 		})
 		if err != nil {

@@ -102,10 +102,10 @@ func TestForumAnonymizeBatchesReachOneEndState(t *testing.T) {
 				}
 				var fields, queued int
 				db.View(ctx, func(tx *store.Tx) error {
-					if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic'`).Scan(&fields); err != nil {
+					if err := tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic'`).Scan(&fields); err != nil {
 						return err
 					}
-					return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+					return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
 				})
 				if fields != 0 || queued != 0 {
 					t.Errorf("%d topic fields, %d queued persons left", fields, queued)
@@ -159,7 +159,7 @@ func TestDrainSideBySide(t *testing.T) {
 		}
 		var queued int
 		db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+			return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
 		})
 		if queued != 0 {
 			t.Errorf("%d persons left in the queue", queued)
@@ -187,7 +187,7 @@ func TestDrainTakesRowsGivenBack(t *testing.T) {
 		e.drainHook = func() error {
 			go func() {
 				done <- db.Update(ctx, func(tx *store.Tx) error {
-					rows, err := tx.Query(ctx, `SELECT person_id FROM purge_person_queue ORDER BY person_id DESC LIMIT 5 FOR UPDATE`)
+					rows, err := tx.RawForTests().Query(ctx, `SELECT person_id FROM purge_person_queue ORDER BY person_id DESC LIMIT 5 FOR UPDATE`)
 					if err != nil {
 						return err
 					}
@@ -209,7 +209,7 @@ func TestDrainTakesRowsGivenBack(t *testing.T) {
 		}
 		var queued int
 		db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+			return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
 		})
 		if queued != 0 {
 			t.Errorf("%d persons left in the queue", queued)

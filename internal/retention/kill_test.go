@@ -126,7 +126,7 @@ func TestPurgeSurvivesKill(t *testing.T) {
 			cmd.Wait()
 			var anon, queued int
 			err = db.View(ctx, func(tx *store.Tx) error {
-				return tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM forum_posts WHERE anonymized_at IS NOT NULL), (SELECT COUNT(*) FROM purge_person_queue)`).Scan(&anon, &queued)
+				return tx.RawForTests().QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM forum_posts WHERE anonymized_at IS NOT NULL), (SELECT COUNT(*) FROM purge_person_queue)`).Scan(&anon, &queued)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -153,7 +153,7 @@ func TestPurgeSurvivesKill(t *testing.T) {
 		}
 		var queued int
 		db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
+			return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&queued)
 		})
 		if queued != 0 {
 			t.Errorf("%d persons left in the queue", queued)

@@ -17,7 +17,7 @@ import (
 
 // backendPID is the PostgreSQL backend of tx.
 func backendPID(tx *store.Tx) (pid int64, err error) {
-	err = tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid)
+	err = tx.RawForTests().QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid)
 	return pid, err
 }
 
@@ -28,7 +28,7 @@ func waitBlockedBy(db *store.DB, pid int64) error {
 	for time.Now().Before(deadline) {
 		var n int
 		err := db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE CAST(? AS integer) = ANY(pg_blocking_pids(pid))`, pid).Scan(&n)
+			return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE CAST(? AS integer) = ANY(pg_blocking_pids(pid))`, pid).Scan(&n)
 		})
 		if err != nil || n > 0 {
 			return err
@@ -132,7 +132,7 @@ func TestPersonPassTriesAgainWhenNewContentRefersToThePerson(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if _, err := tx.Exec(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
+				if _, err := tx.RawForTests().Exec(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
 					VALUES (?, ?, ?, 'post', ?, 'Bo', 'bo@example.se', '', 'Svar', ?, ?)`, f.Org.ID, other.ChannelID, other.ID, bo, tx.Now.UnixMilli(), tx.Now.UnixMilli()); err != nil {
 					return err
 				}

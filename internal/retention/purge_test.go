@@ -313,7 +313,7 @@ func TestMailDelete(t *testing.T) {
 		}
 		var n int
 		db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM custom_fields WHERE subject_id = ? AND subject_type = 'mail_conversation') + (SELECT COUNT(*) FROM mail_participants WHERE conversation_id = ?)`,
+			return tx.RawForTests().QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM custom_fields WHERE subject_id = ? AND subject_type = 'mail_conversation') + (SELECT COUNT(*) FROM mail_participants WHERE conversation_id = ?)`,
 				old.ConversationID, old.ConversationID).Scan(&n)
 		})
 		if n != 0 {
@@ -488,7 +488,7 @@ func TestPreviewThenPurgeSameIDs(t *testing.T) {
 		}
 		var done []int64
 		db.View(ctx, func(tx *store.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT id FROM forum_posts WHERE anonymized_at IS NOT NULL ORDER BY created_at, id`)
+			rows, err := tx.RawForTests().Query(ctx, `SELECT id FROM forum_posts WHERE anonymized_at IS NOT NULL ORDER BY created_at, id`)
 			if err != nil {
 				return err
 			}
@@ -551,7 +551,7 @@ func snapshot(t *testing.T, db *store.DB) string {
 	}
 	err := db.View(ctx, func(tx *store.Tx) error {
 		for _, q := range queries {
-			rows, err := tx.Query(ctx, q)
+			rows, err := tx.RawForTests().Query(ctx, q)
 			if err != nil {
 				return err
 			}

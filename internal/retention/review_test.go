@@ -21,7 +21,7 @@ func anonymizedIDs(t *testing.T, db *store.DB, channelID int64) []int64 {
 	t.Helper()
 	var out []int64
 	err := db.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM forum_posts WHERE channel_id = ? AND anonymized_at IS NOT NULL ORDER BY id`, channelID)
+		rows, err := tx.RawForTests().Query(ctx, `SELECT id FROM forum_posts WHERE channel_id = ? AND anonymized_at IS NOT NULL ORDER BY id`, channelID)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func TestHoldSetMidBatchIsHonoured(t *testing.T) {
 						return
 					}
 					if db.Dialect() == store.SQLite {
-						if _, err := tx.Exec(ctx, `UPDATE forum_topics SET held_at = ?, hold_reason = 'x' WHERE id = ?`, db.Now().UnixMilli(), held.ID); err != nil {
+						if _, err := tx.RawForTests().Exec(ctx, `UPDATE forum_topics SET held_at = ?, hold_reason = 'x' WHERE id = ?`, db.Now().UnixMilli(), held.ID); err != nil {
 							t.Error(err)
 						}
 						return
@@ -314,7 +314,7 @@ func TestForumDeleteFirstPostLikeErasure(t *testing.T) {
 				}
 				var fields int
 				db.View(ctx, func(tx *store.Tx) error {
-					return tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, tp.ID).Scan(&fields)
+					return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, tp.ID).Scan(&fields)
 				})
 				if fields != 0 {
 					t.Errorf("%d topic fields left", fields)
@@ -429,7 +429,7 @@ func TestPersonQueueSurvivesCrash(t *testing.T) {
 		}
 		queued := func() (n int) {
 			db.View(ctx, func(tx *store.Tx) error {
-				return tx.QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&n)
+				return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM purge_person_queue`).Scan(&n)
 			})
 			return n
 		}
@@ -479,7 +479,7 @@ func TestPostEditedMidBatchIsRedacted(t *testing.T) {
 			}
 			for id, body := range map[int64]string{reply.ID: edited, other.ID: edited2} {
 				if db.Dialect() == store.SQLite {
-					if _, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ?`, body, db.Now().UnixMilli(), id); err != nil {
+					if _, err := tx.RawForTests().Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ?`, body, db.Now().UnixMilli(), id); err != nil {
 						t.Error(err)
 					}
 					continue
@@ -532,7 +532,7 @@ func TestPersonFieldsKeptWhenPersonGetsContentMidPass(t *testing.T) {
 		fired := 0
 		hook := store.TxHook(func(tx *store.Tx) {
 			var left int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND subject_type = 'person'`, person).Scan(&left); err != nil {
+			if err := tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND subject_type = 'person'`, person).Scan(&left); err != nil {
 				t.Error(err)
 				return
 			}
@@ -619,10 +619,10 @@ func TestTopicDeletedMidBatchIsNotCountedHeld(t *testing.T) {
 				return
 			}
 			err := db.Update(ctx, func(tx *store.Tx) error {
-				if _, err := tx.Exec(ctx, `DELETE FROM forum_posts WHERE topic_id = ?`, gone.ID); err != nil {
+				if _, err := tx.RawForTests().Exec(ctx, `DELETE FROM forum_posts WHERE topic_id = ?`, gone.ID); err != nil {
 					return err
 				}
-				_, err := tx.Exec(ctx, `DELETE FROM forum_topics WHERE id = ?`, gone.ID)
+				_, err := tx.RawForTests().Exec(ctx, `DELETE FROM forum_topics WHERE id = ?`, gone.ID)
 				return err
 			})
 			if err != nil {

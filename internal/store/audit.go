@@ -20,7 +20,7 @@ func (tx *Tx) Audit(ctx context.Context, orgID int64, actor gallra.Actor, action
 	// writer), which serialises appends per organisation on every engine.
 	var seq int64
 	var prev string
-	err := tx.QueryRow(ctx, `UPDATE audit_heads SET seq = seq + 1 WHERE org_id = ? RETURNING seq, hash`, orgID).Scan(&seq, &prev)
+	err := tx.queryRow(ctx, `UPDATE audit_heads SET seq = seq + 1 WHERE org_id = ? RETURNING seq, hash`, orgID).Scan(&seq, &prev)
 	if err != nil {
 		return fmt.Errorf("advance audit head of org %d: %w", orgID, err)
 	}
@@ -35,12 +35,12 @@ func (tx *Tx) Audit(ctx context.Context, orgID int64, actor gallra.Actor, action
 		}
 	}
 	e.Hash = audit.HashRaw(e, raw)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash)
+	if _, err := tx.exec(ctx, `INSERT INTO audit_log (org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		orgID, seq, ms(e.At), e.ActorType, e.ActorID, e.Action, e.SubjectType, e.SubjectID, string(raw), e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("insert audit entry: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET hash = ? WHERE org_id = ?`, e.Hash, orgID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE audit_heads SET hash = ? WHERE org_id = ?`, e.Hash, orgID); err != nil {
 		return fmt.Errorf("update audit head: %w", err)
 	}
 	return nil
@@ -80,7 +80,7 @@ func (db *DB) ListAudit(ctx context.Context, orgID int64, f gallra.AuditFilter) 
 	args = append(args, limit)
 	var out []gallra.AuditEntry
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash
+		rows, err := tx.query(ctx, `SELECT id, org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash
 			FROM audit_log WHERE `+strings.Join(where, " AND ")+` ORDER BY seq DESC LIMIT ?`, args...)
 		if err != nil {
 			return fmt.Errorf("list audit: %w", err)
@@ -123,13 +123,13 @@ func (db *DB) VerifyAudit(ctx context.Context, orgID int64) (audit.Result, error
 	err := db.View(ctx, func(tx *Tx) error {
 		var headSeq int64
 		var headHash string
-		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`, orgID).Scan(&headSeq, &headHash)
+		err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?`, orgID).Scan(&headSeq, &headHash)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("organisation", orgID)
 		} else if err != nil {
 			return fmt.Errorf("read audit head: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT id, org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash
+		rows, err := tx.query(ctx, `SELECT id, org_id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash
 			FROM audit_log WHERE org_id = ? ORDER BY seq`, orgID)
 		if err != nil {
 			return fmt.Errorf("read audit log: %w", err)
@@ -160,7 +160,7 @@ func (db *DB) VerifyAudit(ctx context.Context, orgID int64) (audit.Result, error
 // identifiers in audit entries.
 func (tx *Tx) OrgAuditKey(ctx context.Context, orgID int64) ([]byte, error) {
 	var key []byte
-	err := tx.QueryRow(ctx, `SELECT audit_key FROM organisations WHERE id = ?`, orgID).Scan(&key)
+	err := tx.queryRow(ctx, `SELECT audit_key FROM organisations WHERE id = ?`, orgID).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("organisation", orgID)
 	}

@@ -64,7 +64,7 @@ func (in *Inserter) Flush(ctx context.Context) error {
 		return nil
 	}
 	q := in.head + strings.TrimSuffix(strings.Repeat(in.row+", ", in.rows), ", ")
-	_, err := in.tx.Exec(ctx, q, in.args...)
+	_, err := in.tx.exec(ctx, q, in.args...)
 	in.rows, in.args = 0, in.args[:0]
 	if err != nil {
 		return fmt.Errorf("bulk insert: %w", err)
@@ -85,11 +85,11 @@ func (db *DB) AfterBulkLoad(ctx context.Context, tables ...string) error {
 			if !identRE.MatchString(t) {
 				return fmt.Errorf("after bulk load: %q is not a table name", t)
 			}
-			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
+			if _, err := tx.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
 				return fmt.Errorf("after bulk load: sequence of %s: %w", t, err)
 			}
 		}
-		_, err := tx.Exec(ctx, `ANALYZE`)
+		_, err := tx.exec(ctx, `ANALYZE`)
 		return err
 	})
 }
@@ -101,7 +101,7 @@ func (db *DB) AfterBulkLoad(ctx context.Context, tables ...string) error {
 func (db *DB) AnonymizeFloor(ctx context.Context, channelID int64, cutoff time.Time) (int64, error) {
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
+		res, err := tx.exec(ctx, `UPDATE forum_posts SET author_name = '', author_email = '', author_ip = '', person_id = NULL, anonymized_at = ?
 			WHERE channel_id = ? AND created_at < ? AND anonymized_at IS NULL AND removed = 0`, ms(tx.Now), channelID, ms(cutoff))
 		if err != nil {
 			return err

@@ -39,7 +39,7 @@ func (db *DB) CreateChannel(ctx context.Context, actor gallra.Actor, c *gallra.C
 	}
 	err := db.Update(ctx, func(tx *Tx) error {
 		out.CreatedAt = tx.Now
-		id, err := tx.Insert(ctx, `INSERT INTO channels (org_id, module, name, address, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, err := tx.insert(ctx, `INSERT INTO channels (org_id, module, name, address, created_at) VALUES (?, ?, ?, ?, ?)`,
 			out.OrgID, string(out.Module), out.Name, out.Address, ms(out.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert channel: %w", err)
@@ -70,7 +70,7 @@ func (tx *Tx) GetChannel(ctx context.Context, orgID, id int64) (*gallra.Channel,
 }
 
 func (tx *Tx) getChannel(ctx context.Context, orgID, id int64) (*gallra.Channel, error) {
-	c, err := scanChannel(tx.QueryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ? AND org_id = ?`, id, orgID))
+	c, err := scanChannel(tx.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ? AND org_id = ?`, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)
 	} else if err != nil {
@@ -111,7 +111,7 @@ func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Modul
 		q += ` AND module = ?`
 		args = append(args, string(module))
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY id`, args...)
+	rows, err := tx.query(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
@@ -132,7 +132,7 @@ func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Modul
 func (db *DB) FindMailChannel(ctx context.Context, addr string) (*gallra.Channel, error) {
 	var id, orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
+		return tx.queryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
@@ -155,7 +155,7 @@ func (db *DB) UpdateChannel(ctx context.Context, actor gallra.Actor, c *gallra.C
 		if err := validateChannel(&n); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE channels SET name = ?, address = ? WHERE id = ? AND org_id = ?`, n.Name, n.Address, n.ID, n.OrgID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE channels SET name = ?, address = ? WHERE id = ? AND org_id = ?`, n.Name, n.Address, n.ID, n.OrgID); err != nil {
 			return fmt.Errorf("update channel: %w", err)
 		}
 		out = &n
@@ -173,7 +173,7 @@ func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id i
 			return err
 		}
 		var n int64
-		err := tx.QueryRow(ctx, `SELECT
+		err := tx.queryRow(ctx, `SELECT
 			(SELECT COUNT(*) FROM forum_topics WHERE channel_id = ?) +
 			(SELECT COUNT(*) FROM mail_conversations WHERE channel_id = ?) +
 			(SELECT COUNT(*) FROM chat_conversations WHERE channel_id = ?) +
@@ -185,10 +185,10 @@ func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id i
 		if n > 0 {
 			return gallra.Errorf(gallra.ECONFLICT, "channel %d still holds %d topics, conversations, items or articles", id, n)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM channel_members WHERE channel_id = ?`, id); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM channel_members WHERE channel_id = ?`, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM channels WHERE id = ? AND org_id = ?`, id, orgID); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM channels WHERE id = ? AND org_id = ?`, id, orgID); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, orgID, actor, "channel.deleted", "channel", id, nil)
@@ -200,7 +200,7 @@ func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id i
 func (db *DB) PublicChannel(ctx context.Context, id int64) (*gallra.Channel, error) {
 	var orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
+		return tx.queryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)

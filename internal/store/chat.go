@@ -31,7 +31,7 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*g
 			return err
 		}
 		now := ms(tx.Now)
-		id, err := tx.Insert(ctx, `INSERT INTO chat_conversations (org_id, channel_id, person_id, participant_name, participant_email, participant_ip, access_hash, opened_at, last_message_at)
+		id, err := tx.insert(ctx, `INSERT INTO chat_conversations (org_id, channel_id, person_id, participant_name, participant_email, participant_ip, access_hash, opened_at, last_message_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.ChannelID, pid, a.Name, a.Email, a.IP, hashSecret(secret), now, now)
 		if err != nil {
 			return fmt.Errorf("insert chat: %w", err)
@@ -51,7 +51,7 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*g
 }
 
 func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender gallra.ChatSender, staffID *int64, body string) (*gallra.ChatMessage, error) {
-	id, err := tx.Insert(ctx, `INSERT INTO chat_messages (org_id, conversation_id, sender, staff_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	id, err := tx.insert(ctx, `INSERT INTO chat_messages (org_id, conversation_id, sender, staff_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		orgID, convID, string(sender), idArg(staffID), body, ms(tx.Now))
 	if err != nil {
 		return nil, fmt.Errorf("insert chat message: %w", err)
@@ -59,7 +59,7 @@ func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender
 	if err := tx.flagSensitive(ctx, "chat_conversations", convID, body); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
 		return nil, err
 	}
 	return &gallra.ChatMessage{ID: id, ConversationID: convID, Sender: sender, StaffID: staffID, Body: body, CreatedAt: tx.Now}, nil
@@ -73,7 +73,7 @@ func (db *DB) CustomerChatMessage(ctx context.Context, orgID, convID int64, secr
 	err := db.Update(ctx, func(tx *Tx) error {
 		var hash string
 		var closed sql.NullInt64
-		err := tx.QueryRow(ctx, `SELECT access_hash, closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&hash, &closed)
+		err := tx.queryRow(ctx, `SELECT access_hash, closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&hash, &closed)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 			return notFound("chat", convID)
 		} else if err != nil {
@@ -93,7 +93,7 @@ func (db *DB) StaffChatMessage(ctx context.Context, orgID, convID, staffID int64
 	var m *gallra.ChatMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		var closed sql.NullInt64
-		err := tx.QueryRow(ctx, `SELECT closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&closed)
+		err := tx.queryRow(ctx, `SELECT closed_at FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&closed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("chat", convID)
 		} else if err != nil {
@@ -113,13 +113,13 @@ func (db *DB) StaffChatMessage(ctx context.Context, orgID, convID, staffID int64
 func (db *DB) CloseChat(ctx context.Context, actor gallra.Actor, orgID, convID int64) (*gallra.ChatConversation, error) {
 	err := db.Update(ctx, func(tx *Tx) error {
 		var exists int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&exists); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM chat_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&exists); err != nil {
 			return err
 		}
 		if exists == 0 {
 			return notFound("chat", convID)
 		}
-		res, err := tx.Exec(ctx, `UPDATE chat_conversations SET closed_at = ? WHERE id = ? AND org_id = ? AND closed_at IS NULL`, ms(tx.Now), convID, orgID)
+		res, err := tx.exec(ctx, `UPDATE chat_conversations SET closed_at = ? WHERE id = ? AND org_id = ? AND closed_at IS NULL`, ms(tx.Now), convID, orgID)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (db *DB) CloseIdleChats(ctx context.Context, idle time.Duration, batch int)
 		n := 0
 		err := db.Update(ctx, func(tx *Tx) error {
 			cutoff := ms(tx.Now.Add(-idle))
-			rows, err := tx.Query(ctx, `SELECT id, org_id FROM chat_conversations WHERE closed_at IS NULL AND last_message_at < ? ORDER BY last_message_at LIMIT ?`, cutoff, batch)
+			rows, err := tx.query(ctx, `SELECT id, org_id FROM chat_conversations WHERE closed_at IS NULL AND last_message_at < ? ORDER BY last_message_at LIMIT ?`, cutoff, batch)
 			if err != nil {
 				return err
 			}
@@ -164,7 +164,7 @@ func (db *DB) CloseIdleChats(ctx context.Context, idle time.Duration, batch int)
 			for _, it := range items {
 				// The close time is the last activity plus the idle limit, not
 				// "now": a chat idle for a month is as old as it really is.
-				if _, err := tx.Exec(ctx, `UPDATE chat_conversations SET closed_at = last_message_at + ? WHERE id = ? AND closed_at IS NULL`, idle.Milliseconds(), it.id); err != nil {
+				if _, err := tx.exec(ctx, `UPDATE chat_conversations SET closed_at = last_message_at + ? WHERE id = ? AND closed_at IS NULL`, idle.Milliseconds(), it.id); err != nil {
 					return err
 				}
 				if err := tx.Audit(ctx, it.org, gallra.Actor{Type: gallra.ActorSystem}, "chat.auto_closed", "chat_conversation", it.id, map[string]any{"idle_hours": idle.Hours()}); err != nil {
@@ -220,7 +220,7 @@ func (db *DB) ListChats(ctx context.Context, orgID, channelID int64, status stri
 			return gallra.Errorf(gallra.EINVALID, "status must be open or closed")
 		}
 		q, args := pageQuery(q, []any{orgID, channelID}, p)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConvers
 	var c *gallra.ChatConversation
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
-		c, err = scanChat(tx.QueryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
+		c, err = scanChat(tx.queryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("chat", id)
 		} else if err != nil {
@@ -256,7 +256,7 @@ func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConvers
 
 // chatMessages returns the messages of a chat in order (never nil).
 func (tx *Tx) chatMessages(ctx context.Context, convID int64) ([]gallra.ChatMessage, error) {
-	rows, err := tx.Query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, convID)
+	rows, err := tx.query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, convID)
 	if err != nil {
 		return nil, fmt.Errorf("list chat messages: %w", err)
 	}
@@ -285,7 +285,7 @@ func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallr
 	var orgID int64
 	var hash string
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
+		return tx.queryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
 	})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 		return nil, notFound("chat", id)

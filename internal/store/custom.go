@@ -29,7 +29,7 @@ func (tx *Tx) subjectPerson(ctx context.Context, orgID int64, st gallra.SubjectT
 		return nil, gallra.Errorf(gallra.EINVALID, "subject_type must be person, forum_topic, mail_conversation or chat_conversation")
 	}
 	var p sql.NullInt64
-	if err := tx.QueryRow(ctx, q, id, orgID).Scan(&p); errors.Is(err, sql.ErrNoRows) {
+	if err := tx.queryRow(ctx, q, id, orgID).Scan(&p); errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(string(st), id)
 	} else if err != nil {
 		return nil, err
@@ -49,9 +49,9 @@ func (db *DB) SetCustomField(ctx context.Context, actor gallra.Actor, orgID int6
 			return err
 		}
 		if value == "" {
-			_, err = tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND key = ?`, orgID, string(st), subjectID, key)
+			_, err = tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND key = ?`, orgID, string(st), subjectID, key)
 		} else {
-			_, err = tx.Exec(ctx, `INSERT INTO custom_fields (org_id, subject_type, subject_id, person_id, key, value) VALUES (?, ?, ?, ?, ?, ?)
+			_, err = tx.exec(ctx, `INSERT INTO custom_fields (org_id, subject_type, subject_id, person_id, key, value) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (org_id, subject_type, subject_id, key) DO UPDATE SET value = excluded.value, person_id = excluded.person_id`,
 				orgID, string(st), subjectID, idArg(person), key, value)
 		}
@@ -69,7 +69,7 @@ func (db *DB) ListCustomFields(ctx context.Context, orgID int64, st gallra.Subje
 		if _, err := tx.subjectPerson(ctx, orgID, st, subjectID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+customFieldCols+` FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? ORDER BY key`, orgID, string(st), subjectID)
+		rows, err := tx.query(ctx, `SELECT `+customFieldCols+` FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? ORDER BY key`, orgID, string(st), subjectID)
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (db *DB) SearchChannel(ctx context.Context, orgID, channelID int64, q strin
 		if strings.Count(sqlq, "LIKE") == 2 {
 			args = append(args, pattern)
 		}
-		rows, err := tx.Query(ctx, sqlq+` ORDER BY 5 DESC LIMIT ?`, append(args, limit)...)
+		rows, err := tx.query(ctx, sqlq+` ORDER BY 5 DESC LIMIT ?`, append(args, limit)...)
 		if err != nil {
 			return fmt.Errorf("search channel: %w", err)
 		}

@@ -273,23 +273,23 @@ type Tx struct {
 	Now time.Time // the transaction's clock reading, for consistent timestamps
 }
 
-// Exec runs a statement with ? placeholders.
-func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+// exec runs a statement with ? placeholders.
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
-// Query runs a query with ? placeholders.
-func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// query runs a query with ? placeholders.
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
-// QueryRow runs a single-row query with ? placeholders.
-func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// queryRow runs a single-row query with ? placeholders.
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
-// Insert runs an INSERT with " RETURNING id" appended and returns the new id.
-func (tx *Tx) Insert(ctx context.Context, q string, args ...any) (int64, error) {
+// insert runs an INSERT with " RETURNING id" appended and returns the new id.
+func (tx *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64
 	err := tx.tx.QueryRowContext(ctx, tx.db.rebind(q+" RETURNING id"), args...).Scan(&id)
 	return id, err

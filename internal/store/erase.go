@@ -82,16 +82,16 @@ func (tx *Tx) EraseChats(ctx context.Context, s ErasureScope, limit int) (int, E
 		return 0, e, err
 	}
 	in, arg := tx.idIn("conversation_id", ids)
-	if e.ChatMessages, err = countChanged(tx.Exec(ctx, `DELETE FROM chat_messages WHERE `+in+` AND org_id = ?`, arg, s.OrgID)); err != nil {
+	if e.ChatMessages, err = countChanged(tx.exec(ctx, `DELETE FROM chat_messages WHERE `+in+` AND org_id = ?`, arg, s.OrgID)); err != nil {
 		return 0, e, fmt.Errorf("delete chat messages: %w", err)
 	}
 	in, arg = tx.idIn("subject_id", ids)
-	if e.CustomFields, err = countChanged(tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'chat_conversation' AND `+in,
+	if e.CustomFields, err = countChanged(tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'chat_conversation' AND `+in,
 		s.OrgID, arg)); err != nil {
 		return 0, e, fmt.Errorf("delete chat fields: %w", err)
 	}
 	in, arg = tx.idIn("id", ids)
-	if e.ChatConversations, err = countChanged(tx.Exec(ctx, `DELETE FROM chat_conversations WHERE `+in+` AND org_id = ?`, arg, s.OrgID)); err != nil {
+	if e.ChatConversations, err = countChanged(tx.exec(ctx, `DELETE FROM chat_conversations WHERE `+in+` AND org_id = ?`, arg, s.OrgID)); err != nil {
 		return 0, e, fmt.Errorf("delete chats: %w", err)
 	}
 	return len(ids), e, nil
@@ -126,7 +126,7 @@ func (tx *Tx) EraseMail(ctx context.Context, s ErasureScope, email string, limit
 func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email string, conv int64, e *Erased) error {
 	pid, org := s.PersonID, s.OrgID
 	var others int
-	if err := tx.QueryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM mail_participants WHERE conversation_id = ? AND person_id <> ?)
+	if err := tx.queryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM mail_participants WHERE conversation_id = ? AND person_id <> ?)
 		OR EXISTS (SELECT 1 FROM mail_messages WHERE conversation_id = ? AND person_id IS NOT NULL AND person_id <> ?) THEN 1 ELSE 0 END`,
 		conv, pid, conv, pid).Scan(&others); err != nil {
 		return fmt.Errorf("look for others in mail conversation: %w", err)
@@ -146,35 +146,35 @@ func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email s
 			return err
 		}
 	}
-	n, err := countChanged(tx.Exec(ctx, `DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...))
+	n, err := countChanged(tx.exec(ctx, `DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...))
 	if err != nil {
 		return fmt.Errorf("delete mail attachments: %w", err)
 	}
 	e.MailAttachments += n
-	if n, err = countChanged(tx.Exec(ctx, `DELETE FROM mail_messages WHERE `+cond, arg...)); err != nil {
+	if n, err = countChanged(tx.exec(ctx, `DELETE FROM mail_messages WHERE `+cond, arg...)); err != nil {
 		return fmt.Errorf("delete mail messages: %w", err)
 	}
 	e.MailMessages += n
 	if others == 0 {
-		if n, err = countChanged(tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'mail_conversation' AND subject_id = ?`, org, conv)); err != nil {
+		if n, err = countChanged(tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'mail_conversation' AND subject_id = ?`, org, conv)); err != nil {
 			return fmt.Errorf("delete mail conversation fields: %w", err)
 		}
 		e.CustomFields += n
-		if _, err := tx.Exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ?`, conv); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ?`, conv); err != nil {
 			return fmt.Errorf("delete mail participants: %w", err)
 		}
-		if n, err = countChanged(tx.Exec(ctx, `DELETE FROM mail_conversations WHERE id = ? AND org_id = ?`, conv, org)); err != nil {
+		if n, err = countChanged(tx.exec(ctx, `DELETE FROM mail_conversations WHERE id = ? AND org_id = ?`, conv, org)); err != nil {
 			return fmt.Errorf("delete mail conversation: %w", err)
 		}
 		e.MailConversations += n
 		return nil
 	}
-	if n, err = countChanged(tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'mail_conversation' AND subject_id = ? AND person_id = ?`,
+	if n, err = countChanged(tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'mail_conversation' AND subject_id = ? AND person_id = ?`,
 		org, conv, pid)); err != nil {
 		return fmt.Errorf("delete mail conversation fields: %w", err)
 	}
 	e.CustomFields += n
-	if _, err := tx.Exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ? AND person_id = ?`, conv, pid); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ? AND person_id = ?`, conv, pid); err != nil {
 		return fmt.Errorf("delete mail participant: %w", err)
 	}
 	return tx.scrubRecipients(ctx, conv, email)
@@ -187,7 +187,7 @@ func (tx *Tx) scrubRecipients(ctx context.Context, conv int64, email string) err
 	if email == "" {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, to_addrs FROM mail_messages WHERE conversation_id = ?`, conv)
+	rows, err := tx.query(ctx, `SELECT id, to_addrs FROM mail_messages WHERE conversation_id = ?`, conv)
 	if err != nil {
 		return fmt.Errorf("read mail recipients: %w", err)
 	}
@@ -215,7 +215,7 @@ func (tx *Tx) scrubRecipients(ctx context.Context, conv int64, email string) err
 	}
 	rows.Close()
 	for i, id := range ids {
-		if _, err := tx.Exec(ctx, `UPDATE mail_messages SET to_addrs = ? WHERE id = ?`, tos[i], id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE mail_messages SET to_addrs = ? WHERE id = ?`, tos[i], id); err != nil {
 			return fmt.Errorf("scrub mail recipients: %w", err)
 		}
 	}
@@ -285,7 +285,7 @@ func (tx *Tx) erasablePosts(ctx context.Context, orgID int64, ids []int64, bodie
 		cols = `body, xmin::text`
 	}
 	in, arg := tx.idIn("id", ids)
-	rows, err := tx.Query(ctx, `SELECT id, topic_id, parent_id, person_id, kind, `+cols+` FROM forum_posts `+tx.byID()+`
+	rows, err := tx.query(ctx, `SELECT id, topic_id, parent_id, person_id, kind, `+cols+` FROM forum_posts `+tx.byID()+`
 		WHERE `+in+` AND org_id = ? AND removed = 0 ORDER BY id`, arg, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("load posts to erase: %w", err)
@@ -365,7 +365,7 @@ func (tx *Tx) EraseForumTopics(ctx context.Context, s ErasureScope, anonymize bo
 // when nothing else refers to them any more (DeletePersonIfUnused), and
 // reports whether it did and how many such fields went with them.
 func (tx *Tx) ErasePerson(ctx context.Context, orgID, personID int64) (gone bool, fields int64, err error) {
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`,
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`,
 		orgID, personID).Scan(&fields); err != nil {
 		return false, 0, fmt.Errorf("count person fields: %w", err)
 	}

@@ -23,7 +23,7 @@ func TestEraseForumPostsEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE forum_posts SET anonymized_at = ?, removed = 1 WHERE id = ?`, clock.Now().UnixMilli(), tp.Posts[0].ID)
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE forum_posts SET anonymized_at = ?, removed = 1 WHERE id = ?`, clock.Now().UnixMilli(), tp.Posts[0].ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)

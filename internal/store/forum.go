@@ -23,7 +23,7 @@ func (db *DB) CreateTopic(ctx context.Context, orgID int64, in gallra.NewTopic) 
 			return err
 		}
 		now := ms(tx.Now)
-		tid, err := tx.Insert(ctx, `INSERT INTO forum_topics (org_id, channel_id, title, person_id, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		tid, err := tx.insert(ctx, `INSERT INTO forum_topics (org_id, channel_id, title, person_id, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			orgID, in.ChannelID, in.Title, pid, now, now)
 		if err != nil {
 			return fmt.Errorf("insert topic: %w", err)
@@ -49,7 +49,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in gallra.NewPost) (*
 	var post *gallra.ForumPost
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
-		err := tx.QueryRow(ctx, `SELECT channel_id FROM forum_topics WHERE id = ? AND org_id = ?`, in.TopicID, orgID).Scan(&channelID)
+		err := tx.queryRow(ctx, `SELECT channel_id FROM forum_topics WHERE id = ? AND org_id = ?`, in.TopicID, orgID).Scan(&channelID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("topic", in.TopicID)
 		} else if err != nil {
@@ -58,7 +58,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in gallra.NewPost) (*
 		if in.ParentID != nil {
 			var kind string
 			var removed int
-			err := tx.QueryRow(ctx, `SELECT kind, removed FROM forum_posts WHERE id = ? AND topic_id = ? AND org_id = ?`, *in.ParentID, in.TopicID, orgID).Scan(&kind, &removed)
+			err := tx.queryRow(ctx, `SELECT kind, removed FROM forum_posts WHERE id = ? AND topic_id = ? AND org_id = ?`, *in.ParentID, in.TopicID, orgID).Scan(&kind, &removed)
 			if errors.Is(err, sql.ErrNoRows) {
 				return gallra.Errorf(gallra.EINVALID, "parent_id %d is not a post of topic %d", *in.ParentID, in.TopicID)
 			} else if err != nil {
@@ -76,7 +76,7 @@ func (db *DB) CreatePost(ctx context.Context, orgID int64, in gallra.NewPost) (*
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE forum_topics SET last_activity_at = ? WHERE id = ?`, ms(tx.Now), in.TopicID)
+		_, err = tx.exec(ctx, `UPDATE forum_topics SET last_activity_at = ? WHERE id = ?`, ms(tx.Now), in.TopicID)
 		return err
 	})
 	return post, err
@@ -88,7 +88,7 @@ func (tx *Tx) insertPost(ctx context.Context, orgID, channelID, topicID int64, p
 		kind = gallra.PostKindComment
 	}
 	now := ms(tx.Now)
-	id, err := tx.Insert(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, parent_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
+	id, err := tx.insert(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, parent_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		orgID, channelID, topicID, idArg(parentID), string(kind), personID, a.Name, a.Email, a.IP, body, now, now)
 	if err != nil {
@@ -146,7 +146,7 @@ func (db *DB) ListTopics(ctx context.Context, orgID, channelID int64, p gallra.P
 			return err
 		}
 		q, args := pageQuery(`SELECT `+topicCols+` FROM forum_topics WHERE org_id = ? AND channel_id = ?`, []any{orgID, channelID}, p)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("list topics: %w", err)
 		}
@@ -178,7 +178,7 @@ func (db *DB) GetTopic(ctx context.Context, orgID, id int64) (*gallra.ForumTopic
 	var t *gallra.ForumTopic
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
-		t, err = scanTopic(tx.QueryRow(ctx, `SELECT `+topicCols+` FROM forum_topics WHERE id = ? AND org_id = ?`, id, orgID))
+		t, err = scanTopic(tx.queryRow(ctx, `SELECT `+topicCols+` FROM forum_topics WHERE id = ? AND org_id = ?`, id, orgID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("topic", id)
 		} else if err != nil {
@@ -207,7 +207,7 @@ func scanPost(sc interface{ Scan(...any) error }) (*gallra.ForumPost, error) {
 }
 
 func (tx *Tx) topicPosts(ctx context.Context, topicID int64) ([]gallra.ForumPost, error) {
-	rows, err := tx.Query(ctx, `SELECT `+postCols+` FROM forum_posts WHERE topic_id = ? ORDER BY created_at, id`, topicID)
+	rows, err := tx.query(ctx, `SELECT `+postCols+` FROM forum_posts WHERE topic_id = ? ORDER BY created_at, id`, topicID)
 	if err != nil {
 		return nil, fmt.Errorf("list posts: %w", err)
 	}
@@ -228,7 +228,7 @@ func (db *DB) GetPost(ctx context.Context, orgID, id int64) (*gallra.ForumPost, 
 	var p *gallra.ForumPost
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
-		p, err = scanPost(tx.QueryRow(ctx, `SELECT `+postCols+` FROM forum_posts WHERE id = ? AND org_id = ?`, id, orgID))
+		p, err = scanPost(tx.queryRow(ctx, `SELECT `+postCols+` FROM forum_posts WHERE id = ? AND org_id = ?`, id, orgID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("post", id)
 		}
@@ -242,7 +242,7 @@ func (db *DB) GetPost(ctx context.Context, orgID, id int64) (*gallra.ForumPost, 
 // personal data is kept.
 func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64, body string) (*gallra.ForumPost, error) {
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ? AND org_id = ? AND removed = 0`, body, ms(tx.Now), id, orgID)
+		res, err := tx.exec(ctx, `UPDATE forum_posts SET body = ?, updated_at = ? WHERE id = ? AND org_id = ? AND removed = 0`, body, ms(tx.Now), id, orgID)
 		if err != nil {
 			return err
 		}
@@ -262,7 +262,7 @@ func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64,
 func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
 	var orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
+		return tx.queryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("topic", id)

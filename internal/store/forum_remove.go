@@ -106,7 +106,7 @@ func (tx *Tx) deleteForumPosts(ctx context.Context, r forumRule, posts []purgePo
 	}
 	if len(comments) > 0 {
 		in, arg := tx.idIn("id", comments)
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in, arg); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in, arg); err != nil {
 			return c, fmt.Errorf("delete comments: %w", err)
 		}
 	}
@@ -114,7 +114,7 @@ func (tx *Tx) deleteForumPosts(ctx context.Context, r forumRule, posts []purgePo
 	// then deleted with the placeholders emptied of comments.
 	if len(questions) > 0 {
 		in, arg := tx.idIn("id", questions)
-		if _, err := tx.Exec(ctx, `UPDATE forum_posts `+tx.byID()+` `+placeholderSet+` WHERE `+in, ms(tx.Now), arg); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE forum_posts `+tx.byID()+` `+placeholderSet+` WHERE `+in, ms(tx.Now), arg); err != nil {
 			return c, fmt.Errorf("leave placeholders: %w", err)
 		}
 	}
@@ -138,7 +138,7 @@ func (tx *Tx) deleteForumPosts(ctx context.Context, r forumRule, posts []purgePo
 	// Placeholders without comments go, except a topic's first post...
 	if len(others) > 0 {
 		in, arg := tx.idIn("id", others)
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
+		if _, err := tx.exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
 			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)`, arg); err != nil {
 			return c, fmt.Errorf("delete empty placeholders: %w", err)
 		}
@@ -146,7 +146,7 @@ func (tx *Tx) deleteForumPosts(ctx context.Context, r forumRule, posts []purgePo
 	// ... which goes only when nothing else is left in its topic.
 	if len(firsts) > 0 {
 		in, arg := tx.idIn("id", keys(firsts))
-		if _, err := tx.Exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
+		if _, err := tx.exec(ctx, `DELETE FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 1
 			AND NOT EXISTS (SELECT 1 FROM forum_posts c WHERE c.parent_id = forum_posts.id)
 			AND NOT EXISTS (SELECT 1 FROM forum_posts o WHERE o.topic_id = forum_posts.topic_id AND o.id <> forum_posts.id)`, arg); err != nil {
 			return c, fmt.Errorf("delete empty first posts: %w", err)
@@ -154,7 +154,7 @@ func (tx *Tx) deleteForumPosts(ctx context.Context, r forumRule, posts []purgePo
 	}
 	if len(questions) > 0 {
 		in, arg := tx.idIn("id", questions)
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts `+tx.byID()+` WHERE `+in, arg).Scan(&c.Placeholders); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts `+tx.byID()+` WHERE `+in, arg).Scan(&c.Placeholders); err != nil {
 			return c, fmt.Errorf("count placeholders: %w", err)
 		}
 	}
@@ -205,7 +205,7 @@ func (tx *Tx) removeTopicTitles(ctx context.Context, r forumRule, ids []int64) (
 		return 0, nil
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = NULL, title = ? WHERE `+in, RemovedTopicTitle, arg); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = NULL, title = ? WHERE `+in, RemovedTopicTitle, arg); err != nil {
 		return 0, fmt.Errorf("remove topic titles: %w", err)
 	}
 	return tx.topicFieldsOff(ctx, r, ids)
@@ -219,7 +219,7 @@ func (tx *Tx) topicFieldsOff(ctx context.Context, r forumRule, ids []int64) (int
 		return tx.deleteTopicFields(ctx, r.orgID, ids)
 	}
 	in, arg := tx.idIn("subject_id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE custom_fields SET person_id = NULL WHERE org_id = ? AND subject_type = 'forum_topic' AND person_id = ? AND `+in,
+	if _, err := tx.exec(ctx, `UPDATE custom_fields SET person_id = NULL WHERE org_id = ? AND subject_type = 'forum_topic' AND person_id = ? AND `+in,
 		r.orgID, r.fieldsOf, arg); err != nil {
 		return 0, fmt.Errorf("detach topic fields: %w", err)
 	}
@@ -231,14 +231,14 @@ func (tx *Tx) topicFieldsOff(ctx context.Context, r forumRule, ids []int64) (int
 // probe says so and the topics are not looked up one by one.
 func (tx *Tx) deleteTopicFields(ctx context.Context, orgID int64, ids []int64) (int64, error) {
 	var any bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic')`, orgID).Scan(&any); err != nil {
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic')`, orgID).Scan(&any); err != nil {
 		return 0, fmt.Errorf("look for topic fields: %w", err)
 	}
 	if !any || len(ids) == 0 {
 		return 0, nil
 	}
 	in, arg := tx.idIn("subject_id", ids)
-	res, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg)
+	res, err := tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = 'forum_topic' AND `+in, orgID, arg)
 	if err != nil {
 		return 0, fmt.Errorf("delete topic fields: %w", err)
 	}
@@ -259,7 +259,7 @@ func (tx *Tx) deleteTopics(ctx context.Context, orgID int64, ids []int64) (int64
 		return 0, err
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `DELETE FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in, orgID, arg); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM forum_topics `+tx.byID()+` WHERE org_id = ? AND `+in, orgID, arg); err != nil {
 		return 0, fmt.Errorf("delete topics: %w", err)
 	}
 	return n, nil
@@ -367,7 +367,7 @@ func (tx *Tx) anonymizePostsPG(ctx context.Context, r forumRule, posts []purgePo
 		}
 	}
 	if len(redactedIDs) > 0 {
-		if err := collect(tx.Query(ctx, `UPDATE forum_posts p `+set+`, body = CASE WHEN p.body = v.old THEN v.new ELSE p.body END
+		if err := collect(tx.query(ctx, `UPDATE forum_posts p `+set+`, body = CASE WHEN p.body = v.old THEN v.new ELSE p.body END
 			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS old, unnest(CAST(? AS text[])) AS new) v
 			WHERE p.id = v.id AND p.anonymized_at IS NULL AND p.removed = 0 RETURNING p.id, p.body`,
 			ms(tx.Now), redactedIDs, olds, news)); err != nil {
@@ -379,7 +379,7 @@ func (tx *Tx) anonymizePostsPG(ctx context.Context, r forumRule, posts []purgePo
 	}
 	if len(changed) > 0 {
 		in, arg := tx.idIn("id", changed)
-		if err := collect(tx.Query(ctx, `UPDATE forum_posts `+set+` WHERE `+in+` AND anonymized_at IS NULL AND removed = 0 RETURNING id, body`, ms(tx.Now), arg)); err != nil {
+		if err := collect(tx.query(ctx, `UPDATE forum_posts `+set+` WHERE `+in+` AND anonymized_at IS NULL AND removed = 0 RETURNING id, body`, ms(tx.Now), arg)); err != nil {
 			return c, err
 		}
 	}
@@ -417,12 +417,12 @@ func (tx *Tx) anonymizeTopics(ctx context.Context, r forumRule, topics map[int64
 		// locks its topics against holds (keepUnheld): two batches never
 		// wait for each other's topics in a cycle.
 		slices.Sort(ids)
-		if _, err := tx.Exec(ctx, `SELECT id FROM forum_topics WHERE id = ANY(CAST(? AS bigint[])) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+		if _, err := tx.exec(ctx, `SELECT id FROM forum_topics WHERE id = ANY(CAST(? AS bigint[])) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
 			return fmt.Errorf("lock topics: %w", err)
 		}
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE forum_topics SET person_id = NULL WHERE `+in, arg); err != nil {
 		return fmt.Errorf("anonymize topics: %w", err)
 	}
 	if _, err := tx.topicFieldsOff(ctx, r, keys2(topics)); err != nil {
@@ -455,7 +455,7 @@ func (tx *Tx) anonymizeRows(ctx context.Context, r forumRule, from, where string
 	defer unbindR()
 	// The person link is cut; gallra_keep keeps it for the persons' step.
 	args := append([]any{ms(tx.Now), kk, rk}, whereArgs...)
-	res, err := tx.Exec(ctx, `UPDATE forum_posts `+from+` `+anonymizeSet+`,
+	res, err := tx.exec(ctx, `UPDATE forum_posts `+from+` `+anonymizeSet+`,
 			person_id = gallra_keep(?, id, topic_id, person_id), body = COALESCE(gallra_redact(?, body), body)
 		WHERE `+where, args...)
 	if err != nil {
@@ -492,7 +492,7 @@ func (tx *Tx) anonymizeRows(ctx context.Context, r forumRule, from, where string
 // It returns how many topics it anonymized.
 func (tx *Tx) anonymizeFirstTopics(ctx context.Context, r forumRule, topicIDs []int64, inBatch map[int64]bool, redactKey int64, persons map[int64]bool) (int64, error) {
 	list, arg := tx.idRows(topicIDs)
-	rows, err := tx.Query(ctx, `SELECT t.id, COALESCE((SELECT p.id FROM forum_posts p WHERE p.topic_id = t.id ORDER BY p.created_at, p.id LIMIT 1), 0)
+	rows, err := tx.query(ctx, `SELECT t.id, COALESCE((SELECT p.id FROM forum_posts p WHERE p.topic_id = t.id ORDER BY p.created_at, p.id LIMIT 1), 0)
 		FROM `+list+` t`, arg)
 	if err != nil {
 		return 0, fmt.Errorf("load first posts: %w", err)
@@ -519,7 +519,7 @@ func (tx *Tx) anonymizeFirstTopics(ctx context.Context, r forumRule, topicIDs []
 	kk, unbind := tx.bind(kept)
 	defer unbind()
 	in, arg := tx.idIn("id", firsts)
-	if _, err := tx.Exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = gallra_keep(?, person_id), title = COALESCE(gallra_redact(?, title), title)
+	if _, err := tx.exec(ctx, `UPDATE forum_topics `+tx.byID()+` SET person_id = gallra_keep(?, person_id), title = COALESCE(gallra_redact(?, title), title)
 		WHERE `+in, kk, redactKey, arg); err != nil {
 		return 0, fmt.Errorf("anonymize topics: %w", err)
 	}

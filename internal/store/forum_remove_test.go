@@ -80,7 +80,7 @@ func newRemovalFixture(t *testing.T, db *store.DB, clock *storetest.Clock, name 
 	rf.persons = map[int64]string{rf.anna: "anna", *reply.PersonID: "bo"}
 	// Bo's answer is recent: only Anna's content is due.
 	err = db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE forum_posts SET created_at = ?, updated_at = ? WHERE id = ?`,
+		_, err := tx.RawForTests().Exec(ctx, `UPDATE forum_posts SET created_at = ?, updated_at = ? WHERE id = ?`,
 			clock.Now().Add(30*24*time.Hour).UnixMilli(), clock.Now().Add(30*24*time.Hour).UnixMilli(), reply.ID)
 		return err
 	})
@@ -98,7 +98,7 @@ func (rf *removalFixture) snapshotTimes(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	err := db.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, created_at, updated_at FROM forum_posts WHERE org_id = ?`, rf.f.Org.ID)
+		rows, err := tx.RawForTests().Query(ctx, `SELECT id, created_at, updated_at FROM forum_posts WHERE org_id = ?`, rf.f.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (rf *removalFixture) rows(t *testing.T, db *store.DB, removal time.Time) (m
 		return fmt.Sprint("person ", p.Int64)
 	}
 	err := db.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, kind, parent_id, person_id, author_name, author_email, author_ip, body, removed, anonymized_at, created_at, updated_at
+		rows, err := tx.RawForTests().Query(ctx, `SELECT id, kind, parent_id, person_id, author_name, author_email, author_ip, body, removed, anonymized_at, created_at, updated_at
 			FROM forum_posts WHERE org_id = ? ORDER BY id`, rf.f.Org.ID)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (rf *removalFixture) rows(t *testing.T, db *store.DB, removal time.Time) (m
 			return err
 		}
 		rows.Close()
-		trows, err := tx.Query(ctx, `SELECT id, person_id, title FROM forum_topics WHERE org_id = ?`, rf.f.Org.ID)
+		trows, err := tx.RawForTests().Query(ctx, `SELECT id, person_id, title FROM forum_topics WHERE org_id = ?`, rf.f.Org.ID)
 		if err != nil {
 			return err
 		}

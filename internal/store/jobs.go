@@ -43,7 +43,7 @@ func (db *DB) EnqueueJob(ctx context.Context, name string, orgID int64, uniqueKe
 	err := db.Update(ctx, func(tx *Tx) error {
 		if uniqueKey != "" {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE unique_key = ? AND status IN ('pending', 'running')`, uniqueKey).Scan(&n); err != nil {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE unique_key = ? AND status IN ('pending', 'running')`, uniqueKey).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -51,7 +51,7 @@ func (db *DB) EnqueueJob(ctx context.Context, name string, orgID int64, uniqueKe
 			}
 		}
 		var err error
-		id, err = tx.Insert(ctx, `INSERT INTO jobs (name, org_id, unique_key, payload, status, run_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+		id, err = tx.insert(ctx, `INSERT INTO jobs (name, org_id, unique_key, payload, status, run_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
 			name, orgID, uniqueKey, payload, ms(runAt), ms(tx.Now))
 		return err
 	})
@@ -77,12 +77,12 @@ func (db *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration) (
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, q, now, now).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+		if err := tx.queryRow(ctx, q, now, now).Scan(&id); errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE jobs SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE jobs SET status = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?`,
 			owner, now+lease.Milliseconds(), id); err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (tx *Tx) getJob(ctx context.Context, id int64) (*Job, error) {
 	var j Job
 	var runAt, created int64
 	var finished sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT id, name, org_id, unique_key, payload, status, run_at, attempts, last_error, created_at, finished_at FROM jobs WHERE id = ?`, id).
+	err := tx.queryRow(ctx, `SELECT id, name, org_id, unique_key, payload, status, run_at, attempts, last_error, created_at, finished_at FROM jobs WHERE id = ?`, id).
 		Scan(&j.ID, &j.Name, &j.OrgID, &j.UniqueKey, &j.Payload, &j.Status, &runAt, &j.Attempts, &j.LastError, &created, &finished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("job", id)
@@ -115,7 +115,7 @@ func (tx *Tx) getJob(ctx context.Context, id int64) (*Job, error) {
 // was lost (another worker took the job after this one stalled).
 func (db *DB) ExtendJobLease(ctx context.Context, id int64, owner string, lease time.Duration) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, ms(tx.Now)+lease.Milliseconds(), id, owner)
+		res, err := tx.exec(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, ms(tx.Now)+lease.Milliseconds(), id, owner)
 		if err != nil {
 			return err
 		}
@@ -136,11 +136,11 @@ func (db *DB) FinishJob(ctx context.Context, id int64, owner string, errMsg stri
 		}
 		switch {
 		case errMsg == "":
-			_, err = tx.Exec(ctx, `UPDATE jobs SET status = 'done', finished_at = ?, last_error = '', lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now), id, owner)
+			_, err = tx.exec(ctx, `UPDATE jobs SET status = 'done', finished_at = ?, last_error = '', lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now), id, owner)
 		case j.Attempts < maxAttempts:
-			_, err = tx.Exec(ctx, `UPDATE jobs SET status = 'pending', run_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now.Add(retryIn)), errMsg, id, owner)
+			_, err = tx.exec(ctx, `UPDATE jobs SET status = 'pending', run_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now.Add(retryIn)), errMsg, id, owner)
 		default:
-			_, err = tx.Exec(ctx, `UPDATE jobs SET status = 'failed', finished_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now), errMsg, id, owner)
+			_, err = tx.exec(ctx, `UPDATE jobs SET status = 'failed', finished_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`, ms(tx.Now), errMsg, id, owner)
 		}
 		return err
 	})
@@ -156,7 +156,7 @@ func (db *DB) ListJobs(ctx context.Context, name string, limit int) ([]Job, erro
 			q += ` WHERE name = ?`
 			args = append(args, name)
 		}
-		rows, err := tx.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, clampLimit(limit, 50, 500))...)
+		rows, err := tx.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, clampLimit(limit, 50, 500))...)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dur
 	err := db.Update(ctx, func(tx *Tx) error {
 		now := ms(tx.Now)
 		until := now + ttl.Milliseconds()
-		res, err := tx.Exec(ctx, `INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
+		res, err := tx.exec(ctx, `INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
 			WHERE leases.until < ? OR leases.owner = excluded.owner`, name, owner, until, now)
 		if err != nil {
@@ -210,7 +210,7 @@ func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dur
 // ReleaseLease frees the named lease if owner holds it.
 func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM leases WHERE name = ? AND owner = ?`, name, owner)
+		_, err := tx.exec(ctx, `DELETE FROM leases WHERE name = ? AND owner = ?`, name, owner)
 		return err
 	})
 }
@@ -221,7 +221,7 @@ func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 func (db *DB) DeleteFinishedJobs(ctx context.Context, doneBefore, failedBefore time.Time) (int64, error) {
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM jobs WHERE (status = 'done' AND finished_at < ?) OR (status = 'failed' AND finished_at < ?)`, ms(doneBefore), ms(failedBefore))
+		res, err := tx.exec(ctx, `DELETE FROM jobs WHERE (status = 'done' AND finished_at < ?) OR (status = 'failed' AND finished_at < ?)`, ms(doneBefore), ms(failedBefore))
 		if err != nil {
 			return err
 		}

@@ -19,13 +19,13 @@ func TestIndexJoinsOnlyPutsTheSettingsBack(t *testing.T) {
 		ctx := context.Background()
 		settings := func(tx *store.Tx) (hash, merge string) {
 			t.Helper()
-			if err := tx.QueryRow(ctx, `SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')`).Scan(&hash, &merge); err != nil {
+			if err := tx.RawForTests().QueryRow(ctx, `SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')`).Scan(&hash, &merge); err != nil {
 				t.Fatal(err)
 			}
 			return hash, merge
 		}
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Exec(ctx, `SET LOCAL enable_mergejoin = off`); err != nil {
+			if _, err := tx.RawForTests().Exec(ctx, `SET LOCAL enable_mergejoin = off`); err != nil {
 				return err
 			}
 			restore, err := tx.IndexJoinsOnly(ctx)

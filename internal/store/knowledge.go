@@ -19,7 +19,7 @@ func (db *DB) SaveArticle(ctx context.Context, actor gallra.Actor, a *gallra.Kno
 				return err
 			}
 			out.CreatedAt, out.UpdatedAt = tx.Now, tx.Now
-			id, err := tx.Insert(ctx, `INSERT INTO knowledge_articles (org_id, channel_id, staff_id, title, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, err := tx.insert(ctx, `INSERT INTO knowledge_articles (org_id, channel_id, staff_id, title, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				out.OrgID, out.ChannelID, idArg(out.StaffID), out.Title, out.Body, ms(tx.Now), ms(tx.Now))
 			if err != nil {
 				return fmt.Errorf("insert article: %w", err)
@@ -27,7 +27,7 @@ func (db *DB) SaveArticle(ctx context.Context, actor gallra.Actor, a *gallra.Kno
 			out.ID = id
 			return nil
 		}
-		res, err := tx.Exec(ctx, `UPDATE knowledge_articles SET title = ?, body = ?, updated_at = ? WHERE id = ? AND org_id = ?`, out.Title, out.Body, ms(tx.Now), out.ID, out.OrgID)
+		res, err := tx.exec(ctx, `UPDATE knowledge_articles SET title = ?, body = ?, updated_at = ? WHERE id = ? AND org_id = ?`, out.Title, out.Body, ms(tx.Now), out.ID, out.OrgID)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (tx *Tx) getArticle(ctx context.Context, orgID, id int64) (*gallra.Knowledg
 	var a gallra.KnowledgeArticle
 	var staff sql.NullInt64
 	var created, updated int64
-	err := tx.QueryRow(ctx, `SELECT id, org_id, channel_id, staff_id, title, body, created_at, updated_at FROM knowledge_articles WHERE id = ? AND org_id = ?`, id, orgID).
+	err := tx.queryRow(ctx, `SELECT id, org_id, channel_id, staff_id, title, body, created_at, updated_at FROM knowledge_articles WHERE id = ? AND org_id = ?`, id, orgID).
 		Scan(&a.ID, &a.OrgID, &a.ChannelID, &staff, &a.Title, &a.Body, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("article", id)
@@ -80,7 +80,7 @@ func (db *DB) ListArticles(ctx context.Context, orgID, channelID int64, p gallra
 			return err
 		}
 		q, args := pageQuery(`SELECT id FROM knowledge_articles WHERE org_id = ? AND channel_id = ?`, []any{orgID, channelID}, p)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (db *DB) ListArticles(ctx context.Context, orgID, channelID int64, p gallra
 // DeleteArticle removes a knowledge article; audited.
 func (db *DB) DeleteArticle(ctx context.Context, actor gallra.Actor, orgID, id int64) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM knowledge_articles WHERE id = ? AND org_id = ?`, id, orgID)
+		res, err := tx.exec(ctx, `DELETE FROM knowledge_articles WHERE id = ? AND org_id = ?`, id, orgID)
 		if err != nil {
 			return err
 		}

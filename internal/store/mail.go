@@ -30,7 +30,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in gallra.
 			var id int64
 			// Per inbox: the same message sent to two inboxes is two messages,
 			// and an editor of one must not be handed the other's copy.
-			err := tx.QueryRow(ctx, `SELECT id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, in.MessageID, channelID).Scan(&id)
+			err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, in.MessageID, channelID).Scan(&id)
 			if err == nil {
 				var e error
 				msg, e = tx.getMailMessage(ctx, orgID, id)
@@ -48,7 +48,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in gallra.
 			if strings.TrimSpace(subject) == "" {
 				subject = "(no subject)"
 			}
-			convID, err = tx.Insert(ctx, `INSERT INTO mail_conversations (org_id, channel_id, subject, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)`,
+			convID, err = tx.insert(ctx, `INSERT INTO mail_conversations (org_id, channel_id, subject, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)`,
 				orgID, channelID, subject, ms(tx.Now), ms(tx.Now))
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
@@ -58,7 +58,7 @@ func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in gallra.
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO mail_participants (conversation_id, person_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, convID, pid, orgID); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO mail_participants (conversation_id, person_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, convID, pid, orgID); err != nil {
 			return fmt.Errorf("add participant: %w", err)
 		}
 		msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionIn, &pid, nil, in)
@@ -77,7 +77,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.
 			continue
 		}
 		var conv int64
-		err := tx.QueryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, ref, channelID).Scan(&conv)
+		err := tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, ref, channelID).Scan(&conv)
 		if err == nil {
 			return conv, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -88,7 +88,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.
 }
 
 func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
-	id, err := tx.Insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at)
+	id, err := tx.insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		orgID, channelID, convID, string(dir), idArg(personID), idArg(staffID), in.From, in.FromName, strings.Join(in.To, ","), in.Subject, in.Body, in.MessageID, ms(tx.Now))
 	if err != nil {
@@ -97,14 +97,14 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 	if err := tx.flagSensitive(ctx, "mail_conversations", convID, in.Subject+"\n"+in.Body); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE mail_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE mail_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
 		return nil, err
 	}
 	m := &gallra.MailMessage{ID: id, OrgID: orgID, ConversationID: convID, ChannelID: channelID, Direction: dir, PersonID: personID, StaffID: staffID,
 		FromAddr: in.From, FromName: in.FromName, To: append([]string{}, in.To...), Subject: in.Subject, Body: in.Body, MessageID: in.MessageID, CreatedAt: tx.Now}
 	for _, a := range in.Attachments {
 		sum := sha256.Sum256(a.Content)
-		aid, err := tx.Insert(ctx, `INSERT INTO mail_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		aid, err := tx.insert(ctx, `INSERT INTO mail_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			orgID, id, a.Filename, a.ContentType, int64(len(a.Content)), hex.EncodeToString(sum[:]), a.Content)
 		if err != nil {
 			return nil, fmt.Errorf("insert attachment: %w", err)
@@ -121,14 +121,14 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
 		var subject string
-		err := tx.QueryRow(ctx, `SELECT channel_id, subject FROM mail_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&channelID, &subject)
+		err := tx.queryRow(ctx, `SELECT channel_id, subject FROM mail_conversations WHERE id = ? AND org_id = ?`, convID, orgID).Scan(&channelID, &subject)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", convID)
 		} else if err != nil {
 			return err
 		}
 		var to []string
-		rows, err := tx.Query(ctx, `SELECT p.email FROM mail_participants mp JOIN persons p ON p.id = mp.person_id WHERE mp.conversation_id = ? AND p.email <> '' ORDER BY p.id`, convID)
+		rows, err := tx.query(ctx, `SELECT p.email FROM mail_participants mp JOIN persons p ON p.id = mp.person_id WHERE mp.conversation_id = ? AND p.email <> '' ORDER BY p.id`, convID)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (db *DB) ListMailConversations(ctx context.Context, orgID, channelID int64,
 			return err
 		}
 		q, args := pageQuery(`SELECT `+mailConvCols+` FROM mail_conversations WHERE org_id = ? AND channel_id = ?`, []any{orgID, channelID}, p)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func (db *DB) GetMailConversation(ctx context.Context, orgID, id int64) (*gallra
 	var c *gallra.MailConversation
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
-		c, err = scanMailConv(tx.QueryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
+		c, err = scanMailConv(tx.queryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("conversation", id)
 		} else if err != nil {
@@ -212,7 +212,7 @@ func (db *DB) GetMailConversation(ctx context.Context, orgID, id int64) (*gallra
 		if c.Messages, err = tx.mailMessages(ctx, orgID, `conversation_id = ?`, id); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT person_id FROM mail_participants WHERE conversation_id = ? ORDER BY person_id`, id)
+		rows, err := tx.query(ctx, `SELECT person_id FROM mail_participants WHERE conversation_id = ? ORDER BY person_id`, id)
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (tx *Tx) getMailMessage(ctx context.Context, orgID, id int64) (*gallra.Mail
 }
 
 func (tx *Tx) mailMessages(ctx context.Context, orgID int64, cond string, arg int64) ([]gallra.MailMessage, error) {
-	rows, err := tx.Query(ctx, `SELECT id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at
+	rows, err := tx.query(ctx, `SELECT id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at
 		FROM mail_messages WHERE org_id = ? AND `+cond+` ORDER BY created_at, id`, orgID, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list mail messages: %w", err)
@@ -269,7 +269,7 @@ func (tx *Tx) mailMessages(ctx context.Context, orgID int64, cond string, arg in
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
-	arows, err := tx.Query(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256 FROM mail_attachments a
+	arows, err := tx.query(ctx, `SELECT a.id, a.message_id, a.filename, a.content_type, a.size, a.sha256 FROM mail_attachments a
 		JOIN mail_messages m ON m.id = a.message_id WHERE m.org_id = ? AND m.`+cond+` ORDER BY a.id`, orgID, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list attachments: %w", err)
@@ -291,7 +291,7 @@ func (tx *Tx) mailMessages(ctx context.Context, orgID int64, cond string, arg in
 func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailAttachment, error) {
 	var a gallra.MailAttachment
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).
+		return tx.queryRow(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).
 			Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.Content)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -308,7 +308,7 @@ func (db *DB) GetAttachment(ctx context.Context, orgID, id int64) (*gallra.MailA
 func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, error) {
 	var ch int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+		return tx.queryRow(ctx, `SELECT m.channel_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
 			WHERE a.id = ? AND a.org_id = ? AND m.org_id = ?`, id, orgID, orgID).Scan(&ch)
 	})
 	if errors.Is(err, sql.ErrNoRows) {

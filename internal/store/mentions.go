@@ -65,7 +65,7 @@ func (tx *Tx) EachMentionCandidate(ctx context.Context, src MentionSource, fn fu
 		q += ` AND b.body LIKE '%@%'`
 	}
 	args = append(append([]any{src.OrgID}, args...), src.ExcludePerson, src.Limit)
-	rows, err := tx.Query(ctx, q+` ORDER BY 1 LIMIT ?`, args...)
+	rows, err := tx.query(ctx, q+` ORDER BY 1 LIMIT ?`, args...)
 	if err != nil {
 		return fmt.Errorf("read %s items for mentions: %w", src.Module, err)
 	}

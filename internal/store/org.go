@@ -44,16 +44,16 @@ func (tx *Tx) CreateOrganisation(ctx context.Context, name, language string) (*g
 		return nil, fmt.Errorf("generate audit key: %w", err)
 	}
 	org := &gallra.Organisation{Name: name, Language: language, CreatedAt: tx.Now}
-	id, err := tx.Insert(ctx, `INSERT INTO organisations (name, language, audit_key, created_at) VALUES (?, ?, ?, ?)`,
+	id, err := tx.insert(ctx, `INSERT INTO organisations (name, language, audit_key, created_at) VALUES (?, ?, ?, ?)`,
 		name, language, key, ms(tx.Now))
 	if err != nil {
 		return nil, fmt.Errorf("insert organisation: %w", err)
 	}
 	org.ID = id
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?)`, id, audit.Genesis); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?, 0, ?)`, id, audit.Genesis); err != nil {
 		return nil, fmt.Errorf("start audit chain: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO topic_hold_epochs (org_id) VALUES (?)`, id); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO topic_hold_epochs (org_id) VALUES (?)`, id); err != nil {
 		return nil, fmt.Errorf("start topic hold counter: %w", err)
 	}
 	if err := tx.Audit(ctx, id, gallra.Actor{Type: gallra.ActorSystem}, "organisation.created", "organisation", id, nil); err != nil {
@@ -77,7 +77,7 @@ func (db *DB) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisati
 func (tx *Tx) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisation, error) {
 	var o gallra.Organisation
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT id, name, language, created_at FROM organisations WHERE id = ?`, id).
+	err := tx.queryRow(ctx, `SELECT id, name, language, created_at FROM organisations WHERE id = ?`, id).
 		Scan(&o.ID, &o.Name, &o.Language, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("organisation", id)
@@ -91,7 +91,7 @@ func (tx *Tx) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisati
 // OrganisationIDs lists every organisation's id in ascending order, inside
 // the caller's transaction (the purge plans its run from one snapshot).
 func (tx *Tx) OrganisationIDs(ctx context.Context) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM organisations ORDER BY id`)
+	rows, err := tx.query(ctx, `SELECT id FROM organisations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list organisation ids: %w", err)
 	}
@@ -111,7 +111,7 @@ func (tx *Tx) OrganisationIDs(ctx context.Context) ([]int64, error) {
 func (db *DB) ListOrganisations(ctx context.Context) ([]gallra.Organisation, error) {
 	var out []gallra.Organisation
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, language, created_at FROM organisations ORDER BY id`)
+		rows, err := tx.query(ctx, `SELECT id, name, language, created_at FROM organisations ORDER BY id`)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (db *DB) UpdateOrganisation(ctx context.Context, actor gallra.Actor, o *gal
 		return gallra.Errorf(gallra.EINVALID, "language must be sv or en")
 	}
 	return db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE organisations SET name = ?, language = ? WHERE id = ?`, o.Name, o.Language, o.ID)
+		res, err := tx.exec(ctx, `UPDATE organisations SET name = ?, language = ? WHERE id = ?`, o.Name, o.Language, o.ID)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (db *DB) UpdateOrganisation(ctx context.Context, actor gallra.Actor, o *gal
 func (db *DB) CountOrganisations(ctx context.Context) (int, error) {
 	var n int
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&n)
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&n)
 	})
 	return n, err
 }

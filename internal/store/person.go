@@ -17,7 +17,7 @@ import (
 func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string) (int64, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		id, err := tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, '', NULL, ?, ?)`, orgID, name, ms(tx.Now))
+		id, err := tx.insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, '', NULL, ?, ?)`, orgID, name, ms(tx.Now))
 		if err != nil {
 			return 0, fmt.Errorf("insert anonymous person: %w", err)
 		}
@@ -37,10 +37,10 @@ func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string)
 	if tx.Dialect() == Postgres {
 		q += ` FOR KEY SHARE`
 	}
-	err := tx.QueryRow(ctx, q, orgID, key).Scan(&id, &cur)
+	err := tx.queryRow(ctx, q, orgID, key).Scan(&id, &cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		id, err = tx.Insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, ?, ?, ?, ?)`, orgID, email, key, name, ms(tx.Now))
+		id, err = tx.insert(ctx, `INSERT INTO persons (org_id, email, email_key, name, created_at) VALUES (?, ?, ?, ?, ?)`, orgID, email, key, name, ms(tx.Now))
 		if err != nil {
 			return 0, fmt.Errorf("insert person: %w", err)
 		}
@@ -49,7 +49,7 @@ func (tx *Tx) UpsertPerson(ctx context.Context, orgID int64, email, name string)
 		return 0, fmt.Errorf("find person: %w", err)
 	}
 	if cur == "" && name != "" {
-		if _, err := tx.Exec(ctx, `UPDATE persons SET name = ? WHERE id = ?`, name, id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE persons SET name = ? WHERE id = ?`, name, id); err != nil {
 			return 0, fmt.Errorf("update person name: %w", err)
 		}
 	}
@@ -72,7 +72,7 @@ func (db *DB) FindPerson(ctx context.Context, orgID int64, email string) (*gallr
 func (tx *Tx) FindPerson(ctx context.Context, orgID int64, email string) (*gallra.Person, error) {
 	var p gallra.Person
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).
+	err := tx.queryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).
 		Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no person with that e-mail address")
@@ -88,7 +88,7 @@ func (db *DB) GetPerson(ctx context.Context, orgID, id int64) (*gallra.Person, e
 	var p gallra.Person
 	var created int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND id = ?`, orgID, id).
+		return tx.queryRow(ctx, `SELECT id, org_id, email, name, created_at FROM persons WHERE org_id = ? AND id = ?`, orgID, id).
 			Scan(&p.ID, &p.OrgID, &p.Email, &p.Name, &created)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -135,17 +135,17 @@ func unusedPersonSQL(idExpr, suffix string) string {
 // any more, and reports whether it did.
 func (tx *Tx) DeletePersonIfUnused(ctx context.Context, orgID, personID int64) (bool, error) {
 	var unused int
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons p WHERE p.id = ? AND p.org_id = ? AND `+unusedPersonSQL("p.id", ""), personID, orgID).Scan(&unused)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM persons p WHERE p.id = ? AND p.org_id = ? AND `+unusedPersonSQL("p.id", ""), personID, orgID).Scan(&unused)
 	if err != nil {
 		return false, fmt.Errorf("check person use: %w", err)
 	}
 	if unused == 0 {
 		return false, nil
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`, orgID, personID); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND person_id = ? AND subject_type = 'person'`, orgID, personID); err != nil {
 		return false, fmt.Errorf("delete person fields: %w", err)
 	}
-	res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, personID, orgID)
+	res, err := tx.exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, personID, orgID)
 	if err != nil {
 		return false, fmt.Errorf("delete person: %w", err)
 	}

@@ -29,7 +29,7 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 	if tx.db.scanner == nil || text == "" {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
+	rows, err := tx.query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
 		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, id)
 	if err != nil {
 		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
@@ -58,7 +58,7 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 	if merged == cur {
 		return nil
 	}
-	_, err = tx.Exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
+	_, err = tx.exec(ctx, `UPDATE `+table+` SET sensitive_kinds = ? WHERE id = ?`, merged, id)
 	return err
 }
 
@@ -89,7 +89,7 @@ func (db *DB) SensitiveKinds(ctx context.Context, orgID int64, st gallra.Subject
 	}
 	var cur string
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT sensitive_kinds FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).Scan(&cur)
+		return tx.queryRow(ctx, `SELECT sensitive_kinds FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).Scan(&cur)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(string(st), id)
@@ -129,7 +129,7 @@ func (db *DB) PIIPatterns(ctx context.Context, orgID int64) ([]gallra.PIIPattern
 // piiPatterns reads the patterns q selects (name, pattern); never nil.
 func (tx *Tx) piiPatterns(ctx context.Context, q string, args ...any) ([]gallra.PIIPattern, error) {
 	out := []gallra.PIIPattern{}
-	rows, err := tx.Query(ctx, q, args...)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +152,11 @@ func (db *DB) SetPIIPatterns(ctx context.Context, actor gallra.Actor, orgID int6
 		names = append(names, p.Name)
 	}
 	return db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM pii_patterns WHERE org_id = ?`, orgID); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM pii_patterns WHERE org_id = ?`, orgID); err != nil {
 			return err
 		}
 		for _, p := range ps {
-			if _, err := tx.Exec(ctx, `INSERT INTO pii_patterns (org_id, name, pattern, created_at) VALUES (?, ?, ?, ?)`, orgID, p.Name, p.Pattern, ms(tx.Now)); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO pii_patterns (org_id, name, pattern, created_at) VALUES (?, ?, ?, ?)`, orgID, p.Name, p.Pattern, ms(tx.Now)); err != nil {
 				if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
 					return gallra.Errorf(gallra.EINVALID, "pattern names must be unique")
 				}

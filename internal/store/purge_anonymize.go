@@ -21,7 +21,7 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 	var b PurgeBatch
 	// The batch ends at its limit-th due post, or after the last one.
 	end := PurgeCursor{At: ms(t.Cutoff) - 1, ID: math.MaxInt64}
-	err := tx.QueryRow(ctx, `SELECT created_at, id FROM forum_posts INDEXED BY forum_posts_due_anonymize
+	err := tx.queryRow(ctx, `SELECT created_at, id FROM forum_posts INDEXED BY forum_posts_due_anonymize
 		WHERE channel_id = ? AND anonymized_at IS NULL AND removed = 0 AND created_at < ? AND created_at >= ? AND (created_at, id) > (?, ?)
 		ORDER BY created_at, id LIMIT 1 OFFSET ?`, t.ChannelID, ms(t.Cutoff), after.At, after.At, after.ID, limit-1).Scan(&end.At, &end.ID)
 	switch {
@@ -46,7 +46,7 @@ func (tx *Tx) anonymizeRange(ctx context.Context, t PurgeTarget, after PurgeCurs
 	unheld := ""
 	if anyHeld {
 		const held = `topic_id IN (SELECT id FROM forum_topics WHERE org_id = ? AND held_at IS NOT NULL)`
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forum_posts INDEXED BY forum_posts_due_anonymize WHERE `+rng+` AND `+held,
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts INDEXED BY forum_posts_due_anonymize WHERE `+rng+` AND `+held,
 			append(rargs, t.OrgID)...).Scan(&b.Held); err != nil {
 			return b, fmt.Errorf("count held posts: %w", err)
 		}

@@ -95,7 +95,7 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *gallra.SubjectRequest
 	if err != nil {
 		return err
 	}
-	id, err := tx.Insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
+	id, err := tx.insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
 		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status, person_data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.OrgID, string(r.Kind), string(r.Status), r.Email, r.EmailHash, joinModules(r.Modules), joinIDs(r.ChannelIDs), r.ForumAction, r.RequestedBy,
@@ -105,7 +105,7 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *gallra.SubjectRequest
 	}
 	r.ID, r.UpdatedAt = id, tx.Now
 	for _, c := range r.ChannelIDs {
-		if _, err := tx.Exec(ctx, `INSERT INTO subject_request_channels (request_id, org_id, channel_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, r.OrgID, c); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO subject_request_channels (request_id, org_id, channel_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, r.OrgID, c); err != nil {
 			return fmt.Errorf("insert subject request scope: %w", err)
 		}
 	}
@@ -143,7 +143,7 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) 
 	if a == nil {
 		a = &gallra.Artefact{Path: r.PlannedArtefact}
 	}
-	res, err := tx.Exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, verification_note = ?, due_at = ?, extended_months = ?, extension_reason = ?,
+	res, err := tx.exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, verification_note = ?, due_at = ?, extended_months = ?, extension_reason = ?,
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
 		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?,
 		claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?
@@ -165,7 +165,7 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) 
 // extended_months, extension_reason) and nothing else: an extension is no
 // heartbeat and must not delay the takeover of an abandoned request.
 func (tx *Tx) ExtendSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) error {
-	res, err := tx.Exec(ctx, `UPDATE subject_requests SET due_at = ?, extended_months = ?, extension_reason = ? WHERE id = ? AND org_id = ?`,
+	res, err := tx.exec(ctx, `UPDATE subject_requests SET due_at = ?, extended_months = ?, extension_reason = ? WHERE id = ? AND org_id = ?`,
 		ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, r.ID, r.OrgID)
 	if err != nil {
 		return fmt.Errorf("extend subject request %d: %w", r.ID, err)
@@ -195,7 +195,7 @@ func (tx *Tx) TouchSubjectRequest(ctx context.Context, orgID, id int64, claim st
 	if claim == "" {
 		return false, nil
 	}
-	res, err := tx.Exec(ctx, `UPDATE subject_requests SET updated_at = ? WHERE id = ? AND org_id = ? AND claim = ? AND status = 'processing'`,
+	res, err := tx.exec(ctx, `UPDATE subject_requests SET updated_at = ? WHERE id = ? AND org_id = ? AND claim = ? AND status = 'processing'`,
 		ms(tx.Now), id, orgID, claim)
 	if err != nil {
 		return false, fmt.Errorf("touch subject request %d: %w", id, err)
@@ -233,7 +233,7 @@ func (tx *Tx) getSubjectRequest(ctx context.Context, orgID, id int64, lock bool)
 	if lock {
 		q += ` FOR UPDATE`
 	}
-	r, err := scanRequest(tx.QueryRow(ctx, q, id, orgID), tx.Now)
+	r, err := scanRequest(tx.queryRow(ctx, q, id, orgID), tx.Now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("request", id)
 	} else if err != nil {
@@ -279,7 +279,7 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f gallra.Req
 			q += `)`
 		}
 		q, args = pageQuery(q, args, f.Page)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("list requests: %w", err)
 		}
@@ -302,7 +302,7 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f gallra.Req
 func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
 	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests
+		rows, err := tx.query(ctx, `SELECT `+requestCols+` FROM subject_requests
 			WHERE artefact_path <> '' AND artefact_expires_at <= ? AND id > ? ORDER BY id LIMIT ?`, ms(tx.Now), afterID, clampLimit(limit, 100, 1000))
 		if err != nil {
 			return fmt.Errorf("list expired artefacts: %w", err)
@@ -328,7 +328,7 @@ func (db *DB) ExpiredArtefacts(ctx context.Context, afterID int64, limit int) ([
 func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
 	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ?
+		rows, err := tx.query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ?
 			AND (status IN ('completed', 'cancelled') OR (status = 'failed' AND retry_at IS NULL))
 			AND COALESCE(finished_at, updated_at) < ?
 			AND (email <> '' OR mention_keys <> '' OR verification_note <> '')
@@ -354,7 +354,7 @@ func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, af
 // social platform (the connector works the outbox). Idempotent per
 // (channel, external id).
 func (tx *Tx) QueueSocialDeletion(ctx context.Context, orgID, channelID int64, externalID string, requestID int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO social_deletion_outbox (org_id, channel_id, external_id, request_id, requested_at, status)
+	_, err := tx.exec(ctx, `INSERT INTO social_deletion_outbox (org_id, channel_id, external_id, request_id, requested_at, status)
 		VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT (channel_id, external_id) DO NOTHING`, orgID, channelID, externalID, requestID, ms(tx.Now))
 	if err != nil {
 		return fmt.Errorf("queue social deletion: %w", err)
@@ -383,7 +383,7 @@ func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status strin
 			q += ` AND status = ?`
 			args = append(args, status)
 		}
-		rows, err := tx.Query(ctx, q+` ORDER BY id LIMIT ?`, append(args, clampLimit(limit, 100, 1000))...)
+		rows, err := tx.query(ctx, q+` ORDER BY id LIMIT ?`, append(args, clampLimit(limit, 100, 1000))...)
 		if err != nil {
 			return err
 		}
@@ -412,7 +412,7 @@ func (db *DB) ListSocialDeletions(ctx context.Context, orgID int64, status strin
 func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time, afterID int64, limit int) ([]gallra.SubjectRequest, error) {
 	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ? AND (status = 'received'
+		rows, err := tx.query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ? AND (status = 'received'
 			OR (status = 'processing' AND (updated_at < ? OR claim = '')) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed'))
 			ORDER BY id LIMIT ?`, afterID, ms(staleBefore), ms(tx.Now), clampLimit(limit, 100, 1000))
 		if err != nil {

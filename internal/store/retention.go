@@ -21,7 +21,7 @@ type RetentionSetting struct {
 // RetentionDefaults returns the organisation's stored module defaults
 // (modules without a row are absent: they use the shipped default).
 func (tx *Tx) RetentionDefaults(ctx context.Context, orgID int64) (map[gallra.Module]RetentionSetting, error) {
-	rows, err := tx.Query(ctx, `SELECT module, period, action, updated_at FROM retention_defaults WHERE org_id = ?`, orgID)
+	rows, err := tx.query(ctx, `SELECT module, period, action, updated_at FROM retention_defaults WHERE org_id = ?`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("read retention defaults: %w", err)
 	}
@@ -45,9 +45,9 @@ func (tx *Tx) RetentionDefaults(ctx context.Context, orgID int64) (map[gallra.Mo
 func (tx *Tx) SetRetentionDefault(ctx context.Context, orgID int64, m gallra.Module, s *RetentionSetting) error {
 	var err error
 	if s == nil {
-		_, err = tx.Exec(ctx, `DELETE FROM retention_defaults WHERE org_id = ? AND module = ?`, orgID, string(m))
+		_, err = tx.exec(ctx, `DELETE FROM retention_defaults WHERE org_id = ? AND module = ?`, orgID, string(m))
 	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO retention_defaults (org_id, module, period, action, updated_at) VALUES (?, ?, ?, ?, ?)
+		_, err = tx.exec(ctx, `INSERT INTO retention_defaults (org_id, module, period, action, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (org_id, module) DO UPDATE SET period = excluded.period, action = excluded.action, updated_at = excluded.updated_at`,
 			orgID, string(m), s.Period, s.Action, ms(tx.Now))
 	}
@@ -62,7 +62,7 @@ func (tx *Tx) SetRetentionDefault(ctx context.Context, orgID int64, m gallra.Mod
 func (tx *Tx) ChannelRetention(ctx context.Context, orgID, channelID int64) (*RetentionSetting, error) {
 	var s RetentionSetting
 	var at int64
-	err := tx.QueryRow(ctx, `SELECT period, action, updated_at FROM retention_policies WHERE channel_id = ? AND org_id = ?`, channelID, orgID).
+	err := tx.queryRow(ctx, `SELECT period, action, updated_at FROM retention_policies WHERE channel_id = ? AND org_id = ?`, channelID, orgID).
 		Scan(&s.Period, &s.Action, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -78,9 +78,9 @@ func (tx *Tx) ChannelRetention(ctx context.Context, orgID, channelID int64) (*Re
 func (tx *Tx) SetChannelRetention(ctx context.Context, orgID, channelID int64, s *RetentionSetting) error {
 	var err error
 	if s == nil {
-		_, err = tx.Exec(ctx, `DELETE FROM retention_policies WHERE channel_id = ? AND org_id = ?`, channelID, orgID)
+		_, err = tx.exec(ctx, `DELETE FROM retention_policies WHERE channel_id = ? AND org_id = ?`, channelID, orgID)
 	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO retention_policies (channel_id, org_id, period, action, updated_at) VALUES (?, ?, ?, ?, ?)
+		_, err = tx.exec(ctx, `INSERT INTO retention_policies (channel_id, org_id, period, action, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (channel_id) DO UPDATE SET period = excluded.period, action = excluded.action, updated_at = excluded.updated_at`,
 			channelID, orgID, s.Period, s.Action, ms(tx.Now))
 	}
@@ -124,7 +124,7 @@ func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st g
 		if err := tx.bumpTopicHolds(ctx, orgID, st); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE `+table+` SET hold_reason = ?, held_at = COALESCE(held_at, ?), held_by = ? WHERE id = ? AND org_id = ?`,
+		res, err := tx.exec(ctx, `UPDATE `+table+` SET hold_reason = ?, held_at = COALESCE(held_at, ?), held_by = ? WHERE id = ? AND org_id = ?`,
 			reason, ms(tx.Now), actor.ID, id, orgID)
 		if err != nil {
 			return fmt.Errorf("set hold: %w", err)
@@ -151,7 +151,7 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 		if err := tx.bumpTopicHolds(ctx, orgID, st); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE `+table+` SET hold_reason = NULL, held_at = NULL, held_by = NULL WHERE id = ? AND org_id = ? AND held_at IS NOT NULL`, id, orgID)
+		res, err := tx.exec(ctx, `UPDATE `+table+` SET hold_reason = NULL, held_at = NULL, held_by = NULL WHERE id = ? AND org_id = ? AND held_at IS NOT NULL`, id, orgID)
 		if err != nil {
 			return fmt.Errorf("release hold: %w", err)
 		}
@@ -171,7 +171,7 @@ func (tx *Tx) bumpTopicHolds(ctx context.Context, orgID int64, st gallra.Subject
 	if st != gallra.SubjectForumTopic {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO topic_hold_epochs (org_id, epoch) VALUES (?, 1)
+	if _, err := tx.exec(ctx, `INSERT INTO topic_hold_epochs (org_id, epoch) VALUES (?, 1)
 		ON CONFLICT (org_id) DO UPDATE SET epoch = topic_hold_epochs.epoch + 1`, orgID); err != nil {
 		return fmt.Errorf("count topic hold change: %w", err)
 	}
@@ -186,7 +186,7 @@ func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, i
 	var reason sql.NullString
 	var at, by sql.NullInt64
 	h := &gallra.Hold{SubjectType: st, SubjectID: id}
-	err = tx.QueryRow(ctx, `SELECT channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).
+	err = tx.queryRow(ctx, `SELECT channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE id = ? AND org_id = ?`, id, orgID).
 		Scan(&h.ChannelID, &reason, &at, &by)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(string(st), id)
@@ -207,7 +207,7 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]gallra.Hold, error)
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, st := range []gallra.SubjectType{gallra.SubjectForumTopic, gallra.SubjectMailConversation, gallra.SubjectChatConversation} {
 			table, _ := holdTable(st)
-			rows, err := tx.Query(ctx, `SELECT id, channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE org_id = ? AND held_at IS NOT NULL ORDER BY held_at, id`, orgID)
+			rows, err := tx.query(ctx, `SELECT id, channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE org_id = ? AND held_at IS NOT NULL ORDER BY held_at, id`, orgID)
 			if err != nil {
 				return fmt.Errorf("list holds: %w", err)
 			}
@@ -237,7 +237,7 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]gallra.Hold, error)
 func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]gallra.DayStats, error) {
 	out := []gallra.DayStats{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT day, posts, conversations, messages, chat_seconds FROM channel_daily_stats WHERE org_id = ? AND channel_id = ? ORDER BY day`, orgID, channelID)
+		rows, err := tx.query(ctx, `SELECT day, posts, conversations, messages, chat_seconds FROM channel_daily_stats WHERE org_id = ? AND channel_id = ? ORDER BY day`, orgID, channelID)
 		if err != nil {
 			return err
 		}
@@ -263,7 +263,7 @@ func (db *DB) FoldedStats(ctx context.Context, orgID, channelID int64) ([]gallra
 func (db *DB) ChannelTotals(ctx context.Context, orgID, channelID int64) (gallra.DayStats, error) {
 	var d gallra.DayStats
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT
+		return tx.queryRow(ctx, `SELECT
 			(SELECT COUNT(*) FROM forum_posts WHERE channel_id = ? AND removed = 0) + (SELECT COALESCE(SUM(posts), 0) FROM channel_daily_stats WHERE channel_id = ? AND org_id = ?),
 			(SELECT COUNT(*) FROM forum_topics WHERE channel_id = ?) + (SELECT COUNT(*) FROM mail_conversations WHERE channel_id = ?) + (SELECT COUNT(*) FROM chat_conversations WHERE channel_id = ?)
 				+ (SELECT COALESCE(SUM(conversations), 0) FROM channel_daily_stats WHERE channel_id = ? AND org_id = ?),

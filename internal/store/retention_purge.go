@@ -146,7 +146,7 @@ func (tx *Tx) SelectDueFiltered(ctx context.Context, t PurgeTarget, after PurgeC
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
+	rows, err := tx.query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
@@ -179,7 +179,7 @@ func (tx *Tx) CountDue(ctx context.Context, t PurgeTarget, from time.Time) (unhe
 		fromMS = ms(from)
 	}
 	var all int64
-	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+s.held+` IS NULL THEN 0 ELSE 1 END), 0) FROM `+s.rows()+`
+	err = tx.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+s.held+` IS NULL THEN 0 ELSE 1 END), 0) FROM `+s.rows()+`
 		WHERE `+s.where+` AND `+s.clock+` >= ?`, t.ChannelID, t.OrgID, ms(t.Cutoff), fromMS).Scan(&all, &held)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count due items of channel %d: %w", t.ChannelID, err)
@@ -359,7 +359,7 @@ func (tx *Tx) selectForumDue(ctx context.Context, t PurgeTarget, after PurgeCurs
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
+	rows, err := tx.query(ctx, q, t.ChannelID, t.OrgID, ms(t.Cutoff), after.At, after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("select due items of channel %d: %w", t.ChannelID, err)
 	}
@@ -534,7 +534,7 @@ func (tx *Tx) keepUnheld(ctx context.Context, posts []purgePost) ([]purgePost, m
 	if tx.Dialect() == Postgres {
 		q += ` FOR SHARE`
 	}
-	rows, err := tx.Query(ctx, q, arg)
+	rows, err := tx.query(ctx, q, arg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lock topics: %w", err)
 	}
@@ -597,7 +597,7 @@ func (tx *Tx) AsyncCommit(ctx context.Context) error {
 	if tx.Dialect() != Postgres {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+	_, err := tx.exec(ctx, `SET LOCAL synchronous_commit = off`)
 	return err
 }
 
@@ -675,7 +675,7 @@ func (tx *Tx) idRows(ids []int64) (string, any) {
 }
 
 func queryIDs(ctx context.Context, tx *Tx, q string, args ...any) ([]int64, error) {
-	rows, err := tx.Query(ctx, q, args...)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -707,7 +707,7 @@ func (tx *Tx) livePosts(ctx context.Context, t PurgeTarget, ids []int64) ([]purg
 	in, arg := tx.idIn("p.id", ids)
 	q := `SELECT p.id, p.topic_id, p.parent_id, p.person_id, p.kind, p.body FROM forum_posts p ` + tx.byID() + `
 		WHERE ` + in + ` AND p.org_id = ? AND p.channel_id = ? AND p.removed = 0 AND p.created_at < ?`
-	rows, err := tx.Query(ctx, q+` ORDER BY p.id`, arg, t.OrgID, t.ChannelID, ms(t.Cutoff))
+	rows, err := tx.query(ctx, q+` ORDER BY p.id`, arg, t.OrgID, t.ChannelID, ms(t.Cutoff))
 	if err != nil {
 		return nil, nil, fmt.Errorf("load posts to purge: %w", err)
 	}
@@ -740,7 +740,7 @@ type topicHead struct {
 
 func (tx *Tx) topicHeads(ctx context.Context, topicIDs []int64) (map[int64]topicHead, error) {
 	in, arg := tx.idIn("t.id", topicIDs)
-	rows, err := tx.Query(ctx, `SELECT t.id, t.title, t.person_id,
+	rows, err := tx.query(ctx, `SELECT t.id, t.title, t.person_id,
 		COALESCE((SELECT p.id FROM forum_posts p WHERE p.topic_id = t.id ORDER BY p.created_at, p.id LIMIT 1), 0)
 		FROM forum_topics t `+tx.byID()+` WHERE `+in, arg)
 	if err != nil {
@@ -775,7 +775,7 @@ func (tx *Tx) setTexts(ctx context.Context, table, col string, vals map[int64]st
 			ids = append(ids, id)
 			texts = append(texts, v)
 		}
-		_, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = v.val
+		_, err := tx.exec(ctx, `UPDATE `+table+` SET `+col+` = v.val
 			FROM (SELECT unnest(CAST(? AS bigint[])) AS id, unnest(CAST(? AS text[])) AS val) v WHERE `+table+`.id = v.id`, ids, texts)
 		return err
 	}
@@ -789,7 +789,7 @@ func (tx *Tx) setTexts(ctx context.Context, table, col string, vals map[int64]st
 		ids = append(ids, id)
 	}
 	b.WriteString(` END WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `)`)
-	_, err := tx.Exec(ctx, b.String(), append(args, ids...)...)
+	_, err := tx.exec(ctx, b.String(), append(args, ids...)...)
 	return err
 }
 
@@ -891,12 +891,12 @@ func (tx *Tx) deleteConversations(ctx context.Context, t PurgeTarget, ids []int6
 	if err := tx.foldConversations(ctx, p, live); err != nil {
 		return c, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id IN (`+in+`)`,
+	if _, err := tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id IN (`+in+`)`,
 		append([]any{t.OrgID, p.subject}, args...)...); err != nil {
 		return c, fmt.Errorf("delete %s fields: %w", p.subject, err)
 	}
 	for _, d := range p.deletes {
-		if _, err := tx.Exec(ctx, withIDs(d, in), args...); err != nil {
+		if _, err := tx.exec(ctx, withIDs(d, in), args...); err != nil {
 			return c, fmt.Errorf("delete %s: %w", p.subject, err)
 		}
 	}
@@ -936,7 +936,7 @@ func (tx *Tx) dropPersons(ctx context.Context, t PurgeTarget, ids []int64) (dele
 	slices.Sort(queued)
 	// "WHERE true": SQLite needs it to parse an upsert from a SELECT.
 	list, arg := tx.idRows(queued)
-	if _, err := tx.Exec(ctx, `INSERT INTO purge_person_queue (person_id, org_id, channel_id) SELECT id, ?, ? FROM `+list+` q WHERE true
+	if _, err := tx.exec(ctx, `INSERT INTO purge_person_queue (person_id, org_id, channel_id) SELECT id, ?, ? FROM `+list+` q WHERE true
 		ON CONFLICT (person_id) DO NOTHING`, t.OrgID, t.ChannelID, arg); err != nil {
 		return 0, nil, fmt.Errorf("queue persons: %w", err)
 	}
@@ -970,7 +970,7 @@ func (tx *Tx) DrainPersonQueue(ctx context.Context, limit int, skipTaken bool, h
 		q = `DELETE FROM purge_person_queue WHERE person_id = ANY(ARRAY(SELECT person_id FROM purge_person_queue ORDER BY person_id LIMIT ?` + lock + `))
 		RETURNING person_id, org_id, channel_id`
 	}
-	rows, err := tx.Query(ctx, q, limit)
+	rows, err := tx.query(ctx, q, limit)
 	if err != nil {
 		return 0, nil, fmt.Errorf("take from person queue: %w", err)
 	}
@@ -1035,12 +1035,12 @@ func (tx *Tx) deleteUnusedPersons(ctx context.Context, orgID int64, ids []int64,
 	}
 	if fields {
 		in, arg = tx.idIn("person_id", unused)
-		if _, err := tx.Exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM custom_fields `+tx.indexedBy("custom_fields_person")+` WHERE org_id = ? AND subject_type = 'person' AND `+in, orgID, arg); err != nil {
 			return nil, fmt.Errorf("delete person fields: %w", err)
 		}
 	}
 	in, arg = tx.idIn("id", unused)
-	if _, err := tx.Exec(ctx, `DELETE FROM persons WHERE `+in, arg); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM persons WHERE `+in, arg); err != nil {
 		return nil, fmt.Errorf("delete persons: %w", err)
 	}
 	return unused, nil
@@ -1105,7 +1105,7 @@ const anyTopicHeldSQL = `EXISTS (SELECT 1 FROM forum_topics WHERE org_id = ? AND
 // legal hold (usually none: then a batch need not look per post).
 func (tx *Tx) anyTopicHeld(ctx context.Context, orgID int64) (bool, error) {
 	var held bool
-	if err := tx.QueryRow(ctx, `SELECT `+anyTopicHeldSQL, orgID).Scan(&held); err != nil {
+	if err := tx.queryRow(ctx, `SELECT `+anyTopicHeldSQL, orgID).Scan(&held); err != nil {
 		return false, fmt.Errorf("look for held topics: %w", err)
 	}
 	return held, nil
@@ -1119,13 +1119,13 @@ func (tx *Tx) indexJoinsOnly(ctx context.Context) (restore func() error, err err
 		return func() error { return nil }, nil
 	}
 	var hash, merge string
-	err = tx.QueryRow(ctx, `WITH prev AS MATERIALIZED (SELECT current_setting('enable_hashjoin') AS h, current_setting('enable_mergejoin') AS m)
+	err = tx.queryRow(ctx, `WITH prev AS MATERIALIZED (SELECT current_setting('enable_hashjoin') AS h, current_setting('enable_mergejoin') AS m)
 		SELECT h, m, set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true) FROM prev`).Scan(&hash, &merge, new(string), new(string))
 	if err != nil {
 		return nil, fmt.Errorf("turn off hash and merge joins: %w", err)
 	}
 	return func() error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('enable_hashjoin', ?, true), set_config('enable_mergejoin', ?, true)`, hash, merge); err != nil {
+		if _, err := tx.exec(ctx, `SELECT set_config('enable_hashjoin', ?, true), set_config('enable_mergejoin', ?, true)`, hash, merge); err != nil {
 			return fmt.Errorf("restore hash and merge joins: %w", err)
 		}
 		return nil
@@ -1140,7 +1140,7 @@ const noEpoch = -1
 // has none) and whether a forum topic of it is on legal hold, read at one
 // instant.
 func (tx *Tx) topicHolds(ctx context.Context, orgID int64) (epoch int64, anyHeld bool, err error) {
-	err = tx.QueryRow(ctx, `SELECT COALESCE((SELECT epoch FROM topic_hold_epochs WHERE org_id = ?), ?), `+anyTopicHeldSQL,
+	err = tx.queryRow(ctx, `SELECT COALESCE((SELECT epoch FROM topic_hold_epochs WHERE org_id = ?), ?), `+anyTopicHeldSQL,
 		orgID, noEpoch, orgID).Scan(&epoch, &anyHeld)
 	if err != nil {
 		return 0, false, fmt.Errorf("read topic holds of organisation %d: %w", orgID, err)
@@ -1158,7 +1158,7 @@ func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool
 		q += ` FOR SHARE NOWAIT`
 	}
 	var now int64
-	switch err := tx.QueryRow(ctx, q, orgID).Scan(&now); {
+	switch err := tx.queryRow(ctx, q, orgID).Scan(&now); {
 	case errors.Is(err, sql.ErrNoRows), isLockNotAvailable(err):
 		return false, nil
 	case err != nil:
@@ -1171,7 +1171,7 @@ func (tx *Tx) topicHoldsUnchanged(ctx context.Context, orgID, epoch int64) (bool
 // persons at all (usually not: then the person pass need not delete any).
 func (tx *Tx) hasPersonFields(ctx context.Context, orgID int64) (bool, error) {
 	var fields bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM custom_fields WHERE org_id = ? AND subject_type = 'person')`, orgID).Scan(&fields); err != nil {
 		return false, fmt.Errorf("look for person fields: %w", err)
 	}
 	return fields, nil

@@ -15,11 +15,11 @@ import (
 func (db *DB) StartPurgeRun(ctx context.Context, trigger string, orgID, channelID int64) (int64, error) {
 	var id int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE purge_runs SET status = ?, error = 'run did not finish (process stopped)' WHERE status = ?`, gallra.PurgeInterrupted, gallra.PurgeRunning); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE purge_runs SET status = ?, error = 'run did not finish (process stopped)' WHERE status = ?`, gallra.PurgeInterrupted, gallra.PurgeRunning); err != nil {
 			return err
 		}
 		var err error
-		id, err = tx.Insert(ctx, `INSERT INTO purge_runs (trigger, org_id, channel_id, status, started_at) VALUES (?, ?, ?, ?, ?)`,
+		id, err = tx.insert(ctx, `INSERT INTO purge_runs (trigger, org_id, channel_id, status, started_at) VALUES (?, ?, ?, ?, ?)`,
 			trigger, orgID, channelID, gallra.PurgeRunning, ms(tx.Now))
 		return err
 	})
@@ -32,7 +32,7 @@ func (db *DB) StartPurgeRun(ctx context.Context, trigger string, orgID, channelI
 // AddPurgeRunCounts adds a batch's counts to a run's channel row inside the
 // batch's transaction, so the record matches what was committed.
 func (tx *Tx) AddPurgeRunCounts(ctx context.Context, runID int64, c gallra.PurgeRunChannel) error {
-	_, err := tx.Exec(ctx, `INSERT INTO purge_run_channels (run_id, org_id, channel_id, module, action, period, cutoff, anonymized, deleted, skipped_hold, persons_deleted, error)
+	_, err := tx.exec(ctx, `INSERT INTO purge_run_channels (run_id, org_id, channel_id, module, action, period, cutoff, anonymized, deleted, skipped_hold, persons_deleted, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (run_id, channel_id) DO UPDATE SET cutoff = excluded.cutoff, anonymized = purge_run_channels.anonymized + excluded.anonymized,
 			deleted = purge_run_channels.deleted + excluded.deleted, skipped_hold = purge_run_channels.skipped_hold + excluded.skipped_hold,
@@ -54,7 +54,7 @@ func (db *DB) AddPurgeRunCounts(ctx context.Context, runID int64, c gallra.Purge
 // errMsg must hold no personal data.
 func (db *DB) FinishPurgeRun(ctx context.Context, id int64, status, errMsg string) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE purge_runs SET status = ?, error = ?, finished_at = ?,
+		_, err := tx.exec(ctx, `UPDATE purge_runs SET status = ?, error = ?, finished_at = ?,
 			anonymized = (SELECT COALESCE(SUM(anonymized), 0) FROM purge_run_channels WHERE run_id = ?),
 			deleted = (SELECT COALESCE(SUM(deleted), 0) FROM purge_run_channels WHERE run_id = ?),
 			skipped_hold = (SELECT COALESCE(SUM(skipped_hold), 0) FROM purge_run_channels WHERE run_id = ?),
@@ -76,7 +76,7 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]gall
 			q += ` WHERE org_id IN (0, ?)`
 			args = append(args, orgID)
 		}
-		rows, err := tx.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, clampLimit(limit, 20, 200))...)
+		rows, err := tx.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, clampLimit(limit, 20, 200))...)
 		if err != nil {
 			return fmt.Errorf("list purge runs: %w", err)
 		}
@@ -104,7 +104,7 @@ func (db *DB) ListPurgeRuns(ctx context.Context, orgID int64, limit int) ([]gall
 				cq += ` AND org_id = ?`
 				cargs = append(cargs, orgID)
 			}
-			crows, err := tx.Query(ctx, cq+` ORDER BY channel_id`, cargs...)
+			crows, err := tx.query(ctx, cq+` ORDER BY channel_id`, cargs...)
 			if err != nil {
 				return err
 			}
@@ -146,7 +146,7 @@ func (tx *Tx) KeepLease(ctx context.Context, name, owner string, ttl time.Durati
 	// Never earlier than it is: batch transactions running side by side
 	// commit in any order, each with the deadline of its own start.
 	until := now + ttl.Milliseconds()
-	res, err := tx.Exec(ctx, `UPDATE leases SET until = CASE WHEN until > ? THEN until ELSE ? END WHERE name = ? AND owner = ? AND until >= ?`, until, until, name, owner, now)
+	res, err := tx.exec(ctx, `UPDATE leases SET until = CASE WHEN until > ? THEN until ELSE ? END WHERE name = ? AND owner = ? AND until >= ?`, until, until, name, owner, now)
 	if err != nil {
 		return false, fmt.Errorf("keep lease %s: %w", name, err)
 	}
@@ -161,6 +161,6 @@ func (tx *Tx) Snapshot(ctx context.Context) error {
 	if tx.Dialect() != Postgres {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`)
+	_, err := tx.exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`)
 	return err
 }

@@ -20,9 +20,9 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 			return err
 		}
 		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ExternalID).Scan(&id)
+		err := tx.queryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ExternalID).Scan(&id)
 		if err == nil {
-			if _, err := tx.Exec(ctx, `UPDATE social_items SET body = ?, external_author_name = ? WHERE id = ?`, in.Body, in.AuthorName, id); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE social_items SET body = ?, external_author_name = ? WHERE id = ?`, in.Body, in.AuthorName, id); err != nil {
 				return err
 			}
 			item, err = tx.getSocial(ctx, orgID, id)
@@ -34,7 +34,7 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 		kind := gallra.PostKindPost
 		if in.ParentExternalID != "" {
 			var pid int64
-			err := tx.QueryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ParentExternalID).Scan(&pid)
+			err := tx.queryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ParentExternalID).Scan(&pid)
 			if errors.Is(err, sql.ErrNoRows) {
 				return gallra.Errorf(gallra.EINVALID, "parent_external_id is not a known item of this channel")
 			} else if err != nil {
@@ -54,7 +54,7 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 		if created.IsZero() {
 			created = tx.Now
 		}
-		id, err = tx.Insert(ctx, `INSERT INTO social_items (org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at)
+		id, err = tx.insert(ctx, `INSERT INTO social_items (org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, channelID, in.ExternalID, idArg(parent), string(kind), idArg(person), in.AuthorID, in.AuthorName, in.Body, ms(created))
 		if err != nil {
 			return fmt.Errorf("insert social item: %w", err)
@@ -80,7 +80,7 @@ func scanSocial(sc interface{ Scan(...any) error }) (*gallra.SocialItem, error) 
 }
 
 func (tx *Tx) getSocial(ctx context.Context, orgID, id int64) (*gallra.SocialItem, error) {
-	s, err := scanSocial(tx.QueryRow(ctx, `SELECT `+socialCols+` FROM social_items WHERE id = ? AND org_id = ?`, id, orgID))
+	s, err := scanSocial(tx.queryRow(ctx, `SELECT `+socialCols+` FROM social_items WHERE id = ? AND org_id = ?`, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("social item", id)
 	}
@@ -95,7 +95,7 @@ func (db *DB) ListSocialItems(ctx context.Context, orgID, channelID int64, p gal
 			return err
 		}
 		q, args := pageQuery(`SELECT `+socialCols+` FROM social_items WHERE org_id = ? AND channel_id = ?`, []any{orgID, channelID}, p)
-		rows, err := tx.Query(ctx, q, args...)
+		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (db *DB) RemoveSocialMirror(ctx context.Context, actor gallra.Actor, orgID,
 		if byAuthor {
 			col = "external_author_id"
 		}
-		rows, err := tx.Query(ctx, `SELECT id, person_id FROM social_items WHERE channel_id = ? AND `+col+` = ?`, channelID, externalID)
+		rows, err := tx.query(ctx, `SELECT id, person_id FROM social_items WHERE channel_id = ? AND `+col+` = ?`, channelID, externalID)
 		if err != nil {
 			return err
 		}

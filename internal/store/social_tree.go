@@ -23,7 +23,7 @@ const maxSocialDepth = 1000
 // under it, at any depth (a recursive CTE, the same on SQLite and
 // PostgreSQL), deepest first. Empty when the item does not exist.
 func (tx *Tx) SocialTree(ctx context.Context, orgID, rootID int64) ([]SocialTreeItem, error) {
-	rows, err := tx.Query(ctx, `WITH RECURSIVE tree(id, depth) AS (
+	rows, err := tx.query(ctx, `WITH RECURSIVE tree(id, depth) AS (
 			SELECT id, 0 FROM social_items WHERE id = ? AND org_id = ?
 			UNION ALL
 			SELECT s.id, t.depth + 1 FROM social_items s JOIN tree t ON s.parent_id = t.id WHERE t.depth < ?
@@ -65,7 +65,7 @@ func (tx *Tx) DeleteSocialTree(ctx context.Context, orgID int64, tree []SocialTr
 		for _, it := range tree[i:j] {
 			args = append(args, it.ID)
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM social_items WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`) AND org_id = ?`,
+		res, err := tx.exec(ctx, `DELETE FROM social_items WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`) AND org_id = ?`,
 			append(args, orgID)...)
 		if err != nil {
 			return total, fmt.Errorf("delete social reply tree: %w", err)
@@ -87,7 +87,7 @@ func (tx *Tx) DeletePersonsWithoutData(ctx context.Context, orgID int64, ids []i
 	var n int64
 	for _, id := range ids {
 		var used int
-		if err := tx.QueryRow(ctx, `SELECT CASE WHEN
+		if err := tx.queryRow(ctx, `SELECT CASE WHEN
 			EXISTS (SELECT 1 FROM forum_posts WHERE person_id = ?)
 			OR EXISTS (SELECT 1 FROM forum_topics WHERE person_id = ?)
 			OR EXISTS (SELECT 1 FROM mail_messages WHERE person_id = ?)
@@ -102,7 +102,7 @@ func (tx *Tx) DeletePersonsWithoutData(ctx context.Context, orgID int64, ids []i
 		if used == 1 {
 			continue
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, id, orgID)
+		res, err := tx.exec(ctx, `DELETE FROM persons WHERE id = ? AND org_id = ?`, id, orgID)
 		if err != nil {
 			return n, fmt.Errorf("delete person: %w", err)
 		}

@@ -27,10 +27,10 @@ func TestWriterFunctions(t *testing.T) {
 	ctx := context.Background()
 	db := openSQLite(t)
 	err := db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `CREATE TABLE f (id INTEGER PRIMARY KEY, a INTEGER, s TEXT)`); err != nil {
+		if _, err := tx.exec(ctx, `CREATE TABLE f (id INTEGER PRIMARY KEY, a INTEGER, s TEXT)`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO f VALUES (1, 10, 'hej 123'), (2, NULL, 'hej'), (3, 30, NULL)`); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO f VALUES (1, 10, 'hej 123'), (2, NULL, 'hej'), (3, 30, NULL)`); err != nil {
 			return err
 		}
 		kept := &keeper{cols: 2}
@@ -38,7 +38,7 @@ func TestWriterFunctions(t *testing.T) {
 		defer unbindK()
 		rk, unbindR := tx.bind(func(s string) string { return strings.ReplaceAll(s, "123", "[n]") })
 		defer unbindR()
-		if _, err := tx.Exec(ctx, `UPDATE f SET a = gallra_keep(?, id, a), s = COALESCE(gallra_redact(?, s), s)`, kk, rk); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE f SET a = gallra_keep(?, id, a), s = COALESCE(gallra_redact(?, s), s)`, kk, rk); err != nil {
 			return err
 		}
 		if kept.rows() != 3 {
@@ -51,7 +51,7 @@ func TestWriterFunctions(t *testing.T) {
 		if got[1] != 10 || got[2] != 0 || got[3] != 30 {
 			t.Errorf("kept %v", got)
 		}
-		rows, err := tx.Query(ctx, `SELECT id, a, COALESCE(s, '<null>') FROM f ORDER BY id`)
+		rows, err := tx.query(ctx, `SELECT id, a, COALESCE(s, '<null>') FROM f ORDER BY id`)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func TestWriterFunctions(t *testing.T) {
 			"wrong arity":      `SELECT gallra_keep(` + strconv.FormatInt(kk, 10) + `, 1) WHERE ? IS NOT NULL`,
 		} {
 			var v any
-			if err := tx.QueryRow(ctx, q, int64(1<<40)).Scan(&v); err == nil {
+			if err := tx.queryRow(ctx, q, int64(1<<40)).Scan(&v); err == nil {
 				t.Errorf("%s: no error", name)
 			}
 		}
@@ -107,7 +107,7 @@ func TestWriterFunctionPanics(t *testing.T) {
 		rk, unbind := tx.bind(func(string) string { panic("Anna Andersson 811218-9876") })
 		defer unbind()
 		var v any
-		err := tx.QueryRow(ctx, `SELECT gallra_redact(?, 'x')`, rk).Scan(&v)
+		err := tx.queryRow(ctx, `SELECT gallra_redact(?, 'x')`, rk).Scan(&v)
 		if err == nil || !strings.Contains(err.Error(), "gallra_redact: callback panicked") || strings.Contains(err.Error(), "Anna") {
 			t.Errorf("error %v", err)
 		}
@@ -116,7 +116,7 @@ func TestWriterFunctionPanics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(ctx, func(tx *Tx) error { _, err := tx.Exec(ctx, `CREATE TABLE after_panic (x INTEGER)`); return err }); err != nil {
+	if err := db.Update(ctx, func(tx *Tx) error { _, err := tx.exec(ctx, `CREATE TABLE after_panic (x INTEGER)`); return err }); err != nil {
 		t.Errorf("writer after the panic: %v", err)
 	}
 }

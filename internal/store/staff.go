@@ -48,7 +48,7 @@ func (tx *Tx) CreateStaff(ctx context.Context, actor gallra.Actor, s *gallra.Sta
 		return nil, err
 	}
 	c.CreatedAt = tx.Now
-	id, err := tx.Insert(ctx, `INSERT INTO staff (org_id, name, email, email_key, role, avatar_url, active, created_at)
+	id, err := tx.insert(ctx, `INSERT INTO staff (org_id, name, email, email_key, role, avatar_url, active, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.OrgID, c.Name, c.Email, gallra.NormalizeEmail(c.Email), string(c.Role), c.AvatarURL, boolInt(c.Active), ms(c.CreatedAt))
 	if err != nil {
 		if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
@@ -105,7 +105,7 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 		q += ` AND id = ?`
 		args = append(args, onlyID)
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY id`, args...)
+	rows, err := tx.query(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
 	}
@@ -137,7 +137,7 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 		mq += ` AND staff_id = ?`
 		margs = append(margs, onlyID)
 	}
-	mrows, err := tx.Query(ctx, mq+` ORDER BY channel_id`, margs...)
+	mrows, err := tx.query(ctx, mq+` ORDER BY channel_id`, margs...)
 	if err != nil {
 		return nil, fmt.Errorf("list memberships: %w", err)
 	}
@@ -183,7 +183,7 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if err := validateStaff(s); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ? WHERE id = ? AND org_id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ? WHERE id = ? AND org_id = ?`,
 			s.Name, s.Email, gallra.NormalizeEmail(s.Email), string(s.Role), s.AvatarURL, boolInt(s.Active), id, orgID); err != nil {
 			if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
 				return gallra.Errorf(gallra.ECONFLICT, "a staff user with that e-mail already exists")
@@ -191,10 +191,10 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			return fmt.Errorf("update staff: %w", err)
 		}
 		if !s.Active {
-			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID); err != nil {
 				return fmt.Errorf("revoke tokens of deactivated staff: %w", err)
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, id, orgID); err != nil {
+			if _, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, id, orgID); err != nil {
 				return fmt.Errorf("end sessions of deactivated staff: %w", err)
 			}
 		}
@@ -219,14 +219,14 @@ func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			`DELETE FROM channel_members WHERE staff_id = ? AND org_id = ?`,
 			`UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE staff_id = ? AND org_id = ?`,
 		}
-		if _, err := tx.Exec(ctx, stmts[0], id, orgID); err != nil {
+		if _, err := tx.exec(ctx, stmts[0], id, orgID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, stmts[1], ms(tx.Now), id, orgID); err != nil {
+		if _, err := tx.exec(ctx, stmts[1], ms(tx.Now), id, orgID); err != nil {
 			return err
 		}
 		placeholder := fmt.Sprintf("deleted-%d@staff.invalid", id)
-		if _, err := tx.Exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, avatar_url = '', password_hash = '', active = 0 WHERE id = ? AND org_id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, avatar_url = '', password_hash = '', active = 0 WHERE id = ? AND org_id = ?`,
 			placeholder, placeholder, id, orgID); err != nil {
 			return err
 		}
@@ -247,9 +247,9 @@ func (db *DB) SetMembership(ctx context.Context, actor gallra.Actor, orgID, chan
 		var res sql.Result
 		var err error
 		if member {
-			res, err = tx.Exec(ctx, `INSERT INTO channel_members (channel_id, staff_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, channelID, staffID, orgID)
+			res, err = tx.exec(ctx, `INSERT INTO channel_members (channel_id, staff_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, channelID, staffID, orgID)
 		} else {
-			res, err = tx.Exec(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND staff_id = ? AND org_id = ?`, channelID, staffID, orgID)
+			res, err = tx.exec(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND staff_id = ? AND org_id = ?`, channelID, staffID, orgID)
 		}
 		if err != nil {
 			return fmt.Errorf("set membership: %w", err)
@@ -300,7 +300,7 @@ func (tx *Tx) createToken(ctx context.Context, actor gallra.Actor, orgID, staffI
 		prefix = prefix[:10]
 	}
 	t := &gallra.Token{OrgID: orgID, StaffID: staffID, Name: name, Prefix: prefix, CreatedAt: tx.Now}
-	id, err := tx.Insert(ctx, `INSERT INTO api_tokens (org_id, staff_id, name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	id, err := tx.insert(ctx, `INSERT INTO api_tokens (org_id, staff_id, name, prefix, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		orgID, staffID, name, prefix, hashSecret(secret), ms(tx.Now))
 	if err != nil {
 		if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
@@ -316,7 +316,7 @@ func (tx *Tx) createToken(ctx context.Context, actor gallra.Actor, orgID, staffI
 func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]gallra.Token, error) {
 	var out []gallra.Token
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ? ORDER BY id DESC`, orgID)
+		rows, err := tx.query(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ? ORDER BY id DESC`, orgID)
 		if err != nil {
 			return err
 		}
@@ -343,13 +343,13 @@ func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]gallra.Token, erro
 func (db *DB) RevokeToken(ctx context.Context, actor gallra.Actor, orgID, id int64) error {
 	return db.Update(ctx, func(tx *Tx) error {
 		var exists int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE id = ? AND org_id = ?`, id, orgID).Scan(&exists); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE id = ? AND org_id = ?`, id, orgID).Scan(&exists); err != nil {
 			return err
 		}
 		if exists == 0 {
 			return notFound("token", id)
 		}
-		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID)
+		res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID)
 		if err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*gallra.Staff, *
 	err := db.View(ctx, func(tx *Tx) error {
 		var revoked, used sql.NullInt64
 		var created int64
-		err := tx.QueryRow(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE secret_hash = ?`, hashSecret(secret)).
+		err := tx.queryRow(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE secret_hash = ?`, hashSecret(secret)).
 			Scan(&tok.ID, &tok.OrgID, &tok.StaffID, &tok.Name, &tok.Prefix, &created, &used, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return unauth
@@ -410,7 +410,7 @@ func (db *DB) TouchToken(ctx context.Context, t *gallra.Token) error {
 		return nil
 	}
 	return db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(now), t.ID)
+		_, err := tx.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(now), t.ID)
 		return err
 	})
 }

@@ -18,7 +18,7 @@ func (tx *Tx) foldPosts(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
+	if _, err := tx.exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, posts)
 		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_posts `+tx.byID()+` WHERE `+in+` AND removed = 0
 		GROUP BY org_id, channel_id, created_at - created_at % 86400000
 		ON CONFLICT (channel_id, day) DO UPDATE SET posts = channel_daily_stats.posts + excluded.posts`, arg); err != nil {
@@ -33,7 +33,7 @@ func (tx *Tx) foldTopics(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
+	if _, err := tx.exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, conversations)
 		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM forum_topics `+tx.byID()+` WHERE `+in+`
 		GROUP BY org_id, channel_id, created_at - created_at % 86400000
 		ON CONFLICT (channel_id, day) DO UPDATE SET conversations = channel_daily_stats.conversations + excluded.conversations`, arg); err != nil {
@@ -50,7 +50,7 @@ func (tx *Tx) foldConversations(ctx context.Context, p convPurge, ids []int64) e
 	}
 	in, args := inList(ids)
 	for _, f := range []string{p.foldConvs, p.foldMsgs} {
-		if _, err := tx.Exec(ctx, withIDs(f, in), args...); err != nil {
+		if _, err := tx.exec(ctx, withIDs(f, in), args...); err != nil {
 			return fmt.Errorf("fold %s stats: %w", p.subject, err)
 		}
 	}
@@ -64,7 +64,7 @@ func (tx *Tx) foldMailMessages(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	in, arg := tx.idIn("id", ids)
-	if _, err := tx.Exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
+	if _, err := tx.exec(ctx, `INSERT INTO channel_daily_stats (org_id, channel_id, day, messages)
 		SELECT org_id, channel_id, created_at - created_at % 86400000, COUNT(*) FROM mail_messages `+tx.byID()+` WHERE `+in+`
 		GROUP BY org_id, channel_id, created_at - created_at % 86400000
 		ON CONFLICT (channel_id, day) DO UPDATE SET messages = channel_daily_stats.messages + excluded.messages`, arg); err != nil {

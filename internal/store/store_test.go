@@ -32,10 +32,10 @@ func TestOutOfOrderMigrationIsApplied(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Exec(ctx, `DROP TABLE purge_person_queue`); err != nil {
+			if _, err := tx.RawForTests().Exec(ctx, `DROP TABLE purge_person_queue`); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 6`)
+			_, err := tx.RawForTests().Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = 6`)
 			return err
 		})
 		if err != nil {
@@ -293,7 +293,7 @@ func TestPersonForeignKeysRefuseDeletingAPersonWithContent(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `DELETE FROM persons WHERE id = (SELECT person_id FROM forum_topics WHERE id = ?)`, topic.ID)
+			_, err := tx.RawForTests().Exec(ctx, `DELETE FROM persons WHERE id = (SELECT person_id FROM forum_topics WHERE id = ?)`, topic.ID)
 			return err
 		})
 		if err == nil {
@@ -303,7 +303,7 @@ func TestPersonForeignKeysRefuseDeletingAPersonWithContent(t *testing.T) {
 			return
 		}
 		err = db.View(ctx, func(tx *store.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT conrelid::regclass::text, confdeltype FROM pg_constraint
+			rows, err := tx.RawForTests().Query(ctx, `SELECT conrelid::regclass::text, confdeltype FROM pg_constraint
 				WHERE contype = 'f' AND confrelid = 'persons'::regclass ORDER BY 1`)
 			if err != nil {
 				return err

@@ -47,7 +47,7 @@ func (tx *Tx) ChannelsByID(ctx context.Context, orgID int64, ids []int64) ([]gal
 		return nil, nil
 	}
 	list, args := inList(ids)
-	rows, err := tx.Query(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND id IN (`+list+`) ORDER BY id`, append([]any{orgID}, args...)...)
+	rows, err := tx.query(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND id IN (`+list+`) ORDER BY id`, append([]any{orgID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list channels by id: %w", err)
 	}
@@ -99,11 +99,11 @@ func (tx *Tx) CountSubjectData(ctx context.Context, s SubjectScope) (SubjectCoun
 		if !ok {
 			continue
 		}
-		if err := tx.QueryRow(ctx, strings.ReplaceAll(q.q, "(…)", "("+list+")"), args...).Scan(q.dst); err != nil {
+		if err := tx.queryRow(ctx, strings.ReplaceAll(q.q, "(…)", "("+list+")"), args...).Scan(q.dst); err != nil {
 			return c, fmt.Errorf("count subject's %s data: %w", q.m, err)
 		}
 	}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND +org_id = ?`, s.PersonID, s.OrgID).Scan(&c.CustomFields); err != nil {
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE person_id = ? AND +org_id = ?`, s.PersonID, s.OrgID).Scan(&c.CustomFields); err != nil {
 		return c, fmt.Errorf("count subject's custom fields: %w", err)
 	}
 	return c, nil
@@ -112,7 +112,7 @@ func (tx *Tx) CountSubjectData(ctx context.Context, s SubjectScope) (SubjectCoun
 // PersonCustomFields returns every custom field that points to the person,
 // whatever its subject (an indexed lookup by person_id).
 func (tx *Tx) PersonCustomFields(ctx context.Context, orgID, personID int64) ([]gallra.CustomField, error) {
-	rows, err := tx.Query(ctx, `SELECT `+customFieldCols+` FROM custom_fields WHERE person_id = ? AND org_id = ?`, personID, orgID)
+	rows, err := tx.query(ctx, `SELECT `+customFieldCols+` FROM custom_fields WHERE person_id = ? AND org_id = ?`, personID, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list person's custom fields: %w", err)
 	}
@@ -172,7 +172,7 @@ func (tx *Tx) EachSubjectPost(ctx context.Context, s SubjectScope, fn func(p *Su
 	if !ok {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+qualified("p", postCols)+`, t.title FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
+	rows, err := tx.query(ctx, `SELECT `+qualified("p", postCols)+`, t.title FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
 		WHERE p.person_id = ? AND +p.org_id = ? AND +p.channel_id IN (`+list+`) ORDER BY p.created_at, p.id`, args...)
 	if err != nil {
 		return fmt.Errorf("read subject's posts: %w", err)
@@ -202,7 +202,7 @@ func (tx *Tx) EachSubjectSocialItem(ctx context.Context, s SubjectScope, fn func
 	if !ok {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+socialCols+` FROM social_items
+	rows, err := tx.query(ctx, `SELECT `+socialCols+` FROM social_items
 		WHERE person_id = ? AND +org_id = ? AND +channel_id IN (`+list+`) ORDER BY created_at, id`, args...)
 	if err != nil {
 		return fmt.Errorf("read subject's social items: %w", err)
@@ -251,7 +251,7 @@ func (tx *Tx) EachSubjectCustomField(ctx context.Context, s SubjectScope, person
 	if len(conds) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+qualified("cf", customFieldCols)+` FROM custom_fields cf WHERE person_id = ? AND org_id = ? AND (`+
+	rows, err := tx.query(ctx, `SELECT `+qualified("cf", customFieldCols)+` FROM custom_fields cf WHERE person_id = ? AND org_id = ? AND (`+
 		strings.Join(conds, " OR ")+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("read subject's custom fields: %w", err)
@@ -276,7 +276,7 @@ func (tx *Tx) EachSubjectCustomField(ctx context.Context, s SubjectScope, person
 // messages in order and their attachments' metadata (no content), without
 // its participants. ENOTFOUND when there is none.
 func (tx *Tx) MailThread(ctx context.Context, orgID, id int64) (*gallra.MailConversation, error) {
-	c, err := scanMailConv(tx.QueryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
+	c, err := scanMailConv(tx.queryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("conversation", id)
 	} else if err != nil {
@@ -291,7 +291,7 @@ func (tx *Tx) MailThread(ctx context.Context, orgID, id int64) (*gallra.MailConv
 // ChatThread returns a chat of the organisation with all its messages in
 // order. ENOTFOUND when there is none.
 func (tx *Tx) ChatThread(ctx context.Context, orgID, id int64) (*gallra.ChatConversation, error) {
-	c, err := scanChat(tx.QueryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
+	c, err := scanChat(tx.queryRow(ctx, `SELECT `+chatCols+` FROM chat_conversations WHERE id = ? AND org_id = ?`, id, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("chat", id)
 	} else if err != nil {
@@ -315,7 +315,7 @@ type ThreadAttachment struct {
 // MailThreadAttachments lists the attachments of a mail conversation in id
 // order (metadata only; AttachmentContent reads one's content).
 func (tx *Tx) MailThreadAttachments(ctx context.Context, orgID, convID int64) ([]ThreadAttachment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.filename, m.direction, m.person_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+	rows, err := tx.query(ctx, `SELECT a.id, a.filename, m.direction, m.person_id FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
 		WHERE m.conversation_id = ? AND a.org_id = ? ORDER BY a.id`, convID, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list attachments of conversation %d: %w", convID, err)
@@ -342,7 +342,7 @@ func (tx *Tx) MailThreadAttachments(ctx context.Context, orgID, convID int64) ([
 // organisation. ENOTFOUND when there is none.
 func (tx *Tx) AttachmentContent(ctx context.Context, orgID, id int64) ([]byte, error) {
 	var content []byte
-	err := tx.QueryRow(ctx, `SELECT content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).Scan(&content)
+	err := tx.queryRow(ctx, `SELECT content FROM mail_attachments WHERE id = ? AND org_id = ?`, id, orgID).Scan(&content)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attachment", id)
 	} else if err != nil {

@@ -79,10 +79,10 @@ func (tx *Tx) setPassword(ctx context.Context, actor gallra.Actor, orgID, staffI
 	if !s.Active {
 		return gallra.Errorf(gallra.EUNPROCESS, "staff user %d is deactivated", staffID)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE staff SET password_hash = ? WHERE id = ? AND org_id = ?`, hash, staffID, orgID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE staff SET password_hash = ? WHERE id = ? AND org_id = ?`, hash, staffID, orgID); err != nil {
 		return fmt.Errorf("store password: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return tx.Audit(ctx, orgID, actor, "staff.password_set", "staff", staffID, nil)
@@ -94,7 +94,7 @@ func (db *DB) StaffByEmail(ctx context.Context, orgID int64, email string) (*gal
 	var s *gallra.Staff
 	err := db.View(ctx, func(tx *Tx) error {
 		var id int64
-		err := tx.QueryRow(ctx, `SELECT id FROM staff WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).Scan(&id)
+		err := tx.queryRow(ctx, `SELECT id FROM staff WHERE org_id = ? AND email_key = ?`, orgID, gallra.NormalizeEmail(email)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return gallra.Errorf(gallra.ENOTFOUND, "no staff user with that e-mail in organisation %d", orgID)
 		} else if err != nil {
@@ -121,7 +121,7 @@ func (db *DB) CheckPassword(ctx context.Context, email, password string) (*gallr
 	}
 	var cands []cand
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT org_id, id, password_hash FROM staff WHERE email_key = ? AND active = 1 AND password_hash <> '' ORDER BY id LIMIT 5`,
+		rows, err := tx.query(ctx, `SELECT org_id, id, password_hash FROM staff WHERE email_key = ? AND active = 1 AND password_hash <> '' ORDER BY id LIMIT 5`,
 			gallra.NormalizeEmail(email))
 		if err != nil {
 			return fmt.Errorf("find staff by e-mail: %w", err)
@@ -170,11 +170,11 @@ func (db *DB) CreateSession(ctx context.Context, s *gallra.Staff) (string, error
 func (tx *Tx) createSession(ctx context.Context, orgID, staffID int64, secret string) error {
 	// Expired sessions of anyone are swept here, a few at a time, so the
 	// table does not grow without a separate job.
-	if _, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions WHERE expires_at < ? LIMIT 100)`, ms(tx.Now)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions WHERE expires_at < ? LIMIT 100)`, ms(tx.Now)); err != nil {
 		return fmt.Errorf("sweep sessions: %w", err)
 	}
 	exp := tx.Now.Add(SessionIdle)
-	if _, err := tx.Exec(ctx, `INSERT INTO web_sessions (id_hash, org_id, staff_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.exec(ctx, `INSERT INTO web_sessions (id_hash, org_id, staff_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		hashSecret(secret), orgID, staffID, ms(tx.Now), ms(tx.Now), ms(exp)); err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
@@ -195,7 +195,7 @@ func (db *DB) SessionStaff(ctx context.Context, secret string) (*Session, *gallr
 	now := db.Now()
 	err := db.View(ctx, func(tx *Tx) error {
 		var created, seen, exp int64
-		err := tx.QueryRow(ctx, `SELECT org_id, staff_id, created_at, last_seen_at, expires_at FROM web_sessions WHERE id_hash = ?`, hashSecret(secret)).
+		err := tx.queryRow(ctx, `SELECT org_id, staff_id, created_at, last_seen_at, expires_at FROM web_sessions WHERE id_hash = ?`, hashSecret(secret)).
 			Scan(&sess.OrgID, &sess.StaffID, &created, &seen, &exp)
 		if errors.Is(err, sql.ErrNoRows) {
 			return unauth
@@ -224,7 +224,7 @@ func (db *DB) SessionStaff(ctx context.Context, secret string) (*Session, *gallr
 			exp = max
 		}
 		err := db.Update(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE web_sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`, ms(now), ms(exp), hashSecret(secret))
+			_, err := tx.exec(ctx, `UPDATE web_sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`, ms(now), ms(exp), hashSecret(secret))
 			return err
 		})
 		if err != nil {
@@ -243,7 +243,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 	}
 	return db.Update(ctx, func(tx *Tx) error {
 		var orgID, staffID int64
-		err := tx.QueryRow(ctx, `DELETE FROM web_sessions WHERE id_hash = ? RETURNING org_id, staff_id`, hashSecret(secret)).Scan(&orgID, &staffID)
+		err := tx.queryRow(ctx, `DELETE FROM web_sessions WHERE id_hash = ? RETURNING org_id, staff_id`, hashSecret(secret)).Scan(&orgID, &staffID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
@@ -258,7 +258,7 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 func (db *DB) DeleteStaffSessions(ctx context.Context, orgID, staffID int64) (int64, error) {
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID)
+		res, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID)
 		if err != nil {
 			return fmt.Errorf("delete sessions: %w", err)
 		}
@@ -290,10 +290,10 @@ func (db *DB) CreateLoginLink(ctx context.Context, actor gallra.Actor, orgID, st
 		if !s.Active {
 			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d is deactivated", staffID)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE login_links SET used_at = ? WHERE staff_id = ? AND org_id = ? AND used_at IS NULL`, ms(tx.Now), staffID, orgID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE login_links SET used_at = ? WHERE staff_id = ? AND org_id = ? AND used_at IS NULL`, ms(tx.Now), staffID, orgID); err != nil {
 			return fmt.Errorf("retire old links: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO login_links (secret_hash, org_id, staff_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO login_links (secret_hash, org_id, staff_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			hashSecret(secret), orgID, staffID, purpose, ms(tx.Now), ms(tx.Now.Add(ttl))); err != nil {
 			return fmt.Errorf("insert login link: %w", err)
 		}
@@ -326,7 +326,7 @@ func (tx *Tx) lookupLoginLink(ctx context.Context, secret string) (*LoginLink, *
 	var l LoginLink
 	var created, exp int64
 	var used sql.NullInt64
-	err := tx.QueryRow(ctx, `SELECT org_id, staff_id, purpose, created_at, expires_at, used_at FROM login_links WHERE secret_hash = ?`, hashSecret(secret)).
+	err := tx.queryRow(ctx, `SELECT org_id, staff_id, purpose, created_at, expires_at, used_at FROM login_links WHERE secret_hash = ?`, hashSecret(secret)).
 		Scan(&l.OrgID, &l.StaffID, &l.Purpose, &created, &exp, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, gone
@@ -365,7 +365,7 @@ func (db *DB) UseLoginLink(ctx context.Context, secret, password string) (*gallr
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE login_links SET used_at = ? WHERE secret_hash = ? AND used_at IS NULL`, ms(tx.Now), hashSecret(secret))
+		res, err := tx.exec(ctx, `UPDATE login_links SET used_at = ? WHERE secret_hash = ? AND used_at IS NULL`, ms(tx.Now), hashSecret(secret))
 		if err != nil {
 			return fmt.Errorf("use login link: %w", err)
 		}

@@ -42,7 +42,7 @@ func socialExists(t *testing.T, db *store.DB, f *storetest.Fixture, ext string) 
 	t.Helper()
 	var n int
 	mustDo(t, db.View(context.Background(), func(tx *store.Tx) error {
-		return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM social_items WHERE org_id = ? AND external_id = ?`, f.Org.ID, ext).Scan(&n)
+		return tx.RawForTests().QueryRow(context.Background(), `SELECT COUNT(*) FROM social_items WHERE org_id = ? AND external_id = ?`, f.Org.ID, ext).Scan(&n)
 	}))
 	return n > 0
 }
@@ -143,14 +143,14 @@ func TestEraseForeignKeyViolationIsRetryable(t *testing.T) {
 		// never makes one, so the erasure does not expect it).
 		mustDo(t, db.Update(ctx, func(tx *store.Tx) error {
 			var comment, topic, channel, olle int64
-			if err := tx.QueryRow(ctx, `SELECT p.id, p.topic_id, p.channel_id FROM forum_posts p JOIN persons s ON s.id = p.person_id
+			if err := tx.RawForTests().QueryRow(ctx, `SELECT p.id, p.topic_id, p.channel_id FROM forum_posts p JOIN persons s ON s.id = p.person_id
 				WHERE s.email_key = ? AND p.kind = 'comment' AND p.org_id = ?`, subjectKey, f.Org.ID).Scan(&comment, &topic, &channel); err != nil {
 				return err
 			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM persons WHERE email_key = ? AND org_id = ?`, otherEmail, f.Org.ID).Scan(&olle); err != nil {
+			if err := tx.RawForTests().QueryRow(ctx, `SELECT id FROM persons WHERE email_key = ? AND org_id = ?`, otherEmail, f.Org.ID).Scan(&olle); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, parent_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
+			_, err := tx.RawForTests().Exec(ctx, `INSERT INTO forum_posts (org_id, channel_id, topic_id, parent_id, kind, person_id, author_name, author_email, author_ip, body, created_at, updated_at)
 				VALUES (?, ?, ?, ?, 'comment', ?, 'Olle', ?, '', 'svar', ?, ?)`, f.Org.ID, channel, topic, comment, olle, otherEmail, tx.Now.UnixMilli(), tx.Now.UnixMilli())
 			return err
 		}))
@@ -232,7 +232,7 @@ func TestExportHeartbeatIsTimerDriven(t *testing.T) {
 		}()
 		<-stalled2
 		mustDo(t, db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE subject_requests SET claim = 'someone-else' WHERE id = ?`, r2.ID)
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE subject_requests SET claim = 'someone-else' WHERE id = ?`, r2.ID)
 			return err
 		}))
 		time.Sleep(50 * time.Millisecond) // a few beats
@@ -405,7 +405,7 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 			for _, q := range []string{`DELETE FROM chat_messages WHERE conversation_id IN (SELECT id FROM chat_conversations WHERE person_id = ?)`,
 				`DELETE FROM custom_fields WHERE subject_type = 'chat_conversation' AND person_id = ?`,
 				`DELETE FROM chat_conversations WHERE person_id = ?`, `DELETE FROM social_items WHERE person_id = ?`} {
-				if _, err := tx.Exec(ctx, q, s.personID); err != nil {
+				if _, err := tx.RawForTests().Exec(ctx, q, s.personID); err != nil {
 					return err
 				}
 			}
@@ -761,7 +761,7 @@ func TestDetachedTopicKeepsItsFields(t *testing.T) {
 		}
 		var left int
 		mustDo(t, db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, lonely).Scan(&left)
+			return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM custom_fields WHERE subject_type = 'forum_topic' AND subject_id = ?`, lonely).Scan(&left)
 		}))
 		if left != 0 {
 			t.Fatalf("deleted topic kept %d field(s)", left)

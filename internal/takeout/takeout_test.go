@@ -131,7 +131,7 @@ func snapshot(t *testing.T, db *store.DB, subject int64, sharedConv int64) map[s
 	out := map[string][]string{}
 	err := db.View(context.Background(), func(tx *store.Tx) error {
 		for name, q := range queries {
-			rows, err := tx.Query(context.Background(), q, subject)
+			rows, err := tx.RawForTests().Query(context.Background(), q, subject)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -520,7 +520,7 @@ func assertAbsent(t *testing.T, db *store.DB, email string, orgID int64) {
 				args = []any{orgID, like, like}
 			}
 			var n int
-			if err := tx.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+			if err := tx.RawForTests().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 				return err
 			}
 			// Olle's forum post quoting the address is someone else's data and stays.

@@ -144,7 +144,7 @@ func TestRequestRunAgain(t *testing.T) {
 			t.Error("a received request offers Run again")
 		}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE subject_requests SET status = 'failed', error = 'disk full' WHERE id = ?`, req.ID)
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE subject_requests SET status = 'failed', error = 'disk full' WHERE id = ?`, req.ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)

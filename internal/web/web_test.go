@@ -49,7 +49,7 @@ func TestLoginSessionLogout(t *testing.T) {
 		// The session is in the database as a hash, not as the cookie value.
 		var n int
 		if err := db.View(context.Background(), func(tx *store.Tx) error {
-			return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM web_sessions WHERE id_hash = ?`, ck.Value).Scan(&n)
+			return tx.RawForTests().QueryRow(context.Background(), `SELECT COUNT(*) FROM web_sessions WHERE id_hash = ?`, ck.Value).Scan(&n)
 		}); err != nil || n != 0 {
 			t.Errorf("session id stored in clear (n=%d, err=%v)", n, err)
 		}
@@ -457,7 +457,7 @@ func TestAuditPage(t *testing.T) {
 		// Tampering shows.
 		ctx := context.Background()
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE audit_log SET action = 'x.tampered' WHERE org_id = ? AND seq = 2`, e.fx.Org.ID)
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE audit_log SET action = 'x.tampered' WHERE org_id = ? AND seq = 2`, e.fx.Org.ID)
 			return err
 		}); err != nil {
 			t.Fatal(err)
