@@ -111,6 +111,11 @@ type Config struct {
 	// (default 20 per minute, burst 10).
 	PublicRate  rate.Limit
 	PublicBurst int
+	// PublicBodyTimeout bounds how long a public route (no token) may take
+	// to send its request body, so a slow client cannot hold a connection
+	// (default DefaultPublicBodyTimeout). The server's own ReadTimeout still
+	// bounds staff routes.
+	PublicBodyTimeout time.Duration
 	// Takeout processes data-subject requests.
 	Takeout *takeout.Service
 	// Detectors give each organisation's personal-data detector (the
@@ -122,6 +127,10 @@ type Config struct {
 	// builds them on a database).
 	Services *gallra.Services
 }
+
+// DefaultPublicBodyTimeout is how long a public route waits for its request
+// body by default.
+const DefaultPublicBodyTimeout = 10 * time.Second
 
 // Server is the JSON API. Create it with New; it holds no package-level state.
 type Server struct {
@@ -136,6 +145,7 @@ type Server struct {
 	pii      *orgpii.Redactors // each organisation's detector (/api/v1/pii/*)
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
+	bodyWait time.Duration
 	router   *Router
 	handler  http.Handler
 }
@@ -171,6 +181,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	s.bodyWait = cfg.PublicBodyTimeout
+	if s.bodyWait <= 0 {
+		s.bodyWait = DefaultPublicBodyTimeout
+	}
 	r, b := cfg.PublicRate, cfg.PublicBurst
 	if r == 0 {
 		r = rate.Limit(20.0 / 60.0)
