@@ -14,8 +14,10 @@
 package pii
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -258,32 +260,36 @@ func (d *Detector) detect(text string) []Finding {
 	return resolve(s.out)
 }
 
-// better reports whether a beats b when they overlap.
-func better(a, b *Finding) bool {
+// priority orders candidates from the one that wins an overlap to the one
+// that loses: the longer span first, then the higher confidence, then the
+// kind listed first in allKinds, then the earlier start.
+func priority(a, b *Finding) int {
 	la, lb := a.End-a.Start, b.End-b.Start
 	if la != lb {
-		return la > lb
+		return cmp.Compare(lb, la)
 	}
-	if a.Confidence != b.Confidence {
-		return a.Confidence > b.Confidence
+	if c := cmp.Compare(b.Confidence, a.Confidence); c != 0 {
+		return c
 	}
-	ra, rb := kindRank(a.Kind), kindRank(b.Kind)
-	if ra != rb {
-		return ra < rb
+	if c := cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)); c != 0 {
+		return c
 	}
-	return a.Start < b.Start
+	return cmp.Compare(a.Start, b.Start)
 }
 
 // resolve removes overlapping candidates in place and returns them sorted
-// by Start. Candidates are sorted by Start and split into clusters of
-// transitively overlapping spans; within a cluster the best candidate is
-// kept and those overlapping it dropped, repeatedly. Clusters are small
-// (spans are short), so this stays near O(n log n) on long texts.
+// by Start. Candidates are sorted by Start (stably, so that of two equal
+// candidates the one detected first, e.g. from the custom pattern listed
+// first, wins) and split into clusters of transitively overlapping spans;
+// a lone candidate is kept, a cluster goes to selectBest. The whole takes
+// O(n log n), however many candidates overlap (custom patterns such as
+// `ab` and `ba` over "abab…" chain a whole text into one cluster).
 func resolve(c []Finding) []Finding {
 	if len(c) <= 1 {
 		return c
 	}
-	slices.SortFunc(c, func(a, b Finding) int { return a.Start - b.Start })
+	var sc selectScratch
+	sc.sortByStart(c)
 	out := 0
 	for lo := 0; lo < len(c); {
 		hi, end := lo+1, c[lo].End
@@ -291,33 +297,86 @@ func resolve(c []Finding) []Finding {
 			end = max(end, c[hi].End)
 			hi++
 		}
-		kept := selectBest(c[lo:hi])
-		slices.SortFunc(kept, func(a, b Finding) int { return a.Start - b.Start })
+		kept := c[lo:hi]
+		if hi-lo > 1 {
+			kept = sc.selectBest(kept)
+		}
 		out += copy(c[out:], kept)
 		lo = hi
 	}
 	return c[:out]
 }
 
-// selectBest keeps, in place, a non-overlapping subset of c chosen by
-// priority (see better).
-func selectBest(c []Finding) []Finding {
-	for i := 0; i < len(c); i++ {
-		best := i
-		for j := i + 1; j < len(c); j++ {
-			if better(&c[j], &c[best]) {
-				best = j
-			}
-		}
-		c[i], c[best] = c[best], c[i]
-		k := i + 1
-		for j := i + 1; j < len(c); j++ {
-			if c[j].End <= c[i].Start || c[j].Start >= c[i].End {
-				c[k] = c[j]
-				k++
-			}
-		}
-		c = c[:k]
+// selectScratch holds selectBest's buffers, reused across the clusters of
+// one resolve call.
+type selectScratch struct {
+	order []int
+	ends  []int // a prefix-maximum Fenwick tree over cluster positions
+	keep  []bool
+}
+
+// sortByStart sorts c by Start, stably: custom patterns' matches follow
+// the built-in candidates, each run already in Start order. A permutation
+// of indices is sorted rather than c itself, whose elements are large.
+func (sc *selectScratch) sortByStart(c []Finding) {
+	if slices.IsSortedFunc(c, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) }) {
+		return
 	}
-	return c
+	sc.order = sc.order[:0]
+	for i := range c {
+		sc.order = append(sc.order, i)
+	}
+	slices.SortFunc(sc.order, func(i, j int) int {
+		return cmp.Or(cmp.Compare(c[i].Start, c[j].Start), cmp.Compare(i, j))
+	})
+	sorted := make([]Finding, len(c))
+	for k, i := range sc.order {
+		sorted[k] = c[i]
+	}
+	copy(c, sorted)
+}
+
+// selectBest keeps, in place and in Start order, the non-overlapping subset
+// of c (sorted by Start) chosen greedily by priority: in priority order, a
+// candidate is kept unless it overlaps one kept before it. A candidate
+// [s, e) overlaps a kept [a, b) iff a < e and b > s; the kept candidates
+// with a < e are a prefix of c, so a Fenwick tree of the greatest kept End
+// per prefix answers each question in O(log n).
+func (sc *selectScratch) selectBest(c []Finding) []Finding {
+	n := len(c)
+	sc.order = sc.order[:0]
+	for i := range n {
+		sc.order = append(sc.order, i)
+	}
+	// Of two equal candidates the earlier in c wins.
+	slices.SortFunc(sc.order, func(i, j int) int { return cmp.Or(priority(&c[i], &c[j]), cmp.Compare(i, j)) })
+	sc.ends = slices.Grow(sc.ends[:0], n)[:n]
+	sc.keep = slices.Grow(sc.keep[:0], n)[:n]
+	for i := range n {
+		sc.ends[i], sc.keep[i] = math.MinInt, false
+	}
+	for _, i := range sc.order {
+		f := &c[i]
+		// prefix: the candidates starting before f ends.
+		prefix, _ := slices.BinarySearchFunc(c, f.End, func(g Finding, end int) int { return cmp.Compare(g.Start, end) })
+		maxEnd := math.MinInt
+		for p := prefix; p > 0; p &= p - 1 {
+			maxEnd = max(maxEnd, sc.ends[p-1])
+		}
+		if maxEnd > f.Start {
+			continue
+		}
+		sc.keep[i] = true
+		for p := i + 1; p <= n; p += p & -p {
+			sc.ends[p-1] = max(sc.ends[p-1], f.End)
+		}
+	}
+	k := 0
+	for i := range n {
+		if sc.keep[i] {
+			c[k] = c[i]
+			k++
+		}
+	}
+	return c[:k]
 }

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gallra/gallra"
 )
@@ -151,27 +154,92 @@ func (db *DB) SearchChannel(ctx context.Context, orgID, channelID int64, q strin
 	return out, err
 }
 
-// snippet returns up to ~160 characters of text around the first match.
+// Search snippets show snippetRunes runes of a hit's text, starting
+// snippetBefore runes before the first match.
+const (
+	snippetRunes  = 160
+	snippetBefore = 60
+)
+
+// snippet returns about snippetRunes runes of text around the first
+// case-insensitive match of q (the whole match even when it is longer),
+// with "…" where text was cut; the start of text when q is not found. It
+// cuts the original text on rune boundaries, so it never panics and keeps
+// valid UTF-8 valid, whatever the lower-cased text's length.
 func snippet(text, q string) string {
-	r := []rune(text)
-	i := strings.Index(strings.ToLower(text), strings.ToLower(q))
-	start := 0
-	if i > 0 {
-		start = len([]rune(text[:i])) - 60
-		if start < 0 {
-			start = 0
-		}
-	}
-	end := start + 160
-	if end > len(r) {
-		end = len(r)
-	}
-	s := string(r[start:end])
+	start, end := snippetSpan(text, q)
+	s := text[start:end]
 	if start > 0 {
 		s = "…" + s
 	}
-	if end < len(r) {
+	if end < len(text) {
 		s += "…"
 	}
 	return s
+}
+
+// snippetSpan returns the byte offsets in text of the snippet for q.
+func snippetSpan(text, q string) (start, end int) {
+	ms, me := indexFold(text, q)
+	if ms > 0 {
+		start = ms
+		for n := 0; n < snippetBefore && start > 0; n++ {
+			_, size := utf8.DecodeLastRuneInString(text[:start])
+			start -= size
+		}
+	}
+	end = start
+	for n := 0; n < snippetRunes && end < len(text); n++ {
+		_, size := utf8.DecodeRuneInString(text[end:])
+		end += size
+	}
+	return start, max(end, me)
+}
+
+// indexFold returns the byte offsets in text of the first match of q in
+// the lower-cased text, or -1, -1. The lower-case form of a rune may have
+// another UTF-8 length than the rune (Ⱥ, İ, the Kelvin sign), so offsets in
+// strings.ToLower(text) are not offsets in text: the match is found in the
+// folded text, then mapped back by folding text again rune by rune.
+func indexFold(text, q string) (start, end int) {
+	lq := appendFold(nil, q)
+	if len(lq) == 0 {
+		return -1, -1
+	}
+	i := bytes.Index(appendFold(make([]byte, 0, len(text)), text), lq)
+	if i < 0 {
+		return -1, -1
+	}
+	var buf [utf8.UTFMax]byte
+	for o, f := 0, 0; ; {
+		if f <= i {
+			start = o // the last rune starting at or before the match
+		}
+		if f >= i+len(lq) || o == len(text) {
+			return start, o // the first rune boundary after it
+		}
+		r, size := utf8.DecodeRuneInString(text[o:])
+		f += len(appendFoldRune(buf[:0], r, size, text[o]))
+		o += size
+	}
+}
+
+// appendFold appends s lower-cased rune by rune (as strings.ToLower does
+// for valid UTF-8) to b; bytes that are not valid UTF-8 are kept as they are.
+func appendFold(b []byte, s string) []byte {
+	for o := 0; o < len(s); {
+		r, size := utf8.DecodeRuneInString(s[o:])
+		b = appendFoldRune(b, r, size, s[o])
+		o += size
+	}
+	return b
+}
+
+// appendFoldRune appends the lower-case form of r, decoded from size bytes
+// starting with first, to b.
+func appendFoldRune(b []byte, r rune, size int, first byte) []byte {
+	if r == utf8.RuneError && size == 1 {
+		return append(b, first)
+	}
+	return utf8.AppendRune(b, unicode.ToLower(r))
 }
