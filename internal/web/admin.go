@@ -104,7 +104,8 @@ func (h *Handler) staffSetActive(w http.ResponseWriter, r *http.Request, v *view
 		return err
 	}
 	active := r.PostFormValue("active") == "true"
-	// Deactivating also ends the user's sessions and revokes their tokens.
+	// Deactivating also ends the user's sessions, revokes their tokens and
+	// retires their login links (the store does it, for every path).
 	if _, err := h.svc.Staff.UpdateStaff(r.Context(), v.Staff, id, gallra.StaffUpdate{Active: &active}); err != nil {
 		return err
 	}
