@@ -221,7 +221,8 @@ func (s *Server) membership(member bool) HandlerFunc {
 	}
 }
 
-// StaffCreate is the body of POST /staff.
+// StaffCreate is the body of POST /staff. avatar_url, when given, must be
+// an absolute https:// URL (see gallra.ValidateHTTPSURL).
 type StaffCreate struct {
 	Name      string      `json:"name"`
 	Email     string      `json:"email"`
@@ -230,7 +231,9 @@ type StaffCreate struct {
 }
 
 // StaffUpdate changes a staff user; omitted fields keep their value.
-// Deactivating (active: false) also revokes the user's tokens.
+// Deactivating (active: false) also revokes the user's tokens, ends their
+// UI sessions and retires their unused sign-in links; reactivating revives
+// none of them.
 type StaffUpdate struct {
 	Name      *string      `json:"name,omitempty"`
 	Email     *string      `json:"email,omitempty"`
@@ -244,13 +247,16 @@ func (s *Server) staffRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: List[gallra.Staff]{}, Handler: s.listStaff})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
+		Description: "avatar_url, when given, must be an absolute https:// URL (relative, protocol-relative and http:// URLs are refused).",
+		Request:     StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: gallra.Staff{}, Handler: s.getStaff})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Request: StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
+		Description: "Deactivating (active: false) revokes the user's API tokens, ends their UI sessions and retires their unused sign-in links in the same transaction; reactivating revives none of them (a new sign-in link is needed). A removed staff user cannot be changed (422). avatar_url must be an absolute https:// URL.",
+		Request:     StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Errors: []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
+		Description: "Ends the user's tokens, sessions, sign-in links and channel memberships; the remaining stub (\"Former staff\") holds the editor role with no channel, stays inactive and can never be reactivated or sign in.",
+		Errors:      []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {

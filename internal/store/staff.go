@@ -26,10 +26,7 @@ func validateStaff(s *gallra.Staff) error {
 	if strings.HasSuffix(strings.ToLower(s.Email), "@"+deletedStaffDomain) {
 		return gallra.Errorf(gallra.EINVALID, "email must not be in the domain %s, which marks deleted staff users", deletedStaffDomain)
 	}
-	if s.AvatarURL != "" && !(strings.HasPrefix(s.AvatarURL, "https://") || strings.HasPrefix(s.AvatarURL, "/")) {
-		return gallra.Errorf(gallra.EINVALID, "avatar_url must be an https:// URL")
-	}
-	return gallra.ValidateText("avatar_url", s.AvatarURL, false, 2000)
+	return gallra.ValidateHTTPSURL("avatar_url", s.AvatarURL, 2000)
 }
 
 // deletedStaffDomain is the reserved domain of the placeholder e-mail a
