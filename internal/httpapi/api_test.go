@@ -66,7 +66,11 @@ func orgScenarios() []scenario {
 
 func channelScenarios() []scenario {
 	return []scenario{
-		{name: "list channels", method: "GET", path: "/api/v1/channels", who: "editor", status: 200, want: []string{`"items":[`, "forum Alfa", `"next_before_id":null`}, notWant: []string{"Beta"}},
+		{name: "list channels", method: "GET", path: "/api/v1/channels", who: "editor", status: 200, want: []string{`"items":[`, "forum Alfa", "mail Alfa", `"next_before_id":null`}, notWant: []string{"Beta", "chat Alfa", "social Alfa", "knowledge Alfa"}},
+		{name: "list channels as admin", method: "GET", path: "/api/v1/channels", who: "admin", status: 200, want: []string{"forum Alfa", "mail Alfa", "chat Alfa", "social Alfa", "knowledge Alfa", "support@alfa.example"}, notWant: []string{"Beta"}},
+		{name: "list channels by module, none of the editor's", method: "GET", path: "/api/v1/channels?module=chat", who: "editor", status: 200, want: []string{`"items":[]`}},
+		{name: "get channel of which the editor is not a member", method: "GET", path: "/api/v1/channels/{chat}", who: "editor", status: 403, want: []string{"not an editor of channel {chat}"}, notWant: []string{"chat Alfa"}},
+		{name: "get another organisation's channel", method: "GET", path: "/api/v1/channels/{bforum}", who: "editor", status: 404},
 		{name: "list channels by module", method: "GET", path: "/api/v1/channels?module=chat", who: "admin", status: 200, want: []string{"chat Alfa"}, notWant: []string{"forum Alfa"}},
 		{name: "list channels bad module", method: "GET", path: "/api/v1/channels?module=fax", who: "admin", status: 400, want: []string{"module must be one of"}},
 		{name: "create channel as editor", method: "POST", path: "/api/v1/channels", who: "editor", body: `{"module":"forum","name":"X"}`, status: 403},

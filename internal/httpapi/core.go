@@ -114,11 +114,13 @@ var moduleEnum = []string{"forum", "mail", "chat", "social", "knowledge"}
 func (s *Server) channelRoutes(r *Router) {
 	tags := []string{"channels"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels", Summary: "List the organisation's channels", Tags: tags, Auth: AuthStaff,
-		Query: []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
+		Description: "Administrators get every channel of the organisation, editors the channels they are members of.",
+		Query:       []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
-		Response: gallra.Channel{}, Handler: s.getChannel})
+		Description: "Editors may read only the channels they are members of (403 for the others).",
+		Response:    gallra.Channel{}, Handler: s.getChannel})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
@@ -134,8 +136,9 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The channel directory: every staff user may list the channels.
-	list, err := s.svc.Channels.ListChannels(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.Module(m), "")
+	// As in the UI: administrators see every channel, editors only theirs
+	// (their names and inbox addresses are not the editor's business).
+	list, err := s.svc.Channels.ListChannels(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.Module(m), gallra.PermViewChannel)
 	if err != nil {
 		return err
 	}
@@ -163,7 +166,9 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.svc.Channels.GetChannel(r.Context(), p.Staff, id, "", "")
+	// Another organisation's channel is not found, a channel an editor is
+	// not a member of forbidden.
+	c, err := s.svc.Channels.GetChannel(r.Context(), p.Staff, id, "", gallra.PermViewChannel)
 	if err != nil {
 		return err
 	}
