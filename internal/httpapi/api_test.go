@@ -125,6 +125,8 @@ func staffScenarios() []scenario {
 		{name: "deleted staff is a stub", method: "GET", path: "/api/v1/staff/{spare}", who: "admin", status: 200, want: []string{"Former staff", `"role":"editor"`, `"active":false`, `"channel_ids":[]`}, notWant: []string{"spare@alfa.example", "cdn.alfa.example"}},
 		{name: "deleted staff cannot be reactivated", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"active":true}`, status: 422, want: []string{"was deleted"}},
 		{name: "deleted staff cannot be renamed", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"name":"Back"}`, status: 422},
+		{name: "deleted staff cannot be given a channel", method: "PUT", path: "/api/v1/channels/{forum}/members/{spare}", who: "admin", status: 422, want: []string{"was deleted"}},
+		{name: "deleted staff gets no token", method: "POST", path: "/api/v1/tokens", who: "admin", body: `{"name":"x","staff_id":{spare}}`, status: 422},
 	}
 }
 

@@ -126,7 +126,7 @@ func (s *Server) channelRoutes(r *Router) {
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Errors: []string{gallra.ECONFLICT}, Handler: s.deleteChannel})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
-		Handler: s.membership(true)})
+		Errors: []string{gallra.EUNPROCESS}, Handler: s.membership(true)})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Handler: s.membership(false)})
 }

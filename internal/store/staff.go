@@ -265,17 +265,21 @@ func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 }
 
 // SetMembership makes a staff user an editor of the channel (member=true) or
-// removes them (false); idempotent, audited when something changed.
+// removes them (false); idempotent, audited when something changed. A
+// deleted staff user cannot be made a member (EUNPROCESS).
 func (db *DB) SetMembership(ctx context.Context, actor gallra.Actor, orgID, channelID, staffID int64, member bool) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.getStaff(ctx, orgID, staffID); err != nil {
+		s, err := tx.getStaff(ctx, orgID, staffID)
+		if err != nil {
 			return err
+		}
+		if member && staffDeleted(s) {
+			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was deleted and cannot be given a channel", staffID)
 		}
 		if _, err := tx.getChannel(ctx, orgID, channelID); err != nil {
 			return err
 		}
 		var res sql.Result
-		var err error
 		if member {
 			res, err = tx.exec(ctx, `INSERT INTO channel_members (channel_id, staff_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, channelID, staffID, orgID)
 		} else {
