@@ -2,6 +2,7 @@ package gallra
 
 import (
 	"net/mail"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -84,6 +85,30 @@ func ValidatePassword(pw string) error {
 	}
 	if n > MaxPasswordLen {
 		return Errorf(EINVALID, "password must be at most %d characters", MaxPasswordLen)
+	}
+	return nil
+}
+
+// ValidateHTTPSURL checks an optional link to another site, such as a staff
+// user's avatar_url: empty, or an absolute https:// URL with a host, at most
+// max characters. Plain http, relative and protocol-relative
+// ("//evil.example/x.png") URLs, and credentials in the URL, are refused:
+// a page showing the value would otherwise load from wherever it points,
+// over whichever scheme. The error names the field, never the value.
+func ValidateHTTPSURL(field, s string, max int) error {
+	if s == "" {
+		return nil
+	}
+	if err := ValidateText(field, s, false, max); err != nil {
+		return err
+	}
+	bad := Errorf(EINVALID, "%s must be an absolute https:// URL", field)
+	if !strings.HasPrefix(strings.ToLower(s), "https://") || strings.ContainsAny(s, "\\ \t\r\n") {
+		return bad
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Hostname() == "" {
+		return bad
 	}
 	return nil
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	neturl "net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +35,7 @@ type serveConfig struct {
 	addr           string
 	demo           bool
 	bootstrapToken string
+	baseURL        string
 	trustedProxy   string
 	logFormat      string
 	logLevel       string
@@ -83,10 +87,56 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	}
 	c.databaseURL = *url
 	c.bootstrapToken = env.Getenv("GALLRA_BOOTSTRAP_TOKEN")
+	if err := checkBootstrapToken(c.bootstrapToken); err != nil {
+		return nil, err
+	}
+	if c.baseURL, err = checkBaseURL(env.Getenv("GALLRA_BASE_URL")); err != nil {
+		return nil, err
+	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, usageErr("address %q: give host:port, e.g. 127.0.0.1:8080", c.addr)
 	}
 	return c, nil
+}
+
+// Bootstrap token lengths, in characters: a guessable token would hand the
+// first organisation's admin rights to whoever guesses it, and the API
+// refuses bearer secrets longer than the maximum.
+const (
+	MinBootstrapTokenLen = 32
+	MaxBootstrapTokenLen = 200
+)
+
+// checkBootstrapToken refuses a GALLRA_BOOTSTRAP_TOKEN that is too short
+// to be a secret (or too long to be accepted by the API); unset is fine (a
+// random token is made). The error names the variable, never the value.
+func checkBootstrapToken(tok string) error {
+	if tok == "" {
+		return nil
+	}
+	n := utf8.RuneCountInString(tok)
+	if n < MinBootstrapTokenLen || len(tok) > MaxBootstrapTokenLen {
+		return usageErr("GALLRA_BOOTSTRAP_TOKEN is %d characters long; it must have at least %d and at most %d: give a random secret (e.g. the output of `openssl rand -hex 32`), or leave it unset to have one made", n, MinBootstrapTokenLen, MaxBootstrapTokenLen)
+	}
+	if strings.ContainsAny(tok, " \t\r\n") {
+		return usageErr("GALLRA_BOOTSTRAP_TOKEN must not contain spaces or line breaks")
+	}
+	return nil
+}
+
+// checkBaseURL checks GALLRA_BASE_URL, the public address of the UI that
+// login links are built from, and returns it without a trailing slash
+// (empty when unset).
+func checkBaseURL(raw string) (string, error) {
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	if raw == "" {
+		return "", nil
+	}
+	u, err := neturl.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", usageErr("GALLRA_BASE_URL %q: give the UI's public address, e.g. https://gallra.example.se", raw)
+	}
+	return raw, nil
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -119,7 +169,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ui, err := newWebUI(env, log, cfg.trustedProxy, svc)
+	ui, err := newWebUI(env, log, cfg.trustedProxy, cfg.baseURL, svc)
 	if err != nil {
 		return err
 	}

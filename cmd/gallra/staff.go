@@ -86,9 +86,9 @@ func readPassword(r io.Reader) (string, error) {
 
 // newWebUI builds the admin UI on the services serve shares with the API and
 // the job runner.
-func newWebUI(env *Env, log *slog.Logger, trustedProxy string, svc *services) (http.Handler, error) {
+func newWebUI(env *Env, log *slog.Logger, trustedProxy, baseURL string, svc *services) (http.Handler, error) {
 	return web.New(web.Config{
-		Logger: log, Clock: env.Clock, TrustedProxyHeader: trustedProxy,
+		Logger: log, Clock: env.Clock, TrustedProxyHeader: trustedProxy, BaseURL: baseURL,
 		SecureCookies: envDefault(env, "GALLRA_SECURE_COOKIES", "") == "true",
 		Retention:     svc.retention,
 		Requests:      svc.takeout,

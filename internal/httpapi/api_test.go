@@ -66,7 +66,11 @@ func orgScenarios() []scenario {
 
 func channelScenarios() []scenario {
 	return []scenario{
-		{name: "list channels", method: "GET", path: "/api/v1/channels", who: "editor", status: 200, want: []string{`"items":[`, "forum Alfa", `"next_before_id":null`}, notWant: []string{"Beta"}},
+		{name: "list channels", method: "GET", path: "/api/v1/channels", who: "editor", status: 200, want: []string{`"items":[`, "forum Alfa", "mail Alfa", `"next_before_id":null`}, notWant: []string{"Beta", "chat Alfa", "social Alfa", "knowledge Alfa"}},
+		{name: "list channels as admin", method: "GET", path: "/api/v1/channels", who: "admin", status: 200, want: []string{"forum Alfa", "mail Alfa", "chat Alfa", "social Alfa", "knowledge Alfa", "support@alfa.example"}, notWant: []string{"Beta"}},
+		{name: "list channels by module, none of the editor's", method: "GET", path: "/api/v1/channels?module=chat", who: "editor", status: 200, want: []string{`"items":[]`}},
+		{name: "get channel of which the editor is not a member", method: "GET", path: "/api/v1/channels/{chat}", who: "editor", status: 403, want: []string{"not an editor of channel {chat}"}, notWant: []string{"chat Alfa"}},
+		{name: "get another organisation's channel", method: "GET", path: "/api/v1/channels/{bforum}", who: "editor", status: 404},
 		{name: "list channels by module", method: "GET", path: "/api/v1/channels?module=chat", who: "admin", status: 200, want: []string{"chat Alfa"}, notWant: []string{"forum Alfa"}},
 		{name: "list channels bad module", method: "GET", path: "/api/v1/channels?module=fax", who: "admin", status: 400, want: []string{"module must be one of"}},
 		{name: "create channel as editor", method: "POST", path: "/api/v1/channels", who: "editor", body: `{"module":"forum","name":"X"}`, status: 403},
@@ -105,6 +109,11 @@ func staffScenarios() []scenario {
 		{name: "create staff bad email", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"x@","role":"editor"}`, status: 400, want: []string{"email is not a valid e-mail"}},
 		{name: "create staff bad role", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"x@alfa.example","role":"boss"}`, status: 400, want: []string{"role must be"}},
 		{name: "create staff http avatar", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"x@alfa.example","role":"editor","avatar_url":"http://x"}`, status: 400, want: []string{"avatar_url"}},
+		{name: "create staff protocol-relative avatar", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"x@alfa.example","role":"editor","avatar_url":"//evil.example/x.png"}`, status: 400, want: []string{"avatar_url must be an absolute https:// URL"}},
+		{name: "create staff backslash avatar", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"x@alfa.example","role":"editor","avatar_url":"/\\evil.example/x.png"}`, status: 400, want: []string{"avatar_url"}},
+		{name: "create staff with a deleted user's e-mail domain", method: "POST", path: "/api/v1/staff", who: "admin", body: `{"name":"X","email":"deleted-1@staff.invalid","role":"editor"}`, status: 400, want: []string{"staff.invalid"}},
+		{name: "patch staff protocol-relative avatar", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"avatar_url":"//evil.example/x.png"}`, status: 400, want: []string{"avatar_url"}},
+		{name: "patch staff https avatar", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"avatar_url":"https://cdn.alfa.example/spare.png"}`, status: 200, want: []string{`"avatar_url":"https://cdn.alfa.example/spare.png"`}},
 		{name: "get staff", method: "GET", path: "/api/v1/staff/{editor}", who: "admin", status: 200, want: []string{"Editor Alfa"}},
 		{name: "get staff bad id", method: "GET", path: "/api/v1/staff/abc", who: "admin", status: 400},
 		{name: "patch staff", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"name":"Renamed"}`, status: 200, want: []string{"Renamed"}},
@@ -113,7 +122,11 @@ func staffScenarios() []scenario {
 		{name: "delete self", method: "DELETE", path: "/api/v1/staff/{admin}", who: "admin", status: 422},
 		{name: "delete staff as editor", method: "DELETE", path: "/api/v1/staff/{spare}", who: "editor", status: 403},
 		{name: "delete staff", method: "DELETE", path: "/api/v1/staff/{spare}", who: "admin", status: 204},
-		{name: "deleted staff is a stub", method: "GET", path: "/api/v1/staff/{spare}", who: "admin", status: 200, want: []string{"Former staff"}, notWant: []string{"spare@alfa.example"}},
+		{name: "deleted staff is a stub", method: "GET", path: "/api/v1/staff/{spare}", who: "admin", status: 200, want: []string{"Former staff", `"role":"editor"`, `"active":false`, `"channel_ids":[]`}, notWant: []string{"spare@alfa.example", "cdn.alfa.example"}},
+		{name: "deleted staff cannot be reactivated", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"active":true}`, status: 422, want: []string{"was deleted"}},
+		{name: "deleted staff cannot be renamed", method: "PATCH", path: "/api/v1/staff/{spare}", who: "admin", body: `{"name":"Back"}`, status: 422},
+		{name: "deleted staff cannot be given a channel", method: "PUT", path: "/api/v1/channels/{forum}/members/{spare}", who: "admin", status: 422, want: []string{"was deleted"}},
+		{name: "deleted staff gets no token", method: "POST", path: "/api/v1/tokens", who: "admin", body: `{"name":"x","staff_id":{spare}}`, status: 422},
 	}
 }
 

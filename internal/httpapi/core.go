@@ -114,17 +114,19 @@ var moduleEnum = []string{"forum", "mail", "chat", "social", "knowledge"}
 func (s *Server) channelRoutes(r *Router) {
 	tags := []string{"channels"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels", Summary: "List the organisation's channels", Tags: tags, Auth: AuthStaff,
-		Query: []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
+		Description: "Administrators get every channel of the organisation, editors the channels they are members of.",
+		Query:       []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
-		Response: gallra.Channel{}, Handler: s.getChannel})
+		Description: "Editors may read only the channels they are members of (403 for the others).",
+		Response:    gallra.Channel{}, Handler: s.getChannel})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/channels/{id}", Summary: "Rename a channel or change its inbox address", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Request: ChannelUpdate{}, Response: gallra.Channel{}, Handler: s.patchChannel})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}", Summary: "Delete an empty channel (409 while content remains)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Errors: []string{gallra.ECONFLICT}, Handler: s.deleteChannel})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Make a staff user an editor of the channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
-		Handler: s.membership(true)})
+		Errors: []string{gallra.EUNPROCESS}, Handler: s.membership(true)})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/members/{staffID}", Summary: "Remove a staff user from the channel's editors", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
 		Handler: s.membership(false)})
 }
@@ -134,8 +136,9 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The channel directory: every staff user may list the channels.
-	list, err := s.svc.Channels.ListChannels(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.Module(m), "")
+	// As in the UI: administrators see every channel, editors only theirs
+	// (their names and inbox addresses are not the editor's business).
+	list, err := s.svc.Channels.ListChannels(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.Module(m), gallra.PermViewChannel)
 	if err != nil {
 		return err
 	}
@@ -163,7 +166,9 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.svc.Channels.GetChannel(r.Context(), p.Staff, id, "", "")
+	// Another organisation's channel is not found, a channel an editor is
+	// not a member of forbidden.
+	c, err := s.svc.Channels.GetChannel(r.Context(), p.Staff, id, "", gallra.PermViewChannel)
 	if err != nil {
 		return err
 	}
@@ -221,7 +226,8 @@ func (s *Server) membership(member bool) HandlerFunc {
 	}
 }
 
-// StaffCreate is the body of POST /staff.
+// StaffCreate is the body of POST /staff. avatar_url, when given, must be
+// an absolute https:// URL (see gallra.ValidateHTTPSURL).
 type StaffCreate struct {
 	Name      string      `json:"name"`
 	Email     string      `json:"email"`
@@ -230,7 +236,9 @@ type StaffCreate struct {
 }
 
 // StaffUpdate changes a staff user; omitted fields keep their value.
-// Deactivating (active: false) also revokes the user's tokens.
+// Deactivating (active: false) also revokes the user's tokens, ends their
+// UI sessions and retires their unused sign-in links; reactivating revives
+// none of them.
 type StaffUpdate struct {
 	Name      *string      `json:"name,omitempty"`
 	Email     *string      `json:"email,omitempty"`
@@ -244,13 +252,16 @@ func (s *Server) staffRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: List[gallra.Staff]{}, Handler: s.listStaff})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Request: StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
+		Description: "avatar_url, when given, must be an absolute https:// URL (relative, protocol-relative and http:// URLs are refused).",
+		Request:     StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: gallra.Staff{}, Handler: s.getStaff})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Request: StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
+		Description: "Deactivating (active: false) revokes the user's API tokens, ends their UI sessions and retires their unused sign-in links in the same transaction; reactivating revives none of them (a new sign-in link is needed). A removed staff user cannot be changed (422). avatar_url must be an absolute https:// URL.",
+		Request:     StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Errors: []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
+		Description: "Ends the user's tokens, sessions, sign-in links and channel memberships; the remaining stub (\"Former staff\") holds the editor role with no channel, stays inactive and can never be reactivated or sign in.",
+		Errors:      []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {

@@ -1,22 +1,27 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/gallra/gallra"
 )
 
-// DecodeJSON decodes the request body into v: exactly one JSON value, no
-// unknown fields, within the route's size limit. Errors name the problem
-// (byte offset of malformed JSON, the field of a wrong type, the unknown
-// field) and are EINVALID, or ETOOLARGE for an oversize body.
+// DecodeJSON decodes the request body into v: exactly one JSON value, not
+// null, no unknown fields, within the route's size limit. Errors name the
+// problem (byte offset of malformed JSON, the field of a wrong type, the
+// unknown field) and are EINVALID, or ETOOLARGE for an oversize body. A
+// JSON null body is refused rather than read as "no fields": decoding null
+// leaves v untouched, so PUT /api/v1/pii/patterns would otherwise take null
+// for an empty list and delete every pattern.
 func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -28,8 +33,16 @@ func DecodeJSON(r *http.Request, v any) error {
 		return gallra.Errorf(gallra.EINVALID, "request body is empty; a JSON object is expected")
 	}
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return decodeError(err)
+	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return gallra.Errorf(gallra.EINVALID, "request body is JSON null; %s is expected", jsonKind(reflect.TypeOf(v).Elem().String()))
+	}
+	body := json.NewDecoder(bytes.NewReader(raw))
+	body.DisallowUnknownFields()
+	if err := body.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	var extra json.RawMessage

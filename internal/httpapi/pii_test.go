@@ -57,6 +57,11 @@ func TestPIIEndpoints(t *testing.T) {
 				body: map[string]any{"patterns": []map[string]string{{"name": "kund", "pattern": `AB-\d{6}`}}}, status: 200, want: []string{"AB-"}},
 			{name: "the next redaction uses the new patterns", method: "POST", path: "/api/v1/pii/redact", who: "editor",
 				body: map[string]any{"text": "Kund KN-204518 AB-123456."}, status: 200, want: []string{`"text":"Kund KN-204518 [kund]."`}},
+			{name: "a null body is refused, not read as no patterns", method: "PUT", path: "/api/v1/pii/patterns", who: "admin",
+				body: "null", status: 400, want: []string{"JSON null"}},
+			{name: "a null body with spaces is refused too", method: "PUT", path: "/api/v1/pii/patterns", who: "admin",
+				body: " \n null ", status: 400, want: []string{"JSON null"}},
+			{name: "the patterns survive the null body", method: "GET", path: "/api/v1/pii/patterns", who: "admin", status: 200, want: []string{"AB-"}},
 		})
 		if strings.Contains(e.logs.String(), "070-123") || strings.Contains(e.logs.String(), testPnr) {
 			t.Error("scanned text reached the logs")

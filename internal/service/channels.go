@@ -12,8 +12,10 @@ type Channels struct{ d Deps }
 var _ gallra.ChannelService = (*Channels)(nil)
 
 // ListChannels returns the channels of the staff user's organisation on
-// which they hold p. An empty p lists the organisation's channel directory
-// (names and modules, no content), which every active staff user may read.
+// which they hold p. An empty p lists every channel of the organisation to
+// any active staff user: callers that show the list to a person pass a
+// permission (the API and the UI pass gallra.PermViewChannel or stricter,
+// so editors see only their channels).
 func (s *Channels) ListChannels(ctx context.Context, staff *gallra.Staff, module gallra.Module, p gallra.Permission) ([]gallra.Channel, error) {
 	if err := active(staff); err != nil {
 		return nil, err
@@ -35,7 +37,7 @@ func (s *Channels) ListChannels(ctx context.Context, staff *gallra.Staff, module
 }
 
 // GetChannel returns a channel on which the staff user holds p (empty p:
-// any channel of the directory, see ListChannels). Not found comes before
+// any channel of the organisation, see ListChannels). Not found comes before
 // forbidden, so that a staff user does not learn what exists elsewhere.
 func (s *Channels) GetChannel(ctx context.Context, staff *gallra.Staff, id int64, module gallra.Module, p gallra.Permission) (*gallra.Channel, error) {
 	if err := active(staff); err != nil {

@@ -50,7 +50,8 @@ func (s *Staff) CreateStaff(ctx context.Context, staff *gallra.Staff, in gallra.
 }
 
 // UpdateStaff changes a staff user; the store revokes a deactivated user's
-// tokens and ends their sessions in the same transaction.
+// tokens, ends their sessions and retires their login links in the same
+// transaction, and refuses to change a deleted one.
 func (s *Staff) UpdateStaff(ctx context.Context, staff *gallra.Staff, id int64, u gallra.StaffUpdate) (*gallra.Staff, error) {
 	if err := staff.AuthorizeOrg(gallra.PermManageStaff); err != nil {
 		return nil, err
@@ -61,7 +62,8 @@ func (s *Staff) UpdateStaff(ctx context.Context, staff *gallra.Staff, id int64, 
 	return s.d.DB.UpdateStaff(ctx, staffActor(staff), staff.OrgID, id, u)
 }
 
-// DeleteStaff removes a staff user's personal data.
+// DeleteStaff removes a staff user's personal data and ends their access
+// for good (see store.DB.DeleteStaff).
 func (s *Staff) DeleteStaff(ctx context.Context, staff *gallra.Staff, id int64) error {
 	if err := staff.AuthorizeOrg(gallra.PermManageStaff); err != nil {
 		return err

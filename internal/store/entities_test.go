@@ -21,6 +21,8 @@ func TestStaffLifecycle(t *testing.T) {
 			{OrgID: f.Org.ID, Name: "A", Email: "Name <a@example.se>", Role: gallra.RoleEditor},
 			{OrgID: f.Org.ID, Name: "A", Email: "a@example.se", Role: "owner"},
 			{OrgID: f.Org.ID, Name: "A", Email: "a@example.se", Role: gallra.RoleEditor, AvatarURL: "javascript:alert(1)"},
+			{OrgID: f.Org.ID, Name: "A", Email: "a@example.se", Role: gallra.RoleEditor, AvatarURL: "//evil.example/x.png"},
+			{OrgID: f.Org.ID, Name: "A", Email: "deleted-9@staff.invalid", Role: gallra.RoleEditor},
 		}
 		for i, s := range bad {
 			if _, err := db.CreateStaff(ctx, admin, &s); gallra.ErrorCode(err) != gallra.EINVALID {

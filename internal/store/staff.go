@@ -23,10 +23,37 @@ func validateStaff(s *gallra.Staff) error {
 	if !s.Role.Valid() {
 		return gallra.Errorf(gallra.EINVALID, "role must be admin or editor")
 	}
-	if s.AvatarURL != "" && !(strings.HasPrefix(s.AvatarURL, "https://") || strings.HasPrefix(s.AvatarURL, "/")) {
-		return gallra.Errorf(gallra.EINVALID, "avatar_url must be an https:// URL")
+	if strings.HasSuffix(strings.ToLower(s.Email), "@"+deletedStaffDomain) {
+		return gallra.Errorf(gallra.EINVALID, "email must not be in the domain %s, which marks deleted staff users", deletedStaffDomain)
 	}
-	return gallra.ValidateText("avatar_url", s.AvatarURL, false, 2000)
+	return gallra.ValidateHTTPSURL("avatar_url", s.AvatarURL, 2000)
+}
+
+// deletedStaffDomain is the reserved domain of the placeholder e-mail a
+// deleted staff user keeps (RFC 2606: it can never receive mail). No live
+// staff user may have an address there, so the placeholder marks deletion.
+const deletedStaffDomain = "staff.invalid"
+
+// deletedStaffEmail is the placeholder e-mail of deleted staff user id.
+func deletedStaffEmail(id int64) string {
+	return fmt.Sprintf("deleted-%d@%s", id, deletedStaffDomain)
+}
+
+// staffDeleted reports whether s is a deleted staff user (DeleteStaff).
+func staffDeleted(s *gallra.Staff) bool { return s.Email == deletedStaffEmail(s.ID) }
+
+// endStaffAccess ends everything that lets a staff user in, for good: their
+// API tokens are revoked, their web sessions deleted and their unused login
+// links retired. Reactivating the user revives none of it: they need a new
+// link (or token).
+func (tx *Tx) endStaffAccess(ctx context.Context, orgID, staffID int64) error {
+	if _, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), staffID, orgID); err != nil {
+		return fmt.Errorf("revoke tokens of staff user: %w", err)
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID); err != nil {
+		return fmt.Errorf("end sessions of staff user: %w", err)
+	}
+	return tx.retireLoginLinks(ctx, orgID, staffID)
 }
 
 // CreateStaff adds a staff user to s.OrgID; audited. The e-mail must be unique
@@ -155,8 +182,11 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 }
 
 // UpdateStaff changes a staff user; audited with the names of changed fields.
-// Deactivating a user also revokes their API tokens and ends their web
-// sessions, in the same transaction.
+// Deactivating a user also revokes their API tokens, ends their web sessions
+// and retires their unused login links, in the same transaction; reactivating
+// them revives none of these (and retires links again, for rows deactivated
+// before links were retired). A deleted staff user cannot be changed
+// (EUNPROCESS).
 func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int64, u gallra.StaffUpdate) (*gallra.Staff, error) {
 	var out *gallra.Staff
 	err := db.Update(ctx, func(tx *Tx) error {
@@ -164,6 +194,10 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if err != nil {
 			return err
 		}
+		if staffDeleted(s) {
+			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was deleted and cannot be changed or reactivated", id)
+		}
+		wasActive := s.Active
 		var changed []string
 		if u.Name != nil {
 			s.Name, changed = *u.Name, append(changed, "name")
@@ -190,12 +224,9 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			}
 			return fmt.Errorf("update staff: %w", err)
 		}
-		if !s.Active {
-			if _, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND org_id = ? AND revoked_at IS NULL`, ms(tx.Now), id, orgID); err != nil {
-				return fmt.Errorf("revoke tokens of deactivated staff: %w", err)
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, id, orgID); err != nil {
-				return fmt.Errorf("end sessions of deactivated staff: %w", err)
+		if !s.Active || !wasActive {
+			if err := tx.endStaffAccess(ctx, orgID, id); err != nil {
+				return err
 			}
 		}
 		out = s
@@ -205,8 +236,11 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 }
 
 // DeleteStaff removes a staff user's personal data when they leave: their
-// memberships and tokens go, and the row keeps only an id so that messages
-// they wrote stay attributable to "former staff". Audited.
+// memberships go, their tokens, sessions and login links end (as on
+// deactivation), and the row keeps only an id so that messages they wrote
+// stay attributable to "former staff". The row is left inactive with the
+// editor role and no memberships, so it holds no permission, and it can
+// never be reactivated, get a login link or sign in. Audited.
 func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int64) error {
 	return db.Update(ctx, func(tx *Tx) error {
 		if _, err := tx.getStaff(ctx, orgID, id); err != nil {
@@ -215,37 +249,37 @@ func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if actor.Type == gallra.ActorStaff && actor.ID == id {
 			return gallra.Errorf(gallra.EUNPROCESS, "you cannot delete yourself")
 		}
-		stmts := []string{
-			`DELETE FROM channel_members WHERE staff_id = ? AND org_id = ?`,
-			`UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE staff_id = ? AND org_id = ?`,
+		if _, err := tx.exec(ctx, `DELETE FROM channel_members WHERE staff_id = ? AND org_id = ?`, id, orgID); err != nil {
+			return fmt.Errorf("delete memberships of staff user: %w", err)
 		}
-		if _, err := tx.exec(ctx, stmts[0], id, orgID); err != nil {
+		if err := tx.endStaffAccess(ctx, orgID, id); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, stmts[1], ms(tx.Now), id, orgID); err != nil {
-			return err
-		}
-		placeholder := fmt.Sprintf("deleted-%d@staff.invalid", id)
-		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, avatar_url = '', password_hash = '', active = 0 WHERE id = ? AND org_id = ?`,
-			placeholder, placeholder, id, orgID); err != nil {
-			return err
+		placeholder := deletedStaffEmail(id)
+		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, role = ?, avatar_url = '', password_hash = '', active = 0 WHERE id = ? AND org_id = ?`,
+			placeholder, placeholder, string(gallra.RoleEditor), id, orgID); err != nil {
+			return fmt.Errorf("remove personal data of staff user: %w", err)
 		}
 		return tx.Audit(ctx, orgID, actor, "staff.deleted", "staff", id, nil)
 	})
 }
 
 // SetMembership makes a staff user an editor of the channel (member=true) or
-// removes them (false); idempotent, audited when something changed.
+// removes them (false); idempotent, audited when something changed. A
+// deleted staff user cannot be made a member (EUNPROCESS).
 func (db *DB) SetMembership(ctx context.Context, actor gallra.Actor, orgID, channelID, staffID int64, member bool) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.getStaff(ctx, orgID, staffID); err != nil {
+		s, err := tx.getStaff(ctx, orgID, staffID)
+		if err != nil {
 			return err
+		}
+		if member && staffDeleted(s) {
+			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was deleted and cannot be given a channel", staffID)
 		}
 		if _, err := tx.getChannel(ctx, orgID, channelID); err != nil {
 			return err
 		}
 		var res sql.Result
-		var err error
 		if member {
 			res, err = tx.exec(ctx, `INSERT INTO channel_members (channel_id, staff_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, channelID, staffID, orgID)
 		} else {

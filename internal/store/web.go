@@ -290,8 +290,8 @@ func (db *DB) CreateLoginLink(ctx context.Context, actor gallra.Actor, orgID, st
 		if !s.Active {
 			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d is deactivated", staffID)
 		}
-		if _, err := tx.exec(ctx, `UPDATE login_links SET used_at = ? WHERE staff_id = ? AND org_id = ? AND used_at IS NULL`, ms(tx.Now), staffID, orgID); err != nil {
-			return fmt.Errorf("retire old links: %w", err)
+		if err := tx.retireLoginLinks(ctx, orgID, staffID); err != nil {
+			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO login_links (secret_hash, org_id, staff_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			hashSecret(secret), orgID, staffID, purpose, ms(tx.Now), ms(tx.Now.Add(ttl))); err != nil {
@@ -303,6 +303,15 @@ func (db *DB) CreateLoginLink(ctx context.Context, actor gallra.Actor, orgID, st
 		return "", err
 	}
 	return secret, nil
+}
+
+// retireLoginLinks marks the staff user's unused login links used, so that
+// none of them works again.
+func (tx *Tx) retireLoginLinks(ctx context.Context, orgID, staffID int64) error {
+	if _, err := tx.exec(ctx, `UPDATE login_links SET used_at = ? WHERE staff_id = ? AND org_id = ? AND used_at IS NULL`, ms(tx.Now), staffID, orgID); err != nil {
+		return fmt.Errorf("retire login links: %w", err)
+	}
+	return nil
 }
 
 // LookupLoginLink returns an unused, unexpired link and its staff user.

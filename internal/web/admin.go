@@ -89,8 +89,14 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, v *viewer, s 
 	return nil
 }
 
-// baseURL is the scheme and host the browser used.
+// baseURL is the UI's public address that links are built from: the
+// configured one (GALLRA_BASE_URL), or, when none is set, the scheme and
+// Host header the browser used (which a client or a misconfigured proxy
+// can forge, so operators behind a proxy must set the base URL).
 func (h *Handler) baseURL(r *http.Request) string {
+	if h.base != "" {
+		return h.base
+	}
 	scheme := "http"
 	if h.isSecure(r) {
 		scheme = "https"
@@ -104,7 +110,8 @@ func (h *Handler) staffSetActive(w http.ResponseWriter, r *http.Request, v *view
 		return err
 	}
 	active := r.PostFormValue("active") == "true"
-	// Deactivating also ends the user's sessions and revokes their tokens.
+	// Deactivating also ends the user's sessions, revokes their tokens and
+	// retires their login links (the store does it, for every path).
 	if _, err := h.svc.Staff.UpdateStaff(r.Context(), v.Staff, id, gallra.StaffUpdate{Active: &active}); err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ func TestRolesSameInAPIAndUI(t *testing.T) {
 			{"editor invites staff", fx.Editor, call{"POST", "/api/v1/staff", `{"name":"Ny","email":"ny@example.se","role":"editor"}`}, call{"POST", "/admin/staff", "name=Ny&email=ny%40example.se&role=editor"}, http.StatusForbidden},
 			{"editor reads the audit log", fx.Editor, call{"GET", "/api/v1/audit", ""}, call{"GET", "/audit", ""}, http.StatusForbidden},
 			{"editor opens a channel they are not an editor of", fx.Editor, call{"GET", "/api/v1/channels/{chat}/chats", ""}, call{"GET", "/settings/channels/{chat}", ""}, http.StatusForbidden},
+			{"editor reads a channel they are not an editor of", fx.Editor, call{"GET", "/api/v1/channels/{chat}", ""}, call{"GET", "/settings/channels/{chat}", ""}, http.StatusForbidden},
 			{"admin deactivates themselves", fx.Admin, call{"PATCH", "/api/v1/staff/{admin}", `{"active":false}`}, call{"POST", "/admin/staff/{admin}/active", "active=false"}, http.StatusUnprocessableEntity},
 			{"admin reads the audit log", fx.Admin, call{"GET", "/api/v1/audit", ""}, call{"GET", "/audit", ""}, 0},
 			{"admin filters the audit log by a too long action", fx.Admin, call{"GET", "/api/v1/audit?action=" + long, ""}, call{"GET", "/audit?action=" + long, ""}, http.StatusBadRequest},

@@ -46,6 +46,12 @@ type Config struct {
 	// TrustedProxyHeader names the header holding the client address set by
 	// a trusted reverse proxy (its last entry is used); empty: RemoteAddr.
 	TrustedProxyHeader string
+	// BaseURL is the public address of the UI (GALLRA_BASE_URL, e.g.
+	// https://gallra.example.se, no trailing slash) that the sign-in links
+	// shown to admins are built from. Empty: the scheme and Host header of
+	// the request, which a client can forge; operators behind a reverse
+	// proxy must set it.
+	BaseURL string
 	// LoginRate and LoginBurst limit sign-in attempts per client IP and per
 	// account e-mail (default 5 per minute, burst 5).
 	LoginRate  rate.Limit
@@ -67,6 +73,7 @@ type Handler struct {
 	clock     gallra.Clock
 	secure    bool
 	proxyHdr  string
+	base      string
 	retention gallra.RetentionService
 	requests  Requests
 	svc       *gallra.Services
@@ -84,7 +91,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("web: Config.Services is required")
 	}
 	h := &Handler{svc: cfg.Services, log: cfg.Logger, clock: cfg.Clock, secure: cfg.SecureCookies, proxyHdr: cfg.TrustedProxyHeader,
-		retention: cfg.Retention, requests: cfg.Requests}
+		base: strings.TrimRight(cfg.BaseURL, "/"), retention: cfg.Retention, requests: cfg.Requests}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
