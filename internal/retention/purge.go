@@ -231,6 +231,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	e.log.Info("purge run", "run_id", runID, "status", status, "anonymized", res.Anonymized, "deleted", res.Deleted,
 		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted)
+	if res.Anonymized+res.Deleted+res.PersonsDeleted > 0 {
+		e.scrub(ctx, runID)
+	}
 	if runErr == nil && ctx.Err() != nil {
 		runErr = ctx.Err()
 	}
@@ -305,6 +308,24 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		closeChannel(*cr)
 	}
 	return e.drainPersons(ctx, res)
+}
+
+// scrub makes what a run deleted or anonymized leave the database files
+// (store.DB.ScrubErased: on SQLite, secure_delete has zeroed it in the
+// pages and a TRUNCATE checkpoint empties the WAL holding their older
+// images; on PostgreSQL, VACUUM of the tables holding personal data). It
+// runs after the run, outside its transactions, also when the run failed;
+// not when ctx is done (shutdown, an inline time budget used up): the run
+// that carries on does it. A failure is logged, not
+// returned: the run's work is done and recorded, and the next run, the
+// background checkpoint or autovacuum gets there.
+func (e *Engine) scrub(ctx context.Context, runID int64) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := e.db.ScrubErased(ctx); err != nil {
+		e.log.Error("purged data may stay in the database files until the next checkpoint or vacuum", "run_id", runID, "err", err)
+	}
 }
 
 // redactor returns the redactor of w's organisation when w anonymizes (nil

@@ -676,7 +676,12 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*g
 		return nil, err
 	}
 	if r.Status == gallra.StatusProcessing {
-		if r, err = s.work(ctx, r, inline); err != nil {
+		kind := r.Kind
+		r, err = s.work(ctx, r, inline)
+		if kind == gallra.RequestErase {
+			s.scrub(ctx, orgID, id) // also after a failed run: what it erased is gone
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
