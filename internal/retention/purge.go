@@ -311,14 +311,13 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 }
 
 // scrub makes what a run deleted or anonymized leave the database files
-// (store.DB.ScrubErased: on SQLite, secure_delete has zeroed it in the
-// pages and a TRUNCATE checkpoint empties the WAL holding their older
-// images; on PostgreSQL, VACUUM of the tables holding personal data). It
-// runs after the run, outside its transactions, also when the run failed;
-// not when ctx is done (shutdown, an inline time budget used up): the run
-// that carries on does it. A failure is logged, not
-// returned: the run's work is done and recorded, and the next run, the
-// background checkpoint or autovacuum gets there.
+// (store.DB.ScrubErased: on SQLite, secure_delete has zeroed it in the pages
+// and a TRUNCATE checkpoint empties the WAL holding their older images; on
+// PostgreSQL, VACUUM of the tables holding personal data). It runs after the
+// run, outside its transactions, also when the run failed; not when ctx is
+// done (shutdown, a cancelled run): the next run does it. A failure is
+// logged, not returned: the run's work is done and recorded, and the next
+// run, the background checkpoint or autovacuum gets there.
 func (e *Engine) scrub(ctx context.Context, runID int64) {
 	if ctx.Err() != nil {
 		return
