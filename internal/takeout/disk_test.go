@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
@@ -83,18 +84,9 @@ func TestErasedDataLeavesTheDatabaseFiles(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			u := storetest.URL(t, d)
-			db, err := store.Open(ctx, u, storetest.NewClock(storetest.Start()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, path, _ := openFile(t, d)
 			f := storetest.MustFixture(t, db, "Disk")
 			secrets := seedDisk(t, db, f)
-			path := strings.TrimPrefix(u, "sqlite:")
 			if d == store.SQLite {
 				assertOnDisk(t, path, diskEmail)
 			}
@@ -115,18 +107,79 @@ func TestErasedDataLeavesTheDatabaseFiles(t *testing.T) {
 				assertNotOnDisk(t, path, secrets...)
 				return
 			}
-			var vacuumed int
-			err = db.View(ctx, func(tx *store.Tx) error {
-				return tx.RawForTests().QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_user_tables
-					WHERE schemaname = current_schema() AND relname IN ('forum_posts', 'persons', 'chat_messages', 'mail_messages')
-					AND last_vacuum IS NOT NULL`).Scan(&vacuumed)
-			})
+			assertVacuumed(t, db, "forum_posts", "persons", "chat_messages", "mail_messages", "subject_requests")
+		})
+	}
+}
+
+// TestReducedRequestsLeaveTheDatabaseFiles checks that the address of an
+// export request reduced to its keyed hash leaves the SQLite files (on
+// PostgreSQL: that the requests table was vacuumed).
+func TestReducedRequestsLeaveTheDatabaseFiles(t *testing.T) {
+	const email = "ximena.reduced@reduced-subject.example"
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, path, clock := openFile(t, d)
+			f := storetest.MustFixture(t, db, "Reduce")
+			svc := newService(t, db)
+			r, err := svc.Submit(ctx, f.Admin, takeout.NewRequest{Kind: gallra.RequestExport, Email: email,
+				Attestation: takeout.Statements()[1], VerificationMethod: takeout.MethodPhoneCall})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if vacuumed != 4 {
-				t.Errorf("%d of the 4 touched tables vacuumed after the erasure", vacuumed)
+			if _, err := svc.Process(ctx, f.Org.ID, r.ID); err != nil {
+				t.Fatal(err)
 			}
+			if d == store.SQLite {
+				assertOnDisk(t, path, email)
+			}
+			clock.Advance(takeout.DefaultArtefactTTL + time.Hour)
+			if n, err := svc.ReduceFinishedRequests(ctx); err != nil || n != 1 {
+				t.Fatalf("reduce: %d %v", n, err)
+			}
+			if d == store.SQLite {
+				assertNotOnDisk(t, path, email)
+				return
+			}
+			assertVacuumed(t, db, "subject_requests")
 		})
+	}
+}
+
+// openFile opens a fresh migrated database of dialect d with its own clock,
+// and returns it with the path of its file (SQLite).
+func openFile(t *testing.T, d store.Dialect) (*store.DB, string, *storetest.Clock) {
+	t.Helper()
+	u := storetest.URL(t, d)
+	clock := storetest.NewClock(storetest.Start())
+	db, err := store.Open(context.Background(), u, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, strings.TrimPrefix(u, "sqlite:"), clock
+}
+
+// assertVacuumed fails unless every table was vacuumed by hand (VACUUM,
+// not autovacuum) in the test's PostgreSQL schema.
+func assertVacuumed(t *testing.T, db *store.DB, tables ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, table := range tables {
+		var vacuumed bool
+		err := db.View(ctx, func(tx *store.Tx) error {
+			return tx.RawForTests().QueryRow(ctx, `SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables
+				WHERE schemaname = current_schema() AND relname = ?`, table).Scan(&vacuumed)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !vacuumed {
+			t.Errorf("table %s not vacuumed", table)
+		}
 	}
 }

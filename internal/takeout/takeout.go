@@ -679,7 +679,7 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*g
 		kind := r.Kind
 		r, err = s.work(ctx, r, inline)
 		if kind == gallra.RequestErase {
-			s.scrub(ctx, orgID, id) // also after a failed run: what it erased is gone
+			s.scrub(ctx, "org_id", orgID, "request_id", id) // also after a failed run: what it erased is gone
 		}
 		if err != nil {
 			return nil, err
