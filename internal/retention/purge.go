@@ -178,8 +178,9 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 // leaves only whole batches done; running again finishes the work with the
 // same end state. Only one run at a time per database (store lease
 // LeaseName; ErrPurgeRunning otherwise). Held items are skipped and counted.
-// Each organisation gets an audit entry with its counts. Dry runs take no
-// lease and change nothing.
+// Each organisation gets an audit entry with its counts. A run that
+// anonymized or deleted anything ends by making the old bytes leave the
+// database files (scrub). Dry runs take no lease and change nothing.
 func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	res := &RunResult{DryRun: o.DryRun, Status: gallra.PurgeDone, Channels: []ChannelResult{}}
 	if o.DryRun {

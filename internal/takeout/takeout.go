@@ -662,7 +662,8 @@ var errBudget = errors.New("inline time budget used up")
 // Config.StaleAfter) (re)starts where it stopped. A request another worker
 // is processing is ECONFLICT. On error the request is marked failed (with a
 // message free of personal data; retried by the job when the cause is
-// transient) and the error returned.
+// transient) and the error returned. An erasure run, finished or not, ends
+// by making what it removed leave the database files (scrub).
 func (s *Service) Process(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
 	return s.process(ctx, orgID, id, false)
 }
