@@ -178,8 +178,9 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 // leaves only whole batches done; running again finishes the work with the
 // same end state. Only one run at a time per database (store lease
 // LeaseName; ErrPurgeRunning otherwise). Held items are skipped and counted.
-// Each organisation gets an audit entry with its counts. Dry runs take no
-// lease and change nothing.
+// Each organisation gets an audit entry with its counts. A run that
+// anonymized or deleted anything ends by making the old bytes leave the
+// database files (scrub). Dry runs take no lease and change nothing.
 func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	res := &RunResult{DryRun: o.DryRun, Status: gallra.PurgeDone, Channels: []ChannelResult{}}
 	if o.DryRun {
@@ -231,6 +232,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	e.log.Info("purge run", "run_id", runID, "status", status, "anonymized", res.Anonymized, "deleted", res.Deleted,
 		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted)
+	if res.Anonymized+res.Deleted+res.PersonsDeleted > 0 {
+		e.scrub(ctx, runID)
+	}
 	if runErr == nil && ctx.Err() != nil {
 		runErr = ctx.Err()
 	}
@@ -305,6 +309,23 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		closeChannel(*cr)
 	}
 	return e.drainPersons(ctx, res)
+}
+
+// scrub makes what a run deleted or anonymized leave the database files
+// (store.DB.ScrubErased: on SQLite, secure_delete has zeroed it in the pages
+// and a TRUNCATE checkpoint empties the WAL holding their older images; on
+// PostgreSQL, VACUUM of the tables holding personal data). It runs after the
+// run, outside its transactions, also when the run failed; not when ctx is
+// done (shutdown, a cancelled run): the next run does it. A failure is
+// logged, not returned: the run's work is done and recorded, and the next
+// run, the background checkpoint or autovacuum gets there.
+func (e *Engine) scrub(ctx context.Context, runID int64) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := e.db.ScrubErased(ctx); err != nil {
+		e.log.Error("purged data may stay in the database files until the next checkpoint or vacuum", "run_id", runID, "err", err)
+	}
 }
 
 // redactor returns the redactor of w's organisation when w anonymizes (nil

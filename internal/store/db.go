@@ -59,8 +59,14 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 			}
 		}
 		db.dialect = SQLite
+		// Every connection (writer, readers, checkpointer) has
+		// secure_delete on: deleted rows, the old images of rewritten rows
+		// and freed pages are overwritten with zeros instead of staying in
+		// the file until reused, so erased personal data does not stay
+		// readable with `strings` (ScrubErased then empties the WAL, which
+		// holds the pages' older images until a checkpoint).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_time_format=sqlite"
 		// The writer keeps statement journals in memory (multi-row UPDATEs
 		// and DELETEs otherwise write every page they touch to a temporary
 		// file first) and has a larger page cache (32 MiB; default 2 MiB),

@@ -120,10 +120,16 @@ func (s *Service) ExpireArtefacts(ctx context.Context) (int, error) {
 // mention keys and the verification note are cleared (the note is kept
 // only while a request is open; completion and cancellation clear it at
 // once). A failed request reduced this way can no longer be re-run (make a
-// new request). Audited per request; returns how many it reduced. Run by
-// the hourly requests.expire_artefacts job.
+// new request). Audited per request; returns how many it reduced. When it
+// reduced any, the cleared addresses are made to leave the database files
+// (as after an erasure). Run by the hourly requests.expire_artefacts job.
 func (s *Service) ReduceFinishedRequests(ctx context.Context) (int, error) {
 	total := 0
+	defer func() {
+		if total > 0 {
+			s.scrub(ctx, "reduced_requests", total)
+		}
+	}()
 	var after int64
 	for {
 		list, err := s.db.ReducibleSubjectRequests(ctx, s.db.Now().Add(-s.cfg.ArtefactTTL), after, 100)

@@ -252,3 +252,23 @@ func erasePerson(ctx context.Context, tx *store.Tx, e *eraser, _ int, counts map
 	e.sub.personID = 0
 	return 1, nil
 }
+
+// scrub makes what an erasure run (or the reduction of finished requests
+// to the keyed hash) deleted or overwrote leave the database files
+// (store.DB.ScrubErased: on SQLite, secure_delete has zeroed it in the
+// pages and a TRUNCATE checkpoint empties the WAL holding their older
+// images; on PostgreSQL, VACUUM of the tables holding personal data). It
+// runs after the run, outside its transactions, also when the run failed;
+// not when ctx is done (shutdown, an inline time budget used up): the run
+// that carries on does it. A failure is logged (with logAttrs: ids, never
+// personal data), not returned: the erasure itself is done and recorded,
+// and the next erasure, purge run, background checkpoint or autovacuum
+// gets there.
+func (s *Service) scrub(ctx context.Context, logAttrs ...any) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err := s.db.ScrubErased(ctx); err != nil {
+		s.log.Error("erased data may stay in the database files until the next checkpoint or vacuum", append(logAttrs, "err", err)...)
+	}
+}

@@ -662,7 +662,8 @@ var errBudget = errors.New("inline time budget used up")
 // Config.StaleAfter) (re)starts where it stopped. A request another worker
 // is processing is ECONFLICT. On error the request is marked failed (with a
 // message free of personal data; retried by the job when the cause is
-// transient) and the error returned.
+// transient) and the error returned. An erasure run, finished or not, ends
+// by making what it removed leave the database files (scrub).
 func (s *Service) Process(ctx context.Context, orgID, id int64) (*gallra.SubjectRequest, error) {
 	return s.process(ctx, orgID, id, false)
 }
@@ -676,7 +677,12 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*g
 		return nil, err
 	}
 	if r.Status == gallra.StatusProcessing {
-		if r, err = s.work(ctx, r, inline); err != nil {
+		kind := r.Kind
+		r, err = s.work(ctx, r, inline)
+		if kind == gallra.RequestErase {
+			s.scrub(ctx, "org_id", orgID, "request_id", id) // also after a failed run: what it erased is gone
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
