@@ -1,0 +1,86 @@
+// Package hashlimit bounds how many memory-hard password hashes (argon2id,
+// 19 MiB each) run at once, so that a burst of sign-in attempts costs a
+// bounded amount of memory and CPU instead of all of it.
+package hashlimit
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/gallra/gallra"
+)
+
+// DefaultWait is how long a caller waits for a free slot before it is
+// refused, when Config.Wait is zero.
+const DefaultWait = 2 * time.Second
+
+// RetryAfter is the Retry-After, in seconds, that a refused sign-in answers.
+const RetryAfter = "5"
+
+// Config sets a Limiter's size.
+type Config struct {
+	// Slots is how many hashes may run at once. Zero means one per core
+	// (runtime.GOMAXPROCS); a negative value disables the bound (for
+	// comparison in benchmarks only).
+	Slots int
+	// Wait is how long a caller waits for a slot before it gets
+	// ERATELIMIT; zero means DefaultWait.
+	Wait time.Duration
+}
+
+// Limiter is a counting semaphore over password hashes. The zero value is
+// not usable; create one with New. It is safe for concurrent use, and one
+// is shared by everything hashing passwords for a database.
+type Limiter struct {
+	slots chan struct{} // nil: unbounded
+	wait  time.Duration
+}
+
+// New returns a Limiter configured by c.
+func New(c Config) *Limiter {
+	l := &Limiter{wait: c.Wait}
+	if l.wait <= 0 {
+		l.wait = DefaultWait
+	}
+	n := c.Slots
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	if n > 0 {
+		l.slots = make(chan struct{}, n)
+	}
+	return l
+}
+
+// Slots reports how many hashes may run at once (0: unbounded).
+func (l *Limiter) Slots() int { return cap(l.slots) }
+
+// Do runs fn while holding a slot. When every slot is taken it waits up to
+// the configured wait for one; if none frees up in time it returns
+// ERATELIMIT without running fn, and if ctx ends first it returns ctx's
+// error (wrapped). fn itself is not interrupted: a hash, once started,
+// finishes.
+func (l *Limiter) Do(ctx context.Context, fn func()) error {
+	if l.slots == nil {
+		fn()
+		return nil
+	}
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(l.wait)
+		defer t.Stop()
+		select {
+		case l.slots <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for a password hash slot: %w", ctx.Err())
+		case <-t.C:
+			return gallra.Errorf(gallra.ERATELIMIT, "sign-in is busy; try again in a few seconds")
+		}
+	}
+	defer func() { <-l.slots }()
+	fn()
+	return nil
+}

@@ -1,0 +1,68 @@
+package hashlimit_test
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/hashlimit"
+)
+
+// Never more than Slots functions run at once; callers beyond the bound
+// wait, and those still waiting after Wait get ERATELIMIT.
+func TestLimiterBoundsConcurrency(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       hashlimit.Config
+		wantSlots int // 0: unbounded
+	}{
+		{"one slot", hashlimit.Config{Slots: 1, Wait: 50 * time.Millisecond}, 1},
+		{"three slots", hashlimit.Config{Slots: 3, Wait: 50 * time.Millisecond}, 3},
+		{"default: one per core", hashlimit.Config{Wait: 50 * time.Millisecond}, runtime.GOMAXPROCS(0)},
+		{"disabled", hashlimit.Config{Slots: -1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := hashlimit.New(tt.cfg)
+			if got := l.Slots(); got != tt.wantSlots {
+				t.Fatalf("Slots() = %d, want %d", got, tt.wantSlots)
+			}
+			const callers = 12
+			var inFlight, peak, limited atomic.Int32
+			block := make(chan struct{})
+			var wg sync.WaitGroup
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := l.Do(context.Background(), func() {
+						n := inFlight.Add(1)
+						for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+						}
+						<-block
+						inFlight.Add(-1)
+					})
+					if gallra.ErrorCode(err) == gallra.ERATELIMIT {
+						limited.Add(1)
+					} else if err != nil {
+						t.Errorf("Do: %v", err)
+					}
+				}()
+			}
+			time.Sleep(200 * time.Millisecond) // past Wait: the waiting callers have given up
+			close(block)
+			wg.Wait()
+			wantPeak, wantLimited := int32(tt.wantSlots), int32(callers-tt.wantSlots)
+			if tt.wantSlots == 0 || tt.wantSlots > callers {
+				wantPeak, wantLimited = callers, 0
+			}
+			if peak.Load() != wantPeak || limited.Load() != wantLimited {
+				t.Fatalf("peak %d in flight, %d refused; want %d and %d", peak.Load(), limited.Load(), wantPeak, wantLimited)
+			}
+		})
+	}
+}
