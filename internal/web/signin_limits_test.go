@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -68,6 +69,30 @@ func TestSignInBusyAnswers429(t *testing.T) {
 		r := e.client().post("/login/link/"+link, newPw)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("login link once hashing is free = %d, want 303", r.Status)
+		}
+	})
+}
+
+// The sign-in limit per address counts an IPv6 client by its /64: fresh
+// addresses from the same /64 share one bucket, another /64 has its own.
+func TestSignInLimitKeysIPv6By64(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock)
+		attempt := func(ip string, i int) int {
+			c := e.client()
+			c.ip = ip
+			return c.post("/login", url.Values{"email": {fmt.Sprintf("nobody%d@example.se", i)}, "password": {"not the password"}}).Status
+		}
+		for i := range 5 { // the burst
+			if s := attempt(fmt.Sprintf("2001:db8:1:2::%x", i+1), i); s != http.StatusUnauthorized {
+				t.Fatalf("attempt %d = %d, want 401", i, s)
+			}
+		}
+		if s := attempt("2001:db8:1:2:ffff:ffff:ffff:ffff", 5); s != http.StatusTooManyRequests {
+			t.Fatalf("a 6th attempt from a fresh address in the same /64 = %d, want 429", s)
+		}
+		if s := attempt("2001:db8:1:3::1", 6); s != http.StatusUnauthorized {
+			t.Fatalf("an attempt from the next /64 = %d, want 401", s)
 		}
 	})
 }
