@@ -22,7 +22,7 @@ func TestLimiterBoundsConcurrency(t *testing.T) {
 	}{
 		{"one slot", hashlimit.Config{Slots: 1, Wait: 50 * time.Millisecond}, 1},
 		{"three slots", hashlimit.Config{Slots: 3, Wait: 50 * time.Millisecond}, 3},
-		{"default: one per core", hashlimit.Config{Wait: 50 * time.Millisecond}, runtime.GOMAXPROCS(0)},
+		{"default: half the cores", hashlimit.Config{Wait: 50 * time.Millisecond}, max(1, runtime.GOMAXPROCS(0)/2)},
 		{"disabled", hashlimit.Config{Slots: -1}, 0},
 	}
 	for _, tt := range tests {

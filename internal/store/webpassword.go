@@ -49,8 +49,8 @@ func HashPassword(pw string) (string, error) {
 
 // WithHashLimiter returns a handle on the same connections whose password
 // hashing (CheckPassword, SetPassword, UseLoginLink) runs under l instead of
-// the limiter Open made (one slot per core, callers waiting up to
-// hashlimit.DefaultWait). Share one limiter per database: it bounds memory
+// the limiter Open made (hashlimit.DefaultSlots, callers waiting up
+// to hashlimit.DefaultWait). Share one limiter per database: it bounds memory
 // only if every hash goes through it.
 func (db *DB) WithHashLimiter(l *hashlimit.Limiter) *DB {
 	c := *db
