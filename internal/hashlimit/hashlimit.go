@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gallra/gallra"
@@ -36,14 +37,25 @@ type Config struct {
 	// Wait is how long a caller waits for a slot before it gets
 	// ERATELIMIT; zero means DefaultWait.
 	Wait time.Duration
+	// Queue is how many callers may wait at once; more are refused with
+	// ERATELIMIT at once. Zero means QueuePerSlot per slot.
+	Queue int
 }
+
+// QueuePerSlot is how many waiting callers a slot has when Config.Queue is
+// zero: about as many as it can serve within DefaultWait on a busy machine.
+// Refusing the rest at once, rather than after the wait, spreads a burst's
+// refusals over its arrival instead of answering them all in one instant.
+const QueuePerSlot = 8
 
 // Limiter is a counting semaphore over password hashes. The zero value is
 // not usable; create one with New. It is safe for concurrent use, and one
 // is shared by everything hashing passwords for a database.
 type Limiter struct {
-	slots chan struct{} // nil: unbounded
-	wait  time.Duration
+	slots   chan struct{} // nil: unbounded
+	wait    time.Duration
+	queue   int64
+	waiting atomic.Int64
 }
 
 // New returns a Limiter configured by c.
@@ -59,6 +71,10 @@ func New(c Config) *Limiter {
 	if n > 0 {
 		l.slots = make(chan struct{}, n)
 	}
+	l.queue = int64(c.Queue)
+	if l.queue <= 0 {
+		l.queue = int64(QueuePerSlot * max(n, 1))
+	}
 	return l
 }
 
@@ -66,10 +82,10 @@ func New(c Config) *Limiter {
 func (l *Limiter) Slots() int { return cap(l.slots) }
 
 // Do runs fn while holding a slot. When every slot is taken it waits up to
-// the configured wait for one; if none frees up in time it returns
-// ERATELIMIT without running fn, and if ctx ends first it returns ctx's
-// error (wrapped). fn itself is not interrupted: a hash, once started,
-// finishes.
+// the configured wait for one; if none frees up in time, or the queue of
+// waiters is already full, it returns ERATELIMIT without running fn, and if
+// ctx ends first it returns ctx's error (wrapped). fn itself is not
+// interrupted: a hash, once started, finishes.
 func (l *Limiter) Do(ctx context.Context, fn func()) error {
 	if l.slots == nil {
 		fn()
@@ -78,6 +94,11 @@ func (l *Limiter) Do(ctx context.Context, fn func()) error {
 	select {
 	case l.slots <- struct{}{}:
 	default:
+		if l.waiting.Add(1) > l.queue {
+			l.waiting.Add(-1)
+			return busy()
+		}
+		defer l.waiting.Add(-1)
 		t := time.NewTimer(l.wait)
 		defer t.Stop()
 		select {
@@ -85,10 +106,14 @@ func (l *Limiter) Do(ctx context.Context, fn func()) error {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for a password hash slot: %w", ctx.Err())
 		case <-t.C:
-			return gallra.Errorf(gallra.ERATELIMIT, "sign-in is busy; try again in a few seconds")
+			return busy()
 		}
 	}
 	defer func() { <-l.slots }()
 	fn()
 	return nil
+}
+
+func busy() error {
+	return gallra.Errorf(gallra.ERATELIMIT, "sign-in is busy; try again in a few seconds")
 }

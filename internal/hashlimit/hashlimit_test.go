@@ -66,3 +66,23 @@ func TestLimiterBoundsConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// A caller that finds the queue of waiters full is refused at once, not
+// after the wait.
+func TestLimiterRefusesAtOnceWhenQueueIsFull(t *testing.T) {
+	l := hashlimit.New(hashlimit.Config{Slots: 1, Queue: 1, Wait: 10 * time.Second})
+	block, started := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = l.Do(context.Background(), func() { close(started); <-block }) }()
+	<-started
+	go func() { defer wg.Done(); _ = l.Do(context.Background(), func() {}) }() // the one waiter
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	err := l.Do(context.Background(), func() { t.Error("ran past a full queue") })
+	if gallra.ErrorCode(err) != gallra.ERATELIMIT || time.Since(start) > time.Second {
+		t.Fatalf("third caller: %v after %v, want ERATELIMIT at once", err, time.Since(start))
+	}
+	close(block)
+	wg.Wait()
+}
