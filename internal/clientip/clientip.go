@@ -38,3 +38,20 @@ func From(r *http.Request, trustedHeader string) netip.Addr {
 	}
 	return ip.Unmap()
 }
+
+// Key returns the key a per-client rate limit counts ip under: an IPv4
+// address as it is, an IPv6 address by its /64 prefix ("2001:db8:1:2::/64").
+// A /64 is the smallest block a provider hands one subscriber, who can pick
+// fresh addresses in it at will, so keying on the full IPv6 address would
+// give one client unlimited buckets. IPv4-mapped IPv6 addresses count as
+// their IPv4 address, and zones are ignored.
+func Key(ip netip.Addr) string {
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		p, err := ip.Prefix(64)
+		if err == nil {
+			return p.String()
+		}
+	}
+	return ip.String()
+}

@@ -2,6 +2,7 @@ package clientip
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -34,6 +35,28 @@ func TestFrom(t *testing.T) {
 			}
 			if got := From(r, c.header).String(); got != c.want {
 				t.Fatalf("From = %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestKey(t *testing.T) {
+	cases := []struct {
+		name, ip, want string
+	}{
+		{"ipv4 as it is", "203.0.113.9", "203.0.113.9"},
+		{"ipv4 neighbours differ", "203.0.113.10", "203.0.113.10"},
+		{"ipv4-mapped counts as ipv4", "::ffff:203.0.113.9", "203.0.113.9"},
+		{"ipv6 by its /64", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"},
+		{"another address in the same /64", "2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"the next /64 is another key", "2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"zone ignored", "fe80::1%eth0", "fe80::/64"},
+		{"loopback", "::1", "::/64"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Key(netip.MustParseAddr(c.ip)); got != c.want {
+				t.Fatalf("Key(%s) = %q, want %q", c.ip, got, c.want)
 			}
 		})
 	}

@@ -211,7 +211,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route Route,
 	}
 	if ratelimited {
 		ip := s.clientIP(r)
-		if !s.limiter.Allow(ip.String(), s.clock.Now()) {
+		if !s.limiter.Allow(rateKey(ip), s.clock.Now()) {
 			w.Header().Set("Retry-After", "60")
 			return gallra.Errorf(gallra.ERATELIMIT, "too many requests from your address; try again in a minute")
 		}

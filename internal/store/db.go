@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/hashlimit"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 )
@@ -36,6 +37,9 @@ type DB struct {
 	rebinds *sync.Map     // query text → rebound text (PostgreSQL $n placeholders)
 	ckpt    *checkpointer // SQLite: background WAL checkpoints
 	funcs   *sqlFuncs     // SQLite: Go callbacks of the writer's statements
+
+	// hashes bounds the password hashes in flight (webpassword.go).
+	hashes *hashlimit.Limiter
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder
@@ -45,7 +49,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	if clock == nil {
 		clock = gallra.SystemClock{}
 	}
-	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}}
+	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}, hashes: hashlimit.New(hashlimit.Config{})}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")

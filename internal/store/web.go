@@ -62,7 +62,7 @@ func (db *DB) SetPassword(ctx context.Context, actor gallra.Actor, orgID, staffI
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password)
+	hash, err := db.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,9 @@ func (db *DB) StaffByEmail(ctx context.Context, orgID int64, email string) (*gal
 // CheckPassword returns the active staff user whose e-mail and password
 // match. An e-mail may exist in several organisations; the first whose
 // password matches wins. Every failure is the same EUNAUTHORIZED, and an
-// unknown e-mail costs as much hashing as a known one.
+// unknown e-mail costs as much hashing as a known one. When the DB's hash
+// limiter has no free slot within its wait, it answers ERATELIMIT without
+// hashing (see WithHashLimiter).
 func (db *DB) CheckPassword(ctx context.Context, email, password string) (*gallra.Staff, error) {
 	unauth := gallra.Errorf(gallra.EUNAUTHORIZED, "wrong e-mail or password")
 	if email == "" || password == "" || len(password) > 4*MaxPasswordLen {
@@ -139,16 +141,28 @@ func (db *DB) CheckPassword(ctx context.Context, email, password string) (*gallr
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) == 0 {
-		checkPassword(dummyHash, password)
+	// The hashing runs under the DB's hash limiter, an unknown e-mail's
+	// dummy hash too, so both cost the same wait and the same work.
+	var match *cand
+	err = db.hashes.Do(ctx, func() {
+		if len(cands) == 0 {
+			checkPassword(dummyHash, password)
+			return
+		}
+		for i := range cands {
+			if checkPassword(cands[i].hash, password) {
+				match = &cands[i]
+				return
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if match == nil {
 		return nil, unauth
 	}
-	for _, c := range cands {
-		if checkPassword(c.hash, password) {
-			return db.GetStaff(ctx, c.org, c.id)
-		}
-	}
-	return nil, unauth
+	return db.GetStaff(ctx, match.org, match.id)
 }
 
 // CreateSession signs a staff user in: it stores a new session and returns
@@ -355,12 +369,13 @@ func (tx *Tx) lookupLoginLink(ctx context.Context, secret string) (*LoginLink, *
 
 // UseLoginLink consumes a link: it sets the staff user's password and signs
 // them in, all in one transaction, and returns the staff user and the new
-// session's secret. A link works once.
+// session's secret. A link works once. Its hash waits for the DB's hash
+// limiter like a sign-in, and answers ERATELIMIT when none is free in time.
 func (db *DB) UseLoginLink(ctx context.Context, secret, password string) (*gallra.Staff, string, error) {
 	if err := ValidatePassword(password); err != nil {
 		return nil, "", err
 	}
-	hash, err := HashPassword(password)
+	hash, err := db.hashPassword(ctx, password)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/hashlimit"
 )
 
 // Password length limits, in characters (see gallra.ValidatePassword).
@@ -43,6 +45,28 @@ func HashPassword(pw string) (string, error) {
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// WithHashLimiter returns a handle on the same connections whose password
+// hashing (CheckPassword, SetPassword, UseLoginLink) runs under l instead of
+// the limiter Open made (hashlimit.DefaultSlots, callers waiting up
+// to hashlimit.DefaultWait). Share one limiter per database: it bounds memory
+// only if every hash goes through it.
+func (db *DB) WithHashLimiter(l *hashlimit.Limiter) *DB {
+	c := *db
+	c.hashes = l
+	return &c
+}
+
+// hashPassword is HashPassword under the DB's hash limiter: ERATELIMIT when
+// no slot frees up in time.
+func (db *DB) hashPassword(ctx context.Context, pw string) (string, error) {
+	var hash string
+	var herr error
+	if err := db.hashes.Do(ctx, func() { hash, herr = HashPassword(pw) }); err != nil {
+		return "", err
+	}
+	return hash, herr
 }
 
 // checkPassword reports whether pw matches an encoded argon2id hash. A

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/hashlimit"
 )
 
 // Cookie names. The session cookie holds the session's secret id; the
@@ -64,6 +65,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	staff, secret, err := h.svc.Staff.SignIn(r.Context(), email, pw)
 	if err != nil {
+		if gallra.ErrorCode(err) == gallra.ERATELIMIT {
+			h.log.Warn("web: sign-in refused, password hashing busy")
+			data.Error = "login.busy"
+			w.Header().Set("Retry-After", hashlimit.RetryAfter)
+			h.render(w, r, nil, http.StatusTooManyRequests, "login", data)
+			return
+		}
 		if gallra.ErrorCode(err) != gallra.EUNAUTHORIZED {
 			h.fail(w, r, nil, err)
 			return
@@ -131,7 +139,15 @@ func (h *Handler) useLink(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, nil, http.StatusBadRequest, "link", linkData{Staff: staff, Error: "link.tooshort"})
 		return
 	}
+	linked := staff
 	staff, sess, err := h.svc.Staff.UseLoginLink(r.Context(), secret, pw)
+	if gallra.ErrorCode(err) == gallra.ERATELIMIT {
+		// The link is not used up: the same form can be sent again.
+		h.log.Warn("web: login link refused, password hashing busy")
+		w.Header().Set("Retry-After", hashlimit.RetryAfter)
+		h.render(w, r, nil, http.StatusTooManyRequests, "link", linkData{Staff: linked, Error: "login.busy"})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return

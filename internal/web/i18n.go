@@ -105,6 +105,7 @@ var messages = map[string][2]string{
 	"login.help":        {"Inget lösenord än? Be en administratör om en inloggningslänk.", "No password yet? Ask an admin for a sign-in link."},
 	"login.failed":      {"Fel e-postadress eller lösenord.", "Wrong e-mail address or password."},
 	"login.ratelimited": {"För många försök. Vänta en minut och försök igen.", "Too many attempts. Wait a minute and try again."},
+	"login.busy":        {"Inloggningen är hårt belastad just nu. Vänta några sekunder och försök igen.", "Sign-in is very busy right now. Wait a few seconds and try again."},
 	"ok.bye":            {"Du är utloggad.", "You are signed out."},
 
 	"link.title":      {"Välj lösenord", "Choose a password"},

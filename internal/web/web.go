@@ -215,8 +215,9 @@ func (h *Handler) staticHandler() http.Handler {
 	})
 }
 
-// clientIP is the client's address (see clientip.From).
-func (h *Handler) clientIP(r *http.Request) string { return clientip.From(r, h.proxyHdr).String() }
+// clientIP is the client's rate-limit key: its address (see clientip.From),
+// an IPv6 one by its /64 (clientip.Key).
+func (h *Handler) clientIP(r *http.Request) string { return clientip.Key(clientip.From(r, h.proxyHdr)) }
 
 // safeNext returns a local path to go to after sign-in, or "/".
 func safeNext(s string) string {
