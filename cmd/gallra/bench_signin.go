@@ -246,7 +246,7 @@ func startSigninServer(ctx context.Context, env *Env, db *store.DB) (*httptest.S
 	if err != nil {
 		return nil, nil, err
 	}
-	ui, err := newWebUI(env, log, "X-Forwarded-For", svc)
+	ui, err := newWebUI(env, log, "X-Forwarded-For", "", svc)
 	if err != nil {
 		return nil, nil, err
 	}
