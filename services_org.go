@@ -112,7 +112,8 @@ type StaffService interface {
 
 	// SignIn checks an e-mail and password and starts a web session; it
 	// returns the staff user and the session's secret. Every failure is the
-	// same EUNAUTHORIZED.
+	// same EUNAUTHORIZED; ERATELIMIT when too many password hashes are
+	// already running (the caller may try again shortly).
 	SignIn(ctx context.Context, email, password string) (*Staff, string, error)
 	// AuthenticateSession resolves a session secret to its active staff
 	// user and extends the session; every failure is EUNAUTHORIZED.
@@ -128,7 +129,8 @@ type StaffService interface {
 	LookupLoginLink(ctx context.Context, secret string) (*Staff, error)
 	// UseLoginLink sets the password chosen on a link and signs in; it
 	// returns the staff user and the new session's secret. A link works
-	// once.
+	// once; ERATELIMIT (the link stays unused) when too many password
+	// hashes are already running.
 	UseLoginLink(ctx context.Context, secret, password string) (*Staff, string, error)
 
 	// FindStaffAsOperator returns the organisation's staff user with that
