@@ -267,21 +267,6 @@ func (db *DB) DeleteSession(ctx context.Context, secret string) error {
 	})
 }
 
-// DeleteStaffSessions signs a staff user out everywhere (e.g. when an admin
-// deactivates them) and returns how many sessions ended.
-func (db *DB) DeleteStaffSessions(ctx context.Context, orgID, staffID int64) (int64, error) {
-	var n int64
-	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE staff_id = ? AND org_id = ?`, staffID, orgID)
-		if err != nil {
-			return fmt.Errorf("delete sessions: %w", err)
-		}
-		n, _ = res.RowsAffected()
-		return nil
-	})
-	return n, err
-}
-
 // CreateLoginLink makes a one-time link for a staff user to choose a
 // password, valid for ttl, and returns its secret (not stored; shown once).
 // Earlier unused links of the same staff user stop working. Audited.

@@ -476,37 +476,38 @@ func (h *Handler) defaultConfirm(r *http.Request, v *viewer, d *policyFormData, 
 	return cd, nil
 }
 
-func (h *Handler) defaultPolicyPreview(w http.ResponseWriter, r *http.Request, v *viewer) error {
+// postedDefaultPolicy reads a posted module-default form and takes its
+// preview; done reports that a refusal was already rendered.
+func (h *Handler) postedDefaultPolicy(w http.ResponseWriter, r *http.Request, v *viewer) (*policyFormData, policyForm, *confirmData, bool, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "unreadable form")
+		return nil, policyForm{}, nil, false, gallra.Errorf(gallra.EINVALID, "unreadable form")
 	}
 	d, err := h.defaultPolicyData(r, v, nil)
 	if err != nil {
-		return err
+		return nil, policyForm{}, nil, false, err
 	}
 	f := readPolicyForm(r.PostForm)
 	cd, err := h.defaultConfirm(r, v, d, f)
 	if err != nil {
-		return h.refuse(w, r, v, d, f, err)
+		return nil, f, nil, true, h.refuse(w, r, v, d, f, err)
+	}
+	return d, f, cd, false, nil
+}
+
+func (h *Handler) defaultPolicyPreview(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	_, _, cd, done, err := h.postedDefaultPolicy(w, r, v)
+	if done || err != nil {
+		return err
 	}
 	h.render(w, r, v, http.StatusOK, "policy_confirm", cd)
 	return nil
 }
 
 func (h *Handler) defaultPolicySave(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return gallra.Errorf(gallra.EINVALID, "unreadable form")
-	}
-	d, err := h.defaultPolicyData(r, v, nil)
-	if err != nil {
+	d, f, cd, done, err := h.postedDefaultPolicy(w, r, v)
+	if done || err != nil {
 		return err
-	}
-	f := readPolicyForm(r.PostForm)
-	cd, err := h.defaultConfirm(r, v, d, f)
-	if err != nil {
-		return h.refuse(w, r, v, d, f, err)
 	}
 	if r.PostFormValue("confirm") != "yes" || cd.Total > f.Expect {
 		cd.Stale = cd.Total > f.Expect
