@@ -50,13 +50,17 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleEditor }
 
 // Staff is a staff user of an organisation. Staff are personal data too.
 type Staff struct {
-	ID        int64     `json:"id"`
-	OrgID     int64     `json:"org_id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	Role      Role      `json:"role"`
-	AvatarURL string    `json:"avatar_url,omitempty"`
-	Active    bool      `json:"active"`
+	ID        int64  `json:"id"`
+	OrgID     int64  `json:"org_id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Role      Role   `json:"role"`
+	AvatarURL string `json:"avatar_url,omitempty"`
+	Active    bool   `json:"active"`
+	// Deleted marks a staff user whose personal data was removed (they
+	// left): kept as a placeholder so audit entries still resolve, never
+	// active again.
+	Deleted   bool      `json:"deleted,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// ChannelIDs lists the channels an editor is a member of (filled on reads).
 	ChannelIDs []int64 `json:"channel_ids"`
@@ -125,12 +129,18 @@ func (m Module) HoldsEndCustomerData() bool { return m != ModuleKnowledge && m.V
 // Channel is a forum, an inbox, a chat flow, a connected social account or a
 // knowledge base of one organisation.
 type Channel struct {
-	ID        int64     `json:"id"`
-	OrgID     int64     `json:"org_id"`
-	Module    Module    `json:"module"`
-	Name      string    `json:"name"`
-	Address   string    `json:"address,omitempty"` // inbox address for mail channels
-	CreatedAt time.Time `json:"created_at"`
+	ID      int64  `json:"id"`
+	OrgID   int64  `json:"org_id"`
+	Module  Module `json:"module"`
+	Name    string `json:"name"`
+	Address string `json:"address,omitempty"` // inbox address for mail channels
+	// AddressConflict is the address this inbox had before inbox addresses
+	// became unique across the installation, when an older inbox of another
+	// organisation had claimed it too: mail to it goes to that older inbox,
+	// so an administrator should choose a new address (setting one clears
+	// this).
+	AddressConflict string    `json:"address_conflict,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
 }
 
 // Person is a data subject within one organisation: identified by normalised

@@ -48,6 +48,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad flag", []string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
 		{"bad idle duration", []string{"serve", "--chat-idle-close", "soon"}, 2, "chat idle close"},
 		{"bad address", []string{"serve", "--addr", "nowhere"}, 2, "give host:port"},
+		{"bad metrics address", []string{"serve", "--metrics-addr", "nowhere"}, 2, "metrics address"},
+		{"metrics on the public port", []string{"serve", "--addr", "127.0.0.1:8080", "--metrics-addr", "127.0.0.1:8080"}, 2, "own port"},
 		{"bad retention cap", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/x.db", "--retention-cap-chat", "soon"}, 2, "GALLRA_RETENTION_CAP_CHAT"},
 		{"bad purge interval", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/y.db", "--purge-interval", "1s"}, 2, "GALLRA_PURGE_INTERVAL"},
 		{"bad artefact ttl", []string{"serve", "--database-url", "sqlite:" + t.TempDir() + "/z.db", "--artefact-ttl", "forever"}, 2, "artefact"},
@@ -146,14 +148,21 @@ func TestServeWithBootstrapTokenAndGracefulShutdown(t *testing.T) {
 			env.Stdout = pw
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan int, 1)
-			go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--demo"}); pw.Close() }()
+			go func() {
+				done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--demo"})
+				pw.Close()
+			}()
 
-			addr := ""
+			addr, metricsURL := "", ""
 			lines := bufio.NewScanner(pr)
 			re := regexp.MustCompile(`listening on (http://[^/\s]+)/`)
+			reMetrics := regexp.MustCompile(`Metrics on (http://\S+)`)
 			var printed strings.Builder
 			for lines.Scan() {
 				printed.WriteString(lines.Text() + "\n")
+				if m := reMetrics.FindStringSubmatch(lines.Text()); m != nil {
+					metricsURL = m[1]
+				}
 				if m := re.FindStringSubmatch(lines.Text()); m != nil {
 					addr = m[1]
 					break
@@ -195,6 +204,24 @@ func TestServeWithBootstrapTokenAndGracefulShutdown(t *testing.T) {
 				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
 					t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, body)
 				}
+			}
+			// Metrics are on their own listener, not on the public port.
+			if resp, err := http.Get(addr + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+				t.Errorf("public /metrics: %v %v, want 404", resp.StatusCode, err)
+			} else {
+				resp.Body.Close()
+			}
+			if metricsURL == "" {
+				t.Fatalf("serve did not print the metrics address:\n%s", printed.String())
+			}
+			resp, err = http.Get(metricsURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `gallra_http_requests_total{code="200",method="GET",route="GET /api/v1/channels"}`) {
+				t.Errorf("metrics listener: %d %.500s", resp.StatusCode, body)
 			}
 			cancel()
 			select {

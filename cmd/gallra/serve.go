@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	neturl "net/url"
 	"strings"
 	"time"
@@ -33,6 +36,8 @@ func serveCommand() command {
 type serveConfig struct {
 	databaseURL    string
 	addr           string
+	metricsAddr    string
+	metricsChosen  bool // --metrics-addr or GALLRA_METRICS_ADDR was given
 	demo           bool
 	bootstrapToken string
 	baseURL        string
@@ -49,6 +54,8 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	c := &serveConfig{}
 	url := dbFlag(env, fs)
 	fs.StringVar(&c.addr, "addr", envDefault(env, "GALLRA_ADDR", "127.0.0.1:8080"), "listen address (env GALLRA_ADDR)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", envDefault(env, "GALLRA_METRICS_ADDR", DefaultMetricsAddr),
+		"listen address of the Prometheus /metrics endpoint, apart from the public port; off: no metrics (env GALLRA_METRICS_ADDR)")
 	fs.BoolVar(&c.demo, "demo", envDefault(env, "GALLRA_DEMO", "") == "true", "fill an empty database with a demo organisation (env GALLRA_DEMO=true)")
 	fs.StringVar(&c.trustedProxy, "trusted-proxy-header", envDefault(env, "GALLRA_TRUSTED_PROXY_HEADER", ""),
 		"header holding the client IP set by your reverse proxy, e.g. X-Forwarded-For; empty: use the connection's address (env GALLRA_TRUSTED_PROXY_HEADER)")
@@ -96,7 +103,44 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, usageErr("address %q: give host:port, e.g. 127.0.0.1:8080", c.addr)
 	}
+	c.metricsChosen = env.Getenv("GALLRA_METRICS_ADDR") != ""
+	fs.Visit(func(f *flag.Flag) { c.metricsChosen = c.metricsChosen || f.Name == "metrics-addr" })
+	if c.metricsAddr == "off" {
+		c.metricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+		return nil, usageErr("metrics address %q: give host:port, e.g. %s, or off", c.metricsAddr, DefaultMetricsAddr)
+	} else if c.metricsAddr == c.addr && !strings.HasSuffix(c.addr, ":0") {
+		return nil, usageErr("metrics address %q is the public address: give the metrics their own port", c.metricsAddr)
+	}
 	return c, nil
+}
+
+// DefaultMetricsAddr is where /metrics is served unless configured: loopback
+// only, so traffic figures never reach the public internet by default.
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
+// serveMetrics serves the Prometheus metrics on their own listener until ctx
+// ends; a non-loopback address is allowed (a scraper on another host) but
+// logged, since nothing but the network guards it.
+func serveMetrics(ctx context.Context, env *Env, log *slog.Logger, addr string, h http.Handler) (stop func(context.Context), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() {
+		log.Warn("metrics listen on a non-loopback address; restrict who can reach it with a firewall", "addr", ln.Addr().String())
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	fmt.Fprintf(env.Stdout, "Metrics on http://%s/metrics\n", ln.Addr())
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }, nil
 }
 
 // Bootstrap token lengths, in characters: a guessable token would hand the
@@ -160,6 +204,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
+	if ids, err := db.AddressConflicts(ctx); err != nil {
+		return err
+	} else if len(ids) > 0 {
+		log.Warn("inboxes without an address: another organisation's older inbox has it; an administrator chooses a new one on the admin page", "channel_ids", ids)
+	}
+
 	svc := buildServices(db, env.Clock, log, cfg.services)
 
 	reg := prometheus.NewRegistry()
@@ -180,6 +230,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	stopMetrics := func(context.Context) {}
+	if cfg.metricsAddr != "" {
+		stop, err := serveMetrics(ctx, env, log, cfg.metricsAddr, api.MetricsHandler())
+		switch {
+		case err == nil:
+			stopMetrics = stop
+		case cfg.metricsChosen:
+			ln.Close()
+			return err
+		default:
+			// The default port may be taken by a second process on the
+			// host: it runs without metrics rather than not at all.
+			log.Warn("metrics not served: the default metrics address is taken; set --metrics-addr", "addr", cfg.metricsAddr)
+		}
 	}
 	srv := &http.Server{Handler: web.Compose(api.Handler(), ui), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
@@ -203,6 +268,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	stopMetrics(sctx)
 	select {
 	case <-jobsDone:
 	case <-sctx.Done():

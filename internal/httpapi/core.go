@@ -29,11 +29,6 @@ func (s *Server) systemRoutes(r *Router) {
 			WriteJSON(w, http.StatusOK, StatusResponse{Status: "ok"})
 			return nil
 		}})
-	r.Handle(Route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Tags: []string{"system"},
-		Response: RawBody{ContentType: "text/plain"}, Handler: func(w http.ResponseWriter, r *http.Request) error {
-			s.metricsHandler().ServeHTTP(w, r)
-			return nil
-		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document", Tags: []string{"system"},
 		Response: map[string]any{}, Handler: func(w http.ResponseWriter, r *http.Request) error {
 			WriteJSON(w, http.StatusOK, s.OpenAPI())

@@ -306,3 +306,14 @@ func onDB(cfg Config, db *store.DB) Config {
 	}
 	return cfg
 }
+
+// metrics returns what the metrics listener would serve.
+func (e *env) metrics() string {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("metrics: status %d", rec.Code)
+	}
+	return rec.Body.String()
+}

@@ -332,6 +332,9 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
-func (s *Server) metricsHandler() http.Handler {
+// MetricsHandler serves the Prometheus metrics. It is not a route of the
+// API: serve exposes it on its own listener (--metrics-addr, loopback by
+// default), so the public port never shows traffic figures.
+func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }

@@ -38,6 +38,9 @@ func (db *DB) CreateChannel(ctx context.Context, actor gallra.Actor, c *gallra.C
 		return nil, err
 	}
 	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.addressFree(ctx, out.Address, 0); err != nil {
+			return err
+		}
 		out.CreatedAt = tx.Now
 		id, err := tx.insert(ctx, `INSERT INTO channels (org_id, module, name, address, created_at) VALUES (?, ?, ?, ?, ?)`,
 			out.OrgID, string(out.Module), out.Name, out.Address, ms(out.CreatedAt))
@@ -79,13 +82,13 @@ func (tx *Tx) getChannel(ctx context.Context, orgID, id int64) (*gallra.Channel,
 	return c, nil
 }
 
-const channelCols = `id, org_id, module, name, address, created_at`
+const channelCols = `id, org_id, module, name, address, address_conflict, created_at`
 
 func scanChannel(sc interface{ Scan(...any) error }) (*gallra.Channel, error) {
 	var c gallra.Channel
 	var module string
 	var created int64
-	if err := sc.Scan(&c.ID, &c.OrgID, &module, &c.Name, &c.Address, &created); err != nil {
+	if err := sc.Scan(&c.ID, &c.OrgID, &module, &c.Name, &c.Address, &c.AddressConflict, &created); err != nil {
 		return nil, err
 	}
 	c.Module, c.CreatedAt = gallra.Module(module), fromMS(created)
@@ -127,12 +130,53 @@ func (tx *Tx) ListChannels(ctx context.Context, orgID int64, module gallra.Modul
 	return out, rows.Err()
 }
 
+// addressFree refuses (ECONFLICT) an inbox address that another channel, of
+// any organisation, already has: inbound mail is routed by address alone.
+// The unique index channels_address is the guarantee under concurrency; this
+// check gives the clear message.
+func (tx *Tx) addressFree(ctx context.Context, addr string, self int64) error {
+	if addr == "" {
+		return nil
+	}
+	var n int64
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM channels WHERE address = ? AND id <> ?`, addr, self).Scan(&n); err != nil {
+		return fmt.Errorf("check inbox address: %w", err)
+	}
+	if n > 0 {
+		return gallra.Errorf(gallra.ECONFLICT, "address is already the address of another inbox; choose another")
+	}
+	return nil
+}
+
+// AddressConflicts returns the ids of the inboxes that gave up their address
+// when addresses became unique (migration 00012) and have not chosen a new
+// one yet.
+func (db *DB) AddressConflicts(ctx context.Context) ([]int64, error) {
+	var out []int64
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT id FROM channels WHERE address_conflict <> '' AND address = '' ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("list address conflicts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // FindMailChannel returns the mail channel whose inbox address is addr, in any
 // organisation (used by the SMTP receiver to route inbound mail).
 func (db *DB) FindMailChannel(ctx context.Context, addr string) (*gallra.Channel, error) {
 	var id, orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
+		return tx.queryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail'`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
@@ -155,7 +199,13 @@ func (db *DB) UpdateChannel(ctx context.Context, actor gallra.Actor, c *gallra.C
 		if err := validateChannel(&n); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE channels SET name = ?, address = ? WHERE id = ? AND org_id = ?`, n.Name, n.Address, n.ID, n.OrgID); err != nil {
+		if err := tx.addressFree(ctx, n.Address, n.ID); err != nil {
+			return err
+		}
+		if n.Address != "" && n.Address != cur.Address {
+			n.AddressConflict = ""
+		}
+		if _, err := tx.exec(ctx, `UPDATE channels SET name = ?, address = ?, address_conflict = ? WHERE id = ? AND org_id = ?`, n.Name, n.Address, n.AddressConflict, n.ID, n.OrgID); err != nil {
 			return fmt.Errorf("update channel: %w", err)
 		}
 		out = &n

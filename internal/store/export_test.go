@@ -15,3 +15,14 @@ func PersonRefTables() []string {
 func (tx *Tx) IndexJoinsOnly(ctx context.Context) (func() error, error) {
 	return tx.indexJoinsOnly(ctx)
 }
+
+// MigrateTo applies the migrations up to and including version, for tests
+// of a migration's handling of existing rows.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

@@ -148,6 +148,7 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 			return nil, fmt.Errorf("scan staff: %w", err)
 		}
 		s.Role, s.Active, s.CreatedAt, s.ChannelIDs = gallra.Role(role), active == 1, fromMS(created), []int64{}
+		s.Deleted = staffDeleted(&s)
 		idx[s.ID] = len(out)
 		out = append(out, s)
 	}

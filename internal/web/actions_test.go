@@ -274,3 +274,62 @@ func TestWording(t *testing.T) {
 		mustContain(t, "English overview", c.get("/").Body, "No customer data", "Not purged automatically (the platform is the source)", "(module default)")
 	})
 }
+
+// TestAddressConflictFix: an inbox that lost its address to an older inbox
+// of another organisation (migration 00012) says so on the admin page, and
+// a new address chosen there clears the warning; a taken address is refused.
+func TestAddressConflictFix(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock)
+		ctx := context.Background()
+		mail := e.fx.Channels[gallra.ModuleMail]
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.RawForTests().Exec(ctx, `UPDATE channels SET address_conflict = address, address = '' WHERE id = ?`, mail.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := storetest.MustFixture(t, db, "Annan org")
+		c := e.client()
+		c.login(e.fx.Admin.Email)
+		path := "/admin/channels/" + strconv.FormatInt(mail.ID, 10) + "/address"
+		mustContain(t, "admin page with a conflict", c.get("/admin").Body, "används av en äldre inkorg", `action="`+path+`"`)
+
+		r := c.post(path, url.Values{"address": {other.Channels[gallra.ModuleMail].Address}})
+		if r.Status == http.StatusSeeOther {
+			t.Fatal("a taken address was accepted")
+		}
+		r = c.post(path, url.Values{"address": {"ny-inkorg@web.example"}})
+		if r.Status != http.StatusSeeOther || r.Location != "/admin?ok=address_set" {
+			t.Fatalf("new address: %d %q", r.Status, r.Location)
+		}
+		page := c.get("/admin?ok=address_set").Body
+		mustContain(t, "admin page after the fix", page, "Inkorgens adress är sparad.", "ny-inkorg@web.example")
+		if strings.Contains(page, "används av en äldre inkorg") {
+			t.Error("the conflict warning stays after a new address")
+		}
+	})
+}
+
+// TestDeletedStaffOfferNoActivate: a staff user removed for good shows as
+// removed, with no "Activate" (which could only fail) and no link button.
+func TestDeletedStaffOfferNoActivate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock)
+		ctx := context.Background()
+		if err := db.DeleteStaff(ctx, gallra.Actor{Type: gallra.ActorStaff, ID: e.fx.Admin.ID}, e.fx.Org.ID, e.fx.Editor.ID); err != nil {
+			t.Fatal(err)
+		}
+		c := e.client()
+		c.login(e.fx.Admin.Email)
+		page := c.get("/admin").Body
+		mustContain(t, "admin page", page, "Borttagen (uppgifterna raderade)")
+		id := strconv.FormatInt(e.fx.Editor.ID, 10)
+		for _, action := range []string{"/admin/staff/" + id + "/active", "/admin/staff/" + id + "/link", "/admin/staff/" + id + "/members"} {
+			if strings.Contains(page, `action="`+action+`"`) {
+				t.Errorf("a deleted staff user is offered %s", action)
+			}
+		}
+	})
+}

@@ -51,6 +51,21 @@ func (h *Handler) channelCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	return redirect(w, r, "/admin?ok=channel_created")
 }
 
+// channelAddress gives an inbox a new address (the fix for an address
+// conflict left by the move to installation-wide unique addresses).
+func (h *Handler) channelAddress(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	addr := r.PostFormValue("address")
+	if _, err := h.svc.Channels.UpdateChannel(r.Context(), v.Staff, id, gallra.ChannelUpdate{Address: &addr}); err != nil {
+		return err
+	}
+	return redirect(w, r, "/admin?ok=address_set")
+}
+
 // staffInvite creates a staff user and shows a one-time sign-in link for
 // them (the admin passes it on; Gallra sends no e-mail itself).
 func (h *Handler) staffInvite(w http.ResponseWriter, r *http.Request, v *viewer) error {

@@ -162,6 +162,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
+	mux.Handle("POST /admin/channels/{id}/address", h.permitted(gallra.PermManageChannels, h.channelAddress))
 	mux.Handle("POST /admin/staff", h.permitted(gallra.PermManageStaff, h.staffInvite))
 	mux.Handle("POST /admin/staff/{id}/active", h.permitted(gallra.PermManageStaff, h.staffSetActive))
 	mux.Handle("POST /admin/staff/{id}/members", h.permitted(gallra.PermManageChannels, h.staffMembership))
