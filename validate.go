@@ -58,12 +58,17 @@ func ValidateText(field, s string, required bool, max int) error {
 
 // Field length limits, in characters.
 const (
-	MaxNameLen    = 200
-	MaxTitleLen   = 300
-	MaxBodyLen    = 100_000
-	MaxSubjectLen = 998
-	MaxKeyLen     = 100
-	MaxValueLen   = 2_000
+	MaxNameLen  = 200
+	MaxTitleLen = 300
+	MaxBodyLen  = 100_000
+	// MaxPublicPostLen caps what an anonymous writer may put in one forum
+	// post or chat message: 20 000 characters is about eight printed pages,
+	// more than any question or answer needs, and keeps a page of public
+	// posts (MaxThreadPage of them) near 2 MB. Staff keep MaxBodyLen.
+	MaxPublicPostLen = 20_000
+	MaxSubjectLen    = 998
+	MaxKeyLen        = 100
+	MaxValueLen      = 2_000
 )
 
 // Password length limits, in characters. Long passphrases are welcome; the
