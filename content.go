@@ -33,10 +33,11 @@ const (
 	DefaultThreadPage = 50
 	MaxThreadPage     = 100
 	// ThreadPageBytes is the body budget of one page: the page ends after
-	// the item that reaches it (always at least one item). 4 MiB holds a
-	// full page of public posts of MaxPublicPostLen plain characters and
-	// keeps a page of large mail bodies to a few of them.
-	ThreadPageBytes = 4 << 20
+	// the item that reaches it (always at least one item, so a long mail
+	// body still comes whole, alone on its page). 1 MiB holds a default
+	// page of public posts of MaxPublicPostLen plain characters and cuts a
+	// page of 100 KB staff posts at eleven.
+	ThreadPageBytes = 1 << 20
 )
 
 // Author is the end customer writing a forum post, chat or e-mail.

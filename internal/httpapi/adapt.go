@@ -48,27 +48,6 @@ func pageByID[T any](fn func(ctx context.Context, staff *gallra.Staff, id int64,
 	}
 }
 
-// threadByID answers the thread fn returns for the caller, the path's {id}
-// and the page of its posts or messages the query asks for (limit,
-// after_id).
-func threadByID[T any](fn func(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (T, error)) HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := PathID(r, "id")
-		if err != nil {
-			return err
-		}
-		pg, err := QueryThreadPage(r)
-		if err != nil {
-			return err
-		}
-		v, err := fn(r.Context(), PrincipalFrom(r.Context()).Staff, id, pg)
-		if err != nil {
-			return err
-		}
-		return WriteJSON(w, http.StatusOK, v)
-	}
-}
-
 // bodyByID decodes the JSON body and answers status with what fn returns
 // for the caller, the path's {id} and the body.
 func bodyByID[In, Out any](status int, fn func(ctx context.Context, staff *gallra.Staff, id int64, in In) (Out, error)) HandlerFunc {

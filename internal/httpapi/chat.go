@@ -18,7 +18,7 @@ func (s *Server) chatRoutes(r *Router) {
 		Query:    append([]Param{{Name: "status", Type: "string", Enum: []string{"open", "closed"}}}, pageParams...),
 		Response: List[gallra.ChatConversation]{}, Handler: s.listChats})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with a page of its messages, oldest first", Tags: tags, Auth: AuthStaff,
-		Query: threadParams, Response: gallra.ChatConversation{}, Handler: threadByID(s.svc.Chat.Chat)})
+		Query: threadParams, Response: gallra.ChatConversation{}, Handler: threadByID(s.svc.Chat.Chat, "messages", splitChat)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/messages", Summary: "Write in an open chat as staff", Tags: tags, Auth: AuthStaff,
 		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in ChatPost) (*gallra.ChatMessage, error) {
 			return s.svc.Chat.StaffMessage(ctx, st, id, in.Body)

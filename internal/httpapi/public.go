@@ -205,8 +205,17 @@ func (s *Server) publicTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, publicTopic(t))
-	return nil
+	out := publicTopic(t)
+	return writeThread(w, publicTopicHead{ID: out.ID, ChannelID: out.ChannelID, Title: out.Title, CreatedAt: out.CreatedAt}, "posts", out.Posts, out.NextAfterID)
+}
+
+// publicTopicHead is a PublicTopic without its page of posts, for
+// writeThread.
+type publicTopicHead struct {
+	ID        int64     `json:"id"`
+	ChannelID int64     `json:"channel_id"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func publicTopic(t *gallra.ForumTopic) PublicTopic {
@@ -281,10 +290,17 @@ func (s *Server) publicGetChat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := PublicChat{ID: chat.ID, OpenedAt: chat.OpenedAt, ClosedAt: chat.ClosedAt, Messages: []PublicChatMessageView{}, NextAfterID: chat.NextAfterID}
+	msgs := make([]PublicChatMessageView, 0, len(chat.Messages))
 	for _, m := range chat.Messages {
-		out.Messages = append(out.Messages, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
+		msgs = append(msgs, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
 	}
-	WriteJSON(w, http.StatusOK, out)
-	return nil
+	return writeThread(w, publicChatHead{ID: chat.ID, OpenedAt: chat.OpenedAt, ClosedAt: chat.ClosedAt}, "messages", msgs, chat.NextAfterID)
+}
+
+// publicChatHead is a PublicChat without its page of messages, for
+// writeThread.
+type publicChatHead struct {
+	ID       int64      `json:"id"`
+	OpenedAt time.Time  `json:"opened_at"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }

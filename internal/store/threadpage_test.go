@@ -18,7 +18,7 @@ func TestThreadPageByteBudget(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "Budget")
-		const size, n = 99_000, 50 // 50 × 99 000 bytes is past the 4 MiB budget
+		const size, n = 99_000, 50 // 50 × 99 000 bytes is past the 1 MiB budget
 		body := strings.Repeat("x", size)
 		a := gallra.Author{Name: "Kund", Email: "kund@example.com"}
 		topic, err := db.CreateTopic(ctx, f.Org.ID, gallra.NewTopic{ChannelID: f.Channels[gallra.ModuleForum].ID, Title: "Long", Body: body, Author: a})
