@@ -36,10 +36,10 @@ type PublicPostCreate struct {
 // PublicTopic is a forum topic as the public sees it: display fields only,
 // never e-mail or IP addresses.
 type PublicTopic struct {
-	ID        int64        `json:"id"`
-	ChannelID int64        `json:"channel_id"`
-	Title     string       `json:"title"`
-	CreatedAt time.Time    `json:"created_at"`
+	ID        int64     `json:"id"`
+	ChannelID int64     `json:"channel_id"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
 	// Posts is one page of the topic's posts, oldest first; NextAfterID is
 	// the after_id of the next page, null on the last.
 	Posts       []PublicPost `json:"posts"`
@@ -89,9 +89,9 @@ type PublicChatMessage struct {
 
 // PublicChat is a chat as its customer sees it.
 type PublicChat struct {
-	ID       int64                   `json:"id"`
-	OpenedAt time.Time               `json:"opened_at"`
-	ClosedAt *time.Time              `json:"closed_at,omitempty"`
+	ID       int64      `json:"id"`
+	OpenedAt time.Time  `json:"opened_at"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// Messages is one page of the chat, oldest first; NextAfterID is the
 	// after_id of the next page, null on the last.
 	Messages    []PublicChatMessageView `json:"messages"`
