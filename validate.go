@@ -71,6 +71,23 @@ const (
 	MaxValueLen      = 2_000
 )
 
+// Bounds on what an organisation accumulates, so that the lists shown whole
+// (channels, staff, a subject's custom fields) stay bounded; past one the
+// creation is refused with EUNPROCESS. Lists that grow with use rather than
+// administration are paged instead, or capped where they are read
+// (MaxListedTokens, MaxListedHolds).
+const (
+	MaxChannels     = 1_000  // channels per organisation
+	MaxStaff        = 10_000 // staff users per organisation, deleted ones included
+	MaxCustomFields = 100    // custom fields per person or conversation
+	// MaxListedTokens is how many API tokens a token list holds: the active
+	// ones first, then the newest revoked.
+	MaxListedTokens = 1_000
+	// MaxListedHolds is how many legal holds a hold list holds, oldest
+	// first.
+	MaxListedHolds = 1_000
+)
+
 // Password length limits, in characters. Long passphrases are welcome; the
 // upper bound only keeps hashing cost bounded.
 const (

@@ -184,3 +184,41 @@ func TestMaxPublicBodyFitsLongestPost(t *testing.T) {
 		t.Errorf("MaxPublicBody %d should be below the default body limit %d", MaxPublicBody, DefaultMaxBody)
 	}
 }
+
+// TestListLimitsCapped asks every paged list for one more than its
+// documented maximum (refused) and for the maximum (served, never more).
+func TestListLimitsCapped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock, generous)
+		var sc []scenario
+		for _, l := range []struct{ path, who string }{
+			{"/api/v1/channels/{forum}/topics", "admin"},
+			{"/api/v1/channels/{mail}/conversations", "admin"},
+			{"/api/v1/channels/{chat}/chats", "admin"},
+			{"/api/v1/channels/{social}/social-items", "admin"},
+			{"/api/v1/channels/{knowledge}/articles", "admin"},
+			{"/api/v1/channels/{forum}/search?q=hello", "admin"},
+			{"/api/v1/audit", "admin"},
+			{"/api/v1/requests", "admin"},
+		} {
+			sep := "?"
+			if strings.Contains(l.path, "?") {
+				sep = "&"
+			}
+			sc = append(sc,
+				scenario{name: l.path + " limit 201", method: "GET", path: l.path + sep + "limit=201", who: l.who, status: 400, want: []string{"limit"}},
+				scenario{name: l.path + " limit 200", method: "GET", path: l.path + sep + "limit=200", who: l.who, status: 200})
+		}
+		for _, l := range []struct{ path, who string }{
+			{"/api/v1/topics/{topic}", "admin"},
+			{"/api/v1/conversations/{conv}", "admin"},
+			{"/api/v1/chats/{chatid}", "admin"},
+			{"/api/v1/public/topics/{topic}", ""},
+		} {
+			sc = append(sc,
+				scenario{name: l.path + " limit over", method: "GET", path: fmt.Sprintf("%s?limit=%d", l.path, gallra.MaxThreadPage+1), who: l.who, status: 400, want: []string{"limit"}},
+				scenario{name: l.path + " limit max", method: "GET", path: fmt.Sprintf("%s?limit=%d", l.path, gallra.MaxThreadPage), who: l.who, status: 200, want: []string{`"next_after_id":null`}})
+		}
+		e.run(sc)
+	})
+}

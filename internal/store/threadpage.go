@@ -143,3 +143,16 @@ func (tx *Tx) mailMessagePage(ctx context.Context, orgID, convID int64, p gallra
 	}
 	return out, next, arows.Err()
 }
+
+// underCap answers EUNPROCESS naming what when countQuery (a SELECT
+// COUNT(*)) counts max or more rows: the creation of one more is refused.
+func (tx *Tx) underCap(ctx context.Context, what string, max int, countQuery string, args ...any) error {
+	var n int
+	if err := tx.queryRow(ctx, countQuery, args...).Scan(&n); err != nil {
+		return fmt.Errorf("count %s: %w", what, err)
+	}
+	if n >= max {
+		return gallra.Errorf(gallra.EUNPROCESS, "at most %d %s; remove one first", max, what)
+	}
+	return nil
+}
