@@ -19,7 +19,6 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/benchdb"
 	"github.com/gallra/gallra/internal/httpapi"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // benchTopic seeds forum topics of large posts (by default 50 and 500 posts
@@ -83,7 +82,17 @@ func benchTopicOn(ctx context.Context, env *Env, t benchdb.Target, sizes []int, 
 	if err != nil {
 		return err
 	}
-	srv, err := startTopicServer(env, db)
+	dir, err := os.MkdirTemp("", "gallra-bench-topic-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir) // no export is made
+	cfg, err := serviceSettings{artefactDir: dir}.check()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.DiscardHandler)
+	srv, err := startTopicServer(env, log, buildServices(db, env.Clock, log, cfg))
 	if err != nil {
 		return err
 	}
@@ -96,7 +105,7 @@ func benchTopicOn(ctx context.Context, env *Env, t benchdb.Target, sizes []int, 
 	}
 	for _, n := range sizes {
 		t0 := time.Now()
-		topicID, err := seedBenchTopic(ctx, db, org.ID, forum.ID, n, size)
+		topicID, err := benchdb.SeedTopic(ctx, db, org.ID, forum.ID, n, size)
 		if err != nil {
 			return fmt.Errorf("seed topic: %w", err)
 		}
@@ -286,62 +295,8 @@ func topicGet(ctx context.Context, c *http.Client, url string) (int64, *int64, e
 	return n, &next, nil
 }
 
-// seedBenchTopic creates a topic through the store and bulk-inserts its
-// posts (bypassing the service's validation and detector, which the
-// benchmark does not measure).
-func seedBenchTopic(ctx context.Context, db *store.DB, orgID, channelID int64, n, size int) (int64, error) {
-	body := benchPostBody(size)
-	a := gallra.Author{Name: "Kund Karlsson", Email: "kund@bench.example", IP: "192.0.2.10"}
-	topic, err := db.CreateTopic(ctx, orgID, gallra.NewTopic{ChannelID: channelID, Title: "En lång tråd", Body: body, Author: a})
-	if err != nil {
-		return 0, err
-	}
-	base := topic.Posts[0].ID * 1_000_000
-	now := env0Millis()
-	const batch = 20
-	for from := 1; from < n; from += batch {
-		err := db.Update(ctx, func(tx *store.Tx) error {
-			posts, err := tx.Inserter("forum_posts", "id", "org_id", "channel_id", "topic_id", "kind", "person_id", "author_name", "author_email", "author_ip", "body", "created_at", "updated_at")
-			if err != nil {
-				return err
-			}
-			for i := from; i < min(from+batch, n); i++ {
-				if err := posts.Add(ctx, base+int64(i), orgID, channelID, topic.ID, "post", *topic.PersonID, a.Name, a.Email, a.IP, body, now+int64(i), now+int64(i)); err != nil {
-					return err
-				}
-			}
-			return posts.Flush(ctx)
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return topic.ID, nil
-}
-
-// env0Millis is the posts' creation time; any fixed past instant does.
-func env0Millis() int64 { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() }
-
-// benchPostBody is size characters of plain ASCII text (cut anywhere, it
-// stays valid UTF-8).
-func benchPostBody(size int) string {
-	const text = "Hej! Jag undrar hur det blir med plogningen av gatan, den har inte plogats sedan i tisdags. "
-	return strings.Repeat(text, size/len(text)+1)[:size]
-}
-
 // startTopicServer serves the API (as serve builds it) on a loopback port.
-func startTopicServer(env *Env, db *store.DB) (*httptest.Server, error) {
-	dir, err := os.MkdirTemp("", "gallra-bench-topic-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir) // no export is made
-	cfg, err := serviceSettings{artefactDir: dir}.check()
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	svc := buildServices(db, env.Clock, log, cfg)
+func startTopicServer(env *Env, log *slog.Logger, svc *services) (*httptest.Server, error) {
 	api, err := httpapi.New(httpapi.Config{Logger: log, Clock: env.Clock, Version: version,
 		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors})
 	if err != nil {
