@@ -44,6 +44,5 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, newList(list, pg, func(c gallra.ChatConversation) int64 { return c.ID }))
-	return nil
+	return writeList(w, newList(list, pg, func(c gallra.ChatConversation) int64 { return c.ID }))
 }

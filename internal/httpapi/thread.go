@@ -12,12 +12,13 @@ import (
 )
 
 // A thread read (a topic with a page of its posts, a conversation or chat
-// with a page of its messages) is answered by writeThread: the thread's
-// fields, then the page's items encoded one at a time straight to the
-// connection, then next_after_id. Only one item is ever in the encoder's
-// buffer, never the whole document, so a page costs its rows plus one
-// encoded item; the page itself is bounded by gallra.MaxThreadPage and
-// gallra.ThreadPageBytes.
+// with a page of its messages) is answered by writeThread, a paged list by
+// writeList: the object's own fields, then the page's items encoded one at
+// a time straight to the connection, then the cursor. Only one item is ever
+// in the encoder's buffer, never the whole document, so a page costs its
+// rows plus one encoded item; a thread page itself is bounded by
+// gallra.MaxThreadPage and gallra.ThreadPageBytes, a list page by its limit
+// (at most 200).
 
 // threadParams are the query parameters of a thread read.
 var threadParams = []Param{
@@ -33,6 +34,17 @@ const threadWriteBuffer = 32 << 10
 // items, which must be left out of it), items under the key name, and
 // next_after_id. An error is returned only before anything is written.
 func writeThread[I any](w http.ResponseWriter, head any, name string, items []I, next *int64) error {
+	return streamItems(w, head, name, items, "next_after_id", next)
+}
+
+// writeList answers 200 with a List, its items streamed like a thread's.
+func writeList[T any](w http.ResponseWriter, l List[T]) error {
+	return streamItems(w, struct{}{}, "items", l.Items, "next_before_id", l.NextBeforeID)
+}
+
+// streamItems writes head with items under name and the cursor under
+// cursorName, one item at a time.
+func streamItems[I any](w http.ResponseWriter, head any, name string, items []I, cursorName string, next *int64) error {
 	h, err := json.Marshal(head)
 	if err != nil {
 		return fmt.Errorf("encode thread: %w", err)
@@ -58,7 +70,7 @@ func writeThread[I any](w http.ResponseWriter, head any, name string, items []I,
 			return nil // the status is sent; the client sees a cut document
 		}
 	}
-	_, _ = bw.WriteString(`],"next_after_id":`)
+	_, _ = bw.WriteString("]," + strconv.Quote(cursorName) + ":")
 	if next == nil {
 		_, _ = bw.WriteString("null")
 	} else {
