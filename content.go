@@ -15,6 +15,31 @@ type Page struct {
 	Limit    int
 }
 
+// ThreadPage selects a page of one thread's posts or messages (a forum
+// topic's posts, a mail conversation's messages, a chat's lines) by keyset,
+// in reading order: oldest first by id, the order they were received. The
+// page holds the items with id > AfterID, at most Limit of them (default
+// DefaultThreadPage, at most MaxThreadPage) and stops early once their
+// bodies reach ThreadPageBytes, so the memory a read takes does not depend
+// on how long the thread has grown. A thread's NextAfterID is the AfterID
+// of the following page, nil on the last one.
+type ThreadPage struct {
+	AfterID int64
+	Limit   int
+}
+
+// Page sizes of a thread read.
+const (
+	DefaultThreadPage = 50
+	MaxThreadPage     = 100
+	// ThreadPageBytes is the body budget of one page: the page ends after
+	// the item that reaches it (always at least one item, so a long mail
+	// body still comes whole, alone on its page). 1 MiB holds a default
+	// page of public posts of MaxPublicPostLen plain characters and cuts a
+	// page of 100 KB staff posts at eleven.
+	ThreadPageBytes = 1 << 20
+)
+
 // Author is the end customer writing a forum post, chat or e-mail.
 type Author struct {
 	Name  string

@@ -165,8 +165,12 @@ type ForumTopic struct {
 	Hold           *LegalHold `json:"legal_hold,omitempty"`
 	// SensitiveKinds lists kinds of sensitive identifiers (e.g. personnummer)
 	// found in the topic's text.
-	SensitiveKinds []string    `json:"sensitive_kinds"`
-	Posts          []ForumPost `json:"posts,omitempty"`
+	SensitiveKinds []string `json:"sensitive_kinds"`
+	// Posts is one page of the topic's posts and comments, oldest first
+	// (see ThreadPage); NextAfterID is the after_id of the next page, nil
+	// on the last.
+	Posts       []ForumPost `json:"posts,omitempty"`
+	NextAfterID *int64      `json:"next_after_id,omitempty"`
 }
 
 // PostKind tells posts (answers to a topic) from comments (replies to a post).
@@ -203,16 +207,20 @@ type ForumPost struct {
 
 // MailConversation is an e-mail thread in an inbox.
 type MailConversation struct {
-	ID             int64         `json:"id"`
-	OrgID          int64         `json:"org_id"`
-	ChannelID      int64         `json:"channel_id"`
-	Subject        string        `json:"subject"`
-	CreatedAt      time.Time     `json:"created_at"`
-	LastMessageAt  time.Time     `json:"last_message_at"`
-	Hold           *LegalHold    `json:"legal_hold,omitempty"`
-	SensitiveKinds []string      `json:"sensitive_kinds"`
-	Messages       []MailMessage `json:"messages,omitempty"`
-	PersonIDs      []int64       `json:"person_ids,omitempty"`
+	ID             int64      `json:"id"`
+	OrgID          int64      `json:"org_id"`
+	ChannelID      int64      `json:"channel_id"`
+	Subject        string     `json:"subject"`
+	CreatedAt      time.Time  `json:"created_at"`
+	LastMessageAt  time.Time  `json:"last_message_at"`
+	Hold           *LegalHold `json:"legal_hold,omitempty"`
+	SensitiveKinds []string   `json:"sensitive_kinds"`
+	// Messages is one page of the conversation's messages, oldest first
+	// (see ThreadPage); NextAfterID is the after_id of the next page, nil
+	// on the last.
+	Messages    []MailMessage `json:"messages,omitempty"`
+	NextAfterID *int64        `json:"next_after_id,omitempty"`
+	PersonIDs   []int64       `json:"person_ids,omitempty"`
 }
 
 // Direction tells inbound (from a customer) from outbound (from staff) mail.
@@ -257,19 +265,23 @@ type MailAttachment struct {
 // ChatConversation is a chat in a chat flow. Its retention clock starts when
 // it is closed.
 type ChatConversation struct {
-	ID               int64         `json:"id"`
-	OrgID            int64         `json:"org_id"`
-	ChannelID        int64         `json:"channel_id"`
-	PersonID         *int64        `json:"person_id,omitempty"`
-	ParticipantName  string        `json:"participant_name,omitempty"`
-	ParticipantEmail string        `json:"participant_email,omitempty"`
-	ParticipantIP    string        `json:"participant_ip,omitempty"`
-	OpenedAt         time.Time     `json:"opened_at"`
-	ClosedAt         *time.Time    `json:"closed_at,omitempty"`
-	LastMessageAt    time.Time     `json:"last_message_at"`
-	Hold             *LegalHold    `json:"legal_hold,omitempty"`
-	SensitiveKinds   []string      `json:"sensitive_kinds"`
-	Messages         []ChatMessage `json:"messages,omitempty"`
+	ID               int64      `json:"id"`
+	OrgID            int64      `json:"org_id"`
+	ChannelID        int64      `json:"channel_id"`
+	PersonID         *int64     `json:"person_id,omitempty"`
+	ParticipantName  string     `json:"participant_name,omitempty"`
+	ParticipantEmail string     `json:"participant_email,omitempty"`
+	ParticipantIP    string     `json:"participant_ip,omitempty"`
+	OpenedAt         time.Time  `json:"opened_at"`
+	ClosedAt         *time.Time `json:"closed_at,omitempty"`
+	LastMessageAt    time.Time  `json:"last_message_at"`
+	Hold             *LegalHold `json:"legal_hold,omitempty"`
+	SensitiveKinds   []string   `json:"sensitive_kinds"`
+	// Messages is one page of the chat's lines, oldest first (see
+	// ThreadPage); NextAfterID is the after_id of the next page, nil on the
+	// last.
+	Messages    []ChatMessage `json:"messages,omitempty"`
+	NextAfterID *int64        `json:"next_after_id,omitempty"`
 }
 
 // ChatSender tells who wrote a chat message.

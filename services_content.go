@@ -20,22 +20,26 @@ import (
 type ForumService interface {
 	// ListTopics returns a page of a forum channel's topics, newest first.
 	ListTopics(ctx context.Context, staff *Staff, channelID int64, p Page) ([]ForumTopic, error)
-	// Topic returns a topic with its posts.
-	Topic(ctx context.Context, staff *Staff, id int64) (*ForumTopic, error)
+	// Topic returns a topic with one page of its posts, oldest first, and
+	// the cursor of the next (see ThreadPage; EINVALID for a limit above
+	// MaxThreadPage).
+	Topic(ctx context.Context, staff *Staff, id int64, p ThreadPage) (*ForumTopic, error)
 	// EditPost replaces a post's body (moderation, PermWorkChannel); audited.
 	EditPost(ctx context.Context, staff *Staff, postID int64, body string) (*ForumPost, error)
 
 	// PublicChannel returns a channel as end customers may see it: only
 	// channels of the given modules exist for them (ENOTFOUND otherwise).
 	PublicChannel(ctx context.Context, channelID int64, modules ...Module) (*Channel, error)
-	// PublicTopic returns a topic for the public (the caller shows only
-	// display fields).
-	PublicTopic(ctx context.Context, id int64) (*ForumTopic, error)
+	// PublicTopic returns a topic for the public with one page of its
+	// posts, like Topic (the caller shows only display fields).
+	PublicTopic(ctx context.Context, id int64, p ThreadPage) (*ForumTopic, error)
 	// StartPublicTopic starts a topic with its first post in a forum
-	// channel; the author's name and e-mail are required.
+	// channel; the author's name and e-mail are required, the body is at
+	// most MaxPublicPostLen characters.
 	StartPublicTopic(ctx context.Context, in NewTopic) (*ForumTopic, error)
 	// AddPublicPost adds a post, or with ParentID a comment on a post, to a
-	// topic; the author's name and e-mail are required.
+	// topic; the author's name and e-mail are required, the body is at most
+	// MaxPublicPostLen characters.
 	AddPublicPost(ctx context.Context, in NewPost) (*ForumPost, error)
 }
 
@@ -44,8 +48,9 @@ type MailService interface {
 	// ListConversations returns a page of an inbox's conversations, newest
 	// first.
 	ListConversations(ctx context.Context, staff *Staff, channelID int64, p Page) ([]MailConversation, error)
-	// Conversation returns a conversation with its messages.
-	Conversation(ctx context.Context, staff *Staff, id int64) (*MailConversation, error)
+	// Conversation returns a conversation with one page of its messages,
+	// oldest first, and the cursor of the next (see ThreadPage).
+	Conversation(ctx context.Context, staff *Staff, id int64, p ThreadPage) (*MailConversation, error)
 	// Reply records a staff reply from the inbox's address (EUNPROCESS when
 	// the inbox has none).
 	Reply(ctx context.Context, staff *Staff, conversationID int64, body string) (*MailMessage, error)
@@ -61,8 +66,9 @@ type ChatService interface {
 	// ListChats returns a page of a chat channel's chats, newest first;
 	// status "open" or "closed" filters, "" lists both.
 	ListChats(ctx context.Context, staff *Staff, channelID int64, status string, p Page) ([]ChatConversation, error)
-	// Chat returns a chat with its messages.
-	Chat(ctx context.Context, staff *Staff, id int64) (*ChatConversation, error)
+	// Chat returns a chat with one page of its messages, oldest first, and
+	// the cursor of the next (see ThreadPage).
+	Chat(ctx context.Context, staff *Staff, id int64, p ThreadPage) (*ChatConversation, error)
 	// StaffMessage writes in an open chat as the staff user.
 	StaffMessage(ctx context.Context, staff *Staff, chatID int64, body string) (*ChatMessage, error)
 	// Close closes a chat, starting its retention clock; closing a closed
@@ -71,11 +77,13 @@ type ChatService interface {
 
 	// StartPublicChat opens a chat in a chat channel with the customer's
 	// first message and returns it with the customer's access token (shown
-	// once). Name and e-mail are optional.
+	// once). Name and e-mail are optional; customer messages are at most
+	// MaxPublicPostLen characters.
 	StartPublicChat(ctx context.Context, in NewChat) (*ChatConversation, string, error)
-	// PublicChat returns a chat to the holder of its access token; a wrong
-	// token answers ENOTFOUND, like an absent chat.
-	PublicChat(ctx context.Context, chatID int64, token string) (*ChatConversation, error)
+	// PublicChat returns a chat with one page of its messages (see
+	// ThreadPage) to the holder of its access token; a wrong token answers
+	// ENOTFOUND, like an absent chat.
+	PublicChat(ctx context.Context, chatID int64, token string, p ThreadPage) (*ChatConversation, error)
 	// PublicMessage writes the customer's message in their open chat.
 	PublicMessage(ctx context.Context, chatID int64, token, body string) (*ChatMessage, error)
 }

@@ -58,12 +58,34 @@ func ValidateText(field, s string, required bool, max int) error {
 
 // Field length limits, in characters.
 const (
-	MaxNameLen    = 200
-	MaxTitleLen   = 300
-	MaxBodyLen    = 100_000
-	MaxSubjectLen = 998
-	MaxKeyLen     = 100
-	MaxValueLen   = 2_000
+	MaxNameLen  = 200
+	MaxTitleLen = 300
+	MaxBodyLen  = 100_000
+	// MaxPublicPostLen caps what an anonymous writer may put in one forum
+	// post or chat message: 20 000 characters is about eight printed pages,
+	// more than any question or answer needs, and keeps a page of public
+	// posts (MaxThreadPage of them) near 2 MB. Staff keep MaxBodyLen.
+	MaxPublicPostLen = 20_000
+	MaxSubjectLen    = 998
+	MaxKeyLen        = 100
+	MaxValueLen      = 2_000
+)
+
+// Bounds on what an organisation accumulates, so that the lists shown whole
+// (channels, staff, a subject's custom fields) stay bounded; past one the
+// creation is refused with EUNPROCESS. Lists that grow with use rather than
+// administration are paged instead, or capped where they are read
+// (MaxListedTokens, MaxListedHolds).
+const (
+	MaxChannels     = 1_000  // channels per organisation
+	MaxStaff        = 10_000 // staff users per organisation, deleted ones included
+	MaxCustomFields = 100    // custom fields per person or conversation
+	// MaxListedTokens is how many API tokens a token list holds: the active
+	// ones first, then the newest revoked.
+	MaxListedTokens = 1_000
+	// MaxListedHolds is how many legal holds a hold list holds, oldest
+	// first.
+	MaxListedHolds = 1_000
 )
 
 // Password length limits, in characters. Long passphrases are welcome; the

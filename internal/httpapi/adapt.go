@@ -44,7 +44,7 @@ func pageByID[T any](fn func(ctx context.Context, staff *gallra.Staff, id int64,
 		if err != nil {
 			return err
 		}
-		return WriteJSON(w, http.StatusOK, newList(list, pg, key))
+		return writeList(w, newList(list, pg, key))
 	}
 }
 

@@ -17,8 +17,8 @@ func (s *Server) chatRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/chats", Summary: "List a chat flow's chats, newest first", Tags: tags, Auth: AuthStaff,
 		Query:    append([]Param{{Name: "status", Type: "string", Enum: []string{"open", "closed"}}}, pageParams...),
 		Response: List[gallra.ChatConversation]{}, Handler: s.listChats})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with its messages", Tags: tags, Auth: AuthStaff,
-		Response: gallra.ChatConversation{}, Handler: byID(s.svc.Chat.Chat)})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/chats/{id}", Summary: "Get a chat with a page of its messages, oldest first", Tags: tags, Auth: AuthStaff,
+		Query: threadParams, Response: gallra.ChatConversation{}, Handler: threadByID(s.svc.Chat.Chat, "messages", splitChat)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/chats/{id}/messages", Summary: "Write in an open chat as staff", Tags: tags, Auth: AuthStaff,
 		Request: ChatPost{}, Response: gallra.ChatMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in ChatPost) (*gallra.ChatMessage, error) {
 			return s.svc.Chat.StaffMessage(ctx, st, id, in.Body)
@@ -44,6 +44,5 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, newList(list, pg, func(c gallra.ChatConversation) int64 { return c.ID }))
-	return nil
+	return writeList(w, newList(list, pg, func(c gallra.ChatConversation) int64 { return c.ID }))
 }

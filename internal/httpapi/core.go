@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -112,7 +113,8 @@ func (s *Server) channelRoutes(r *Router) {
 		Description: "Administrators get every channel of the organisation, editors the channels they are members of.",
 		Query:       []Param{{Name: "module", Type: "string", Enum: moduleEnum}}, Response: List[gallra.Channel]{}, Handler: s.listChannels})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels", Summary: "Create a channel", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageChannels,
-		Request: ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Handler: s.createChannel})
+		Description: fmt.Sprintf("422 once the organisation has %d channels.", gallra.MaxChannels),
+		Request:     ChannelCreate{}, Response: gallra.Channel{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.createChannel})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}", Summary: "Get a channel", Tags: tags, Auth: AuthStaff,
 		Description: "Editors may read only the channels they are members of (403 for the others).",
 		Response:    gallra.Channel{}, Handler: s.getChannel})
@@ -247,8 +249,8 @@ func (s *Server) staffRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff", Summary: "List staff users", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: List[gallra.Staff]{}, Handler: s.listStaff})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/staff", Summary: "Add a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Description: "avatar_url, when given, must be an absolute https:// URL (relative, protocol-relative and http:// URLs are refused).",
-		Request:     StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT}, Handler: s.createStaff})
+		Description: fmt.Sprintf("avatar_url, when given, must be an absolute https:// URL (relative, protocol-relative and http:// URLs are refused). 422 once the organisation has %d staff users.", gallra.MaxStaff),
+		Request:     StaffCreate{}, Response: gallra.Staff{}, Status: http.StatusCreated, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.createStaff})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: gallra.Staff{}, Handler: s.getStaff})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
@@ -342,7 +344,8 @@ type TokenCreated struct {
 func (s *Server) tokenRoutes(r *Router) {
 	tags := []string{"tokens"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/tokens", Summary: "List API tokens (admins: all; editors: their own)", Tags: tags, Auth: AuthStaff,
-		Response: List[gallra.Token]{}, Handler: s.listTokens})
+		Description: fmt.Sprintf("At most %d tokens: the active ones first, then the revoked, newest first in each.", gallra.MaxListedTokens),
+		Response:    List[gallra.Token]{}, Handler: s.listTokens})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/tokens", Summary: "Create an API token; the secret is returned once", Tags: tags, Auth: AuthStaff,
 		Request: TokenCreate{}, Response: TokenCreated{}, Status: http.StatusCreated, Errors: []string{gallra.ENOTFOUND, gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.createToken})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/tokens/{id}", Summary: "Revoke an API token (editors: their own)", Tags: tags, Auth: AuthStaff,

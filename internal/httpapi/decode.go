@@ -153,6 +153,24 @@ func QueryPage(r *http.Request) (gallra.Page, error) {
 	return p, nil
 }
 
+// QueryThreadPage reads the page of a thread read (posts of a topic,
+// messages of a conversation or chat): limit from 1 to
+// gallra.MaxThreadPage (default gallra.DefaultThreadPage) and after_id, the
+// next_after_id of the previous page.
+func QueryThreadPage(r *http.Request) (gallra.ThreadPage, error) {
+	var p gallra.ThreadPage
+	if raw := r.URL.Query().Get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > gallra.MaxThreadPage {
+			return p, gallra.Errorf(gallra.EINVALID, "limit must be an integer from 1 to %d", gallra.MaxThreadPage)
+		}
+		p.Limit = n
+	}
+	var err error
+	p.AfterID, err = QueryID(r, "after_id")
+	return p, err
+}
+
 // QueryEnum returns an optional query parameter that must be one of allowed.
 func QueryEnum(r *http.Request, name string, allowed ...string) (string, error) {
 	v := r.URL.Query().Get(name)

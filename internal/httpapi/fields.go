@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gallra/gallra"
@@ -23,7 +24,8 @@ func (s *Server) customFieldRoutes(r *Router) {
 		Query:       []Param{{Name: "subject_type", Type: "string", Enum: subjectEnum, Required: true}, {Name: "subject_id", Type: "integer", Required: true}},
 		Response:    List[gallra.CustomField]{}, Errors: []string{gallra.ENOTFOUND}, Handler: s.listCustomFields})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/custom-fields", Summary: "Set (or with an empty value remove) a custom field", Tags: tags, Auth: AuthStaff,
-		Request: CustomFieldInput{}, Errors: []string{gallra.ENOTFOUND}, Handler: s.putCustomField})
+		Description: fmt.Sprintf("422 for a new key once the subject has %d fields.", gallra.MaxCustomFields),
+		Request:     CustomFieldInput{}, Errors: []string{gallra.ENOTFOUND, gallra.EUNPROCESS}, Handler: s.putCustomField})
 }
 
 func (s *Server) listCustomFields(w http.ResponseWriter, r *http.Request) error {

@@ -21,8 +21,8 @@ func (s *Server) forumRoutes(r *Router) {
 	tags := []string{"forum"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/topics", Summary: "List a forum's topics, newest first", Tags: tags, Auth: AuthStaff,
 		Query: pageParams, Response: List[gallra.ForumTopic]{}, Handler: pageByID(s.svc.Forum.ListTopics, func(t gallra.ForumTopic) int64 { return t.ID })})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/topics/{id}", Summary: "Get a topic with its posts", Tags: tags, Auth: AuthStaff,
-		Response: gallra.ForumTopic{}, Handler: byID(s.svc.Forum.Topic)})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/topics/{id}", Summary: "Get a topic with a page of its posts, oldest first", Tags: tags, Auth: AuthStaff,
+		Query: threadParams, Response: gallra.ForumTopic{}, Handler: threadByID(s.svc.Forum.Topic, "posts", splitTopic)})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/posts/{id}", Summary: "Edit a post's body (moderation)", Tags: tags, Auth: AuthStaff,
 		Request: PostEdit{}, Response: gallra.ForumPost{}, Handler: bodyByID(http.StatusOK, func(ctx context.Context, st *gallra.Staff, id int64, in PostEdit) (*gallra.ForumPost, error) {
 			return s.svc.Forum.EditPost(ctx, st, id, in.Body)

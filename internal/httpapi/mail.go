@@ -42,8 +42,8 @@ func (s *Server) mailRoutes(r *Router) {
 	tags := []string{"mail"}
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/conversations", Summary: "List an inbox's conversations, newest first", Tags: tags, Auth: AuthStaff,
 		Query: pageParams, Response: List[gallra.MailConversation]{}, Handler: pageByID(s.svc.Mail.ListConversations, func(c gallra.MailConversation) int64 { return c.ID })})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/conversations/{id}", Summary: "Get a mail conversation with its messages", Tags: tags, Auth: AuthStaff,
-		Response: gallra.MailConversation{}, Handler: byID(s.svc.Mail.Conversation)})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/conversations/{id}", Summary: "Get a mail conversation with a page of its messages, oldest first", Tags: tags, Auth: AuthStaff,
+		Query: threadParams, Response: gallra.MailConversation{}, Handler: threadByID(s.svc.Mail.Conversation, "messages", splitConversation)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/conversations/{id}/replies", Summary: "Reply to a conversation", Tags: tags, Auth: AuthStaff,
 		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in MailReply) (*gallra.MailMessage, error) {
 			return s.svc.Mail.Reply(ctx, st, id, in.Body)

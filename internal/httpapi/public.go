@@ -36,11 +36,14 @@ type PublicPostCreate struct {
 // PublicTopic is a forum topic as the public sees it: display fields only,
 // never e-mail or IP addresses.
 type PublicTopic struct {
-	ID        int64        `json:"id"`
-	ChannelID int64        `json:"channel_id"`
-	Title     string       `json:"title"`
-	CreatedAt time.Time    `json:"created_at"`
-	Posts     []PublicPost `json:"posts"`
+	ID        int64     `json:"id"`
+	ChannelID int64     `json:"channel_id"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
+	// Posts is one page of the topic's posts, oldest first; NextAfterID is
+	// the after_id of the next page, null on the last.
+	Posts       []PublicPost `json:"posts"`
+	NextAfterID *int64       `json:"next_after_id"`
 }
 
 // PublicPost is a post or comment as the public sees it. Anonymized posts show
@@ -86,10 +89,13 @@ type PublicChatMessage struct {
 
 // PublicChat is a chat as its customer sees it.
 type PublicChat struct {
-	ID       int64                   `json:"id"`
-	OpenedAt time.Time               `json:"opened_at"`
-	ClosedAt *time.Time              `json:"closed_at,omitempty"`
-	Messages []PublicChatMessageView `json:"messages"`
+	ID       int64      `json:"id"`
+	OpenedAt time.Time  `json:"opened_at"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// Messages is one page of the chat, oldest first; NextAfterID is the
+	// after_id of the next page, null on the last.
+	Messages    []PublicChatMessageView `json:"messages"`
+	NextAfterID *int64                  `json:"next_after_id"`
 }
 
 // PublicChatMessageView is one line of a chat as its customer sees it.
@@ -100,23 +106,29 @@ type PublicChatMessageView struct {
 	CreatedAt time.Time         `json:"created_at"`
 }
 
+// MaxPublicBody is the request limit of the public routes that carry a post
+// or chat message: room for gallra.MaxPublicPostLen characters even if every
+// one arrives as a 12-byte JSON escape, with a title, name and e-mail
+// address (see TestMaxPublicBodyFitsLongestPost).
+const MaxPublicBody = 256 << 10
+
 func (s *Server) publicRoutes(r *Router) {
 	tags := []string{"public"}
 	tokenHdr := "send the chat token in the X-Chat-Token header"
 	r.Handle(Route{Method: "GET", Path: "/api/v1/public/channels/{id}", Summary: "A public channel's name, module and privacy text", Tags: tags,
 		Response: PublicChannel{}, Handler: s.publicChannel})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/channels/{id}/topics", Summary: "Start a forum topic", Tags: tags,
-		Request: PublicTopicCreate{}, Response: PublicTopic{}, Status: http.StatusCreated, Handler: s.publicCreateTopic})
+		Request: PublicTopicCreate{}, Response: PublicTopic{}, Status: http.StatusCreated, MaxBody: MaxPublicBody, Handler: s.publicCreateTopic})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/topics/{id}/posts", Summary: "Post in a topic, or comment on a post", Tags: tags,
-		Request: PublicPostCreate{}, Response: PublicPost{}, Status: http.StatusCreated, Handler: s.publicCreatePost})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/public/topics/{id}", Summary: "Read a topic (no e-mail or IP addresses)", Tags: tags,
-		Response: PublicTopic{}, Handler: s.publicTopic})
+		Request: PublicPostCreate{}, Response: PublicPost{}, Status: http.StatusCreated, MaxBody: MaxPublicBody, Handler: s.publicCreatePost})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/public/topics/{id}", Summary: "Read a topic with a page of its posts, oldest first (no e-mail or IP addresses)", Tags: tags,
+		Query: threadParams, Response: PublicTopic{}, Handler: s.publicTopic})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/channels/{id}/chats", Summary: "Start a chat; returns the chat token", Tags: tags,
-		Request: PublicChatStart{}, Response: PublicChatStarted{}, Status: http.StatusCreated, Handler: s.publicStartChat})
+		Request: PublicChatStart{}, Response: PublicChatStarted{}, Status: http.StatusCreated, MaxBody: MaxPublicBody, Handler: s.publicStartChat})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/public/chats/{id}/messages", Summary: "Write in your chat", Description: tokenHdr + " or the chat_token field", Tags: tags,
-		Request: PublicChatMessage{}, Response: PublicChatMessageView{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: s.publicChatMessage})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/public/chats/{id}", Summary: "Read your chat", Description: tokenHdr, Tags: tags,
-		Response: PublicChat{}, Handler: s.publicGetChat})
+		Request: PublicChatMessage{}, Response: PublicChatMessageView{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, MaxBody: MaxPublicBody, Handler: s.publicChatMessage})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/public/chats/{id}", Summary: "Read a page of your chat, oldest first", Description: tokenHdr, Tags: tags,
+		Query: threadParams, Response: PublicChat{}, Handler: s.publicGetChat})
 }
 
 // publicChannelOf resolves the {id} channel for the public and requires the
@@ -185,16 +197,29 @@ func (s *Server) publicTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.Forum.PublicTopic(r.Context(), id)
+	pg, err := QueryThreadPage(r)
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, publicTopic(t))
-	return nil
+	t, err := s.svc.Forum.PublicTopic(r.Context(), id, pg)
+	if err != nil {
+		return err
+	}
+	out := publicTopic(t)
+	return writeThread(w, publicTopicHead{ID: out.ID, ChannelID: out.ChannelID, Title: out.Title, CreatedAt: out.CreatedAt}, "posts", out.Posts, out.NextAfterID)
+}
+
+// publicTopicHead is a PublicTopic without its page of posts, for
+// writeThread.
+type publicTopicHead struct {
+	ID        int64     `json:"id"`
+	ChannelID int64     `json:"channel_id"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func publicTopic(t *gallra.ForumTopic) PublicTopic {
-	out := PublicTopic{ID: t.ID, ChannelID: t.ChannelID, Title: t.Title, CreatedAt: t.CreatedAt, Posts: []PublicPost{}}
+	out := PublicTopic{ID: t.ID, ChannelID: t.ChannelID, Title: t.Title, CreatedAt: t.CreatedAt, Posts: []PublicPost{}, NextAfterID: t.NextAfterID}
 	for _, p := range t.Posts {
 		out.Posts = append(out.Posts, publicPost(p))
 	}
@@ -257,14 +282,25 @@ func (s *Server) publicGetChat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	chat, err := s.svc.Chat.PublicChat(r.Context(), id, r.Header.Get("X-Chat-Token"))
+	pg, err := QueryThreadPage(r)
 	if err != nil {
 		return err
 	}
-	out := PublicChat{ID: chat.ID, OpenedAt: chat.OpenedAt, ClosedAt: chat.ClosedAt, Messages: []PublicChatMessageView{}}
-	for _, m := range chat.Messages {
-		out.Messages = append(out.Messages, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
+	chat, err := s.svc.Chat.PublicChat(r.Context(), id, r.Header.Get("X-Chat-Token"), pg)
+	if err != nil {
+		return err
 	}
-	WriteJSON(w, http.StatusOK, out)
-	return nil
+	msgs := make([]PublicChatMessageView, 0, len(chat.Messages))
+	for _, m := range chat.Messages {
+		msgs = append(msgs, PublicChatMessageView{ID: m.ID, Sender: m.Sender, Body: m.Body, CreatedAt: m.CreatedAt})
+	}
+	return writeThread(w, publicChatHead{ID: chat.ID, OpenedAt: chat.OpenedAt, ClosedAt: chat.ClosedAt}, "messages", msgs, chat.NextAfterID)
+}
+
+// publicChatHead is a PublicChat without its page of messages, for
+// writeThread.
+type publicChatHead struct {
+	ID       int64      `json:"id"`
+	OpenedAt time.Time  `json:"opened_at"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }

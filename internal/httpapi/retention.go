@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gallra/gallra"
@@ -81,7 +82,8 @@ func (a *retentionAPI) routes(r *Router) {
 		Response: RetentionDefaults{}, Handler: a.getDefaults})
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/retention/defaults", Summary: "Set a module's retention default", Tags: tags, Auth: AuthAdmin,
 		Request: RetentionDefaultRequest{}, Response: gallra.RetentionModuleDefault{}, Errors: []string{gallra.EUNPROCESS}, Handler: a.putDefault})
-	r.Handle(Route{Method: "GET", Path: "/api/v1/holds", Summary: "List legal holds", Tags: tags, Auth: AuthStaff, Response: HoldList{}, Handler: a.listHolds})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/holds", Summary: "List legal holds", Tags: tags, Auth: AuthStaff, Response: HoldList{},
+		Description: fmt.Sprintf("Oldest first, at most %d.", gallra.MaxListedHolds), Handler: a.listHolds})
 	st := []Param{{Name: "subject_type", Type: "string", Enum: []string{"forum_topic", "mail_conversation", "chat_conversation"}, Required: true}}
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Put a topic or conversation on legal hold (skipped by every purge)", Tags: tags, Auth: AuthStaff,
 		PathParams: st, Request: HoldRequest{}, Response: gallra.Hold{}, Handler: a.putHold})

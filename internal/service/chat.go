@@ -23,14 +23,14 @@ func (c *Chat) ListChats(ctx context.Context, staff *gallra.Staff, channelID int
 	return c.d.DB.ListChats(ctx, ch.OrgID, ch.ID, status, p)
 }
 
-// chat loads a chat of the staff user's organisation and checks permission
-// p on its channel.
+// chat loads a chat of the staff user's organisation (without its
+// messages) and checks permission p on its channel.
 func (c *Chat) chat(ctx context.Context, staff *gallra.Staff, p gallra.Permission, id int64) (*gallra.ChatConversation, error) {
 	org, err := orgOf(staff)
 	if err != nil {
 		return nil, err
 	}
-	chat, err := c.d.DB.GetChat(ctx, org, id)
+	chat, err := c.d.DB.ChatHead(ctx, org, id)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +41,15 @@ func (c *Chat) chat(ctx context.Context, staff *gallra.Staff, p gallra.Permissio
 }
 
 // Chat implements gallra.ChatService.
-func (c *Chat) Chat(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.ChatConversation, error) {
-	return c.chat(ctx, staff, gallra.PermViewChannel, id)
+func (c *Chat) Chat(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (*gallra.ChatConversation, error) {
+	chat, err := c.chat(ctx, staff, gallra.PermViewChannel, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := validThreadPage(p); err != nil {
+		return nil, err
+	}
+	return c.d.DB.ChatPage(ctx, chat.OrgID, chat.ID, p)
 }
 
 // StaffMessage implements gallra.ChatService.
@@ -83,15 +90,22 @@ func (c *Chat) StartPublicChat(ctx context.Context, in gallra.NewChat) (*gallra.
 		a.Name = ""
 	}
 	in.Name, in.Email, in.IP = a.Name, a.Email, a.IP
-	if err := gallra.ValidateText("message", in.Message, true, gallra.MaxBodyLen); err != nil {
+	if err := gallra.ValidateText("message", in.Message, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, "", err
 	}
 	return c.d.DB.StartChat(ctx, ch.OrgID, in)
 }
 
 // PublicChat implements gallra.ChatService.
-func (c *Chat) PublicChat(ctx context.Context, chatID int64, token string) (*gallra.ChatConversation, error) {
-	return c.d.DB.ChatByAccess(ctx, chatID, token)
+func (c *Chat) PublicChat(ctx context.Context, chatID int64, token string, p gallra.ThreadPage) (*gallra.ChatConversation, error) {
+	chat, err := c.d.DB.ChatByAccess(ctx, chatID, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := validThreadPage(p); err != nil {
+		return nil, err
+	}
+	return c.d.DB.ChatPage(ctx, chat.OrgID, chat.ID, p)
 }
 
 // PublicMessage implements gallra.ChatService.
@@ -100,7 +114,7 @@ func (c *Chat) PublicMessage(ctx context.Context, chatID int64, token, body stri
 	if err != nil {
 		return nil, err
 	}
-	if err := gallra.ValidateText("message", body, true, gallra.MaxBodyLen); err != nil {
+	if err := gallra.ValidateText("message", body, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, err
 	}
 	return c.d.DB.CustomerChatMessage(ctx, chat.OrgID, chat.ID, token, body)

@@ -113,7 +113,7 @@ func TestContentPermissions(t *testing.T) {
 			return err
 		}},
 		{"read topic", true, gallra.ModuleForum, func(ctx context.Context, c *content, s *gallra.Staff) error {
-			_, err := c.svc.Forum.Topic(ctx, s, c.topic.ID)
+			_, err := c.svc.Forum.Topic(ctx, s, c.topic.ID, gallra.ThreadPage{})
 			return err
 		}},
 		{"edit post", true, gallra.ModuleForum, func(ctx context.Context, c *content, s *gallra.Staff) error {
@@ -125,7 +125,7 @@ func TestContentPermissions(t *testing.T) {
 			return err
 		}},
 		{"read conversation", true, gallra.ModuleMail, func(ctx context.Context, c *content, s *gallra.Staff) error {
-			_, err := c.svc.Mail.Conversation(ctx, s, c.conv)
+			_, err := c.svc.Mail.Conversation(ctx, s, c.conv, gallra.ThreadPage{})
 			return err
 		}},
 		{"reply to conversation", true, gallra.ModuleMail, func(ctx context.Context, c *content, s *gallra.Staff) error {
@@ -145,7 +145,7 @@ func TestContentPermissions(t *testing.T) {
 			return err
 		}},
 		{"read chat", false, gallra.ModuleChat, func(ctx context.Context, c *content, s *gallra.Staff) error {
-			_, err := c.svc.Chat.Chat(ctx, s, c.chat)
+			_, err := c.svc.Chat.Chat(ctx, s, c.chat, gallra.ThreadPage{})
 			return err
 		}},
 		{"write in chat", false, gallra.ModuleChat, func(ctx context.Context, c *content, s *gallra.Staff) error {

@@ -22,19 +22,22 @@ func (f *Forum) ListTopics(ctx context.Context, staff *gallra.Staff, channelID i
 }
 
 // Topic implements gallra.ForumService.
-func (f *Forum) Topic(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.ForumTopic, error) {
+func (f *Forum) Topic(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (*gallra.ForumTopic, error) {
 	org, err := orgOf(staff)
 	if err != nil {
 		return nil, err
 	}
-	t, err := f.d.DB.GetTopic(ctx, org, id)
+	t, err := f.d.DB.TopicHead(ctx, org, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := staff.Authorize(gallra.PermViewChannel, t.ChannelID); err != nil {
 		return nil, err
 	}
-	return t, nil
+	if err := validThreadPage(p); err != nil {
+		return nil, err
+	}
+	return f.d.DB.TopicPage(ctx, org, t.ID, p)
 }
 
 // EditPost implements gallra.ForumService.
@@ -75,12 +78,27 @@ func publicChannel(ctx context.Context, d Deps, channelID int64, modules ...gall
 }
 
 // PublicTopic implements gallra.ForumService.
-func (f *Forum) PublicTopic(ctx context.Context, id int64) (*gallra.ForumTopic, error) {
+func (f *Forum) PublicTopic(ctx context.Context, id int64, p gallra.ThreadPage) (*gallra.ForumTopic, error) {
 	org, err := f.d.DB.TopicOrg(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return f.d.DB.GetTopic(ctx, org, id)
+	if err := validThreadPage(p); err != nil {
+		return nil, err
+	}
+	return f.d.DB.TopicPage(ctx, org, id, p)
+}
+
+// validThreadPage checks a thread page's cursor and size (EINVALID naming
+// the parameter).
+func validThreadPage(p gallra.ThreadPage) error {
+	if p.AfterID < 0 {
+		return gallra.Errorf(gallra.EINVALID, "after_id must be a positive id")
+	}
+	if p.Limit < 0 || p.Limit > gallra.MaxThreadPage {
+		return gallra.Errorf(gallra.EINVALID, "limit must be from 1 to %d", gallra.MaxThreadPage)
+	}
+	return nil
 }
 
 // StartPublicTopic implements gallra.ForumService.
@@ -93,7 +111,7 @@ func (f *Forum) StartPublicTopic(ctx context.Context, in gallra.NewTopic) (*gall
 	if err := gallra.ValidateText("title", in.Title, true, gallra.MaxTitleLen); err != nil {
 		return nil, err
 	}
-	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
+	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, err
 	}
 	if err := in.Author.Validate(true); err != nil {
@@ -113,7 +131,7 @@ func (f *Forum) AddPublicPost(ctx context.Context, in gallra.NewPost) (*gallra.F
 	if err != nil {
 		return nil, err
 	}
-	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxBodyLen); err != nil {
+	if err := gallra.ValidateText("body", in.Body, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, err
 	}
 	if err := in.Author.Validate(true); err != nil {

@@ -26,19 +26,19 @@ func loadSubject(ctx context.Context, d Deps, org int64, st gallra.SubjectType, 
 	s := &gallra.HoldSubject{Type: st, ID: id}
 	switch st {
 	case gallra.SubjectForumTopic:
-		t, err := d.DB.GetTopic(ctx, org, id)
+		t, err := d.DB.TopicHead(ctx, org, id)
 		if err != nil {
 			return nil, err
 		}
 		s.ChannelID, s.Title, s.When, s.Hold = t.ChannelID, t.Title, t.LastActivityAt, t.Hold
 	case gallra.SubjectMailConversation:
-		c, err := d.DB.GetMailConversation(ctx, org, id)
+		c, err := d.DB.MailConversationHead(ctx, org, id)
 		if err != nil {
 			return nil, err
 		}
 		s.ChannelID, s.Title, s.When, s.Hold = c.ChannelID, c.Subject, c.LastMessageAt, c.Hold
 	case gallra.SubjectChatConversation:
-		c, err := d.DB.GetChat(ctx, org, id)
+		c, err := d.DB.ChatHead(ctx, org, id)
 		if err != nil {
 			return nil, err
 		}

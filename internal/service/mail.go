@@ -20,14 +20,14 @@ func (m *Mail) ListConversations(ctx context.Context, staff *gallra.Staff, chann
 	return m.d.DB.ListMailConversations(ctx, c.OrgID, c.ID, p)
 }
 
-// conversation loads a conversation of the staff user's organisation and
-// checks permission p on its channel.
+// conversation loads a conversation of the staff user's organisation
+// (without its messages) and checks permission p on its channel.
 func (m *Mail) conversation(ctx context.Context, staff *gallra.Staff, p gallra.Permission, id int64) (*gallra.MailConversation, error) {
 	org, err := orgOf(staff)
 	if err != nil {
 		return nil, err
 	}
-	c, err := m.d.DB.GetMailConversation(ctx, org, id)
+	c, err := m.d.DB.MailConversationHead(ctx, org, id)
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +38,15 @@ func (m *Mail) conversation(ctx context.Context, staff *gallra.Staff, p gallra.P
 }
 
 // Conversation implements gallra.MailService.
-func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.MailConversation, error) {
-	return m.conversation(ctx, staff, gallra.PermViewChannel, id)
+func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (*gallra.MailConversation, error) {
+	c, err := m.conversation(ctx, staff, gallra.PermViewChannel, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := validThreadPage(p); err != nil {
+		return nil, err
+	}
+	return m.d.DB.MailConversationPage(ctx, c.OrgID, c.ID, p)
 }
 
 // Reply implements gallra.MailService.

@@ -132,11 +132,11 @@ func TestContentValidation(t *testing.T) {
 		{"inactive staff", gallra.EFORBIDDEN, "not active", func(ctx context.Context, c *content) error {
 			s := *c.fx.Admin
 			s.Active = false
-			_, err := c.svc.Forum.Topic(ctx, &s, c.topic.ID)
+			_, err := c.svc.Forum.Topic(ctx, &s, c.topic.ID, gallra.ThreadPage{})
 			return err
 		}},
 		{"no staff", gallra.EFORBIDDEN, "", func(ctx context.Context, c *content) error {
-			_, err := c.svc.Mail.Conversation(ctx, nil, c.conv)
+			_, err := c.svc.Mail.Conversation(ctx, nil, c.conv, gallra.ThreadPage{})
 			return err
 		}},
 	}
@@ -168,7 +168,7 @@ func TestPublicContent(t *testing.T) {
 		if p := topic.Posts[0]; p.AuthorIP != "192.0.2.7" || p.AuthorName != "Eva" || topic.Title != "Sophämtning" {
 			t.Errorf("stored author %q %q, title %q; want the IPv4 address and trimmed name and title", p.AuthorIP, p.AuthorName, topic.Title)
 		}
-		got, err := c.svc.Forum.PublicTopic(ctx, topic.ID)
+		got, err := c.svc.Forum.PublicTopic(ctx, topic.ID, gallra.ThreadPage{})
 		if err != nil || got.ID != topic.ID {
 			t.Fatalf("public topic: %v", err)
 		}
@@ -182,11 +182,11 @@ func TestPublicContent(t *testing.T) {
 		if _, err := c.svc.Chat.PublicMessage(ctx, chat.ID, token, "Är någon där?"); err != nil {
 			t.Fatal(err)
 		}
-		read, err := c.svc.Chat.PublicChat(ctx, chat.ID, token)
+		read, err := c.svc.Chat.PublicChat(ctx, chat.ID, token, gallra.ThreadPage{})
 		if err != nil || len(read.Messages) != 2 {
 			t.Fatalf("public chat: %v, %d messages", err, len(read.Messages))
 		}
-		if _, err := c.svc.Chat.PublicChat(ctx, chat.ID, c.chatToken); gallra.ErrorCode(err) != gallra.ENOTFOUND {
+		if _, err := c.svc.Chat.PublicChat(ctx, chat.ID, c.chatToken, gallra.ThreadPage{}); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Errorf("another chat's token: %v, want not found", err)
 		}
 		if _, err := c.svc.Forum.PublicChannel(ctx, c.channelOf[gallra.ModuleMail], gallra.ModuleForum, gallra.ModuleChat); gallra.ErrorCode(err) != gallra.ENOTFOUND {

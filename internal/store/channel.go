@@ -41,6 +41,9 @@ func (db *DB) CreateChannel(ctx context.Context, actor gallra.Actor, c *gallra.C
 		if err := tx.addressFree(ctx, out.Address, 0); err != nil {
 			return err
 		}
+		if err := tx.underCap(ctx, "channels per organisation", gallra.MaxChannels, `SELECT COUNT(*) FROM channels WHERE org_id = ?`, out.OrgID); err != nil {
+			return err
+		}
 		out.CreatedAt = tx.Now
 		id, err := tx.insert(ctx, `INSERT INTO channels (org_id, module, name, address, created_at) VALUES (?, ?, ?, ?, ?)`,
 			out.OrgID, string(out.Module), out.Name, out.Address, ms(out.CreatedAt))

@@ -237,8 +237,25 @@ func (db *DB) ListChats(ctx context.Context, orgID, channelID int64, status stri
 	return out, err
 }
 
-// GetChat returns a chat with its messages.
+// GetChat returns a chat of the organisation with the first page of its
+// messages (see ChatPage).
 func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConversation, error) {
+	return db.ChatPage(ctx, orgID, id, gallra.ThreadPage{})
+}
+
+// ChatHead returns a chat of the organisation without its messages.
+func (db *DB) ChatHead(ctx context.Context, orgID, id int64) (*gallra.ChatConversation, error) {
+	return db.chat(ctx, orgID, id, nil)
+}
+
+// ChatPage returns a chat of the organisation with one page of its
+// messages, oldest first, and the cursor of the next page
+// (gallra.ThreadPage); ENOTFOUND when absent or another organisation's.
+func (db *DB) ChatPage(ctx context.Context, orgID, id int64, p gallra.ThreadPage) (*gallra.ChatConversation, error) {
+	return db.chat(ctx, orgID, id, &p)
+}
+
+func (db *DB) chat(ctx context.Context, orgID, id int64, p *gallra.ThreadPage) (*gallra.ChatConversation, error) {
 	var c *gallra.ChatConversation
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
@@ -248,39 +265,61 @@ func (db *DB) GetChat(ctx context.Context, orgID, id int64) (*gallra.ChatConvers
 		} else if err != nil {
 			return err
 		}
-		c.Messages, err = tx.chatMessages(ctx, id)
+		if p == nil {
+			return nil
+		}
+		c.Messages, c.NextAfterID, err = tx.chatMessages(ctx, id, *p)
 		return err
 	})
 	return c, err
 }
 
-// chatMessages returns the messages of a chat in order (never nil).
-func (tx *Tx) chatMessages(ctx context.Context, convID int64) ([]gallra.ChatMessage, error) {
-	rows, err := tx.query(ctx, `SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? ORDER BY created_at, id`, convID)
+// chatMessages returns a page of a chat's messages in order (never nil) and
+// the cursor of the next page.
+func (tx *Tx) chatMessages(ctx context.Context, convID int64, p gallra.ThreadPage) ([]gallra.ChatMessage, *int64, error) {
+	q, args := threadQuery(`SELECT id, conversation_id, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ?`, []any{convID}, p)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list chat messages: %w", err)
+		return nil, nil, fmt.Errorf("list chat messages: %w", err)
 	}
-	defer rows.Close()
-	out := []gallra.ChatMessage{}
-	for rows.Next() {
+	out, next, err := readThread(rows, p, func(rows *sql.Rows) (gallra.ChatMessage, error) {
 		var m gallra.ChatMessage
 		var sender string
 		var staff sql.NullInt64
 		var created int64
 		if err := rows.Scan(&m.ID, &m.ConversationID, &sender, &staff, &m.Body, &created); err != nil {
-			return nil, fmt.Errorf("list chat messages: %w", err)
+			return m, err
 		}
 		m.Sender, m.StaffID, m.CreatedAt = gallra.ChatSender(sender), fromNullID(staff), fromMS(created)
-		out = append(out, m)
+		return m, nil
+	}, func(m gallra.ChatMessage) int { return len(m.Body) }, func(m gallra.ChatMessage) int64 { return m.ID })
+	if err != nil {
+		return nil, nil, fmt.Errorf("list chat messages: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list chat messages: %w", err)
-	}
-	return out, nil
+	return out, next, nil
 }
 
-// ChatByAccess returns a chat by id when secret is its customer access
-// secret; a wrong secret answers ENOTFOUND, like an absent chat.
+// allChatMessages returns every message of a chat in order, page by page
+// (the export of a data subject's chats, which needs them all).
+func (tx *Tx) allChatMessages(ctx context.Context, convID int64) ([]gallra.ChatMessage, error) {
+	out := []gallra.ChatMessage{}
+	p := gallra.ThreadPage{Limit: gallra.MaxThreadPage}
+	for {
+		page, next, err := tx.chatMessages(ctx, convID, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next == nil {
+			return out, nil
+		}
+		p.AfterID = *next
+	}
+}
+
+// ChatByAccess returns a chat by id, without its messages, when secret is
+// its customer access secret; a wrong secret answers ENOTFOUND, like an
+// absent chat.
 func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallra.ChatConversation, error) {
 	var orgID int64
 	var hash string
@@ -292,5 +331,5 @@ func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallr
 	} else if err != nil {
 		return nil, err
 	}
-	return db.GetChat(ctx, orgID, id)
+	return db.ChatHead(ctx, orgID, id)
 }

@@ -54,6 +54,11 @@ func (db *DB) SetCustomField(ctx context.Context, actor gallra.Actor, orgID int6
 		if value == "" {
 			_, err = tx.exec(ctx, `DELETE FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND key = ?`, orgID, string(st), subjectID, key)
 		} else {
+			err = tx.underCap(ctx, "custom fields per subject", gallra.MaxCustomFields, `SELECT COUNT(*) FROM custom_fields WHERE org_id = ? AND subject_type = ? AND subject_id = ? AND key <> ?`,
+				orgID, string(st), subjectID, key)
+			if err != nil {
+				return err
+			}
 			_, err = tx.exec(ctx, `INSERT INTO custom_fields (org_id, subject_type, subject_id, person_id, key, value) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (org_id, subject_type, subject_id, key) DO UPDATE SET value = excluded.value, person_id = excluded.person_id`,
 				orgID, string(st), subjectID, idArg(person), key, value)

@@ -172,9 +172,25 @@ func pageQuery(q string, args []any, p gallra.Page) (string, []any) {
 	return q, append(args, clampLimit(p.Limit, 50, 200))
 }
 
-// GetTopic returns a topic of the organisation with all its posts and
-// comments in creation order.
+// GetTopic returns a topic of the organisation with the first page of its
+// posts and comments (see TopicPage).
 func (db *DB) GetTopic(ctx context.Context, orgID, id int64) (*gallra.ForumTopic, error) {
+	return db.TopicPage(ctx, orgID, id, gallra.ThreadPage{})
+}
+
+// TopicHead returns a topic of the organisation without its posts.
+func (db *DB) TopicHead(ctx context.Context, orgID, id int64) (*gallra.ForumTopic, error) {
+	return db.topic(ctx, orgID, id, nil)
+}
+
+// TopicPage returns a topic of the organisation with one page of its posts
+// and comments, oldest first, and the cursor of the next page
+// (gallra.ThreadPage); ENOTFOUND when absent or another organisation's.
+func (db *DB) TopicPage(ctx context.Context, orgID, id int64, p gallra.ThreadPage) (*gallra.ForumTopic, error) {
+	return db.topic(ctx, orgID, id, &p)
+}
+
+func (db *DB) topic(ctx context.Context, orgID, id int64, p *gallra.ThreadPage) (*gallra.ForumTopic, error) {
 	var t *gallra.ForumTopic
 	err := db.View(ctx, func(tx *Tx) error {
 		var err error
@@ -184,7 +200,10 @@ func (db *DB) GetTopic(ctx context.Context, orgID, id int64) (*gallra.ForumTopic
 		} else if err != nil {
 			return fmt.Errorf("get topic: %w", err)
 		}
-		t.Posts, err = tx.topicPosts(ctx, id)
+		if p == nil {
+			return nil
+		}
+		t.Posts, t.NextAfterID, err = tx.topicPosts(ctx, id, *p)
 		return err
 	})
 	return t, err
@@ -206,21 +225,23 @@ func scanPost(sc interface{ Scan(...any) error }) (*gallra.ForumPost, error) {
 	return &p, nil
 }
 
-func (tx *Tx) topicPosts(ctx context.Context, topicID int64) ([]gallra.ForumPost, error) {
-	rows, err := tx.query(ctx, `SELECT `+postCols+` FROM forum_posts WHERE topic_id = ? ORDER BY created_at, id`, topicID)
+func (tx *Tx) topicPosts(ctx context.Context, topicID int64, p gallra.ThreadPage) ([]gallra.ForumPost, *int64, error) {
+	q, args := threadQuery(`SELECT `+postCols+` FROM forum_posts WHERE topic_id = ?`, []any{topicID}, p)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list posts: %w", err)
+		return nil, nil, fmt.Errorf("list posts: %w", err)
 	}
-	defer rows.Close()
-	out := []gallra.ForumPost{}
-	for rows.Next() {
-		p, err := scanPost(rows)
+	posts, next, err := readThread(rows, p, func(rows *sql.Rows) (gallra.ForumPost, error) {
+		post, err := scanPost(rows)
 		if err != nil {
-			return nil, err
+			return gallra.ForumPost{}, err
 		}
-		out = append(out, *p)
+		return *post, nil
+	}, func(post gallra.ForumPost) int { return len(post.Body) }, func(post gallra.ForumPost) int64 { return post.ID })
+	if err != nil {
+		return nil, nil, fmt.Errorf("list posts: %w", err)
 	}
-	return out, rows.Err()
+	return posts, next, nil
 }
 
 // GetPost returns one post or comment of the organisation.

@@ -197,36 +197,10 @@ func (db *DB) ListMailConversations(ctx context.Context, orgID, channelID int64,
 	return out, err
 }
 
-// GetMailConversation returns a conversation with its messages (attachment
-// metadata, no content) and participant person ids.
+// GetMailConversation returns a conversation with the first page of its
+// messages and its participant person ids (see MailConversationPage).
 func (db *DB) GetMailConversation(ctx context.Context, orgID, id int64) (*gallra.MailConversation, error) {
-	var c *gallra.MailConversation
-	err := db.View(ctx, func(tx *Tx) error {
-		var err error
-		c, err = scanMailConv(tx.queryRow(ctx, `SELECT `+mailConvCols+` FROM mail_conversations WHERE id = ? AND org_id = ?`, id, orgID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("conversation", id)
-		} else if err != nil {
-			return err
-		}
-		if c.Messages, err = tx.mailMessages(ctx, orgID, `conversation_id = ?`, id); err != nil {
-			return err
-		}
-		rows, err := tx.query(ctx, `SELECT person_id FROM mail_participants WHERE conversation_id = ? ORDER BY person_id`, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var pid int64
-			if err := rows.Scan(&pid); err != nil {
-				return err
-			}
-			c.PersonIDs = append(c.PersonIDs, pid)
-		}
-		return rows.Err()
-	})
-	return c, err
+	return db.MailConversationPage(ctx, orgID, id, gallra.ThreadPage{})
 }
 
 func (tx *Tx) getMailMessage(ctx context.Context, orgID, id int64) (*gallra.MailMessage, error) {
@@ -240,27 +214,36 @@ func (tx *Tx) getMailMessage(ctx context.Context, orgID, id int64) (*gallra.Mail
 	return &ms[0], nil
 }
 
+const mailMessageCols = `id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at`
+
+func scanMailMessage(sc interface{ Scan(...any) error }) (gallra.MailMessage, error) {
+	var m gallra.MailMessage
+	var dir, to string
+	var person, staff sql.NullInt64
+	var created int64
+	if err := sc.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.ChannelID, &dir, &person, &staff, &m.FromAddr, &m.FromName, &to, &m.Subject, &m.Body, &m.MessageID, &created); err != nil {
+		return m, err
+	}
+	m.Direction, m.PersonID, m.StaffID, m.CreatedAt = gallra.Direction(dir), fromNullID(person), fromNullID(staff), fromMS(created)
+	m.To = []string{}
+	if to != "" {
+		m.To = strings.Split(to, ",")
+	}
+	return m, nil
+}
+
 func (tx *Tx) mailMessages(ctx context.Context, orgID int64, cond string, arg int64) ([]gallra.MailMessage, error) {
-	rows, err := tx.query(ctx, `SELECT id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at
-		FROM mail_messages WHERE org_id = ? AND `+cond+` ORDER BY created_at, id`, orgID, arg)
+	rows, err := tx.query(ctx, `SELECT `+mailMessageCols+` FROM mail_messages WHERE org_id = ? AND `+cond+` ORDER BY created_at, id`, orgID, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list mail messages: %w", err)
 	}
 	out := []gallra.MailMessage{}
 	idx := map[int64]int{}
 	for rows.Next() {
-		var m gallra.MailMessage
-		var dir, to string
-		var person, staff sql.NullInt64
-		var created int64
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.ChannelID, &dir, &person, &staff, &m.FromAddr, &m.FromName, &to, &m.Subject, &m.Body, &m.MessageID, &created); err != nil {
+		m, err := scanMailMessage(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
-		}
-		m.Direction, m.PersonID, m.StaffID, m.CreatedAt = gallra.Direction(dir), fromNullID(person), fromNullID(staff), fromMS(created)
-		m.To = []string{}
-		if to != "" {
-			m.To = strings.Split(to, ",")
 		}
 		idx[m.ID] = len(out)
 		out = append(out, m)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/gallra/gallra"
@@ -201,13 +202,14 @@ func (tx *Tx) getHold(ctx context.Context, orgID int64, st gallra.SubjectType, i
 	return h, nil
 }
 
-// ListHolds returns the organisation's legal holds, oldest first.
+// ListHolds returns the organisation's legal holds, oldest first, at most
+// gallra.MaxListedHolds (each table is read with that limit).
 func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]gallra.Hold, error) {
 	out := []gallra.Hold{}
 	err := db.View(ctx, func(tx *Tx) error {
 		for _, st := range []gallra.SubjectType{gallra.SubjectForumTopic, gallra.SubjectMailConversation, gallra.SubjectChatConversation} {
 			table, _ := holdTable(st)
-			rows, err := tx.query(ctx, `SELECT id, channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE org_id = ? AND held_at IS NOT NULL ORDER BY held_at, id`, orgID)
+			rows, err := tx.query(ctx, `SELECT id, channel_id, hold_reason, held_at, held_by FROM `+table+` WHERE org_id = ? AND held_at IS NOT NULL ORDER BY held_at, id LIMIT ?`, orgID, gallra.MaxListedHolds)
 			if err != nil {
 				return fmt.Errorf("list holds: %w", err)
 			}
@@ -229,6 +231,10 @@ func (db *DB) ListHolds(ctx context.Context, orgID int64) ([]gallra.Hold, error)
 		}
 		return nil
 	})
+	sort.SliceStable(out, func(a, b int) bool { return out[a].HeldAt.Before(out[b].HeldAt) })
+	if len(out) > gallra.MaxListedHolds {
+		out = out[:gallra.MaxListedHolds]
+	}
 	return out, err
 }
 

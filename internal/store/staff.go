@@ -74,6 +74,9 @@ func (tx *Tx) CreateStaff(ctx context.Context, actor gallra.Actor, s *gallra.Sta
 	if err := validateStaff(&c); err != nil {
 		return nil, err
 	}
+	if err := tx.underCap(ctx, "staff users per organisation", gallra.MaxStaff, `SELECT COUNT(*) FROM staff WHERE org_id = ?`, c.OrgID); err != nil {
+		return nil, err
+	}
 	c.CreatedAt = tx.Now
 	id, err := tx.insert(ctx, `INSERT INTO staff (org_id, name, email, email_key, role, avatar_url, active, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.OrgID, c.Name, c.Email, gallra.NormalizeEmail(c.Email), string(c.Role), c.AvatarURL, boolInt(c.Active), ms(c.CreatedAt))
@@ -347,11 +350,14 @@ func (tx *Tx) createToken(ctx context.Context, actor gallra.Actor, orgID, staffI
 	return t, tx.Audit(ctx, orgID, actor, "token.created", "token", id, map[string]any{"staff_id": staffID})
 }
 
-// ListTokens returns the organisation's tokens (without secrets), newest first.
+// ListTokens returns the organisation's tokens (without secrets), at most
+// gallra.MaxListedTokens: the active ones first, then the revoked, newest
+// first in each.
 func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]gallra.Token, error) {
 	var out []gallra.Token
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ? ORDER BY id DESC`, orgID)
+		rows, err := tx.query(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ?
+			ORDER BY CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT ?`, orgID, gallra.MaxListedTokens)
 		if err != nil {
 			return err
 		}

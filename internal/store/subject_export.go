@@ -297,7 +297,7 @@ func (tx *Tx) ChatThread(ctx context.Context, orgID, id int64) (*gallra.ChatConv
 	} else if err != nil {
 		return nil, fmt.Errorf("get chat %d: %w", id, err)
 	}
-	if c.Messages, err = tx.chatMessages(ctx, id); err != nil {
+	if c.Messages, err = tx.allChatMessages(ctx, id); err != nil {
 		return nil, err
 	}
 	return c, nil
