@@ -157,7 +157,7 @@ func (s *Operator) erase(ctx context.Context, id int64) error {
 			return fmt.Errorf("remove export folder of organisation %d: %w", id, err)
 		}
 	}
-	if err := s.d.DB.ScrubErased(ctx); err != nil {
+	if err := s.d.DB.ScrubDeletedOrganisation(ctx); err != nil {
 		return err
 	}
 	s.d.Log.Info("organisation deleted", "org_id", id, "rows", rows)

@@ -414,3 +414,23 @@ func (db *DB) OrgRowCounts(ctx context.Context, org int64) (map[string]int64, er
 	})
 	return out, err
 }
+
+// ScrubDeletedOrganisation is ScrubErased after an organisation's deletion:
+// on SQLite the same checkpoint (secure_delete has zeroed the rows); on
+// PostgreSQL a VACUUM of every table the deletion emptied, not only those a
+// purge touches (staff, tokens and the audit log went too).
+func (db *DB) ScrubDeletedOrganisation(ctx context.Context) error {
+	if db.dialect == SQLite {
+		return db.ScrubErased(ctx)
+	}
+	var tables []string
+	for _, t := range knownTables {
+		if t != "operator_audit" {
+			tables = append(tables, t)
+		}
+	}
+	if _, err := db.write.ExecContext(ctx, `VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) organisations, `+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("scrub deleted organisation: vacuum: %w", err)
+	}
+	return nil
+}
