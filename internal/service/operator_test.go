@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/demo"
@@ -271,4 +272,154 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func jsonString(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// TestDisabledOrganisation checks what disabling refuses and what it keeps:
+// the organisation's tokens, sessions, passwords and sign-in links are
+// refused with a clear 403, its public channels, topics, chats and inbox
+// addresses are unknown, its retention purge still runs, and enabling it
+// again restores everything but the sessions (ended by the disabling).
+func TestDisabledOrganisation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		svc := service.New(service.Deps{DB: db, Clock: clock})
+		f := storetest.MustFixture(t, db, "Paused")
+		other := storetest.MustFixture(t, db, "Running")
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(svc.Staff.SetPasswordAsOperator(ctx, f.Org.ID, f.Admin.ID, "a long enough password 1"))
+		_, session, err := svc.Staff.SignIn(ctx, f.Admin.Email, "a long enough password 1")
+		must(err)
+		link, err := svc.Staff.CreateLoginLinkAsOperator(ctx, f.Org.ID, f.Editor.ID, gallra.LinkReset, time.Hour)
+		must(err)
+		forum, chat, mail := f.Channels[gallra.ModuleForum], f.Channels[gallra.ModuleChat], f.Channels[gallra.ModuleMail]
+		tp, err := svc.Forum.StartPublicTopic(ctx, gallra.NewTopic{ChannelID: forum.ID, Title: "T", Body: "B", Author: gallra.Author{Name: "Anna", Email: "anna@example.se"}})
+		must(err)
+		ch, chatToken, err := svc.Chat.StartPublicChat(ctx, gallra.NewChat{ChannelID: chat.ID, Message: "Hej"})
+		must(err)
+
+		checks := func(wantStaff, wantPublic string) {
+			t.Helper()
+			code := func(err error) string {
+				if err == nil {
+					return ""
+				}
+				return gallra.ErrorCode(err)
+			}
+			_, _, err := svc.Staff.AuthenticateToken(ctx, f.AdminToken)
+			if code(err) != wantStaff {
+				t.Errorf("token: %v, want %q", err, wantStaff)
+			}
+			if wantStaff != "" && !strings.Contains(gallra.ErrorMessage(err), "disabled") {
+				t.Errorf("token refusal does not say why: %v", err)
+			}
+			if _, _, err := svc.Staff.SignIn(ctx, f.Admin.Email, "a long enough password 1"); code(err) != wantStaff {
+				t.Errorf("sign-in: %v, want %q", err, wantStaff)
+			}
+			if _, err := svc.Staff.LookupLoginLink(ctx, link); code(err) != wantStaff {
+				t.Errorf("login link: %v, want %q", err, wantStaff)
+			}
+			if _, err := svc.Forum.PublicChannel(ctx, forum.ID, gallra.ModuleForum); code(err) != wantPublic {
+				t.Errorf("public channel: %v, want %q", err, wantPublic)
+			}
+			if _, err := svc.Forum.PublicTopic(ctx, tp.ID); code(err) != wantPublic {
+				t.Errorf("public topic: %v, want %q", err, wantPublic)
+			}
+			if _, err := svc.Chat.PublicChat(ctx, ch.ID, chatToken); code(err) != wantPublic {
+				t.Errorf("public chat: %v, want %q", err, wantPublic)
+			}
+			if _, err := db.FindMailChannel(ctx, mail.Address); code(err) != wantPublic {
+				t.Errorf("inbox address: %v, want %q", err, wantPublic)
+			}
+			// The other organisation is never affected.
+			if _, _, err := svc.Staff.AuthenticateToken(ctx, other.AdminToken); err != nil {
+				t.Errorf("other organisation's token: %v", err)
+			}
+		}
+		checks("", "")
+		if _, err := svc.Staff.AuthenticateSession(ctx, session); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := svc.Operator.DisableOrganisation(ctx, f.Org.ID)
+		must(err)
+		if sum.Status != gallra.OrgDisabled || sum.StatusAt == nil {
+			t.Fatalf("disabled: %+v", sum)
+		}
+		checks(gallra.EFORBIDDEN, gallra.ENOTFOUND)
+		if _, err := svc.Staff.AuthenticateSession(ctx, session); err == nil {
+			t.Error("session survived the disabling")
+		}
+		// Retention goes on for a disabled organisation.
+		must(db.View(ctx, func(tx *store.Tx) error {
+			ids, err := tx.OrganisationIDs(ctx)
+			if len(ids) != 2 {
+				t.Errorf("organisations the purge covers: %v", ids)
+			}
+			return err
+		}))
+		if _, err := svc.Operator.DisableOrganisation(ctx, f.Org.ID); err != nil {
+			t.Errorf("disable twice: %v", err)
+		}
+		if _, err := svc.Operator.EnableOrganisation(ctx, f.Org.ID); err != nil {
+			t.Fatal(err)
+		}
+		checks("", "")
+		ops, err := svc.Operator.OperatorAudit(ctx, 10, 0)
+		must(err)
+		if len(ops) != 2 || ops[0].Action != "organisation.enabled" || ops[1].Action != "organisation.disabled" || ops[1].OrgName != "Paused" {
+			t.Errorf("operator audit: %+v", ops)
+		}
+		if res, err := db.VerifyAudit(ctx, f.Org.ID); err != nil || !res.OK {
+			t.Errorf("organisation's audit chain: %+v %v", res, err)
+		}
+	})
+}
+
+// TestCreateOrganisation onboards a customer: the organisation, its first
+// admin and a one-time sign-in link from the base URL, audited on both
+// levels; bad input names the field and creates nothing.
+func TestCreateOrganisation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		svc := service.New(service.Deps{DB: db, Clock: clock, Operator: service.OperatorConfig{BaseURL: "https://gallra.example.se"}})
+		for _, in := range []gallra.NewOrganisation{
+			{Name: "", AdminName: "A", AdminEmail: "a@example.se"},
+			{Name: "X", AdminName: "A", AdminEmail: "not an address"},
+			{Name: "X", AdminName: "", AdminEmail: "a@example.se"},
+			{Name: "X", Language: "de", AdminName: "A", AdminEmail: "a@example.se"},
+		} {
+			if _, err := svc.Operator.CreateOrganisation(ctx, in); gallra.ErrorCode(err) != gallra.EINVALID {
+				t.Errorf("%+v: %v", in, err)
+			}
+		}
+		if orgs, _ := svc.Operator.ListOrganisations(ctx); len(orgs) != 0 {
+			t.Fatalf("refused input created %d organisations", len(orgs))
+		}
+		c, err := svc.Operator.CreateOrganisation(ctx, gallra.NewOrganisation{Name: "Ny Kommun", Language: "en", AdminName: "Första Admin", AdminEmail: "admin@ny-kommun.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(c.SignInLink, "https://gallra.example.se/login/link/") || c.Admin.Role != gallra.RoleAdmin || c.Organisation.Staff != 1 || c.Organisation.Status != gallra.OrgActive {
+			t.Fatalf("created: %+v", c)
+		}
+		s, err := svc.Staff.LookupLoginLink(ctx, c.LinkSecret)
+		if err != nil || s.ID != c.Admin.ID {
+			t.Fatalf("sign-in link: %+v %v", s, err)
+		}
+		list, err := svc.Operator.ListOrganisations(ctx)
+		if err != nil || len(list) != 1 || list[0].Name != "Ny Kommun" || list[0].Language != "en" {
+			t.Fatalf("list: %+v %v", list, err)
+		}
+		if res, err := db.VerifyAudit(ctx, c.Organisation.ID); err != nil || !res.OK || res.Entries < 3 {
+			t.Errorf("organisation's audit: %+v %v", res, err)
+		}
+		ops, err := svc.Operator.OperatorAudit(ctx, 10, 0)
+		if err != nil || len(ops) != 1 || ops[0].Action != "organisation.created" || ops[0].OrgID != c.Organisation.ID {
+			t.Errorf("operator audit: %+v %v", ops, err)
+		}
+	})
 }
