@@ -93,13 +93,29 @@ func TestDeleteOrganisation(t *testing.T) {
 		kept := storetest.MustFixture(t, db, "Kept")
 		populate(t, db, doomed, artefacts, true)
 		populate(t, db, kept, artefacts, false)
+		// A table a later feature adds without adding it to the deletion:
+		// the catch-all step must empty it all the same.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			raw := tx.RawForTests()
+			if _, err := raw.Exec(ctx, `CREATE TABLE future_feature (org_id BIGINT NOT NULL, note TEXT NOT NULL)`); err != nil {
+				return err
+			}
+			for i := 0; i < 20; i++ {
+				if _, err := raw.Exec(ctx, `INSERT INTO future_feature (org_id, note) VALUES (?, ?), (?, ?)`, doomed.Org.ID, doomedEmail, kept.Org.ID, "kept"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 
 		before, err := db.OrgRowCounts(ctx, doomed.Org.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, table := range []string{"persons", "forum_posts", "mail_attachments", "chat_messages", "social_items", "knowledge_articles",
-			"custom_fields", "subject_requests", "purge_runs", "web_sessions", "login_links", "api_tokens", "audit_log", "pii_patterns", "retention_policies"} {
+			"custom_fields", "subject_requests", "purge_runs", "web_sessions", "login_links", "api_tokens", "audit_log", "pii_patterns", "retention_policies", "future_feature"} {
 			if before[table] == 0 {
 				t.Fatalf("fixture holds no %s of the organisation: %v", table, before)
 			}
