@@ -17,7 +17,8 @@ type OperatorService interface {
 	// CreateOrganisation creates an organisation with its first
 	// administrator and a one-time sign-in link (LinkSetup, valid
 	// SetupLinkTTL) in one transaction; audited in the organisation's log
-	// and the operator's. EINVALID names a wrong field.
+	// and the operator's. EINVALID names a wrong field; a name another
+	// organisation has (ignoring case) is ECONFLICT.
 	CreateOrganisation(ctx context.Context, in NewOrganisation) (*CreatedOrganisation, error)
 	// ListOrganisations returns every organisation with its status and
 	// counts, by id.

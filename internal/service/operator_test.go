@@ -422,6 +422,9 @@ func TestCreateOrganisation(t *testing.T) {
 		if !strings.HasPrefix(c.SignInLink, "https://gallra.example.se/login/link/") || c.Admin.Role != gallra.RoleAdmin || c.Organisation.Staff != 1 || c.Organisation.Status != gallra.OrgActive {
 			t.Fatalf("created: %+v", c)
 		}
+		if _, err := svc.Operator.CreateOrganisation(ctx, gallra.NewOrganisation{Name: "ny kommun", AdminName: "B", AdminEmail: "b@example.se"}); gallra.ErrorCode(err) != gallra.ECONFLICT {
+			t.Errorf("same name again: %v", err)
+		}
 		s, err := svc.Staff.LookupLoginLink(ctx, c.LinkSecret)
 		if err != nil || s.ID != c.Admin.ID {
 			t.Fatalf("sign-in link: %+v %v", s, err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/audit"
@@ -92,7 +93,9 @@ func (tx *Tx) organisationSummary(ctx context.Context, id int64) (*gallra.Organi
 // CreateOrganisationWithAdmin creates an organisation, its first
 // administrator and their one-time sign-in link (purpose LinkSetup, valid
 // gallra.SetupLinkTTL) in one transaction, audited in the organisation's
-// log and the operator's. It returns the link's secret.
+// log and the operator's. It returns the link's secret. A name another
+// organisation has (ignoring case) is ECONFLICT: the operator confirms a
+// deletion by name, so names must tell organisations apart.
 func (db *DB) CreateOrganisationWithAdmin(ctx context.Context, in gallra.NewOrganisation) (*gallra.OrganisationSummary, *gallra.Staff, string, error) {
 	secret, err := newWebSecret()
 	if err != nil {
@@ -101,6 +104,27 @@ func (db *DB) CreateOrganisationWithAdmin(ctx context.Context, in gallra.NewOrga
 	var sum *gallra.OrganisationSummary
 	var admin *gallra.Staff
 	err = db.Update(ctx, func(tx *Tx) error {
+		// Compared in Go (Unicode case folding, the same on both engines);
+		// an operator has hundreds of organisations, not millions.
+		rows, err := tx.query(ctx, `SELECT id, name FROM organisations ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("look for an organisation of that name: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			if strings.EqualFold(name, strings.TrimSpace(in.Name)) {
+				return gallra.Errorf(gallra.ECONFLICT, "organisation %d already has that name", id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
 		org, err := tx.CreateOrganisation(ctx, in.Name, in.Language)
 		if err != nil {
 			return err
