@@ -10,7 +10,6 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/benchdb"
 	"github.com/gallra/gallra/internal/service"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // benchOrgDelete measures the deletion of a whole organisation (the
@@ -87,10 +86,9 @@ func orgDeleteOnce(ctx context.Context, env *Env, t benchdb.Target, n, batch int
 	if err != nil {
 		return nil, err
 	}
-	if db.Dialect() == store.Postgres {
-		if err := db.Analyze(ctx); err != nil {
-			return nil, err
-		}
+	// Planner statistics after the bulk load, as a running system has.
+	if err := db.Analyze(ctx); err != nil {
+		return nil, err
 	}
 	op := service.New(service.Deps{DB: db, Clock: env.Clock}).Operator
 	if _, err := op.DisableOrganisation(ctx, doomed.ID); err != nil {

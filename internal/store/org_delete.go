@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gallra/gallra"
 )
@@ -183,11 +184,11 @@ func selfRefStep(table, pick string) orgDeleteStep {
 	}
 }
 
-// deleteMail deletes whole mail conversations of the channel, a few at a
-// time (limit/20, at least 1): attachments, messages, participants, then
-// the conversations.
+// deleteMail deletes whole mail conversations of the channel, limit/5 at a
+// time (at least 1; about limit messages when conversations hold five):
+// attachments, messages, participants, then the conversations.
 func deleteMail(ctx context.Context, tx *Tx, org, ch int64, limit int) (map[string]int64, error) {
-	ids, err := queryIDs(ctx, tx, `SELECT id FROM mail_conversations WHERE org_id = ? AND channel_id = ? LIMIT ?`, org, ch, max(1, limit/20))
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM mail_conversations WHERE org_id = ? AND channel_id = ? LIMIT ?`, org, ch, max(1, limit/5))
 	if err != nil || len(ids) == 0 {
 		return nil, annotate("find mail to delete", err)
 	}
@@ -210,9 +211,10 @@ func deleteMail(ctx context.Context, tx *Tx, org, ch int64, limit int) (map[stri
 	return out, nil
 }
 
-// deleteChats deletes whole chats of the channel, a few at a time.
+// deleteChats deletes whole chats of the channel, limit/10 at a time (at
+// least 1; about limit messages when chats hold ten).
 func deleteChats(ctx context.Context, tx *Tx, org, ch int64, limit int) (map[string]int64, error) {
-	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE org_id = ? AND channel_id = ? LIMIT ?`, org, ch, max(1, limit/20))
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM chat_conversations WHERE org_id = ? AND channel_id = ? LIMIT ?`, org, ch, max(1, limit/10))
 	if err != nil || len(ids) == 0 {
 		return nil, annotate("find chats to delete", err)
 	}
@@ -232,7 +234,12 @@ func deleteChats(ctx context.Context, tx *Tx, org, ch int64, limit int) (map[str
 func (tx *Tx) orgTables(ctx context.Context) ([]string, error) {
 	q := `SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p ON p.name = 'org_id' WHERE m.type = 'table' ORDER BY m.name`
 	if tx.Dialect() == Postgres {
-		q = `SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'org_id' ORDER BY table_name`
+		// The catalog, not information_schema: its views check privileges
+		// row by row and take a hundred milliseconds or more, in every
+		// batch of a deletion.
+		q = `SELECT c.relname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+			WHERE a.attname = 'org_id' AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+			AND c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()) ORDER BY c.relname`
 	}
 	rows, err := tx.query(ctx, q)
 	if err != nil {
@@ -250,19 +257,49 @@ func (tx *Tx) orgTables(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// tableCache holds the tables with an org_id column that no deletion step
+// names, read from the catalog once per DB handle (the schema changes only
+// by migrations, before serving): on PostgreSQL the catalog query costs
+// tens of milliseconds, too much for every batch.
+type tableCache struct {
+	mu     sync.Mutex
+	loaded bool
+	extra  []string
+}
+
+// extraOrgTables returns the tables with an org_id column that no step
+// names.
+func (tx *Tx) extraOrgTables(ctx context.Context) ([]string, error) {
+	c := tx.db.orgTables
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded {
+		return c.extra, nil
+	}
+	tables, err := tx.orgTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.extra = nil
+	for _, t := range tables {
+		if !contains(knownTables, t) {
+			c.extra = append(c.extra, t)
+		}
+	}
+	c.loaded = true
+	return c.extra, nil
+}
+
 // catchAll empties tables with an org_id column that no step names (a table
 // added without adding it to the deletion): nothing of the organisation may
 // stay behind. It runs after the channels' content and before persons,
 // staff and channels, which such a table may reference.
 func catchAll(ctx context.Context, tx *Tx, org, _ int64, limit int) (map[string]int64, error) {
-	tables, err := tx.orgTables(ctx)
+	tables, err := tx.extraOrgTables(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tables {
-		if contains(knownTables, t) {
-			continue
-		}
 		n, err := tx.deleteBatch(ctx, t, `org_id = ?`, limit, org)
 		if err != nil || n > 0 {
 			return map[string]int64{t: n}, err
