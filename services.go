@@ -26,4 +26,7 @@ type Services struct {
 	Holds         HoldService
 	PII           PIIService
 	Health        HealthService
+	// Operator is the platform operator's (CLI and operator API), never a
+	// staff user's.
+	Operator OperatorService
 }

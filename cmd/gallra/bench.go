@@ -16,12 +16,13 @@ type bench struct {
 // benches lists the benchmarks; each lives in its own bench_*.go file.
 func benches() map[string]bench {
 	return map[string]bench{
-		"takeout": {"find, export (MB/s) and erase one person's 1,000 items at N/10 and N rows", benchTakeout},
-		"ingest":  {"writes/s of forum posts and chat messages through the store", benchIngest},
-		"purge":   {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
-		"pii":     {"personal-data detector throughput (MB/s on one core)", benchPII},
-		"signin":  {"peak RSS and public GET p99 under 500 concurrent sign-in attempts from 100 addresses", benchSignin},
-		"topic":   {"public topic reads of 50 and 500 posts of 99 KB: page size, p50/p99, RSS growth and bytes allocated per request", benchTopic},
+		"takeout":   {"find, export (MB/s) and erase one person's 1,000 items at N/10 and N rows", benchTakeout},
+		"ingest":    {"writes/s of forum posts and chat messages through the store", benchIngest},
+		"purge":     {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
+		"pii":       {"personal-data detector throughput (MB/s on one core)", benchPII},
+		"orgdelete": {"rows/s of deleting a whole organisation of N messages, and p99 of another organisation's writes meanwhile", benchOrgDelete},
+		"signin":    {"peak RSS and public GET p99 under 500 concurrent sign-in attempts from 100 addresses", benchSignin},
+		"topic":     {"public topic reads of 50 and 500 posts of 99 KB: page size, p50/p99, RSS growth and bytes allocated per request", benchTopic},
 	}
 }
 

@@ -40,6 +40,7 @@ type serveConfig struct {
 	metricsChosen  bool // --metrics-addr or GALLRA_METRICS_ADDR was given
 	demo           bool
 	bootstrapToken string
+	operatorToken  string
 	baseURL        string
 	trustedProxy   string
 	logFormat      string
@@ -95,6 +96,10 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	c.databaseURL = *url
 	c.bootstrapToken = env.Getenv("GALLRA_BOOTSTRAP_TOKEN")
 	if err := checkBootstrapToken(c.bootstrapToken); err != nil {
+		return nil, err
+	}
+	c.operatorToken = env.Getenv("GALLRA_OPERATOR_TOKEN")
+	if err := checkOperatorToken(c.operatorToken); err != nil {
 		return nil, err
 	}
 	if c.baseURL, err = checkBaseURL(env.Getenv("GALLRA_BASE_URL")); err != nil {
@@ -168,6 +173,30 @@ func checkBootstrapToken(tok string) error {
 	return nil
 }
 
+// checkOperatorToken refuses a GALLRA_OPERATOR_TOKEN that is too short to
+// be a secret (it opens every organisation's lifecycle); unset is fine (the
+// operator API then answers 404). The error names the variable, never the
+// value.
+func checkOperatorToken(tok string) error {
+	if tok == "" {
+		return nil
+	}
+	n := utf8.RuneCountInString(tok)
+	if n < httpapi.MinOperatorTokenLen || len(tok) > MaxBootstrapTokenLen || strings.ContainsAny(tok, " \t\r\n") {
+		return usageErr("GALLRA_OPERATOR_TOKEN is %d characters long; give a random secret of %d to %d characters without spaces (e.g. the output of `openssl rand -hex 32`), or leave it unset to turn the operator API off", n, httpapi.MinOperatorTokenLen, MaxBootstrapTokenLen)
+	}
+	return nil
+}
+
+// linkBase is the address sign-in links are built from: GALLRA_BASE_URL,
+// or the listen address.
+func (c *serveConfig) linkBase() string {
+	if c.baseURL != "" {
+		return c.baseURL
+	}
+	return "http://" + c.addr
+}
+
 // checkBaseURL checks GALLRA_BASE_URL, the public address of the UI that
 // login links are built from, and returns it without a trailing slash
 // (empty when unset).
@@ -210,12 +239,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		log.Warn("inboxes without an address: another organisation's older inbox has it; an administrator chooses a new one on the admin page", "channel_ids", ids)
 	}
 
+	cfg.services.operator = service.OperatorConfig{BaseURL: cfg.linkBase(), ArtefactDir: cfg.services.takeout.ArtefactDir}
 	svc := buildServices(db, env.Clock, log, cfg.services)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api, err := httpapi.New(httpapi.Config{Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
-		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
+		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors, OperatorToken: cfg.operatorToken, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
 	if err != nil {
 		return err
 	}
@@ -290,6 +320,13 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services)
 		return err
 	})
 	r.Every("jobs.cleanup", 24*time.Hour)
+	// Deletions of organisations started by the operator API, or
+	// interrupted, are carried out (and resumed) here.
+	r.Handle("organisations.delete", func(ctx context.Context, _ *store.Job) error {
+		_, err := svc.features.Operator.ResumeDeletions(ctx)
+		return err
+	})
+	r.Every("organisations.delete", time.Minute)
 	svc.takeout.RegisterJobs(r)
 	svc.retention.Register(r, svc.purgeEvery)
 }

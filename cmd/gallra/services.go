@@ -36,6 +36,7 @@ type serviceConfig struct {
 	caps       gallra.Caps
 	takeout    takeout.Config
 	purgeEvery time.Duration
+	operator   service.OperatorConfig // set by serve (base URL, artefact folder)
 }
 
 // check parses the settings, naming the setting (flag and variable) that is
@@ -74,7 +75,7 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
 	return &services{
-		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log}),
+		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator}),
 		detectors:  detectors,
 		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),

@@ -58,7 +58,8 @@ func (s *Server) OpenAPI() map[string]any {
 		"components": map[string]any{
 			"schemas": g.defs,
 			"securitySchemes": map[string]any{
-				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token: Authorization: Bearer <secret>"},
+				"bearer":   map[string]any{"type": "http", "scheme": "bearer", "description": "An API token: Authorization: Bearer <secret>"},
+				"operator": map[string]any{"type": "http", "scheme": "bearer", "description": "The platform operator's token (GALLRA_OPERATOR_TOKEN), for /api/v1/operator only; an organisation's API token is refused there, and the operator token everywhere else"},
 			},
 		},
 	}
@@ -98,7 +99,9 @@ func (g *schemaGen) operation(rt Route, errRef map[string]any) map[string]any {
 			"content":  map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.Request), true)}},
 		}
 	}
-	if rt.Auth != AuthPublic {
+	if rt.Auth == AuthOperator {
+		op["security"] = []any{map[string]any{"operator": []any{}}}
+	} else if rt.Auth != AuthPublic {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
 		if perm := rt.orgPermission(); perm != "" {
 			// The organisation permission the route needs (docs/roles.md).

@@ -24,6 +24,10 @@ const (
 	AuthStaff
 	// AuthAdmin routes need an admin's token; editors get 403.
 	AuthAdmin
+	// AuthOperator routes need the operator token (Config.OperatorToken),
+	// never an organisation's token; without one configured they answer
+	// 404 (operator.go).
+	AuthOperator
 )
 
 // HandlerFunc handles a request. A returned error becomes the JSON error
@@ -216,6 +220,12 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, route Route,
 			return gallra.Errorf(gallra.ERATELIMIT, "too many requests from your address; try again in a minute")
 		}
 	}
+	if route.Auth == AuthOperator {
+		if err := s.authenticateOperator(r); err != nil {
+			return err
+		}
+		return route.Handler(w, r)
+	}
 	if route.Auth != AuthPublic {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -248,7 +258,10 @@ func (route Route) impliedErrors() []string {
 	if route.Request != nil {
 		codes = append(codes, gallra.ETOOLARGE) // the MaxBody limit
 	}
-	if route.Auth != AuthPublic {
+	switch route.Auth {
+	case AuthOperator:
+		codes = append(codes, gallra.EUNAUTHORIZED, gallra.ENOTFOUND) // 404: no operator token configured
+	case AuthStaff, AuthAdmin:
 		codes = append(codes, gallra.EUNAUTHORIZED, gallra.EFORBIDDEN)
 	}
 	if len(pathParams(route.Path)) > 0 {

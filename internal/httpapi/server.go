@@ -69,6 +69,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -126,6 +127,10 @@ type Config struct {
 	// Services are the feature services the handlers call (service.New
 	// builds them on a database).
 	Services *gallra.Services
+	// OperatorToken enables the operator API (/api/v1/operator, operator.go)
+	// for this bearer secret (GALLRA_OPERATOR_TOKEN, at least
+	// MinOperatorTokenLen characters). Empty: the operator API answers 404.
+	OperatorToken string
 }
 
 // DefaultPublicBodyTimeout is how long a public route waits for its request
@@ -146,8 +151,10 @@ type Server struct {
 	metrics  *metrics
 	limiter  *ratelimit.Keyed
 	bodyWait time.Duration
-	router   *Router
-	handler  http.Handler
+	// operatorHash is the SHA-256 of the operator token (nil: none).
+	operatorHash []byte
+	router       *Router
+	handler      http.Handler
 }
 
 // New builds a Server and registers every route. It fails when the config
@@ -161,6 +168,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("httpapi: Config.Takeout is required")
 	case cfg.Detectors == nil:
 		return nil, errors.New("httpapi: Config.Detectors is required")
+	case cfg.OperatorToken != "" && len(cfg.OperatorToken) < MinOperatorTokenLen:
+		return nil, fmt.Errorf("httpapi: the operator token must have at least %d characters", MinOperatorTokenLen)
 	}
 	s := &Server{svc: cfg.Services, takeout: cfg.Takeout, pii: cfg.Detectors, log: cfg.Logger, clock: cfg.Clock,
 		proxyHdr: cfg.TrustedProxyHeader, version: cfg.Version, policy: cfg.PolicyText, registry: cfg.Registry}
@@ -193,6 +202,10 @@ func New(cfg Config) (*Server, error) {
 		b = 10
 	}
 	s.limiter = ratelimit.New(r, b, 10000)
+	if cfg.OperatorToken != "" {
+		h := sha256.Sum256([]byte(cfg.OperatorToken))
+		s.operatorHash = h[:]
+	}
 	s.router = newRouter(s)
 	s.routes(s.router)
 	for _, f := range cfg.Extra {
@@ -223,6 +236,7 @@ func (s *Server) routes(r *Router) {
 	s.publicRoutes(r)
 	s.requestRoutes(r)
 	s.piiRoutes(r)
+	s.operatorRoutes(r)
 	// A new group goes here, one line; groups built from outside the Server
 	// (RetentionRoutes) come through Config.Extra.
 }

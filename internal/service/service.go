@@ -16,6 +16,8 @@ type Deps struct {
 	DB    *store.DB
 	Clock gallra.Clock // default gallra.SystemClock
 	Log   *slog.Logger // default: discard
+	// Operator configures the operator service (organisations).
+	Operator OperatorConfig
 }
 
 // New builds every feature service on d.
@@ -41,5 +43,6 @@ func New(d Deps) *gallra.Services {
 		Holds:         &Holds{d: d},
 		PII:           &PII{d: d},
 		Health:        &Health{d: d},
+		Operator:      &Operator{d: d},
 	}
 }

@@ -175,11 +175,13 @@ func (db *DB) AddressConflicts(ctx context.Context) ([]int64, error) {
 }
 
 // FindMailChannel returns the mail channel whose inbox address is addr, in any
-// organisation (used by the SMTP receiver to route inbound mail).
+// active organisation (used by the SMTP receiver to route inbound mail; a
+// disabled organisation's inbox is unknown, so its mail bounces).
 func (db *DB) FindMailChannel(ctx context.Context, addr string) (*gallra.Channel, error) {
 	var id, orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT id, org_id FROM channels WHERE address = ? AND module = 'mail'`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
+		return tx.queryRow(ctx, `SELECT c.id, c.org_id FROM channels c JOIN organisations o ON o.id = c.org_id AND o.status = 'active'
+			WHERE c.address = ? AND c.module = 'mail'`, gallra.NormalizeEmail(addr)).Scan(&id, &orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
@@ -249,11 +251,11 @@ func (db *DB) DeleteChannel(ctx context.Context, actor gallra.Actor, orgID, id i
 }
 
 // PublicChannel returns a channel by id alone, for the unauthenticated API;
-// ENOTFOUND when absent.
+// ENOTFOUND when absent or its organisation is not active.
 func (db *DB) PublicChannel(ctx context.Context, id int64) (*gallra.Channel, error) {
 	var orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT org_id FROM channels WHERE id = ?`, id).Scan(&orgID)
+		return tx.queryRow(ctx, `SELECT c.org_id FROM channels c JOIN organisations o ON o.id = c.org_id AND o.status = 'active' WHERE c.id = ?`, id).Scan(&orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("channel", id)

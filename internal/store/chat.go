@@ -319,12 +319,12 @@ func (tx *Tx) allChatMessages(ctx context.Context, convID int64) ([]gallra.ChatM
 
 // ChatByAccess returns a chat by id, without its messages, when secret is
 // its customer access secret; a wrong secret answers ENOTFOUND, like an
-// absent chat.
+// absent chat and a chat of an organisation that is not active.
 func (db *DB) ChatByAccess(ctx context.Context, id int64, secret string) (*gallra.ChatConversation, error) {
 	var orgID int64
 	var hash string
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT org_id, access_hash FROM chat_conversations WHERE id = ?`, id).Scan(&orgID, &hash)
+		return tx.queryRow(ctx, `SELECT c.org_id, c.access_hash FROM chat_conversations c JOIN organisations o ON o.id = c.org_id AND o.status = 'active' WHERE c.id = ?`, id).Scan(&orgID, &hash)
 	})
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
 		return nil, notFound("chat", id)

@@ -40,6 +40,8 @@ type DB struct {
 
 	// hashes bounds the password hashes in flight (webpassword.go).
 	hashes *hashlimit.Limiter
+	// orgTables caches the tables with an org_id column (org_delete.go).
+	orgTables *tableCache
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder
@@ -49,7 +51,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	if clock == nil {
 		clock = gallra.SystemClock{}
 	}
-	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}, hashes: hashlimit.New(hashlimit.Config{})}
+	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}, hashes: hashlimit.New(hashlimit.Config{}), orgTables: &tableCache{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")

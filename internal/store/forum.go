@@ -279,11 +279,12 @@ func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64,
 }
 
 // TopicOrg returns the organisation of a forum topic by id alone, for the
-// unauthenticated API; ENOTFOUND when absent.
+// unauthenticated API; ENOTFOUND when absent or its organisation is not
+// active (disabled or being deleted).
 func (db *DB) TopicOrg(ctx context.Context, id int64) (int64, error) {
 	var orgID int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT org_id FROM forum_topics WHERE id = ?`, id).Scan(&orgID)
+		return tx.queryRow(ctx, `SELECT t.org_id FROM forum_topics t JOIN organisations o ON o.id = t.org_id AND o.status = 'active' WHERE t.id = ?`, id).Scan(&orgID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, notFound("topic", id)

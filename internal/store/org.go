@@ -90,8 +90,10 @@ func (tx *Tx) GetOrganisation(ctx context.Context, id int64) (*gallra.Organisati
 
 // OrganisationIDs lists every organisation's id in ascending order, inside
 // the caller's transaction (the purge plans its run from one snapshot).
+// Disabled organisations are listed (their retention goes on); one being
+// deleted is not (its deletion removes everything anyway).
 func (tx *Tx) OrganisationIDs(ctx context.Context) ([]int64, error) {
-	rows, err := tx.query(ctx, `SELECT id FROM organisations ORDER BY id`)
+	rows, err := tx.query(ctx, `SELECT id FROM organisations WHERE status <> 'deleting' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list organisation ids: %w", err)
 	}

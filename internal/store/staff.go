@@ -432,7 +432,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*gallra.Staff, *
 		if !staff.Active {
 			return unauth
 		}
-		return nil
+		return tx.requireOrgActive(ctx, tok.OrgID)
 	})
 	if err != nil {
 		if gallra.ErrorCode(err) == gallra.ENOTFOUND {

@@ -162,7 +162,15 @@ func (db *DB) CheckPassword(ctx context.Context, email, password string) (*gallr
 	if match == nil {
 		return nil, unauth
 	}
-	return db.GetStaff(ctx, match.org, match.id)
+	var s *gallra.Staff
+	err = db.View(ctx, func(tx *Tx) error {
+		if err := tx.requireOrgActive(ctx, match.org); err != nil {
+			return err
+		}
+		s, err = tx.getStaff(ctx, match.org, match.id)
+		return err
+	})
+	return s, err
 }
 
 // CreateSession signs a staff user in: it stores a new session and returns
@@ -227,7 +235,7 @@ func (db *DB) SessionStaff(ctx context.Context, secret string) (*Session, *gallr
 		if !staff.Active {
 			return unauth
 		}
-		return nil
+		return tx.requireOrgActive(ctx, sess.OrgID)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -282,26 +290,31 @@ func (db *DB) CreateLoginLink(ctx context.Context, actor gallra.Actor, orgID, st
 		return "", err
 	}
 	err = db.Update(ctx, func(tx *Tx) error {
-		s, err := tx.getStaff(ctx, orgID, staffID)
-		if err != nil {
-			return err
-		}
-		if !s.Active {
-			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d is deactivated", staffID)
-		}
-		if err := tx.retireLoginLinks(ctx, orgID, staffID); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO login_links (secret_hash, org_id, staff_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			hashSecret(secret), orgID, staffID, purpose, ms(tx.Now), ms(tx.Now.Add(ttl))); err != nil {
-			return fmt.Errorf("insert login link: %w", err)
-		}
-		return tx.Audit(ctx, orgID, actor, "staff.login_link_created", "staff", staffID, map[string]any{"purpose": purpose, "valid_hours": int(ttl.Hours())})
+		return tx.createLoginLink(ctx, actor, orgID, staffID, purpose, ttl, secret)
 	})
 	if err != nil {
 		return "", err
 	}
 	return secret, nil
+}
+
+// createLoginLink is CreateLoginLink's work inside tx, with the secret made.
+func (tx *Tx) createLoginLink(ctx context.Context, actor gallra.Actor, orgID, staffID int64, purpose string, ttl time.Duration, secret string) error {
+	s, err := tx.getStaff(ctx, orgID, staffID)
+	if err != nil {
+		return err
+	}
+	if !s.Active {
+		return gallra.Errorf(gallra.EUNPROCESS, "staff user %d is deactivated", staffID)
+	}
+	if err := tx.retireLoginLinks(ctx, orgID, staffID); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO login_links (secret_hash, org_id, staff_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		hashSecret(secret), orgID, staffID, purpose, ms(tx.Now), ms(tx.Now.Add(ttl))); err != nil {
+		return fmt.Errorf("insert login link: %w", err)
+	}
+	return tx.Audit(ctx, orgID, actor, "staff.login_link_created", "staff", staffID, map[string]any{"purpose": purpose, "valid_hours": int(ttl.Hours())})
 }
 
 // retireLoginLinks marks the staff user's unused login links used, so that
@@ -348,6 +361,9 @@ func (tx *Tx) lookupLoginLink(ctx context.Context, secret string) (*LoginLink, *
 	s, err := tx.getStaff(ctx, l.OrgID, l.StaffID)
 	if err != nil || !s.Active {
 		return nil, nil, gone
+	}
+	if err := tx.requireOrgActive(ctx, l.OrgID); err != nil {
+		return nil, nil, err
 	}
 	return &l, s, nil
 }
