@@ -93,10 +93,11 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 }
 
 // mailMessageByID returns the id of the first message of the inbox with the
-// Message-ID, or 0.
+// Message-ID, or 0. (message_id <> '' lets the partial index serve the
+// lookup: SQLite cannot tell that a bound parameter is not empty.)
 func (tx *Tx) mailMessageByID(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
 	var id int64
-	err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&id)
+	err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND message_id <> '' AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	} else if err != nil {
@@ -177,7 +178,7 @@ func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.
 // the Message-ID, or 0.
 func (tx *Tx) conversationOfMessage(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
 	var conv int64
-	err := tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&conv)
+	err := tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND message_id <> '' AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&conv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	} else if err != nil {
