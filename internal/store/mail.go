@@ -93,7 +93,7 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 }
 
 // mailMessageByID returns the id of the first message of the inbox with the
-// Message-ID, or 0. (message_id <> '' lets the partial index serve the
+// Message-ID, or 0. (message_id <> ” lets the partial index serve the
 // lookup: SQLite cannot tell that a bound parameter is not empty.)
 func (tx *Tx) mailMessageByID(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
 	var id int64
