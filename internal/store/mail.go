@@ -93,8 +93,8 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 }
 
 // mailMessageByID returns the id of the first message of the inbox with the
-// Message-ID, or 0. (message_id <> ” lets the partial index serve the
-// lookup: SQLite cannot tell that a bound parameter is not empty.)
+// Message-ID, or 0. The query says the id is not empty so that the partial
+// index serves it: SQLite cannot tell that a bound parameter is not empty.
 func (tx *Tx) mailMessageByID(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
 	var id int64
 	err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND message_id <> '' AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&id)
