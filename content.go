@@ -107,7 +107,27 @@ type InboundMail struct {
 	InReplyTo   string   // In-Reply-To
 	References  []string // References, oldest first
 	Attachments []Attachment
+	// HTML is the sanitised HTML body (scripts, remote images and styles
+	// removed); Body is always the plain-text body.
+	HTML string
+	// ReplyKey is a conversation's reply key taken from the plus address
+	// (kontakt+c-<key>@…) or a subject tag ([#<key>]); it routes the mail to
+	// that conversation of the inbox.
+	ReplyKey string
+	// Kind is MailKindAutoReply for an automatic reply (out of office,
+	// "Autosvar"), MailKindBounce for a delivery status notification, else
+	// empty. Neither is ever answered automatically.
+	Kind string
+	// BouncedMessageID is, for a bounce, the Message-ID of our message that
+	// could not be delivered.
+	BouncedMessageID string
 }
+
+// Kinds of inbound mail that are stored but never answered automatically.
+const (
+	MailKindAutoReply = "auto_reply"
+	MailKindBounce    = "bounce"
+)
 
 // Attachment is an attachment of an inbound or outbound message.
 type Attachment struct {
@@ -143,8 +163,15 @@ func (m *InboundMail) Validate() error {
 	if err := ValidateText("body", m.Body, false, MaxBodyLen*10); err != nil {
 		return err
 	}
+	if err := ValidateText("html", m.HTML, false, MaxBodyLen*20); err != nil {
+		return err
+	}
+	if m.Kind != "" && m.Kind != MailKindAutoReply && m.Kind != MailKindBounce {
+		return Errorf(EINVALID, "kind must be empty, %s or %s", MailKindAutoReply, MailKindBounce)
+	}
 	m.MessageID, m.InReplyTo = CleanMessageID(m.MessageID), CleanMessageID(m.InReplyTo)
-	for _, id := range append([]string{m.MessageID, m.InReplyTo}, m.References...) {
+	m.BouncedMessageID = CleanMessageID(m.BouncedMessageID)
+	for _, id := range append([]string{m.MessageID, m.InReplyTo, m.BouncedMessageID, m.ReplyKey}, m.References...) {
 		if err := ValidateText("message_id", id, false, 998); err != nil {
 			return err
 		}

@@ -221,6 +221,9 @@ type MailConversation struct {
 	Messages    []MailMessage `json:"messages,omitempty"`
 	NextAfterID *int64        `json:"next_after_id,omitempty"`
 	PersonIDs   []int64       `json:"person_ids,omitempty"`
+	// ReplyKey is the unguessable key that routes replies to this
+	// conversation (kontakt+c-<key>@…); not shown in the API.
+	ReplyKey string `json:"-"`
 }
 
 // Direction tells inbound (from a customer) from outbound (from staff) mail.
@@ -249,6 +252,12 @@ type MailMessage struct {
 	MessageID      string           `json:"message_id,omitempty"`
 	CreatedAt      time.Time        `json:"created_at"`
 	Attachments    []MailAttachment `json:"attachments,omitempty"`
+	// BodyHTML is the sanitised HTML body of an inbound message, if it had one.
+	BodyHTML string `json:"body_html,omitempty"`
+	// Kind is MailKindAutoReply, MailKindBounce or empty (ordinary mail).
+	Kind string `json:"kind,omitempty"`
+	// BouncedMessageID is, for a bounce, the Message-ID that bounced.
+	BouncedMessageID string `json:"bounced_message_id,omitempty"`
 }
 
 // MailAttachment is a file attached to a mail message.

@@ -2,6 +2,7 @@ package gallra
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -59,6 +60,19 @@ type MailService interface {
 	// Ingest stores an inbound e-mail delivered by staff (e.g. a mail
 	// gateway with a staff token, PermWorkChannel); idempotent on MessageID.
 	Ingest(ctx context.Context, staff *Staff, channelID int64, in InboundMail) (*MailMessage, error)
+	// AcceptRecipient answers nil when rcpt is an inbox's address, or a plus
+	// address of one (kontakt+c-<key>@…), in any organisation (ENOTFOUND
+	// otherwise). The SMTP receiver asks it at RCPT time, so that unknown
+	// recipients are refused there and never bounced later.
+	AcceptRecipient(ctx context.Context, rcpt string) error
+	// Deliver parses a raw RFC 5322 message received for rcpt (SMTP, LMTP,
+	// IMAP) and stores it in that inbox in one transaction, as the system
+	// (no staff): threading, auto-reply and bounce recognition as Ingest.
+	// Idempotent on Message-ID. It returns nil, nil for our own mail (the
+	// loop header) which is dropped. Errors: ENOTFOUND (no such inbox),
+	// EINVALID (empty or unusable message), ETOOLARGE (an attachment or the
+	// message over the limits).
+	Deliver(ctx context.Context, rcpt string, raw io.Reader) (*MailMessage, error)
 }
 
 // ChatService runs chats, for staff and for the public.

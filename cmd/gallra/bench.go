@@ -23,6 +23,7 @@ func benches() map[string]bench {
 		"orgdelete": {"rows/s of deleting a whole organisation of N messages, and p99 of another organisation's writes meanwhile", benchOrgDelete},
 		"signin":    {"peak RSS and public GET p99 under 500 concurrent sign-in attempts from 100 addresses", benchSignin},
 		"topic":     {"public topic reads of 50 and 500 posts of 99 KB: page size, p50/p99, RSS growth and bytes allocated per request", benchTopic},
+		"mail":      {"accepted messages/s and p99 acceptance latency of ~20 KB mails over loopback SMTP, 10 senders", benchMail},
 	}
 }
 

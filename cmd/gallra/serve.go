@@ -48,6 +48,7 @@ type serveConfig struct {
 	chatIdleClose  time.Duration
 	shutdownGrace  time.Duration
 	services       *serviceConfig
+	smtp           *smtpSettings
 }
 
 func parseServe(env *Env, args []string) (*serveConfig, error) {
@@ -79,11 +80,15 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	}
 	fs.StringVar(&set.artefactDir, "artefact-dir", envDefault(env, "GALLRA_ARTEFACT_DIR", takeout.DefaultArtefactDir), "where export ZIPs wait for download (env GALLRA_ARTEFACT_DIR)")
 	fs.StringVar(&set.artefactTTL, "artefact-ttl", envDefault(env, "GALLRA_ARTEFACT_TTL", "7d"), "how long exports stay downloadable before they are deleted (env GALLRA_ARTEFACT_TTL)")
+	c.smtp = smtpFlags(env, fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.smtp.check(); err != nil {
+		return nil, err
 	}
 	d, err := time.ParseDuration(idle)
 	if err != nil || d < time.Minute {
@@ -280,6 +285,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String())
 
+	stopSMTP, err := startSMTP(env, log, cfg.smtp, svc.features.Mail)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- runner.Run(ctx) }()
 	srvDone := make(chan error, 1)
@@ -295,6 +305,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownGrace)
 	defer cancel()
+	if stopSMTP != nil {
+		stopSMTP(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}

@@ -2,12 +2,18 @@ package service
 
 import (
 	"context"
+	"io"
+	"sync/atomic"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/mailin"
 )
 
 // Mail implements gallra.MailService.
-type Mail struct{ d Deps }
+type Mail struct {
+	d    Deps
+	loop atomic.Pointer[string] // the installation's mail loop token, once read
+}
 
 var _ gallra.MailService = (*Mail)(nil)
 
@@ -93,5 +99,83 @@ func (m *Mail) Ingest(ctx context.Context, staff *gallra.Staff, channelID int64,
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	prepareJSON(&in, c.Address)
 	return m.d.DB.IngestMail(ctx, c.OrgID, c.ID, in)
+}
+
+// AcceptRecipient implements gallra.MailService.
+func (m *Mail) AcceptRecipient(ctx context.Context, rcpt string) error {
+	inbox, _ := mailin.SplitAddress(rcpt)
+	if gallra.ValidateEmail("recipient", inbox) != nil {
+		return gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
+	}
+	_, err := m.d.DB.FindMailChannel(ctx, inbox)
+	return err
+}
+
+// Deliver implements gallra.MailService.
+func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra.MailMessage, error) {
+	inbox, key := mailin.SplitAddress(rcpt)
+	if gallra.ValidateEmail("recipient", inbox) != nil {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
+	}
+	ch, err := m.d.DB.FindMailChannel(ctx, inbox)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := mailin.Parse(raw, 0, "")
+	if err != nil {
+		return nil, err
+	}
+	if parsed.Loop != "" {
+		tok, err := m.loopToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if parsed.Loop == tok {
+			m.d.Log.Info("mail dropped: our own (loop header)", "channel_id", ch.ID)
+			return nil, nil
+		}
+	}
+	in := parsed.Mail
+	if key != "" {
+		in.ReplyKey = key // the plus address wins over a subject tag
+	}
+	msg, created, err := m.d.DB.DeliverMail(ctx, ch.OrgID, ch.ID, in)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		m.d.Log.Debug("mail received", "channel_id", ch.ID, "conversation_id", msg.ConversationID, "message_id", msg.ID, "kind", in.Kind)
+	}
+	return msg, nil
+}
+
+// loopToken returns the installation's loop token, read once.
+func (m *Mail) loopToken(ctx context.Context) (string, error) {
+	if p := m.loop.Load(); p != nil {
+		return *p, nil
+	}
+	tok, err := m.d.DB.MailLoopToken(ctx)
+	if err != nil {
+		return "", err
+	}
+	m.loop.Store(&tok)
+	return tok, nil
+}
+
+// prepareJSON applies the intake rules of mailin to mail that arrives
+// already parsed (the API's JSON ingest): the subject made one safe line,
+// the reply key from a plus address of the inbox among the recipients or a
+// subject tag, auto-replies recognised by sender and subject.
+func prepareJSON(in *gallra.InboundMail, inboxAddr string) {
+	in.Subject = mailin.CleanSubject(in.Subject)
+	in.ReplyKey = mailin.SubjectKey(in.Subject)
+	for _, to := range in.To {
+		if base, key := mailin.SplitAddress(to); key != "" && base == gallra.NormalizeEmail(inboxAddr) {
+			in.ReplyKey = key
+			break
+		}
+	}
+	mailin.Classify(in, nil)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -12,85 +13,198 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// IngestMail stores an inbound e-mail in a mail channel: it joins the
-// conversation that one of its In-Reply-To/References ids belongs to, or
-// starts a new one. Ingest is idempotent on Message-ID per inbox: a message
-// already stored in this inbox is returned as is (SMTP retries deliver twice).
-// The message is validated by the caller (the mail service,
-// gallra.InboundMail.Validate); message ids are cleaned here too, since
-// threading matches on them.
+// IngestMail stores an inbound e-mail in a mail channel and threads it
+// (see findThread): it joins a conversation or starts a new one. Ingest is
+// idempotent on Message-ID per inbox: a message already stored in this inbox
+// is returned as is (SMTP retries deliver twice). The message is validated
+// by the caller (the mail service, gallra.InboundMail.Validate); message ids
+// are cleaned here too, since threading matches on them. Everything is
+// stored in one transaction: never half a message.
 func (db *DB) IngestMail(ctx context.Context, orgID, channelID int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
+	msg, _, err := db.ingestMail(ctx, orgID, channelID, in, nil)
+	return msg, err
+}
+
+// DeliverMail is IngestMail for mail the system received (SMTP, LMTP,
+// IMAP): a newly stored message is audited as "mail.received" by the
+// system, with ids and counts only, in the same transaction. created is
+// false when the message was already stored (a duplicate delivery).
+func (db *DB) DeliverMail(ctx context.Context, orgID, channelID int64, in gallra.InboundMail) (msg *gallra.MailMessage, created bool, err error) {
+	return db.ingestMail(ctx, orgID, channelID, in, &gallra.Actor{Type: gallra.ActorSystem})
+}
+
+func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.InboundMail, audit *gallra.Actor) (*gallra.MailMessage, bool, error) {
 	in.MessageID, in.InReplyTo = gallra.CleanMessageID(in.MessageID), gallra.CleanMessageID(in.InReplyTo)
+	in.BouncedMessageID = gallra.CleanMessageID(in.BouncedMessageID)
 	var msg *gallra.MailMessage
+	created := false
 	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleMail); err != nil {
 			return err
 		}
 		if in.MessageID != "" {
-			var id int64
 			// Per inbox: the same message sent to two inboxes is two messages,
 			// and an editor of one must not be handed the other's copy.
-			err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, in.MessageID, channelID).Scan(&id)
-			if err == nil {
+			id, err := tx.mailMessageByID(ctx, orgID, channelID, in.MessageID)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
 				var e error
 				msg, e = tx.getMailMessage(ctx, orgID, id)
 				return e
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return err
 			}
 		}
-		convID, err := tx.findThread(ctx, orgID, channelID, in)
+		// A bounce is from a machine: no person record, no participant (it
+		// must not make its sender someone staff replies reach).
+		var pid *int64
+		if in.Kind != gallra.MailKindBounce {
+			id, err := tx.UpsertPerson(ctx, orgID, in.From, in.FromName)
+			if err != nil {
+				return err
+			}
+			pid = &id
+		}
+		convID, err := tx.findThread(ctx, orgID, channelID, in, pid)
 		if err != nil {
 			return err
 		}
 		if convID == 0 {
-			subject := in.Subject
-			if strings.TrimSpace(subject) == "" {
-				subject = "(no subject)"
-			}
-			convID, err = tx.insert(ctx, `INSERT INTO mail_conversations (org_id, channel_id, subject, created_at, last_message_at) VALUES (?, ?, ?, ?, ?)`,
-				orgID, channelID, subject, ms(tx.Now), ms(tx.Now))
-			if err != nil {
-				return fmt.Errorf("insert conversation: %w", err)
+			if convID, err = tx.newMailConversation(ctx, orgID, channelID, in.Subject); err != nil {
+				return err
 			}
 		}
-		pid, err := tx.UpsertPerson(ctx, orgID, in.From, in.FromName)
-		if err != nil {
+		if pid != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO mail_participants (conversation_id, person_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, convID, *pid, orgID); err != nil {
+				return fmt.Errorf("add participant: %w", err)
+			}
+		}
+		if msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionIn, pid, nil, in); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO mail_participants (conversation_id, person_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, convID, pid, orgID); err != nil {
-			return fmt.Errorf("add participant: %w", err)
+		created = true
+		if audit == nil {
+			return nil
 		}
-		msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionIn, &pid, nil, in)
-		return err
+		return tx.Audit(ctx, orgID, *audit, "mail.received", "mail_conversation", convID,
+			map[string]any{"message_id": msg.ID, "channel_id": channelID, "attachments": len(msg.Attachments), "kind": in.Kind})
 	})
-	return msg, err
+	return msg, created, err
 }
 
-// findThread returns the conversation in the channel that the mail replies
-// to, or 0.
-func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.InboundMail) (int64, error) {
+// mailMessageByID returns the id of the first message of the inbox with the
+// Message-ID, or 0. The query says the id is not empty so that the partial
+// index serves it: SQLite cannot tell that a bound parameter is not empty.
+func (tx *Tx) mailMessageByID(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND message_id <> '' AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("find mail message by Message-ID: %w", err)
+	}
+	return id, nil
+}
+
+// newMailConversation starts a conversation with a fresh reply key.
+func (tx *Tx) newMailConversation(ctx context.Context, orgID, channelID int64, subject string) (int64, error) {
+	if strings.TrimSpace(subject) == "" {
+		subject = "(no subject)"
+	}
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return 0, fmt.Errorf("make reply key: %w", err)
+	}
+	id, err := tx.insert(ctx, `INSERT INTO mail_conversations (org_id, channel_id, subject, created_at, last_message_at, reply_key) VALUES (?, ?, ?, ?, ?, ?)`,
+		orgID, channelID, subject, ms(tx.Now), ms(tx.Now), hex.EncodeToString(key))
+	if err != nil {
+		return 0, fmt.Errorf("insert conversation: %w", err)
+	}
+	return id, nil
+}
+
+// findThread returns the conversation of the inbox that the mail belongs
+// to, or 0 for a new one:
+//  1. the reply key (plus address or subject tag): unguessable, handed out
+//     only in our own mail, so whoever writes with it joins;
+//  2. a bounce: the conversation of the message that bounced;
+//  3. In-Reply-To/References, newest first — but only when the sender
+//     (person pid) already takes part in that conversation. Someone who
+//     merely quotes a Message-ID (anyone a customer wrote to knows it)
+//     starts a conversation of their own instead of joining the customer's.
+func (tx *Tx) findThread(ctx context.Context, orgID, channelID int64, in gallra.InboundMail, pid *int64) (int64, error) {
+	if in.ReplyKey != "" {
+		var conv int64
+		err := tx.queryRow(ctx, `SELECT id FROM mail_conversations WHERE reply_key = ? AND channel_id = ? AND org_id = ?`, in.ReplyKey, channelID, orgID).Scan(&conv)
+		if err == nil {
+			return conv, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("find thread by reply key: %w", err)
+		}
+	}
+	if in.Kind == gallra.MailKindBounce {
+		if in.BouncedMessageID == "" {
+			return 0, nil
+		}
+		return tx.conversationOfMessage(ctx, orgID, channelID, in.BouncedMessageID)
+	}
+	if pid == nil {
+		return 0, nil
+	}
 	refs := append([]string{in.InReplyTo}, in.References...)
 	for i := len(refs) - 1; i >= 0; i-- { // newest reference first
 		ref := gallra.CleanMessageID(refs[i])
 		if ref == "" {
 			continue
 		}
-		var conv int64
-		err := tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE org_id = ? AND message_id = ? AND channel_id = ? ORDER BY id LIMIT 1`, orgID, ref, channelID).Scan(&conv)
+		conv, err := tx.conversationOfMessage(ctx, orgID, channelID, ref)
+		if err != nil {
+			return 0, err
+		} else if conv == 0 {
+			continue
+		}
+		var one int
+		err = tx.queryRow(ctx, `SELECT 1 FROM mail_participants WHERE conversation_id = ? AND person_id = ?`, conv, *pid).Scan(&one)
 		if err == nil {
 			return conv, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("find thread: %w", err)
+			return 0, fmt.Errorf("check participant: %w", err)
 		}
 	}
 	return 0, nil
 }
 
+// conversationOfMessage returns the conversation of the inbox's message with
+// the Message-ID, or 0.
+func (tx *Tx) conversationOfMessage(ctx context.Context, orgID, channelID int64, messageID string) (int64, error) {
+	var conv int64
+	err := tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE channel_id = ? AND message_id = ? AND message_id <> '' AND org_id = ? ORDER BY id LIMIT 1`, channelID, messageID, orgID).Scan(&conv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("find thread: %w", err)
+	}
+	return conv, nil
+}
+
+// MailLoopToken returns this installation's mail loop token: outbound mail
+// carries it in the X-Gallra-Loop header, and inbound mail carrying it is
+// our own and is dropped.
+func (db *DB) MailLoopToken(ctx context.Context) (string, error) {
+	var tok string
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT loop_token FROM mail_installation WHERE id = 1`).Scan(&tok)
+	})
+	if err != nil {
+		return "", fmt.Errorf("read mail loop token: %w", err)
+	}
+	return tok, nil
+}
+
 func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
-	id, err := tx.insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		orgID, channelID, convID, string(dir), idArg(personID), idArg(staffID), in.From, in.FromName, strings.Join(in.To, ","), in.Subject, in.Body, in.MessageID, ms(tx.Now))
+	id, err := tx.insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at, body_html, kind, bounced_message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		orgID, channelID, convID, string(dir), idArg(personID), idArg(staffID), in.From, in.FromName, strings.Join(in.To, ","), in.Subject, in.Body, in.MessageID, ms(tx.Now), in.HTML, in.Kind, in.BouncedMessageID)
 	if err != nil {
 		return nil, fmt.Errorf("insert mail message: %w", err)
 	}
@@ -101,7 +215,8 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 		return nil, err
 	}
 	m := &gallra.MailMessage{ID: id, OrgID: orgID, ConversationID: convID, ChannelID: channelID, Direction: dir, PersonID: personID, StaffID: staffID,
-		FromAddr: in.From, FromName: in.FromName, To: append([]string{}, in.To...), Subject: in.Subject, Body: in.Body, MessageID: in.MessageID, CreatedAt: tx.Now}
+		FromAddr: in.From, FromName: in.FromName, To: append([]string{}, in.To...), Subject: in.Subject, Body: in.Body, MessageID: in.MessageID, CreatedAt: tx.Now,
+		BodyHTML: in.HTML, Kind: in.Kind, BouncedMessageID: in.BouncedMessageID}
 	for _, a := range in.Attachments {
 		sum := sha256.Sum256(a.Content)
 		aid, err := tx.insert(ctx, `INSERT INTO mail_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -155,7 +270,7 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 	return msg, err
 }
 
-const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds`
+const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds, reply_key`
 
 func scanMailConv(sc interface{ Scan(...any) error }) (*gallra.MailConversation, error) {
 	var c gallra.MailConversation
@@ -163,9 +278,11 @@ func scanMailConv(sc interface{ Scan(...any) error }) (*gallra.MailConversation,
 	var reason sql.NullString
 	var heldAt, heldBy sql.NullInt64
 	var kinds string
-	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy, &kinds); err != nil {
+	var key sql.NullString
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy, &kinds, &key); err != nil {
 		return nil, err
 	}
+	c.ReplyKey = key.String
 	c.SensitiveKinds = splitKinds(kinds)
 	c.CreatedAt, c.LastMessageAt, c.Hold = fromMS(created), fromMS(last), holdFrom(reason, heldAt, heldBy)
 	return &c, nil
@@ -214,14 +331,14 @@ func (tx *Tx) getMailMessage(ctx context.Context, orgID, id int64) (*gallra.Mail
 	return &ms[0], nil
 }
 
-const mailMessageCols = `id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at`
+const mailMessageCols = `id, org_id, conversation_id, channel_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at, body_html, kind, bounced_message_id`
 
 func scanMailMessage(sc interface{ Scan(...any) error }) (gallra.MailMessage, error) {
 	var m gallra.MailMessage
 	var dir, to string
 	var person, staff sql.NullInt64
 	var created int64
-	if err := sc.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.ChannelID, &dir, &person, &staff, &m.FromAddr, &m.FromName, &to, &m.Subject, &m.Body, &m.MessageID, &created); err != nil {
+	if err := sc.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.ChannelID, &dir, &person, &staff, &m.FromAddr, &m.FromName, &to, &m.Subject, &m.Body, &m.MessageID, &created, &m.BodyHTML, &m.Kind, &m.BouncedMessageID); err != nil {
 		return m, err
 	}
 	m.Direction, m.PersonID, m.StaffID, m.CreatedAt = gallra.Direction(dir), fromNullID(person), fromNullID(staff), fromMS(created)

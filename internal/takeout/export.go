@@ -325,6 +325,9 @@ type (
 		// AttachmentsWithheld), to protect that customer's data (Art. 15(4)).
 		OtherCustomer       bool `json:"other_customer"`
 		AttachmentsWithheld int  `json:"attachments_withheld"`
+		// BodyHTML is the sanitised HTML body of an inbound message, when
+		// it had one (the same text as Body, with its formatting).
+		BodyHTML string `json:"body_html,omitempty"`
 	}
 	dataAttachment struct {
 		ID          int64  `json:"id"`
@@ -399,7 +402,7 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 	for _, tm := range t.Messages {
 		m := dataMailMessage{ID: tm.ID, Direction: string(tm.Direction), Mine: tm.PersonID != nil && *tm.PersonID == x.sub.personID,
 			From: tm.FromAddr, FromName: tm.FromName, To: tm.To, Subject: tm.Subject, Body: tm.Body, CreatedAt: tm.CreatedAt,
-			Attachments: []dataAttachment{}}
+			Attachments: []dataAttachment{}, BodyHTML: tm.BodyHTML}
 		if otherCustomer(tm.Direction, tm.PersonID, x.sub.personID) {
 			m.OtherCustomer, m.From, m.FromName = true, OtherCustomerLabel, OtherCustomerLabel
 		}

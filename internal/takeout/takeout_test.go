@@ -76,7 +76,11 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 	must(err)
 	m2, err := db.IngestMail(ctx, org, mail, gallra.InboundMail{From: subjectEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Gemensamt", Body: "Eva skriver", MessageID: "m2@example.se"})
 	must(err)
-	_, err = db.IngestMail(ctx, org, mail, gallra.InboundMail{From: otherEmail, FromName: "Olle Olsson", To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se",
+	// Olle joins with the conversation's reply key (he was sent our reply):
+	// quoting Eva's Message-ID alone would start a conversation of his own.
+	c2, err := db.GetMailConversation(ctx, org, m2.ConversationID)
+	must(err)
+	_, err = db.IngestMail(ctx, org, mail, gallra.InboundMail{From: otherEmail, FromName: "Olle Olsson", To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Re: Gemensamt", Body: "Olle svarar", MessageID: "m3@example.se", InReplyTo: "m2@example.se", ReplyKey: c2.ReplyKey,
 		Attachments: []gallra.Attachment{{Filename: "olles-intyg.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 olle")}}})
 	must(err)
 	_, err = db.IngestMail(ctx, org, mail, gallra.InboundMail{From: otherEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Annat", Body: "Ring Eva på 0701234567", MessageID: "m4@example.se"})
