@@ -231,6 +231,9 @@ type MailMessage struct {
 	MessageID      string           `json:"message_id,omitempty"`
 	CreatedAt      time.Time        `json:"created_at"`
 	Attachments    []MailAttachment `json:"attachments,omitempty"`
+	// Delivery is the delivery state of a staff reply queued for sending
+	// (nil for inbound mail and replies recorded without sending).
+	Delivery *MailDelivery `json:"delivery,omitempty"`
 }
 
 // MailAttachment is a file attached to a mail message.
