@@ -502,3 +502,8 @@ func TestNoRelayFailsAfter48h(t *testing.T) {
 		}
 	})
 }
+
+func newDeliverer(t *testing.T, db *store.DB, addr string) *mailout.Deliverer {
+	t.Helper()
+	return mailout.New(db, mailout.SMTPSender{Relay: relayTo(t, addr, "")}, nil, nil)
+}
