@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -49,9 +50,16 @@ type sink struct {
 
 func startSink(t *testing.T, s *sink) *sink {
 	t.Helper()
+	return startSinkTLS(t, s, nil)
+}
+
+// startSinkTLS starts the sink offering STARTTLS with cfg (nil: none).
+func startSinkTLS(t *testing.T, s *sink, cfg *tls.Config) *sink {
+	t.Helper()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "relay.example"
-	srv.AllowInsecureAuth = true
+	srv.AllowInsecureAuth = cfg == nil
+	srv.TLSConfig = cfg
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
