@@ -11,7 +11,7 @@ import (
 // MailReply is the body of POST /conversations/{id}/replies. to lists the
 // recipients the staff member chose (default: the sender of the last
 // inbound message), cc the copies; both only among the conversation's
-// participants (422 otherwise).
+// participants (400, EINVALID, otherwise).
 type MailReply struct {
 	Body string   `json:"body"`
 	To   []string `json:"to,omitempty"`
