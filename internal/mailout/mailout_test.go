@@ -515,3 +515,48 @@ func newDeliverer(t *testing.T, db *store.DB, addr string) *mailout.Deliverer {
 	t.Helper()
 	return mailout.New(db, mailout.SMTPSender{Relay: relayTo(t, addr, "")}, nil, nil)
 }
+
+// Several workers (processes) side by side send each reply once.
+func TestWorkersSideBySideSendEachReplyOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		th := mustThread(t, db, clock)
+		const n = 30
+		for i := 0; i < n; i++ {
+			if _, err := th.svc.Mail.Reply(ctx, th.fx.Admin, th.conv, gallra.MailReply{Body: fmt.Sprintf("Svar %d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := startSink(t, &sink{})
+		var wg sync.WaitGroup
+		stats := make([]mailout.Stats, 4)
+		errs := make([]error, 4)
+		for w := range stats {
+			d := newDeliverer(t, db, s.addr)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stats[w], errs[w] = d.Run(ctx)
+			}()
+		}
+		wg.Wait()
+		sent := 0
+		for w := range stats {
+			if errs[w] != nil {
+				t.Fatalf("worker %d: %v", w, errs[w])
+			}
+			sent += stats[w].Sent
+		}
+		ids := map[string]int{}
+		for _, m := range s.messages() {
+			pm, err := mail.ReadMessage(strings.NewReader(string(m.data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[pm.Header.Get("Message-Id")]++
+		}
+		if sent != n || len(ids) != n || len(s.messages()) != n {
+			t.Fatalf("sent %d, sink got %d messages with %d distinct ids; want %d each", sent, len(s.messages()), len(ids), n)
+		}
+	})
+}
