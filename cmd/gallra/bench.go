@@ -21,6 +21,7 @@ func benches() map[string]bench {
 		"purge":   {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
 		"pii":     {"personal-data detector throughput (MB/s on one core)", benchPII},
 		"signin":  {"peak RSS and public GET p99 under 500 concurrent sign-in attempts from 100 addresses", benchSignin},
+		"outbox":  {"staff replies queued/s and delivered/s to a loopback SMTP relay by workers side by side", benchOutbox},
 	}
 }
 
