@@ -319,6 +319,12 @@ func TestReplyIsDeliveredThreadedAndSigned(t *testing.T) {
 		if st, err := d.Run(ctx); err != nil || st != (mailout.Stats{}) {
 			t.Errorf("second run = %+v, %v; want nothing to do", st, err)
 		}
+		// The customer's answer quoting our Message-ID joins the thread.
+		ans, err := db.IngestMail(ctx, th.fx.Org.ID, th.fx.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: kollega, Subject: "Re: Bygglov", Body: "Tack!",
+			MessageID: "m4@example.se", InReplyTo: h.Get("Message-Id"), References: strings.Fields(h.Get("References"))})
+		if err != nil || ans.ConversationID != th.conv {
+			t.Errorf("answer to our reply went to conversation %d (%v), want %d", ans.ConversationID, err, th.conv)
+		}
 	})
 }
 
