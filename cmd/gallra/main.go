@@ -57,6 +57,7 @@ func commands() []command {
 		takeoutCommand(),
 		piiCommand(),
 		purgeCommand(), retentionCommand(),
+		outboxCommand(),
 	}
 }
 

@@ -397,3 +397,57 @@ func (tx *Tx) dropOutboxRecipient(ctx context.Context, conv int64, email string)
 	}
 	return nil
 }
+
+// OutboxStatus counts the outbox rows of every organisation by status (for
+// operators: no ids, addresses or subjects).
+type OutboxStatus struct {
+	Pending int64 `json:"pending"`
+	Sending int64 `json:"sending"`
+	Sent    int64 `json:"sent"`
+	Failed  int64 `json:"failed"`
+	// OldestUnsent is when the oldest pending or sending reply was queued.
+	OldestUnsent *time.Time `json:"oldest_unsent,omitempty"`
+}
+
+// OutboxCounts returns the outbox's OutboxStatus.
+func (db *DB) OutboxCounts(ctx context.Context) (*OutboxStatus, error) {
+	st := &OutboxStatus{}
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM mail_outbox GROUP BY status`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			var n int64
+			if err := rows.Scan(&s, &n); err != nil {
+				return err
+			}
+			switch s {
+			case gallra.DeliveryPending:
+				st.Pending = n
+			case gallra.DeliverySending:
+				st.Sending = n
+			case gallra.DeliverySent:
+				st.Sent = n
+			case gallra.DeliveryFailed:
+				st.Failed = n
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		var oldest sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT MIN(created_at) FROM mail_outbox WHERE status IN ('pending', 'sending')`).Scan(&oldest); err != nil {
+			return err
+		}
+		st.OldestUnsent = fromNullMS(oldest)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	return st, nil
+}
