@@ -51,9 +51,16 @@ type Stats struct{ Sent, Retried, Failed int }
 // expires: at least once).
 func (d *Deliverer) Run(ctx context.Context) (Stats, error) {
 	var st Stats
+	// Replies older than MaxDeliveryAge that no attempt reached (the relay
+	// was down and each run stopped at its first failure, or there is no
+	// relay) are not sent days late.
+	reason, prefix := "gave up after 48h: not attempted", "gave up after 48h: "
 	if d.Sender == nil {
-		n, err := d.DB.FailStaleOutbox(ctx, d.DB.Now().Add(-gallra.MaxDeliveryAge), "not sent: no relay configured (GALLRA_SMTP_RELAY_URL)")
-		st.Failed = int(n)
+		reason, prefix = "not sent: no relay configured (GALLRA_SMTP_RELAY_URL)", "not sent: no relay configured; last attempt: "
+	}
+	n, err := d.DB.FailStaleOutbox(ctx, d.DB.Now().Add(-gallra.MaxDeliveryAge), reason, prefix)
+	st.Failed = int(n)
+	if err != nil || d.Sender == nil {
 		return st, err
 	}
 	for ctx.Err() == nil {
@@ -75,13 +82,19 @@ func (d *Deliverer) Run(ctx context.Context) (Stats, error) {
 		}
 		// Recorded even when ctx ends now: the relay has answered.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = d.DB.FinishOutbox(fctx, it.ID, d.Owner, out)
+		err = d.DB.FinishOutbox(fctx, it.ID, d.Owner, out.OutboxOutcome)
 		cancel()
 		if err != nil {
 			return st, err
 		}
 		d.log().Info("mail outbox attempt", "outbox_id", it.ID, "org_id", it.OrgID, "conversation_id", it.ConversationID,
 			"attempt", it.Attempts, "status", out.Status, "error", out.Error)
+		if out.relayDown {
+			// The next rows would fail the same way (and a relay that
+			// does not answer would hold each for its timeout): they wait
+			// for the next run, a minute on.
+			return st, nil
+		}
 	}
 	return st, nil
 }
@@ -94,38 +107,44 @@ func (d *Deliverer) log() *slog.Logger {
 }
 
 // attempt sends one claimed item and decides what becomes of it.
-func (d *Deliverer) attempt(ctx context.Context, it *store.OutboxItem) store.OutboxOutcome {
+type outcome struct {
+	store.OutboxOutcome
+	relayDown bool // the relay could not be reached or refused the session
+}
+
+func (d *Deliverer) attempt(ctx context.Context, it *store.OutboxItem) outcome {
 	now := d.DB.Now()
 	msg, err := Build(it, d.DKIM)
 	if err != nil {
 		// A message that cannot be built never will be.
 		d.log().Error("mail outbox build", "outbox_id", it.ID, "err", err)
-		return store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "message could not be built"}
+		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "message could not be built"}}
 	}
 	rcpts := append(append([]string{}, it.To...), it.Cc...)
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	err = d.Sender.Send(sctx, it.From, rcpts, msg)
 	cancel()
 	if err == nil {
-		return store.OutboxOutcome{Status: gallra.DeliverySent}
+		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliverySent}}
 	}
 	se, ok := err.(*SendError)
 	if !ok {
 		se = classify("connect", err)
 	}
+	down := se.Stage == "connect"
 	if se.Permanent {
-		return store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: se.Error()}
+		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: se.Error()}}
 	}
 	giveUp := it.QueuedAt.Add(gallra.MaxDeliveryAge)
 	if !now.Before(giveUp) {
-		return store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "gave up after 48h: " + se.Error()}
+		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "gave up after 48h: " + se.Error()}, relayDown: down}
 	}
 	wait := backoff[min(it.Attempts, len(backoff))-1]
 	next := now.Add(wait)
 	if next.After(giveUp) {
 		next = giveUp
 	}
-	return store.OutboxOutcome{Status: gallra.DeliveryPending, Error: se.Error(), RetryAt: next}
+	return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryPending, Error: se.Error(), RetryAt: next}, relayDown: down}
 }
 
 // Register adds the outbox job to r: run at once after each reply (the

@@ -566,3 +566,38 @@ func TestWorkersSideBySideSendEachReplyOnce(t *testing.T) {
 		}
 	})
 }
+
+// A run stops at the first reply the relay cannot take (the others would
+// fail the same way); those not attempted for 48 hours fail then, with the
+// last code kept for those that were.
+func TestRelayDownStopsTheRunAndStaleRepliesFail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		th := mustThread(t, db, clock)
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			m, err := th.svc.Mail.Reply(ctx, th.fx.Admin, th.conv, gallra.MailReply{Body: fmt.Sprintf("Svar %d", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.ID)
+		}
+		down := mailout.New(db, mailout.SMTPSender{Relay: relayTo(t, deadAddr(t), "")}, nil, nil)
+		if st, err := down.Run(ctx); err != nil || st != (mailout.Stats{Retried: 1}) {
+			t.Fatalf("run = %+v, %v; want one attempt", st, err)
+		}
+		if dl := delivery(t, th, ids[1]); dl.Status != gallra.DeliveryPending || dl.Attempts != 0 {
+			t.Fatalf("second reply = %+v, want untouched", dl)
+		}
+		clock.Advance(gallra.MaxDeliveryAge + time.Minute)
+		if st, err := down.Run(ctx); err != nil || st.Failed != 3 {
+			t.Fatalf("run after 48h = %+v, %v; want 3 failed", st, err)
+		}
+		if dl := delivery(t, th, ids[0]); dl.Status != gallra.DeliveryFailed || dl.LastError != "gave up after 48h: connect: relay unreachable" {
+			t.Errorf("attempted reply = %+v", dl)
+		}
+		if dl := delivery(t, th, ids[2]); dl.Status != gallra.DeliveryFailed || dl.LastError != "gave up after 48h: not attempted" {
+			t.Errorf("unattempted reply = %+v", dl)
+		}
+	})
+}

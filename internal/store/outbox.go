@@ -270,16 +270,19 @@ func (db *DB) FinishOutbox(ctx context.Context, id int64, owner string, out Outb
 	})
 }
 
-// FailStaleOutbox marks failed, with reason, the rows still unsent that
-// were queued before cutoff and are due (used when no relay is configured:
-// replies are not kept waiting beyond gallra.MaxDeliveryAge, nor sent days
-// late once a relay appears). It returns how many.
-func (db *DB) FailStaleOutbox(ctx context.Context, cutoff time.Time, reason string) (int64, error) {
+// FailStaleOutbox marks failed the rows still unsent that were queued
+// before cutoff and are due: replies are not kept waiting beyond
+// gallra.MaxDeliveryAge, nor sent days late once a relay is back (or
+// configured). last_error becomes reason when the row has none, else
+// prefix followed by the row's own (its last SMTP code is kept). It
+// returns how many.
+func (db *DB) FailStaleOutbox(ctx context.Context, cutoff time.Time, reason, prefix string) (int64, error) {
 	var n int64
 	err := db.Update(ctx, func(tx *Tx) error {
 		var err error
-		n, err = countChanged(tx.exec(ctx, `UPDATE mail_outbox SET status = 'failed', failed_at = ?, last_error = ?, lease_owner = '', to_addrs = '', cc_addrs = '', in_reply_to = '', refs = ''
-			WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? AND created_at < ?`, ms(tx.Now), reason, ms(tx.Now), ms(cutoff)))
+		n, err = countChanged(tx.exec(ctx, `UPDATE mail_outbox SET status = 'failed', failed_at = ?, last_error = CASE WHEN last_error = '' THEN ? ELSE ? || last_error END,
+			lease_owner = '', to_addrs = '', cc_addrs = '', in_reply_to = '', refs = ''
+			WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? AND created_at < ?`, ms(tx.Now), reason, prefix, ms(tx.Now), ms(cutoff)))
 		return err
 	})
 	if err != nil {
