@@ -258,6 +258,9 @@ type MailMessage struct {
 	Kind string `json:"kind,omitempty"`
 	// BouncedMessageID is, for a bounce, the Message-ID that bounced.
 	BouncedMessageID string `json:"bounced_message_id,omitempty"`
+	// Delivery is the delivery state of a staff reply queued for sending
+	// (nil for inbound mail and replies recorded without sending).
+	Delivery *MailDelivery `json:"delivery,omitempty"`
 }
 
 // MailAttachment is a file attached to a mail message.

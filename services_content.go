@@ -53,8 +53,10 @@ type MailService interface {
 	// oldest first, and the cursor of the next (see ThreadPage).
 	Conversation(ctx context.Context, staff *Staff, id int64, p ThreadPage) (*MailConversation, error)
 	// Reply records a staff reply from the inbox's address (EUNPROCESS when
-	// the inbox has none).
-	Reply(ctx context.Context, staff *Staff, conversationID int64, body string) (*MailMessage, error)
+	// the inbox has none) and queues it for delivery, to the recipients
+	// chosen (MailReply: by default the last inbound sender; only the
+	// conversation's participants, EINVALID otherwise). Audited.
+	Reply(ctx context.Context, staff *Staff, conversationID int64, in MailReply) (*MailMessage, error)
 	// Attachment returns an attachment with its content.
 	Attachment(ctx context.Context, staff *Staff, id int64) (*MailAttachment, error)
 	// Ingest stores an inbound e-mail delivered by staff (e.g. a mail

@@ -58,6 +58,7 @@ func commands() []command {
 		piiCommand(),
 		purgeCommand(), retentionCommand(),
 		orgCommand(),
+		outboxCommand(),
 	}
 }
 

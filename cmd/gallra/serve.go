@@ -21,6 +21,7 @@ import (
 	"github.com/gallra/gallra/internal/demo"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/mailout"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
@@ -49,6 +50,7 @@ type serveConfig struct {
 	shutdownGrace  time.Duration
 	services       *serviceConfig
 	smtp           *smtpSettings
+	mailout        *mailoutConfig
 }
 
 func parseServe(env *Env, args []string) (*serveConfig, error) {
@@ -81,6 +83,7 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	fs.StringVar(&set.artefactDir, "artefact-dir", envDefault(env, "GALLRA_ARTEFACT_DIR", takeout.DefaultArtefactDir), "where export ZIPs wait for download (env GALLRA_ARTEFACT_DIR)")
 	fs.StringVar(&set.artefactTTL, "artefact-ttl", envDefault(env, "GALLRA_ARTEFACT_TTL", "7d"), "how long exports stay downloadable before they are deleted (env GALLRA_ARTEFACT_TTL)")
 	c.smtp = smtpFlags(env, fs)
+	mo := mailoutFlags(env, fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,6 +98,9 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 		return nil, usageErr("chat idle close %q: give a duration of at least 1m, e.g. 24h", idle)
 	}
 	c.chatIdleClose = d
+	if c.mailout, err = mo.check(); err != nil {
+		return nil, err
+	}
 	if c.services, err = set.check(); err != nil {
 		return nil, err
 	}
@@ -260,7 +266,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	runner := jobs.New(db, log)
-	registerJobs(runner, db, cfg, svc)
+	registerJobs(runner, db, cfg, svc, log)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -321,7 +327,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 }
 
 // registerJobs wires the background jobs serve runs on schedules.
-func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services) {
+func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services, log *slog.Logger) {
 	r.Handle("chat.close_idle", func(ctx context.Context, _ *store.Job) error {
 		_, err := db.CloseIdleChats(ctx, cfg.chatIdleClose, 500)
 		return err
@@ -342,6 +348,7 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services)
 	r.Every("organisations.delete", time.Minute)
 	svc.takeout.RegisterJobs(r)
 	svc.retention.Register(r, svc.purgeEvery)
+	mailout.New(db, cfg.mailout.sender(), cfg.mailout.DKIM, log).Register(r)
 }
 
 // firstStart creates the first organisation on an empty database: the demo

@@ -128,7 +128,7 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 			return fmt.Errorf("demo mail: %w", err)
 		}
 		clk.add(5 * time.Hour)
-		if _, err := bdb.ReplyMail(ctx, actor, org.ID, in.ConversationID, admin, m.reply, inbox.Address); err != nil {
+		if _, err := bdb.ReplyMail(ctx, actor, org.ID, in.ConversationID, admin, store.OutboundReply{Body: m.reply, FromAddr: inbox.Address}); err != nil {
 			return err
 		}
 		if i == 0 {

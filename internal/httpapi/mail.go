@@ -8,9 +8,14 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// MailReply is the body of POST /conversations/{id}/replies.
+// MailReply is the body of POST /conversations/{id}/replies. to lists the
+// recipients the staff member chose (default: the sender of the last
+// inbound message), cc the copies; both only among the conversation's
+// participants (400, EINVALID, otherwise).
 type MailReply struct {
-	Body string `json:"body"`
+	Body string   `json:"body"`
+	To   []string `json:"to,omitempty"`
+	Cc   []string `json:"cc,omitempty"`
 }
 
 // MailIngest is an inbound e-mail delivered through the API (e.g. by a mail
@@ -46,7 +51,7 @@ func (s *Server) mailRoutes(r *Router) {
 		Query: threadParams, Response: gallra.MailConversation{}, Handler: threadByID(s.svc.Mail.Conversation, "messages", splitConversation)})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/conversations/{id}/replies", Summary: "Reply to a conversation", Tags: tags, Auth: AuthStaff,
 		Request: MailReply{}, Response: gallra.MailMessage{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS}, Handler: bodyByID(http.StatusCreated, func(ctx context.Context, st *gallra.Staff, id int64, in MailReply) (*gallra.MailMessage, error) {
-			return s.svc.Mail.Reply(ctx, st, id, in.Body)
+			return s.svc.Mail.Reply(ctx, st, id, gallra.MailReply{Body: in.Body, To: in.To, Cc: in.Cc})
 		})})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/attachments/{id}", Summary: "Download an attachment", Tags: tags, Auth: AuthStaff,
 		Response: RawBody{}, Handler: s.getAttachment})

@@ -291,7 +291,7 @@ func TestMailDelete(t *testing.T) {
 		inbox := f.Channels[gallra.ModuleMail].ID
 		t0 := clock.Now()
 		old := mustMail(t, db, f, "anna@example.se", "m1@x", "")
-		if _, err := db.ReplyMail(ctx, staff(f), f.Org.ID, old.ConversationID, f.Admin, "Svar", "support@kommunen.example"); err != nil {
+		if _, err := db.ReplyMail(ctx, staff(f), f.Org.ID, old.ConversationID, f.Admin, store.OutboundReply{Body: "Svar", FromAddr: "support@kommunen.example"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.SetCustomField(ctx, staff(f), f.Org.ID, gallra.SubjectMailConversation, old.ConversationID, "kundnummer", "KN-1"); err != nil {

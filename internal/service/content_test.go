@@ -129,7 +129,7 @@ func TestContentPermissions(t *testing.T) {
 			return err
 		}},
 		{"reply to conversation", true, gallra.ModuleMail, func(ctx context.Context, c *content, s *gallra.Staff) error {
-			_, err := c.svc.Mail.Reply(ctx, s, c.conv, "Här är den.")
+			_, err := c.svc.Mail.Reply(ctx, s, c.conv, gallra.MailReply{Body: "Här är den."})
 			return err
 		}},
 		{"download attachment", true, gallra.ModuleMail, func(ctx context.Context, c *content, s *gallra.Staff) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/mailin"
+	"github.com/gallra/gallra/internal/store"
 )
 
 // Mail implements gallra.MailService.
@@ -55,13 +56,15 @@ func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64, 
 	return m.d.DB.MailConversationPage(ctx, c.OrgID, c.ID, p)
 }
 
-// Reply implements gallra.MailService.
-func (m *Mail) Reply(ctx context.Context, staff *gallra.Staff, conversationID int64, body string) (*gallra.MailMessage, error) {
+// Reply implements gallra.MailService: the reply is recorded and queued
+// for delivery in one transaction, with a Message-ID of ours at the inbox's
+// domain.
+func (m *Mail) Reply(ctx context.Context, staff *gallra.Staff, conversationID int64, in gallra.MailReply) (*gallra.MailMessage, error) {
 	c, err := m.conversation(ctx, staff, gallra.PermWorkChannel, conversationID)
 	if err != nil {
 		return nil, err
 	}
-	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
+	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	ch, err := m.d.DB.GetChannel(ctx, c.OrgID, c.ChannelID)
@@ -71,7 +74,12 @@ func (m *Mail) Reply(ctx context.Context, staff *gallra.Staff, conversationID in
 	if ch.Address == "" {
 		return nil, gallra.Errorf(gallra.EUNPROCESS, "channel %d has no inbox address to reply from", ch.ID)
 	}
-	return m.d.DB.ReplyMail(ctx, actor(staff), c.OrgID, c.ID, staff, body, ch.Address)
+	msgID, err := newMessageID(ch.Address)
+	if err != nil {
+		return nil, err
+	}
+	return m.d.DB.ReplyMail(ctx, actor(staff), c.OrgID, c.ID, staff, store.OutboundReply{
+		Body: in.Body, To: in.To, Cc: in.Cc, FromAddr: ch.Address, MessageID: msgID, Queue: true})
 }
 
 // Attachment implements gallra.MailService.

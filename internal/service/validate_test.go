@@ -56,7 +56,7 @@ func TestContentValidation(t *testing.T) {
 			return err
 		}},
 		{"empty reply", gallra.EINVALID, "body is required", func(ctx context.Context, c *content) error {
-			_, err := c.svc.Mail.Reply(ctx, c.fx.Admin, c.conv, "")
+			_, err := c.svc.Mail.Reply(ctx, c.fx.Admin, c.conv, gallra.MailReply{})
 			return err
 		}},
 		{"chat with bad e-mail", gallra.EINVALID, "author_email", func(ctx context.Context, c *content) error {

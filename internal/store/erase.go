@@ -146,6 +146,11 @@ func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email s
 			return err
 		}
 	}
+	if others == 0 { // the conversation goes whole: its outbox rows first
+		if _, err := tx.exec(ctx, `DELETE FROM mail_outbox WHERE conversation_id = ?`, conv); err != nil {
+			return fmt.Errorf("delete mail outbox: %w", err)
+		}
+	}
 	n, err := countChanged(tx.exec(ctx, `DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE `+cond+`)`, arg...))
 	if err != nil {
 		return fmt.Errorf("delete mail attachments: %w", err)
@@ -176,6 +181,9 @@ func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email s
 	e.CustomFields += n
 	if _, err := tx.exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ? AND person_id = ?`, conv, pid); err != nil {
 		return fmt.Errorf("delete mail participant: %w", err)
+	}
+	if err := tx.dropOutboxRecipient(ctx, conv, email); err != nil {
+		return err
 	}
 	return tx.scrubRecipients(ctx, conv, email)
 }

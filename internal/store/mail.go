@@ -229,9 +229,26 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 	return m, nil
 }
 
-// ReplyMail records a staff reply in a conversation (outbound). Delivery is
-// the mail transport's job; the reply is stored either way.
-func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID int64, staff *gallra.Staff, body string, fromAddr string) (*gallra.MailMessage, error) {
+// OutboundReply is a staff reply as ReplyMail records it: the service has
+// validated the body and the form of the addresses and made the reply's
+// Message-ID (ours, without angle brackets).
+type OutboundReply struct {
+	Body      string
+	To, Cc    []string // To empty: the sender of the last inbound message
+	FromAddr  string   // the inbox address
+	MessageID string
+	// Queue puts the reply in the outbox for delivery (demo and fixture
+	// replies are recorded only).
+	Queue bool
+}
+
+// ReplyMail records a staff reply in a conversation (outbound) and, with
+// r.Queue, queues it in the outbox in the same transaction (with a kick of
+// the mail.outbox job), so a reply is never stored without its delivery or
+// the reverse. The recipients must be participants of the conversation
+// (EINVALID names the field and position, never the address); the stored
+// message's To holds To and Cc. Audited with counts only.
+func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID int64, staff *gallra.Staff, r OutboundReply) (*gallra.MailMessage, error) {
 	var msg *gallra.MailMessage
 	err := db.Update(ctx, func(tx *Tx) error {
 		var channelID int64
@@ -242,30 +259,25 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 		} else if err != nil {
 			return err
 		}
-		var to []string
-		rows, err := tx.query(ctx, `SELECT p.email FROM mail_participants mp JOIN persons p ON p.id = mp.person_id WHERE mp.conversation_id = ? AND p.email <> '' ORDER BY p.id`, convID)
+		to, cc, err := tx.replyRecipients(ctx, convID, r.To, r.Cc)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
-				rows.Close()
-				return err
-			}
-			to = append(to, e)
-		}
-		rows.Close()
 		sid := staff.ID
 		if !strings.HasPrefix(strings.ToLower(subject), "re:") {
 			subject = "Re: " + subject
 		}
 		msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionOut, nil, &sid,
-			gallra.InboundMail{From: fromAddr, FromName: staff.Name, To: to, Subject: subject, Body: body})
+			gallra.InboundMail{From: r.FromAddr, FromName: staff.Name, To: append(append([]string{}, to...), cc...), Subject: subject, Body: r.Body, MessageID: gallra.CleanMessageID(r.MessageID)})
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, orgID, actor, "mail.replied", "mail_conversation", convID, map[string]any{"message_id": msg.ID})
+		if r.Queue {
+			if msg.Delivery, err = tx.queueReply(ctx, msg, to, cc); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, orgID, actor, "mail.replied", "mail_conversation", convID, map[string]any{"message_id": msg.ID, "to": len(to), "cc": len(cc), "queued": r.Queue})
 	})
 	return msg, err
 }

@@ -844,6 +844,7 @@ var mailPurge = convPurge{
 	persons: `SELECT person_id FROM mail_participants WHERE conversation_id IN ({ids})
 		UNION SELECT person_id FROM mail_messages WHERE conversation_id IN ({ids}) AND person_id IS NOT NULL`,
 	deletes: []string{
+		`DELETE FROM mail_outbox WHERE conversation_id IN ({ids})`,
 		`DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE conversation_id IN ({ids}))`,
 		`DELETE FROM mail_messages WHERE conversation_id IN ({ids})`,
 		`DELETE FROM mail_participants WHERE conversation_id IN ({ids})`,

@@ -189,7 +189,7 @@ func TestForumMailChatSocialKnowledge(t *testing.T) {
 		if err != nil || m2.ConversationID != m1.ConversationID {
 			t.Fatalf("reply not threaded: %v %d vs %d", err, m2.ConversationID, m1.ConversationID)
 		}
-		if _, err := db.ReplyMail(ctx, admin, f.Org.ID, m1.ConversationID, f.Admin, "Vi kollar", "support@gamma.example"); err != nil {
+		if _, err := db.ReplyMail(ctx, admin, f.Org.ID, m1.ConversationID, f.Admin, store.OutboundReply{Body: "Vi kollar", FromAddr: "support@gamma.example"}); err != nil {
 			t.Fatal(err)
 		}
 		conv, err := db.GetMailConversation(ctx, f.Org.ID, m1.ConversationID)

@@ -82,6 +82,9 @@ func (db *DB) mailConversation(ctx context.Context, orgID, id int64, p *gallra.T
 		if c.Messages, c.NextAfterID, err = tx.mailMessagePage(ctx, orgID, id, *p); err != nil {
 			return err
 		}
+		if err := tx.attachDelivery(ctx, c.Messages); err != nil {
+			return err
+		}
 		c.PersonIDs, err = tx.mailParticipants(ctx, id)
 		return err
 	})

@@ -72,7 +72,7 @@ func seed(t *testing.T, db *store.DB, f *storetest.Fixture) seeded {
 		Subject: "Faktura", Body: "Hej, fakturan är fel.", MessageID: "m1@example.se",
 		Attachments: []gallra.Attachment{{Filename: ".faktura nov<1>.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 eva")}}})
 	must(err)
-	_, err = db.ReplyMail(ctx, admin, org, m1.ConversationID, f.Admin, "Vi tittar på det.", f.Channels[gallra.ModuleMail].Address)
+	_, err = db.ReplyMail(ctx, admin, org, m1.ConversationID, f.Admin, store.OutboundReply{Body: "Vi tittar på det.", FromAddr: f.Channels[gallra.ModuleMail].Address})
 	must(err)
 	m2, err := db.IngestMail(ctx, org, mail, gallra.InboundMail{From: subjectEmail, To: []string{f.Channels[gallra.ModuleMail].Address}, Subject: "Gemensamt", Body: "Eva skriver", MessageID: "m2@example.se"})
 	must(err)
