@@ -203,6 +203,10 @@ type MailConversation struct {
 	SensitiveKinds []string      `json:"sensitive_kinds"`
 	Messages       []MailMessage `json:"messages,omitempty"`
 	PersonIDs      []int64       `json:"person_ids,omitempty"`
+
+	// Status and AssigneeID are the workspace's (WorkspaceService).
+	Status     ConversationStatus `json:"status"`
+	AssigneeID *int64             `json:"assignee_id,omitempty"`
 }
 
 // Direction tells inbound (from a customer) from outbound (from staff) mail.

@@ -26,4 +26,5 @@ type Services struct {
 	Holds         HoldService
 	PII           PIIService
 	Health        HealthService
+	Workspace     WorkspaceService
 }

@@ -37,9 +37,15 @@ func (m *Mail) conversation(ctx context.Context, staff *gallra.Staff, p gallra.P
 	return c, nil
 }
 
-// Conversation implements gallra.MailService.
+// Conversation implements gallra.MailService. Reading a conversation is a
+// read of personal data: it is recorded in the access log (staff, id,
+// time), and not shown when that fails.
 func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.MailConversation, error) {
-	return m.conversation(ctx, staff, gallra.PermViewChannel, id)
+	c, err := m.conversation(ctx, staff, gallra.PermViewChannel, id)
+	if err != nil {
+		return nil, err
+	}
+	return c, m.d.DB.RecordAccess(ctx, c.OrgID, staff.ID, gallra.SubjectMailConversation, c.ID)
 }
 
 // Reply implements gallra.MailService.

@@ -41,5 +41,6 @@ func New(d Deps) *gallra.Services {
 		Holds:         &Holds{d: d},
 		PII:           &PII{d: d},
 		Health:        &Health{d: d},
+		Workspace:     &Workspace{d: d},
 	}
 }
