@@ -86,7 +86,8 @@ type InboxFilter struct {
 	// staff id in decimal.
 	Assignee string
 	// Q searches the subject, the senders and the text of the messages
-	// (case-insensitive; on SQLite only ASCII letters fold).
+	// (case-insensitive; on SQLite a word with Å, Ä or Ö is found in all
+	// lower case or with those letters capitalised).
 	Q string
 	// Cursor continues a list where InboxPage.Next left it.
 	Cursor string

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gallra/gallra"
 )
@@ -84,10 +85,14 @@ func (db *DB) ListInbox(ctx context.Context, orgID int64, q InboxQuery) (*gallra
 		args = append(args, q.AssigneeID)
 	}
 	if s := strings.TrimSpace(q.Q); s != "" {
-		p := "%" + escapeLike(strings.ToLower(s)) + "%"
-		where = append(where, `(LOWER(c.subject) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM mail_messages m WHERE m.conversation_id = c.id
-			AND (LOWER(m.body) LIKE ? ESCAPE '\' OR LOWER(m.from_addr) LIKE ? ESCAPE '\' OR LOWER(m.from_name) LIKE ? ESCAPE '\')))`)
-		args = append(args, p, p, p, p)
+		// SQLite's LOWER folds ASCII letters only ("Ärende" stays
+		// "Ärende"): the text is also matched with its other letters in
+		// upper case, which finds words that start with Å, Ä or Ö.
+		p1 := "%" + escapeLike(strings.ToLower(s)) + "%"
+		p2 := "%" + escapeLike(upperNonASCII(s)) + "%"
+		where = append(where, `(LOWER(c.subject) LIKE ? ESCAPE '\' OR LOWER(c.subject) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM mail_messages m WHERE m.conversation_id = c.id
+			AND (LOWER(m.body) LIKE ? ESCAPE '\' OR LOWER(m.body) LIKE ? ESCAPE '\' OR LOWER(m.from_addr) LIKE ? ESCAPE '\' OR LOWER(m.from_name) LIKE ? ESCAPE '\' OR LOWER(m.from_name) LIKE ? ESCAPE '\')))`)
+		args = append(args, p1, p2, p1, p2, p1, p1, p2)
 	}
 	if q.Cursor != "" {
 		at, id, err := parseInboxCursor(q.Cursor)
@@ -132,6 +137,17 @@ func (db *DB) ListInbox(ctx context.Context, orgID int64, q InboxQuery) (*gallra
 		page.Next = inboxCursor(last.LastMessageAt, last.ID)
 	}
 	return page, nil
+}
+
+// upperNonASCII lower-cases the ASCII letters of s and upper-cases the
+// others (what SQLite's LOWER leaves of a capitalised Swedish word).
+func upperNonASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 {
+			return unicode.ToLower(r)
+		}
+		return unicode.ToUpper(r)
+	}, s)
 }
 
 // SetConversationStatus sets a workspace conversation's status; it reports
