@@ -24,6 +24,11 @@ type WorkspaceService interface {
 	// to, its notes and whom a reply would go to. It records the read in
 	// the access log. PermViewChannel.
 	Conversation(ctx context.Context, staff *Staff, id int64) (*WorkspaceConversation, error)
+	// Channel returns the channel of a conversation the staff user may view
+	// (ENOTFOUND otherwise): transports check it before calling another
+	// service on the conversation (e.g. HoldService) so that a hidden
+	// conversation stays hidden.
+	Channel(ctx context.Context, staff *Staff, st SubjectType, id int64) (int64, error)
 	// SetStatus sets a conversation's status (PermWorkChannel); setting the
 	// status it has changes nothing and is not audited.
 	SetStatus(ctx context.Context, staff *Staff, st SubjectType, id int64, status ConversationStatus) error

@@ -133,6 +133,11 @@ func (w *Workspace) Conversation(ctx context.Context, staff *gallra.Staff, id in
 	return out, nil
 }
 
+// Channel implements gallra.WorkspaceService.
+func (w *Workspace) Channel(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) (int64, error) {
+	return w.subject(ctx, staff, gallra.PermViewChannel, st, id)
+}
+
 // SetStatus implements gallra.WorkspaceService.
 func (w *Workspace) SetStatus(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64, status gallra.ConversationStatus) error {
 	if !status.Valid() {

@@ -314,6 +314,9 @@ func (h *Handler) workspaceHold(w http.ResponseWriter, r *http.Request, v *viewe
 	if err != nil {
 		return err
 	}
+	if _, err := h.svc.Workspace.Channel(r.Context(), v.Staff, gallra.SubjectMailConversation, id); err != nil {
+		return err
+	}
 	reason := r.PostFormValue("reason")
 	if _, err := h.svc.Holds.PlaceHold(r.Context(), v.Staff, gallra.SubjectMailConversation, id, reason); err != nil {
 		return h.convRefused(w, r, v, id, "hold", err, func(d *convData) { d.HoldReason = reason })
@@ -326,6 +329,9 @@ func (h *Handler) workspaceHold(w http.ResponseWriter, r *http.Request, v *viewe
 func (h *Handler) workspaceRelease(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	id, err := convForm(w, r)
 	if err != nil {
+		return err
+	}
+	if _, err := h.svc.Workspace.Channel(r.Context(), v.Staff, gallra.SubjectMailConversation, id); err != nil {
 		return err
 	}
 	if err := h.svc.Holds.ReleaseHold(r.Context(), v.Staff, gallra.SubjectMailConversation, id); err != nil {
