@@ -205,8 +205,20 @@ func (db *DB) AssignConversation(ctx context.Context, actor gallra.Actor, orgID 
 // ConversationNotes returns a conversation's internal notes, oldest first,
 // with their authors' names.
 func (db *DB) ConversationNotes(ctx context.Context, orgID int64, st gallra.SubjectType, id int64) ([]gallra.Note, error) {
-	out := []gallra.Note{}
+	var out []gallra.Note
 	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.ConversationNotes(ctx, orgID, st, id)
+		return err
+	})
+	return out, err
+}
+
+// ConversationNotes is ConversationNotes inside a transaction (the
+// data-subject export reads a conversation's notes with its thread).
+func (tx *Tx) ConversationNotes(ctx context.Context, orgID int64, st gallra.SubjectType, id int64) ([]gallra.Note, error) {
+	out := []gallra.Note{}
+	err := func() error {
 		rows, err := tx.query(ctx, `SELECT n.id, n.staff_id, COALESCE(s.name, ''), n.body, n.created_at FROM conversation_notes n
 			LEFT JOIN staff s ON s.id = n.staff_id WHERE n.subject_type = ? AND n.subject_id = ? AND n.org_id = ? ORDER BY n.created_at, n.id`, string(st), id, orgID)
 		if err != nil {
@@ -223,7 +235,7 @@ func (db *DB) ConversationNotes(ctx context.Context, orgID int64, st gallra.Subj
 			out = append(out, n)
 		}
 		return rows.Err()
-	})
+	}()
 	return out, err
 }
 

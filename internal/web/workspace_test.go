@@ -254,3 +254,45 @@ func compactDetails(en gallra.AuditEntry) string {
 	b, _ := json.Marshal(en.Details)
 	return string(b)
 }
+
+// The workspace pages follow the a11y conventions: every control labelled,
+// errors tied to their fields, both languages.
+func TestWorkspaceLabelled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newWSEnv(t, db, clock)
+		c := e.client()
+		c.login(e.fx.Editor.Email)
+		c.post("/profile", url.Values{"signature": {"Eva"}})
+		pages := map[string]string{
+			"list":          c.get("/workspace").Body,
+			"list filtered": c.get("/workspace?status=open&assignee=none&q=x").Body,
+			"conversation":  c.get(e.AnnaConv).Body,
+			"profile":       c.get("/profile").Body,
+			"reply refused": c.post(e.AnnaConv+"/reply", url.Values{"to": {"nope"}, "body": {"Hej"}}).Body,
+			"note refused":  c.post(e.AnnaConv+"/note", url.Values{"body": {""}}).Body,
+			"hold refused":  c.post(e.AnnaConv+"/hold", url.Values{"reason": {""}}).Body,
+			"sig refused":   c.post("/profile", url.Values{"signature": {strings.Repeat("x", 1001)}}).Body,
+		}
+		total := 0
+		for what, body := range pages {
+			total += checkLabels(t, what, body)
+		}
+		if total < 25 {
+			t.Errorf("only %d controls checked", total)
+		}
+		for what, want := range map[string]string{
+			"note refused":  `aria-describedby="note-error" aria-invalid="true"`,
+			"hold refused":  `aria-describedby="hold-error" aria-invalid="true"`,
+			"sig refused":   `aria-describedby="sig-help sig-error" aria-invalid="true"`,
+			"reply refused": `id="reply-error"`,
+		} {
+			if !strings.Contains(pages[what], want) {
+				t.Errorf("%s: error not tied to its field (%s)", what, want)
+			}
+		}
+		c.post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
+		b := c.get(e.AnnaConv).Body
+		mustContain(t, "English conversation", b, `<html lang="en">`, "Internal notes", "Send reply", "Sensitive data", "personal identity number")
+		checkLabels(t, "English conversation", b)
+	})
+}
