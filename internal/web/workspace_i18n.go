@@ -40,6 +40,7 @@ var workspaceMessages = map[string][2]string{
 	"ws.col.assignee":      {"Handläggare", "Assignee"},
 	"ws.col.last":          {"Senast", "Last activity"},
 	"ws.messages":          {"%d meddelanden", "%d messages"},
+	"ws.message1":          {"1 meddelande", "1 message"},
 	"ws.unassigned":        {"Ingen handläggare", "Unassigned"},
 	"ws.assigned_to":       {"Handläggare: %s", "Assigned to %s"},
 	"ws.none":              {"Inga ärenden matchar.", "No conversations match."},
