@@ -17,6 +17,9 @@ type Workspace struct{ d Deps }
 
 var _ gallra.WorkspaceService = (*Workspace)(nil)
 
+// MaxReplyRecipients bounds the To and Cc addresses of a workspace reply.
+const MaxReplyRecipients = 50
+
 // viewableChannels returns the mail channels the staff user may view, or
 // nil when that is every channel of the organisation.
 func (w *Workspace) viewableChannels(ctx context.Context, staff *gallra.Staff) ([]int64, error) {
@@ -227,6 +230,9 @@ func (w *Workspace) Reply(ctx context.Context, staff *gallra.Staff, id int64, in
 	body := strings.TrimRight(in.Body, " \t\r\n")
 	if strings.TrimSpace(body) == "" {
 		return nil, gallra.Errorf(gallra.EINVALID, "body is required")
+	}
+	if len(in.To)+len(in.Cc) > MaxReplyRecipients {
+		return nil, gallra.Errorf(gallra.EINVALID, "at most %d recipients", MaxReplyRecipients)
 	}
 	for i, a := range append(append([]string{}, in.To...), in.Cc...) {
 		if err := gallra.ValidateEmail("to", a); err != nil {
