@@ -133,6 +133,16 @@ func TestWorkspaceListAndPermissions(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Errorf("API list: %d", res.StatusCode)
 		}
+		// A read through the API is recorded like one in the UI.
+		req, _ = http.NewRequest("GET", e.srv.URL+"/api/v1/conversations/"+strconv.FormatInt(e.Bo.ConversationID, 10), nil)
+		req.Header.Set("Authorization", "Bearer "+e.fx.EditorToken)
+		if res, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if log, err := db.AccessLog(context.Background(), e.fx.Org.ID, gallra.SubjectMailConversation, e.Bo.ConversationID); err != nil || len(log) != 1 || log[0].StaffID != e.fx.Editor.ID {
+			t.Errorf("access log after an API read: %+v %v", log, err)
+		}
 	})
 }
 
