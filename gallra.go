@@ -224,6 +224,10 @@ type MailConversation struct {
 	// ReplyKey is the unguessable key that routes replies to this
 	// conversation (kontakt+c-<key>@…); not shown in the API.
 	ReplyKey string `json:"-"`
+
+	// Status and AssigneeID are the workspace's (WorkspaceService).
+	Status     ConversationStatus `json:"status"`
+	AssigneeID *int64             `json:"assignee_id,omitempty"`
 }
 
 // Direction tells inbound (from a customer) from outbound (from staff) mail.

@@ -28,5 +28,6 @@ type Services struct {
 	Health        HealthService
 	// Operator is the platform operator's (CLI and operator API), never a
 	// staff user's.
-	Operator OperatorService
+	Operator  OperatorService
+	Workspace WorkspaceService
 }

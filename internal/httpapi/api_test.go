@@ -30,6 +30,7 @@ func TestAPI(t *testing.T) {
 		e.run(staffScenarios())
 		e.run(tokenScenarios())
 		e.run(forumMailScenarios())
+		e.run(workspaceScenarios())
 		e.run(chatSocialScenarios())
 		e.run(knowledgeCustomAuditScenarios())
 		if strings.Contains(e.logs.String(), custEmail) || strings.Contains(e.logs.String(), custIP) {

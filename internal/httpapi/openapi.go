@@ -29,6 +29,8 @@ var enumOf = map[reflect.Type][]string{
 	reflect.TypeFor[gallra.Direction]():   {"in", "out"},
 	reflect.TypeFor[gallra.ChatSender]():  {"customer", "staff", "system"},
 	reflect.TypeFor[gallra.SubjectType](): subjectEnum,
+
+	reflect.TypeFor[gallra.ConversationStatus](): {"open", "waiting", "closed"},
 }
 
 // OpenAPI returns the OpenAPI document generated from the registered routes:

@@ -237,6 +237,7 @@ func (s *Server) routes(r *Router) {
 	s.requestRoutes(r)
 	s.piiRoutes(r)
 	s.operatorRoutes(r)
+	s.workspaceRoutes(r)
 	// A new group goes here, one line; groups built from outside the Server
 	// (RetentionRoutes) come through Config.Extra.
 }

@@ -61,11 +61,19 @@ var tenantCases = map[string][]tenantCase{
 		{path: "/api/v1/custom-fields", body: `{"subject_type":"person","subject_id":{person},"key":"k","value":"hijacked"}`},
 	},
 	"GET /api/v1/channels/{id}/search": {{path: "/api/v1/channels/{forum}/search?q=hello"}},
+	// The workspace.
+	"GET /api/v1/workspace/conversations":      {{path: "/api/v1/workspace/conversations?channel_id={mail}"}},
+	"GET /api/v1/workspace/conversations/{id}": {{path: "/api/v1/workspace/conversations/{conv}"}},
+	"PUT /api/v1/conversations/{id}/status":    {{path: "/api/v1/conversations/{conv}/status", body: `{"status":"closed"}`}},
+	"PUT /api/v1/conversations/{id}/assignee":  {{path: "/api/v1/conversations/{conv}/assignee", body: `{"assignee_id":null}`}},
+	"GET /api/v1/conversations/{id}/assignees": {{path: "/api/v1/conversations/{conv}/assignees"}},
+	"GET /api/v1/conversations/{id}/notes":     {{path: "/api/v1/conversations/{conv}/notes"}},
+	"POST /api/v1/conversations/{id}/notes":    {{path: "/api/v1/conversations/{conv}/notes", body: `{"body":"hijacked"}`}},
 }
 
 // bodyIDRoutes are staff routes without an id in the path that take one in
 // the body or query; they must have tenant cases too.
-var bodyIDRoutes = []string{"POST /api/v1/tokens", "GET /api/v1/custom-fields", "PUT /api/v1/custom-fields"}
+var bodyIDRoutes = []string{"POST /api/v1/tokens", "GET /api/v1/custom-fields", "PUT /api/v1/custom-fields", "GET /api/v1/workspace/conversations"}
 
 // fingerprint reads everything of organisation A the cases could touch.
 func (e *env) fingerprint() string {

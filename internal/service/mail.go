@@ -44,7 +44,9 @@ func (m *Mail) conversation(ctx context.Context, staff *gallra.Staff, p gallra.P
 	return c, nil
 }
 
-// Conversation implements gallra.MailService.
+// Conversation implements gallra.MailService. Reading a conversation is a
+// read of personal data: it is recorded in the access log (staff, id,
+// time), and not shown when that fails.
 func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (*gallra.MailConversation, error) {
 	c, err := m.conversation(ctx, staff, gallra.PermViewChannel, id)
 	if err != nil {
@@ -53,7 +55,11 @@ func (m *Mail) Conversation(ctx context.Context, staff *gallra.Staff, id int64, 
 	if err := validThreadPage(p); err != nil {
 		return nil, err
 	}
-	return m.d.DB.MailConversationPage(ctx, c.OrgID, c.ID, p)
+	page, err := m.d.DB.MailConversationPage(ctx, c.OrgID, c.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	return page, m.d.DB.RecordAccess(ctx, c.OrgID, staff.ID, gallra.SubjectMailConversation, c.ID)
 }
 
 // Reply implements gallra.MailService: the reply is recorded and queued

@@ -44,5 +44,6 @@ func New(d Deps) *gallra.Services {
 		PII:           &PII{d: d},
 		Health:        &Health{d: d},
 		Operator:      &Operator{d: d},
+		Workspace:     &Workspace{d: d},
 	}
 }

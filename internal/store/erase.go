@@ -168,6 +168,9 @@ func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email s
 		if _, err := tx.exec(ctx, `DELETE FROM mail_participants WHERE conversation_id = ?`, conv); err != nil {
 			return fmt.Errorf("delete mail participants: %w", err)
 		}
+		if _, err := tx.deleteNotes(ctx, gallra.SubjectMailConversation, []int64{conv}); err != nil {
+			return err
+		}
 		if n, err = countChanged(tx.exec(ctx, `DELETE FROM mail_conversations WHERE id = ? AND org_id = ?`, conv, org)); err != nil {
 			return fmt.Errorf("delete mail conversation: %w", err)
 		}
@@ -183,6 +186,9 @@ func (tx *Tx) eraseMailConversation(ctx context.Context, s ErasureScope, email s
 		return fmt.Errorf("delete mail participant: %w", err)
 	}
 	if err := tx.dropOutboxRecipient(ctx, conv, email); err != nil {
+		return err
+	}
+	if err := tx.scrubNotes(ctx, gallra.SubjectMailConversation, conv, email); err != nil {
 		return err
 	}
 	return tx.scrubRecipients(ctx, conv, email)

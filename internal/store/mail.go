@@ -211,7 +211,13 @@ func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID in
 	if err := tx.flagSensitive(ctx, "mail_conversations", convID, in.Subject+"\n"+in.Body); err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(ctx, `UPDATE mail_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
+	// A customer's message (re)opens the conversation; a staff reply leaves
+	// it waiting for the customer (the workspace's statuses).
+	status := gallra.StatusOpen
+	if dir == gallra.DirectionOut {
+		status = gallra.StatusWaiting
+	}
+	if _, err := tx.exec(ctx, `UPDATE mail_conversations SET last_message_at = ?, status = ? WHERE id = ?`, ms(tx.Now), string(status), convID); err != nil {
 		return nil, err
 	}
 	m := &gallra.MailMessage{ID: id, OrgID: orgID, ConversationID: convID, ChannelID: channelID, Direction: dir, PersonID: personID, StaffID: staffID,
@@ -282,19 +288,21 @@ func (db *DB) ReplyMail(ctx context.Context, actor gallra.Actor, orgID, convID i
 	return msg, err
 }
 
-const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds, reply_key`
+const mailConvCols = `id, org_id, channel_id, subject, created_at, last_message_at, hold_reason, held_at, held_by, sensitive_kinds, reply_key, status, assignee_id`
 
 func scanMailConv(sc interface{ Scan(...any) error }) (*gallra.MailConversation, error) {
 	var c gallra.MailConversation
 	var created, last int64
 	var reason sql.NullString
 	var heldAt, heldBy sql.NullInt64
-	var kinds string
+	var kinds, status string
 	var key sql.NullString
-	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy, &kinds, &key); err != nil {
+	var assignee sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.ChannelID, &c.Subject, &created, &last, &reason, &heldAt, &heldBy, &kinds, &key, &status, &assignee); err != nil {
 		return nil, err
 	}
 	c.ReplyKey = key.String
+	c.Status, c.AssigneeID = gallra.ConversationStatus(status), fromNullID(assignee)
 	c.SensitiveKinds = splitKinds(kinds)
 	c.CreatedAt, c.LastMessageAt, c.Hold = fromMS(created), fromMS(last), holdFrom(reason, heldAt, heldBy)
 	return &c, nil

@@ -848,6 +848,7 @@ var mailPurge = convPurge{
 		`DELETE FROM mail_attachments WHERE message_id IN (SELECT id FROM mail_messages WHERE conversation_id IN ({ids}))`,
 		`DELETE FROM mail_messages WHERE conversation_id IN ({ids})`,
 		`DELETE FROM mail_participants WHERE conversation_id IN ({ids})`,
+		`DELETE FROM conversation_notes WHERE subject_type = 'mail_conversation' AND subject_id IN ({ids})`,
 		`DELETE FROM mail_conversations WHERE id IN ({ids})`,
 	},
 }

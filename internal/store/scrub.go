@@ -10,7 +10,7 @@ import (
 // vacuums on PostgreSQL.
 const personalTables = "persons, custom_fields, forum_topics, forum_posts, " +
 	"mail_conversations, mail_participants, mail_messages, mail_attachments, mail_outbox, " +
-	"chat_conversations, chat_messages, social_items, subject_requests"
+	"chat_conversations, chat_messages, social_items, subject_requests, conversation_notes"
 
 // ScrubErased makes personal data that was deleted or overwritten (by a
 // purge run or an erasure) leave the database files as far as the engine

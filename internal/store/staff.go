@@ -259,8 +259,11 @@ func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if err := tx.endStaffAccess(ctx, orgID, id); err != nil {
 			return err
 		}
+		if _, err := tx.exec(ctx, `UPDATE mail_conversations SET assignee_id = NULL WHERE assignee_id = ? AND org_id = ?`, id, orgID); err != nil {
+			return fmt.Errorf("unassign conversations of staff user: %w", err)
+		}
 		placeholder := deletedStaffEmail(id)
-		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, role = ?, avatar_url = '', password_hash = '', active = 0 WHERE id = ? AND org_id = ?`,
+		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, role = ?, avatar_url = '', password_hash = '', signature = '', active = 0 WHERE id = ? AND org_id = ?`,
 			placeholder, placeholder, string(gallra.RoleEditor), id, orgID); err != nil {
 			return fmt.Errorf("remove personal data of staff user: %w", err)
 		}

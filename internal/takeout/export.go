@@ -307,6 +307,13 @@ type (
 		CreatedAt     time.Time         `json:"created_at"`
 		LastMessageAt time.Time         `json:"last_message_at"`
 		Messages      []dataMailMessage `json:"messages"`
+		// Notes are the staff's internal notes on the conversation
+		// (absent when there are none).
+		Notes []dataNote `json:"notes,omitempty"`
+	}
+	dataNote struct {
+		Body      string    `json:"body"`
+		CreatedAt time.Time `json:"created_at"`
 	}
 	dataMailMessage struct {
 		ID          int64            `json:"id"`
@@ -418,6 +425,13 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 				Size: a.Size, SHA256: a.SHA256, Path: attachmentPath(a.ID, a.Filename)})
 		}
 		c.Messages = append(c.Messages, m)
+	}
+	notes, err := x.tx.ConversationNotes(ctx, x.r.OrgID, gallra.SubjectMailConversation, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		c.Notes = append(c.Notes, dataNote{Body: n.Body, CreatedAt: n.CreatedAt})
 	}
 	return &c, nil
 }

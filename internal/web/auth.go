@@ -83,6 +83,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("web: signed in", "org_id", staff.OrgID, "staff_id", staff.ID)
 	h.setSessionCookie(w, r, secret)
+	if next == "/" && !staff.Allowed(gallra.PermManageOrganisation, 0) {
+		next = "/workspace" // editors land where they work
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

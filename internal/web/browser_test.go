@@ -421,6 +421,10 @@ func TestBrowserEditor(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#email"), e.fx.Editor.Email),
 			chromedp.SendKeys(chromedp.CSS("#password"), testPassword))
 		p.submit(`main button[type="submit"]`)
+		if loc := p.location(); loc != "/workspace" {
+			t.Errorf("editor landed on %s, want the workspace", loc)
+		}
+		p.open("/")
 		p.want("editor overview", e.fx.Channels[gallra.ModuleForum].Name, e.fx.Channels[gallra.ModuleMail].Name)
 		if txt := p.text(); strings.Contains(txt, e.fx.Channels[gallra.ModuleChat].Name) {
 			t.Error("editor sees a channel they are not a member of")

@@ -179,7 +179,7 @@ func (c *client) post(path string, form url.Values) resp {
 func (c *client) login(email string) {
 	c.t.Helper()
 	r := c.post("/login", url.Values{"email": {email}, "password": {testPassword}})
-	if r.Status != http.StatusSeeOther || r.Location != "/" {
+	if r.Status != http.StatusSeeOther || (r.Location != "/" && r.Location != "/workspace") {
 		c.t.Fatalf("login as %s: status %d, location %q", email, r.Status, r.Location)
 	}
 }

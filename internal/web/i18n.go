@@ -71,7 +71,7 @@ func (l *lang) N(n int64) string {
 // catalogs holds the UI languages, built once from messages.
 var catalogs = func() map[string]*lang {
 	sv, en := map[string]string{}, map[string]string{}
-	for k, v := range messages {
+	for k, v := range allMessages() {
 		sv[k], en[k] = v[0], v[1]
 	}
 	return map[string]*lang{"sv": {code: "sv", msgs: sv}, "en": {code: "en", msgs: en}}

@@ -10,6 +10,7 @@ import (
 // TestCatalogComplete checks that every message key a template names
 // literally exists, in both languages, and that no message is empty.
 func TestCatalogComplete(t *testing.T) {
+	messages := allMessages()
 	for k, v := range messages {
 		if strings.TrimSpace(v[0]) == "" || strings.TrimSpace(v[1]) == "" {
 			t.Errorf("message %q lacks a Swedish or English text", k)

@@ -153,6 +153,8 @@ func navOf(name string) string {
 		return "settings"
 	case strings.HasPrefix(name, "request"), name == "receipt":
 		return "requests"
+	case strings.HasPrefix(name, "workspace"):
+		return "workspace"
 	}
 	return name
 }

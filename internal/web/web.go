@@ -159,6 +159,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /requests/{id}/rerun", h.auth(h.requestRerun))
 
 	mux.Handle("GET /audit", h.permitted(gallra.PermAudit, h.auditList))
+	h.workspaceRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
