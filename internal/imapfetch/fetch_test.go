@@ -2,139 +2,19 @@ package imapfetch
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"io"
-	"log"
-	"math/big"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap"
-	"github.com/emersion/go-imap/backend/memory"
-	"github.com/emersion/go-imap/client"
-	"github.com/emersion/go-imap/server"
-
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/imapfetch/imaptest"
 )
-
-// imapServer is go-imap's in-memory IMAP server on a loopback port: user
-// "username", password "password", an INBOX holding one message (UID 6).
-type imapServer struct {
-	addr string
-	port int
-	tls  *tls.Config // client config trusting the server's certificate
-}
-
-func startServer(t *testing.T, security gallra.IMAPSecurity) *imapServer {
-	t.Helper()
-	s := server.New(memory.New())
-	s.AllowInsecureAuth = true
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &imapServer{addr: ln.Addr().String()}
-	_, port, _ := net.SplitHostPort(srv.addr)
-	srv.port, _ = strconv.Atoi(port)
-	if security != gallra.IMAPNone {
-		cert, pool := selfSigned(t)
-		srvTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
-		srv.tls = &tls.Config{RootCAs: pool, ServerName: "localhost"}
-		if security == gallra.IMAPTLS {
-			ln = tls.NewListener(ln, srvTLS)
-		} else {
-			s.TLSConfig = srvTLS
-		}
-	}
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
-	return srv
-}
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// client connects as the mailbox owner's own mail program would, to put
-// mail in and look at what is left.
-func (s *imapServer) client(t *testing.T) *client.Client {
-	t.Helper()
-	var c *client.Client
-	var err error
-	if s.tls != nil && s.tls.RootCAs != nil {
-		c, err = client.DialTLS(s.addr, s.tls)
-		if err != nil {
-			c, err = client.Dial(s.addr)
-			if err == nil {
-				err = c.StartTLS(s.tls)
-			}
-		}
-	} else {
-		c, err = client.Dial(s.addr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Login("username", "password"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Logout() })
-	return c
-}
 
 func mailText(n int, size int) string {
 	return fmt.Sprintf("From: Kund %d <kund%d@example.se>\r\nTo: kontakt@kommun.example\r\nSubject: Fråga %d\r\nMessage-ID: <m%d@example.se>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
 		n, n, n, n, strings.Repeat("x", size))
-}
-
-func (s *imapServer) appendMail(t *testing.T, folder string, texts ...string) {
-	t.Helper()
-	c := s.client(t)
-	for _, m := range texts {
-		if err := c.Append(folder, nil, time.Now(), strings.NewReader(m)); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func (s *imapServer) uids(t *testing.T, folder string) []uint32 {
-	t.Helper()
-	c := s.client(t)
-	if _, err := c.Select(folder, true); err != nil {
-		t.Fatal(err)
-	}
-	crit := imap.NewSearchCriteria()
-	uids, err := c.UidSearch(crit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return uids
 }
 
 // inbox is the receiving side: what was delivered, and the checkpoint.
@@ -171,8 +51,8 @@ func (in *inbox) checkpoint(_ context.Context, v, last uint32, imp, ref int) err
 	return nil
 }
 
-func (in *inbox) account(s *imapServer, sec gallra.IMAPSecurity, after gallra.IMAPAfterImport) Account {
-	return Account{Host: "127.0.0.1", Port: s.port, Security: sec, Username: "username", Password: "password", Folder: "INBOX",
+func (in *inbox) account(s *imaptest.Server, sec gallra.IMAPSecurity, after gallra.IMAPAfterImport) Account {
+	return Account{Host: "127.0.0.1", Port: s.Port, Security: sec, Username: "username", Password: "password", Folder: "INBOX",
 		AfterImport: after, MoveTo: "Arkiv", UIDValidity: in.validity, LastUID: in.last}
 }
 
@@ -181,10 +61,10 @@ func TestFetch(t *testing.T) {
 	t.Run("delete after import, over every kind of connection", func(t *testing.T) {
 		for _, sec := range []gallra.IMAPSecurity{gallra.IMAPNone, gallra.IMAPStartTLS, gallra.IMAPTLS} {
 			t.Run(string(sec), func(t *testing.T) {
-				s := startServer(t, sec)
-				s.appendMail(t, "INBOX", mailText(1, 100), mailText(2, 100))
+				s := imaptest.Start(t, sec)
+				s.Append(t, "INBOX", mailText(1, 100), mailText(2, 100))
 				in := &inbox{}
-				run, err := Fetch(ctx, in.account(s, sec, gallra.IMAPDelete), Options{TLS: s.tls}, in.deliver, in.checkpoint)
+				run, err := Fetch(ctx, in.account(s, sec, gallra.IMAPDelete), Options{TLS: s.TLS}, in.deliver, in.checkpoint)
 				if err != nil {
 					t.Fatalf("fetch: %v", err)
 				}
@@ -194,11 +74,11 @@ func TestFetch(t *testing.T) {
 				if !strings.Contains(in.got[1], "Subject: Fråga 1") || !strings.Contains(in.got[2], "Message-ID: <m2@example.se>") {
 					t.Errorf("delivered messages are not the raw mail in UID order: %q", in.got[1][:60])
 				}
-				if left := s.uids(t, "INBOX"); len(left) != 0 {
+				if left := s.UIDs(t, "INBOX"); len(left) != 0 {
 					t.Errorf("left on the server after import: %v", left)
 				}
 				// Nothing new: a second run delivers nothing.
-				run, err = Fetch(ctx, in.account(s, sec, gallra.IMAPDelete), Options{TLS: s.tls}, in.deliver, in.checkpoint)
+				run, err = Fetch(ctx, in.account(s, sec, gallra.IMAPDelete), Options{TLS: s.TLS}, in.deliver, in.checkpoint)
 				if err != nil || run.Imported != 0 || len(in.got) != 3 {
 					t.Errorf("second run: %+v %v", run, err)
 				}
@@ -206,23 +86,23 @@ func TestFetch(t *testing.T) {
 		}
 	})
 	t.Run("keep leaves the mail and takes only new messages", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
+		s := imaptest.Start(t, gallra.IMAPNone)
 		in := &inbox{}
 		if _, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPKeep), Options{}, in.deliver, in.checkpoint); err != nil {
 			t.Fatal(err)
 		}
-		s.appendMail(t, "INBOX", mailText(3, 10))
+		s.Append(t, "INBOX", mailText(3, 10))
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPKeep), Options{}, in.deliver, in.checkpoint)
 		if err != nil || run.Imported != 1 || run.Removed != 0 || len(in.got) != 2 || !strings.Contains(in.got[1], "Fråga 3") {
 			t.Fatalf("run %+v %v, delivered %d", run, err, len(in.got))
 		}
-		if left := s.uids(t, "INBOX"); len(left) != 2 {
+		if left := s.UIDs(t, "INBOX"); len(left) != 2 {
 			t.Errorf("keep removed mail from the server: %v", left)
 		}
 	})
 	t.Run("move to another folder", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
-		if err := s.client(t).Create("Arkiv"); err != nil {
+		s := imaptest.Start(t, gallra.IMAPNone)
+		if err := s.Client(t).Create("Arkiv"); err != nil {
 			t.Fatal(err)
 		}
 		in := &inbox{}
@@ -230,13 +110,13 @@ func TestFetch(t *testing.T) {
 		if err != nil || run.Removed != 1 {
 			t.Fatalf("run %+v %v", run, errors.Unwrap(err))
 		}
-		if len(s.uids(t, "INBOX")) != 0 || len(s.uids(t, "Arkiv")) != 1 {
-			t.Errorf("not moved: inbox %v, archive %v", s.uids(t, "INBOX"), s.uids(t, "Arkiv"))
+		if len(s.UIDs(t, "INBOX")) != 0 || len(s.UIDs(t, "Arkiv")) != 1 {
+			t.Errorf("not moved: inbox %v, archive %v", s.UIDs(t, "INBOX"), s.UIDs(t, "Arkiv"))
 		}
 	})
 	t.Run("refused and oversize messages stay on the server and are passed", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
-		s.appendMail(t, "INBOX", mailText(1, 10)+"REFUSE\r\n", mailText(2, 5000), mailText(3, 10))
+		s := imaptest.Start(t, gallra.IMAPNone)
+		s.Append(t, "INBOX", mailText(1, 10)+"REFUSE\r\n", mailText(2, 5000), mailText(3, 10))
 		in := &inbox{refuseWith: gallra.Errorf(gallra.EINVALID, "malformed")}
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{MaxMessageBytes: 2000}, in.deliver, in.checkpoint)
 		if err != nil {
@@ -245,38 +125,38 @@ func TestFetch(t *testing.T) {
 		if run.Imported != 2 || run.Refused != 2 || in.refused != 2 || in.last != 9 {
 			t.Fatalf("run %+v, checkpoint %d, refused %d", run, in.last, in.refused)
 		}
-		if left := s.uids(t, "INBOX"); len(left) != 2 || left[0] != 7 || left[1] != 8 {
+		if left := s.UIDs(t, "INBOX"); len(left) != 2 || left[0] != 7 || left[1] != 8 {
 			t.Errorf("left on the server: %v, want the refused 7 and oversize 8", left)
 		}
 	})
 	t.Run("a failing inbox stops the fetch and loses nothing", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
-		s.appendMail(t, "INBOX", mailText(1, 10), mailText(2, 10))
+		s := imaptest.Start(t, gallra.IMAPNone)
+		s.Append(t, "INBOX", mailText(1, 10), mailText(2, 10))
 		in := &inbox{failAfter: 1}
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{}, in.deliver, in.checkpoint)
 		if err == nil || in.last != 6 || run.Error == "" || strings.Contains(run.Error, "database") {
 			t.Fatalf("run %+v %v, checkpoint %d", run, err, in.last)
 		}
-		if left := s.uids(t, "INBOX"); len(left) != 3 {
+		if left := s.UIDs(t, "INBOX"); len(left) != 3 {
 			t.Fatalf("mail removed from the server before it was in: %v", left)
 		}
 		in.failAfter = 0
 		run, err = Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{}, in.deliver, in.checkpoint)
-		if err != nil || run.Imported != 2 || len(in.got) != 3 || len(s.uids(t, "INBOX")) != 0 {
+		if err != nil || run.Imported != 2 || len(in.got) != 3 || len(s.UIDs(t, "INBOX")) != 0 {
 			t.Fatalf("resumed run %+v %v, delivered %d", run, err, len(in.got))
 		}
 	})
 	t.Run("checkpointed but not removed: the next run removes without delivering", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
-		s.appendMail(t, "INBOX", mailText(1, 10))
+		s := imaptest.Start(t, gallra.IMAPNone)
+		s.Append(t, "INBOX", mailText(1, 10))
 		in := &inbox{validity: 1, last: 7} // as if a run stopped after its checkpoint
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{}, in.deliver, in.checkpoint)
-		if err != nil || run.Imported != 0 || run.Removed != 2 || len(in.got) != 0 || len(s.uids(t, "INBOX")) != 0 {
-			t.Fatalf("run %+v %v, delivered %d, left %v", run, err, len(in.got), s.uids(t, "INBOX"))
+		if err != nil || run.Imported != 0 || run.Removed != 2 || len(in.got) != 0 || len(s.UIDs(t, "INBOX")) != 0 {
+			t.Fatalf("run %+v %v, delivered %d, left %v", run, err, len(in.got), s.UIDs(t, "INBOX"))
 		}
 	})
 	t.Run("a new UIDVALIDITY starts over", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
+		s := imaptest.Start(t, gallra.IMAPNone)
 		in := &inbox{validity: 99, last: 1000}
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPKeep), Options{}, in.deliver, in.checkpoint)
 		if err != nil || run.Imported != 1 || in.validity != 1 || in.last != 6 {
@@ -284,11 +164,11 @@ func TestFetch(t *testing.T) {
 		}
 	})
 	t.Run("batches are bounded", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPNone)
-		s.appendMail(t, "INBOX", mailText(1, 10), mailText(2, 10), mailText(3, 10))
+		s := imaptest.Start(t, gallra.IMAPNone)
+		s.Append(t, "INBOX", mailText(1, 10), mailText(2, 10), mailText(3, 10))
 		in := &inbox{}
 		run, err := Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{MaxMessages: 3}, in.deliver, in.checkpoint)
-		if err != nil || run.Imported != 3 || len(s.uids(t, "INBOX")) != 1 {
+		if err != nil || run.Imported != 3 || len(s.UIDs(t, "INBOX")) != 1 {
 			t.Fatalf("first batch %+v %v", run, err)
 		}
 		run, err = Fetch(ctx, in.account(s, gallra.IMAPNone, gallra.IMAPDelete), Options{MaxMessages: 3}, in.deliver, in.checkpoint)
@@ -297,17 +177,17 @@ func TestFetch(t *testing.T) {
 		}
 	})
 	t.Run("errors say what failed without secrets", func(t *testing.T) {
-		s := startServer(t, gallra.IMAPTLS)
+		s := imaptest.Start(t, gallra.IMAPTLS)
 		cases := []struct {
 			name string
 			acct func(Account) Account
 			opt  Options
 			want string
 		}{
-			{"wrong password", func(a Account) Account { a.Password = "hemligt-fel"; return a }, Options{TLS: s.tls}, "refused the user name or password"},
+			{"wrong password", func(a Account) Account { a.Password = "hemligt-fel"; return a }, Options{TLS: s.TLS}, "refused the user name or password"},
 			{"untrusted certificate", func(a Account) Account { return a }, Options{}, "TLS handshake"},
-			{"no such folder", func(a Account) Account { a.Folder = "Saknas"; return a }, Options{TLS: s.tls}, `no folder "Saknas"`},
-			{"nothing listening", func(a Account) Account { a.Port = 1; return a }, Options{TLS: s.tls}, "could not connect"},
+			{"no such folder", func(a Account) Account { a.Folder = "Saknas"; return a }, Options{TLS: s.TLS}, `no folder "Saknas"`},
+			{"nothing listening", func(a Account) Account { a.Port = 1; return a }, Options{TLS: s.TLS}, "could not connect"},
 			{"plain IMAP spoken to a TLS port", func(a Account) Account { a.Security = gallra.IMAPNone; return a }, Options{Timeout: 2 * time.Second}, "IMAP server"},
 		}
 		for _, c := range cases {
