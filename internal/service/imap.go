@@ -41,9 +41,6 @@ func (s *IMAP) SetIMAPAccount(ctx context.Context, staff *gallra.Staff, channelI
 	if err != nil {
 		return nil, err
 	}
-	if s.d.Secrets == nil {
-		return nil, gallra.Errorf(gallra.EUNPROCESS, "this installation has no secret key to keep IMAP passwords with: the operator sets GALLRA_SECRET_KEY")
-	}
 	_, err = s.d.DB.GetIMAPAccount(ctx, c.OrgID, c.ID)
 	exists := err == nil
 	if err != nil && gallra.ErrorCode(err) != gallra.ENOTFOUND {
@@ -51,6 +48,9 @@ func (s *IMAP) SetIMAPAccount(ctx context.Context, staff *gallra.Staff, channelI
 	}
 	if err := in.Normalize(exists); err != nil {
 		return nil, err
+	}
+	if s.d.Secrets == nil {
+		return nil, gallra.Errorf(gallra.EUNPROCESS, "this installation has no secret key to keep IMAP passwords with: the operator sets GALLRA_SECRET_KEY")
 	}
 	var sealed []byte
 	if in.Password != "" {
