@@ -18,6 +18,7 @@ type Services struct {
 	Audit         AuditService
 	Forum         ForumService
 	Mail          MailService
+	IMAP          IMAPService
 	Chat          ChatService
 	Social        SocialService
 	Knowledge     KnowledgeService

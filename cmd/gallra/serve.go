@@ -72,6 +72,8 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	})
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 15*time.Second, "time to finish requests on SIGINT/SIGTERM")
 	var set serviceSettings
+	fs.StringVar(&set.imapPoll, "imap-poll", envDefault(env, "GALLRA_IMAP_POLL", ""), "how often inboxes with an IMAP account are fetched (env GALLRA_IMAP_POLL, default 2m)")
+	set.secretKey = env.Getenv("GALLRA_SECRET_KEY")
 	fs.StringVar(&set.purgeInterval, "purge-interval", envDefault(env, "GALLRA_PURGE_INTERVAL", ""), "how often the retention purge runs (env GALLRA_PURGE_INTERVAL, default 1h)")
 	set.caps = map[gallra.Module]*string{}
 	for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat} {
@@ -346,6 +348,11 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services,
 		return err
 	})
 	r.Every("organisations.delete", time.Minute)
+	r.Handle("mail.imap_fetch", func(ctx context.Context, _ *store.Job) error {
+		_, err := svc.features.IMAP.FetchAllIMAP(ctx)
+		return err
+	})
+	r.Every("mail.imap_fetch", svc.imapEvery)
 	svc.takeout.RegisterJobs(r)
 	svc.retention.Register(r, svc.purgeEvery)
 	mailout.New(db, cfg.mailout.sender(), cfg.mailout.DKIM, log).Register(r)

@@ -7,6 +7,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/secretbox"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/takeout"
@@ -20,6 +21,7 @@ type services struct {
 	retention  *retention.Engine
 	takeout    *takeout.Service
 	purgeEvery time.Duration
+	imapEvery  time.Duration
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -29,6 +31,8 @@ type serviceSettings struct {
 	caps          map[gallra.Module]*string
 	artefactDir   string
 	artefactTTL   string
+	secretKey     string // GALLRA_SECRET_KEY (environment only: never a flag, which ps would show)
+	imapPoll      string
 }
 
 // serviceConfig is serviceSettings checked and parsed.
@@ -37,13 +41,15 @@ type serviceConfig struct {
 	takeout    takeout.Config
 	purgeEvery time.Duration
 	operator   service.OperatorConfig // set by serve (base URL, artefact folder)
+	secrets    *secretbox.Box         // nil without GALLRA_SECRET_KEY
+	imapEvery  time.Duration
 }
 
 // check parses the settings, naming the setting (flag and variable) that is
 // wrong. serve checks them before it touches the database: running a purge
 // with caps other than the operator configured is worse than not starting.
 func (set serviceSettings) check() (*serviceConfig, error) {
-	c := &serviceConfig{caps: gallra.Caps{}, purgeEvery: retention.DefaultInterval}
+	c := &serviceConfig{caps: gallra.Caps{}, purgeEvery: retention.DefaultInterval, imapEvery: DefaultIMAPPoll}
 	for _, m := range gallra.PurgedModules() {
 		v := ""
 		if p := set.caps[m]; p != nil {
@@ -68,17 +74,36 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 		}
 		c.purgeEvery = d
 	}
+	if set.imapPoll != "" {
+		d, err := time.ParseDuration(set.imapPoll)
+		if err != nil || d < 30*time.Second {
+			return nil, usageErr("--imap-poll (GALLRA_IMAP_POLL) %q: give a duration of at least 30s, e.g. 2m", set.imapPoll)
+		}
+		c.imapEvery = d
+	}
+	if set.secretKey != "" {
+		box, err := secretbox.New(set.secretKey)
+		if err != nil {
+			return nil, usageErr("GALLRA_SECRET_KEY: %v", err)
+		}
+		c.secrets = box
+	}
 	return c, nil
 }
+
+// DefaultIMAPPoll is how often inboxes with an IMAP account are fetched
+// unless --imap-poll says otherwise.
+const DefaultIMAPPoll = 2 * time.Minute
 
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
 	return &services{
-		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator}),
+		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets}),
 		detectors:  detectors,
 		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
+		imapEvery:  c.imapEvery,
 		purgeEvery: c.purgeEvery,
 	}
 }

@@ -163,6 +163,14 @@ func forumMailScenarios() []scenario {
 	ingest := `{"from":"kund2@example.se","from_name":"Kund Två","to":["support@alfa.example"],"subject":"Order","body":"My order","message_id":"<m2@example.se>",` +
 		`"attachments":[{"filename":"a.txt","content_type":"text/plain","content_base64":"` + att + `"}]}`
 	return []scenario{
+		{name: "imap settings of an inbox without", method: "GET", path: "/api/v1/channels/{mail}/imap", who: "admin", status: 404, want: []string{"no IMAP account"}},
+		{name: "imap settings as editor", method: "GET", path: "/api/v1/channels/{mail}/imap", who: "editor", status: 403},
+		{name: "imap set up without a secret key", method: "PUT", path: "/api/v1/channels/{mail}/imap", who: "admin",
+			body: `{"host":"imap.example.se","username":"kontakt@alfa.example","password":"hemligt"}`, status: 422, want: []string{"GALLRA_SECRET_KEY"}, notWant: []string{"hemligt"}},
+		{name: "imap set up with a bad security", method: "PUT", path: "/api/v1/channels/{mail}/imap", who: "admin",
+			body: `{"host":"imap.example.se","security":"ssl3","username":"u","password":"p"}`, status: 400},
+		{name: "imap fetch without an account", method: "POST", path: "/api/v1/channels/{mail}/imap/fetch", who: "editor", status: 404},
+		{name: "imap on a forum", method: "GET", path: "/api/v1/channels/{forum}/imap", who: "admin", status: 404},
 		{name: "list topics", method: "GET", path: "/api/v1/channels/{forum}/topics", who: "editor", status: 200, want: []string{"Hello forum"}},
 		{name: "list topics limit 0", method: "GET", path: "/api/v1/channels/{forum}/topics?limit=0", who: "editor", status: 400, want: []string{"limit must be"}},
 		{name: "list topics limit 201", method: "GET", path: "/api/v1/channels/{forum}/topics?limit=201", who: "editor", status: 400},

@@ -227,6 +227,7 @@ func (s *Server) routes(r *Router) {
 	s.tokenRoutes(r)
 	s.forumRoutes(r)
 	s.mailRoutes(r)
+	s.imapRoutes(r)
 	s.chatRoutes(r)
 	s.socialRoutes(r)
 	s.knowledgeRoutes(r)

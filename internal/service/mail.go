@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"sync/atomic"
@@ -137,17 +138,31 @@ func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra
 	if err != nil {
 		return nil, err
 	}
+	return m.deliver(ctx, ch.OrgID, ch.ID, key, raw)
+}
+
+// deliverToChannel takes a raw message fetched over IMAP into the inbox
+// (whose address, if it has one, the message need not name): the same
+// intake as Deliver.
+func (m *Mail) deliverToChannel(ctx context.Context, orgID, channelID int64, raw []byte) error {
+	_, err := m.deliver(ctx, orgID, channelID, "", bytes.NewReader(raw))
+	return err
+}
+
+// deliver parses a raw message and stores it in the inbox, threading by key
+// (the plus address) when given: the one intake of SMTP, LMTP and IMAP.
+func (m *Mail) deliver(ctx context.Context, orgID, channelID int64, key string, raw io.Reader) (*gallra.MailMessage, error) {
 	parsed, err := mailin.Parse(raw, 0, "")
 	if err != nil {
 		return nil, err
 	}
 	if parsed.Loop != "" {
-		tok, err := m.loopToken(ctx)
+		own, err := m.ownLoop(ctx, parsed.Loop)
 		if err != nil {
 			return nil, err
 		}
-		if parsed.Loop == tok {
-			m.d.Log.Info("mail dropped: our own (loop header)", "channel_id", ch.ID)
+		if own {
+			m.d.Log.Info("mail dropped: our own (loop header)", "channel_id", channelID)
 			return nil, nil
 		}
 	}
@@ -155,14 +170,39 @@ func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra
 	if key != "" {
 		in.ReplyKey = key // the plus address wins over a subject tag
 	}
-	msg, created, err := m.d.DB.DeliverMail(ctx, ch.OrgID, ch.ID, in)
+	msg, created, err := m.d.DB.DeliverMail(ctx, orgID, channelID, in)
 	if err != nil {
 		return nil, err
 	}
 	if created {
-		m.d.Log.Debug("mail received", "channel_id", ch.ID, "conversation_id", msg.ConversationID, "message_id", msg.ID, "kind", in.Kind)
+		m.d.Log.Debug("mail received", "channel_id", channelID, "conversation_id", msg.ConversationID, "message_id", msg.ID, "kind", in.Kind)
 	}
 	return msg, nil
+}
+
+// ownLoop reports whether a loop header's value marks mail this
+// installation sent: the sending inbox's address (what the outbox puts
+// there: another Gallra installation's inboxes are not ours, so its mail is
+// kept) or the installation's loop token.
+func (m *Mail) ownLoop(ctx context.Context, value string) (bool, error) {
+	tok, err := m.loopToken(ctx)
+	if err != nil {
+		return false, err
+	}
+	if value == tok {
+		return true, nil
+	}
+	if gallra.ValidateEmail("loop", value) != nil {
+		return false, nil
+	}
+	_, err = m.d.DB.FindMailChannel(ctx, value)
+	switch gallra.ErrorCode(err) {
+	case "":
+		return true, nil
+	case gallra.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
 }
 
 // loopToken returns the installation's loop token, read once.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/imapfetch"
+	"github.com/gallra/gallra/internal/secretbox"
 	"github.com/gallra/gallra/internal/store"
 )
 
@@ -18,6 +20,12 @@ type Deps struct {
 	Log   *slog.Logger // default: discard
 	// Operator configures the operator service (organisations).
 	Operator OperatorConfig
+	// Secrets seals stored credentials (IMAP passwords); nil when the
+	// installation has no GALLRA_SECRET_KEY (then IMAP fetch cannot be set
+	// up).
+	Secrets *secretbox.Box
+	// IMAP bounds each IMAP fetch (timeouts, batch and message sizes).
+	IMAP imapfetch.Options
 }
 
 // New builds every feature service on d.
@@ -28,13 +36,15 @@ func New(d Deps) *gallra.Services {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	mail := &Mail{d: d}
 	return &gallra.Services{
 		Organisations: &Organisations{d: d},
 		Channels:      &Channels{d: d},
 		Staff:         &Staff{d: d},
 		Audit:         &Audit{d: d},
 		Forum:         &Forum{d: d},
-		Mail:          &Mail{d: d},
+		Mail:          mail,
+		IMAP:          &IMAP{d: d, mail: mail},
 		Chat:          &Chat{d: d},
 		Social:        &Social{d: d},
 		Knowledge:     &Knowledge{d: d},

@@ -226,12 +226,16 @@ func TestAutoReplyBounceLoopAndAttachments(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.mustSend("support@kommunen.example", e.inbox, mailin.LoopHeader+": "+tok+"\r\n"+mail("support@kommunen.example", "loop-1@kommunen.example", "", "Vårt eget", "x"))
+		// What the outbox sends carries the sending inbox's address: ours
+		// is dropped, another installation's inbox is a customer's mail.
+		e.mustSend("support@kommunen.example", e.inbox, mailin.LoopHeader+": "+e.inbox+"\r\n"+mail("support@kommunen.example", "loop-2@kommunen.example", "", "Vårt eget svar", "x"))
 		e.mustSend("anna.testsson@example.com", e.inbox, fixture(t, "attachment_traversal.eml"))
 		e.mustSend("asa.test@example.se", e.inbox, fixture(t, "iso8859_swedish.eml"))
 		e.mustSend("info@example.org", e.inbox, fixture(t, "html_tracking.eml"))
+		e.mustSend("kontakt@annan-kommun.example", e.inbox, mailin.LoopHeader+": kontakt@annan-kommun.example\r\n"+mail("kontakt@annan-kommun.example", "other-gallra-1@annan-kommun.example", "", "Från en annan kommun", "x"))
 		cs := e.conversations()
-		if len(cs) != 4 {
-			t.Fatalf("%d conversations, want 4 (loop mail must be dropped)", len(cs))
+		if len(cs) != 5 {
+			t.Fatalf("%d conversations, want 5 (our own loop mail must be dropped, another installation's kept)", len(cs))
 		}
 		ms := cs[0].Messages
 		if len(ms) != 3 || ms[1].Kind != gallra.MailKindAutoReply || ms[2].Kind != gallra.MailKindBounce || ms[2].BouncedMessageID != "out-1@kommun.example" {
@@ -268,8 +272,8 @@ func TestAutoReplyBounceLoopAndAttachments(t *testing.T) {
 					}
 				}
 			}
-			if n != 6 {
-				t.Errorf("%d mail.received audit entries, want 6", n)
+			if n != 7 {
+				t.Errorf("%d mail.received audit entries, want 7", n)
 			}
 		}
 	})

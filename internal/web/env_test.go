@@ -15,6 +15,7 @@ import (
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/pii/orgpii"
 	"github.com/gallra/gallra/internal/retention"
+	"github.com/gallra/gallra/internal/secretbox"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
@@ -105,7 +106,11 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 	e.ret = retention.New(db, nil, retention.Config{Caps: gallra.Caps{gallra.ModuleChat: gallra.Period{N: 1, Unit: gallra.Months}}})
 	tk := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
 	e.tk = tk
-	e.svc = service.New(service.Deps{DB: db, Clock: clock})
+	box, err := secretbox.New("web-test-secret-key-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = service.New(service.Deps{DB: db, Clock: clock, Secrets: box})
 	api, err := httpapi.New(httpapi.Config{Services: e.svc, Takeout: tk, Detectors: orgpii.New(db), Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 	if err != nil {
 		t.Fatalf("api: %v", err)

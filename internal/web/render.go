@@ -91,6 +91,8 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"hasStr": func(list []string, s string) bool { return slices.Contains(list, s) },
+	"list":   func(s ...string) []string { return s },
+	"on":     func(b *bool) bool { return b != nil && *b },
 }
 
 func containsID(ids []int64, id int64) bool {
