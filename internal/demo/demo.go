@@ -7,6 +7,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,38 @@ func people() []person {
 	}
 }
 
+// InboxAddress is the demo inbox's address for an organisation named name
+// ("Demo Kommun": kontakt@demo-kommun.example): inbox addresses are unique
+// across the installation, so each demo organisation gets its own.
+func InboxAddress(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case r == 'å' || r == 'ä':
+			b.WriteRune('a')
+			dash = false
+		case r == 'ö':
+			b.WriteRune('o')
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	host := strings.Trim(b.String(), "-")
+	if host == "" {
+		host = "demo"
+	}
+	if len(host) > 60 {
+		host = strings.Trim(host[:60], "-")
+	}
+	return "kontakt@" + host + ".example"
+}
+
 // Seed creates channels and content for org, acting as admin. Content is
 // dated from about four years ago until now, so some of it is already past
 // the default retention periods.
@@ -51,7 +84,7 @@ func Seed(ctx context.Context, db *store.DB, org *gallra.Organisation, admin *ga
 	if err != nil {
 		return err
 	}
-	inbox, err := mk(gallra.ModuleMail, "Kontaktcenter", "kontakt@demo-kommun.example")
+	inbox, err := mk(gallra.ModuleMail, "Kontaktcenter", InboxAddress(org.Name))
 	if err != nil {
 		return err
 	}

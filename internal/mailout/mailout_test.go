@@ -180,9 +180,20 @@ func mustThread(t *testing.T, db *store.DB, clock *storetest.Clock) *thread {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
-	if _, err := db.IngestMail(ctx, th.fx.Org.ID, ch, gallra.InboundMail{From: kollega, Subject: "Re: Bygglov", Body: "Jag undrar också.",
-		MessageID: "m2@example.se", InReplyTo: "m1@example.se", References: []string{"m1@example.se"}}); err != nil {
+	// A colleague the customer copied answers through the conversation's
+	// plus address (quoting a Message-ID alone would not let a stranger
+	// in: the intake starts a new conversation then).
+	key, err := db.ConversationReplyKey(ctx, th.fx.Org.ID, m1.ConversationID)
+	if err != nil {
 		t.Fatal(err)
+	}
+	m2, err := db.IngestMail(ctx, th.fx.Org.ID, ch, gallra.InboundMail{From: kollega, Subject: "Re: Bygglov", Body: "Jag undrar också.",
+		MessageID: "m2@example.se", InReplyTo: "m1@example.se", References: []string{"m1@example.se"}, ReplyKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.ConversationID != m1.ConversationID {
+		t.Fatalf("the colleague's answer through the plus address started conversation %d", m2.ConversationID)
 	}
 	th.conv = m1.ConversationID
 	clock.Advance(time.Minute)

@@ -100,6 +100,10 @@ var channelSteps = []orgDeleteStep{
 // name every table these and channelSteps delete from; any other table
 // with an org_id column is emptied by the catch-all step between them.
 var orgSteps = []orgDeleteStep{
+	deleteWhere("conversation_notes", `org_id = ?`, orgOnly),
+	deleteWhere("access_log", `org_id = ?`, orgOnly),
+	deleteWhere("mail_outbox", `org_id = ?`, orgOnly),
+	deleteWhere("imap_accounts", `org_id = ?`, orgOnly),
 	deleteWhere("channel_daily_stats", `org_id = ?`, orgOnly),
 	deleteWhere("purge_run_channels", `org_id = ?`, orgOnly),
 	deleteWhere("purge_runs", `org_id = ?`, orgOnly),
@@ -130,6 +134,7 @@ var knownTables = []string{
 	"purge_person_queue", "subject_request_channels", "subject_requests", "custom_fields", "persons",
 	"web_sessions", "login_links", "api_tokens", "channels", "staff", "pii_patterns", "retention_defaults",
 	"jobs", "audit_log", "audit_heads", "topic_hold_epochs", "operator_audit",
+	"conversation_notes", "access_log", "mail_outbox", "imap_accounts",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }

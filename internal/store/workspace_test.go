@@ -44,7 +44,15 @@ func TestEraseMailNotes(t *testing.T) {
 		act := gallra.Actor{Type: gallra.ActorStaff, ID: f.Admin.ID}
 		alone := mustInbound(t, db, f, inbox, "anna@example.se", "Min fråga", "a1@x", "")
 		shared := mustInbound(t, db, f, inbox, "anna@example.se", "Vår fråga", "a2@x", "")
-		mustInbound(t, db, f, inbox, "bo@example.se", "Re: Vår fråga", "b1@x", "a2@x")
+		// Bo joins through the conversation's plus address (Anna copied
+		// him); quoting a Message-ID alone would start a new conversation.
+		key, err := db.ConversationReplyKey(ctx, f.Org.ID, shared.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, err := db.IngestMail(ctx, f.Org.ID, inbox, gallra.InboundMail{From: "bo@example.se", Subject: "Re: Vår fråga", Body: "Hej", MessageID: "b1@x", InReplyTo: "a2@x", ReplyKey: key}); err != nil || m.ConversationID != shared.ConversationID {
+			t.Fatalf("Bo's answer: %v", err)
+		}
 		for conv, body := range map[int64]string{alone.ConversationID: "Anna <anna@example.se> ringde", shared.ConversationID: "Svara ANNA@example.se och bo@example.se"} {
 			if _, err := db.AddConversationNote(ctx, act, f.Org.ID, gallra.SubjectMailConversation, conv, f.Admin, body); err != nil {
 				t.Fatal(err)
