@@ -59,6 +59,7 @@ func commands() []command {
 		purgeCommand(), retentionCommand(),
 		orgCommand(),
 		outboxCommand(),
+		mailCommand(),
 	}
 }
 

@@ -293,10 +293,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String())
 
-	stopSMTP, err := startSMTP(env, log, cfg.smtp, svc.features.Mail)
+	stopSMTP, smtpAddr, err := startSMTP(env, log, cfg.smtp, svc.features.Mail)
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if cfg.demo && smtpAddr != "" && !cfg.smtp.lmtp {
+		fmt.Fprintf(env.Stdout, "Send a sample mail to the demo inbox: go run ./cmd/gallra mail send-test --smtp %s --to %s\n", smtpAddr, demo.InboxAddress(demoOrgName))
 	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- runner.Run(ctx) }()
@@ -358,6 +361,9 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services,
 	mailout.New(db, cfg.mailout.sender(), cfg.mailout.DKIM, log).Register(r)
 }
 
+// demoOrgName is the organisation serve --demo creates.
+const demoOrgName = "Demo Kommun"
+
 // firstStart creates the first organisation on an empty database: the demo
 // organisation with --demo, and an admin with a bootstrap token (the value of
 // GALLRA_BOOTSTRAP_TOKEN, or a random one printed once).
@@ -374,7 +380,7 @@ func firstStart(ctx context.Context, env *Env, db *store.DB, cfg *serveConfig) e
 	}
 	name := "Default"
 	if cfg.demo {
-		name = "Demo Kommun"
+		name = demoOrgName
 	}
 	org, admin, secret, err := db.Bootstrap(ctx, name, "Administrator", "admin@gallra.invalid", cfg.bootstrapToken)
 	if err != nil {

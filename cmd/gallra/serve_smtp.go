@@ -47,22 +47,23 @@ func (s *smtpSettings) check() error {
 }
 
 // startSMTP starts the inbound mail receiver when --smtp-addr is set and
-// returns a function that stops it (nil when off).
-func startSMTP(env *Env, log *slog.Logger, s *smtpSettings, mail gallra.MailService) (stop func(context.Context), err error) {
+// returns a function that stops it and the address it listens on (nil and
+// "" when off).
+func startSMTP(env *Env, log *slog.Logger, s *smtpSettings, mail gallra.MailService) (stop func(context.Context), addr string, err error) {
 	if s.addr == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	cfg := smtpd.Config{LMTP: s.lmtp, Domain: s.domain, Log: log}
 	if s.certFile != "" {
 		cert, err := tls.LoadX509KeyPair(s.certFile, s.keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("load the SMTP TLS certificate (GALLRA_SMTP_TLS_CERT, GALLRA_SMTP_TLS_KEY): %w", err)
+			return nil, "", fmt.Errorf("load the SMTP TLS certificate (GALLRA_SMTP_TLS_CERT, GALLRA_SMTP_TLS_KEY): %w", err)
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen for mail on %s: %w", s.addr, err)
+		return nil, "", fmt.Errorf("listen for mail on %s: %w", s.addr, err)
 	}
 	srv := smtpd.New(mail, cfg)
 	proto := "SMTP"
@@ -80,5 +81,5 @@ func startSMTP(env *Env, log *slog.Logger, s *smtpSettings, mail gallra.MailServ
 		if err := srv.Shutdown(ctx); err != nil {
 			log.Warn("mail receiver shutdown", "err", err)
 		}
-	}, nil
+	}, ln.Addr().String(), nil
 }
