@@ -391,6 +391,25 @@ func TestBrowserAdminJourney(t *testing.T) {
 			t.Errorf("invited staff user: %v", err)
 		}
 
+		// An inbox's IMAP fetch: the form from the admin page, a refusal
+		// tied to its field, then saved.
+		imapPath := "/admin/channels/" + strconv.FormatInt(e.fx.Channels[gallra.ModuleMail].ID, 10) + "/imap"
+		p.open(imapPath)
+		p.want("IMAP page", "Koppla en brevlåda", "Radera meddelandet (rekommenderas")
+		p.do("fill IMAP form",
+			chromedp.SendKeys(chromedp.CSS("#imap-host"), "imap.example.se"),
+			chromedp.SetValue(chromedp.CSS("#imap-security"), "none"),
+			chromedp.SendKeys(chromedp.CSS("#imap-user"), "kontakt@kommunen.example"),
+			chromedp.SendKeys(chromedp.CSS("#imap-pw"), "app-losenord"))
+		p.submit(`form[action="` + imapPath + `"] button[type="submit"]`)
+		p.want("IMAP refusal", "bara tillåten till localhost")
+		p.screenshot("12a-imap-refused")
+		p.do("choose TLS", chromedp.SetValue(chromedp.CSS("#imap-security"), "tls"), chromedp.SendKeys(chromedp.CSS("#imap-pw"), "app-losenord"))
+		p.submit(`form[action="` + imapPath + `"] button[type="submit"]`)
+		p.want("IMAP saved", "Inställningarna för IMAP är sparade.", "Hämta nu")
+		p.screenshot("12b-imap-saved")
+		p.narrow(imapPath, "12c-imap-narrow")
+
 		// English, by the switch in the header.
 		p.open("/")
 		p.submit(`form.lang button[value="en"]`)
