@@ -35,7 +35,7 @@ type relaySession struct {
 	rcpt []string
 }
 
-func (r *relaySession) AuthPlain(string, string) error        { return nil }
+func (r *relaySession) AuthPlain(string, string) error         { return nil }
 func (r *relaySession) Mail(string, *gosmtp.MailOptions) error { return nil }
 func (r *relaySession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	r.rcpt = append(r.rcpt, to)
