@@ -139,7 +139,8 @@ type KnowledgeService interface {
 type CustomFieldService interface {
 	// CustomFields lists the fields of a subject.
 	CustomFields(ctx context.Context, staff *Staff, st SubjectType, subjectID int64) ([]CustomField, error)
-	// SetCustomField sets a field, or with an empty value removes it.
+	// SetCustomField sets a field, or with an empty value removes it; a new
+	// key is refused with EUNPROCESS once the subject has MaxCustomFields.
 	// Audited with the key only.
 	SetCustomField(ctx context.Context, staff *Staff, st SubjectType, subjectID int64, key, value string) error
 }
@@ -166,7 +167,8 @@ type HoldService interface {
 	// Audited.
 	ReleaseHold(ctx context.Context, staff *Staff, st SubjectType, id int64) error
 	// Holds lists the organisation's holds on channels the staff user may
-	// view, oldest first; channelID > 0 keeps one channel's.
+	// view, oldest first, from the organisation's oldest MaxListedHolds;
+	// channelID > 0 keeps one channel's.
 	Holds(ctx context.Context, staff *Staff, channelID int64) ([]Hold, error)
 }
 

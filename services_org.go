@@ -39,7 +39,8 @@ type ChannelService interface {
 	// and (when module is not "") a channel of another module answer
 	// ENOTFOUND; a channel without the permission EFORBIDDEN.
 	GetChannel(ctx context.Context, staff *Staff, id int64, module Module, p Permission) (*Channel, error)
-	// CreateChannel adds a channel (PermManageChannels); audited.
+	// CreateChannel adds a channel (PermManageChannels); EUNPROCESS once the
+	// organisation has MaxChannels. Audited.
 	CreateChannel(ctx context.Context, staff *Staff, in NewChannel) (*Channel, error)
 	// UpdateChannel renames a channel or changes its inbox address
 	// (PermManageChannels); audited.
@@ -84,7 +85,8 @@ type StaffService interface {
 	// nothing else about them.
 	ColleagueName(ctx context.Context, staff *Staff, id int64) (string, error)
 	// CreateStaff adds an active staff user (PermManageStaff); the e-mail is
-	// unique within the organisation (ECONFLICT). Audited.
+	// unique within the organisation (ECONFLICT); EUNPROCESS once the
+	// organisation has MaxStaff. Audited.
 	CreateStaff(ctx context.Context, staff *Staff, in NewStaff) (*Staff, error)
 	// UpdateStaff changes a staff user (PermManageStaff). Nobody may
 	// deactivate themselves or drop their own admin role (EUNPROCESS).
@@ -96,7 +98,8 @@ type StaffService interface {
 	DeleteStaff(ctx context.Context, staff *Staff, id int64) error
 
 	// ListTokens returns API tokens without secrets: all of the organisation
-	// for holders of PermManageStaff, the staff user's own for others.
+	// for holders of PermManageStaff, the staff user's own for others; at
+	// most MaxListedTokens, the active ones first.
 	ListTokens(ctx context.Context, staff *Staff) ([]Token, error)
 	// CreateToken creates an API token for forStaffID (0: the staff user
 	// themselves) and returns it with its secret, shown this once. Tokens

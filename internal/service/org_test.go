@@ -136,7 +136,7 @@ func orgCases(db *store.DB) []orgCase {
 		}},
 		{"revoke another's token", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
 			// The admin's bootstrap token is the organisation's first.
-			list, err := db.ListTokens(ctx, f.Org.ID)
+			list, err := db.ListTokens(ctx, f.Org.ID, 0)
 			if err != nil {
 				return err
 			}

@@ -77,20 +77,10 @@ func (s *Staff) ListTokens(ctx context.Context, staff *gallra.Staff) ([]gallra.T
 	if err := active(staff); err != nil {
 		return nil, err
 	}
-	list, err := s.d.DB.ListTokens(ctx, staff.OrgID)
-	if err != nil {
-		return nil, err
-	}
 	if staff.Allowed(gallra.PermManageStaff, 0) {
-		return list, nil
+		return s.d.DB.ListTokens(ctx, staff.OrgID, 0)
 	}
-	own := list[:0]
-	for _, t := range list {
-		if t.StaffID == staff.ID {
-			own = append(own, t)
-		}
-	}
-	return own, nil
+	return s.d.DB.ListTokens(ctx, staff.OrgID, staff.ID)
 }
 
 // CreateToken creates an API token for forStaffID (0: the staff user).
@@ -121,18 +111,9 @@ func (s *Staff) RevokeToken(ctx context.Context, staff *gallra.Staff, id int64) 
 		return err
 	}
 	if !staff.Allowed(gallra.PermManageStaff, 0) {
-		list, err := s.d.DB.ListTokens(ctx, staff.OrgID)
+		owner, err := s.d.DB.TokenOwner(ctx, staff.OrgID, id)
 		if err != nil {
 			return err
-		}
-		owner := int64(0)
-		for _, t := range list {
-			if t.ID == id {
-				owner = t.StaffID
-			}
-		}
-		if owner == 0 {
-			return gallra.Errorf(gallra.ENOTFOUND, "token %d not found", id)
 		}
 		if owner != staff.ID {
 			return gallra.Errorf(gallra.EFORBIDDEN, "only administrators may revoke other staff users' tokens")

@@ -84,7 +84,7 @@ func TestOrganisationCaps(t *testing.T) {
 		fill(t, db, "api_tokens", []string{"org_id", "staff_id", "name", "prefix", "secret_hash", "created_at", "revoked_at"}, gallra.MaxListedTokens+5, func(i int) []any {
 			return []any{org, f.Admin.ID, "old", "gal_x", fmt.Sprintf("hash-%d", i), int64(1), int64(2)}
 		})
-		tokens, err := db.ListTokens(ctx, org)
+		tokens, err := db.ListTokens(ctx, org, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +93,10 @@ func TestOrganisationCaps(t *testing.T) {
 		}
 		if len(tokens) > 0 && tokens[0].RevokedAt != nil {
 			t.Errorf("token list starts with a revoked token; active ones come first")
+		}
+		own, err := db.ListTokens(ctx, org, f.Editor.ID)
+		if err != nil || len(own) != 1 || own[0].StaffID != f.Editor.ID {
+			t.Errorf("an editor's own tokens among %d others: %v %+v, want their one token", gallra.MaxListedTokens+5, err, own)
 		}
 	})
 }

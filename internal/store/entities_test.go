@@ -62,7 +62,7 @@ func TestStaffLifecycle(t *testing.T) {
 		if err := db.DeleteStaff(ctx, admin, f.Org.ID, f.Admin.ID); gallra.ErrorCode(err) != gallra.EUNPROCESS {
 			t.Errorf("admin deleted themselves: %v", err)
 		}
-		toks, _ := db.ListTokens(ctx, f.Org.ID)
+		toks, _ := db.ListTokens(ctx, f.Org.ID, 0)
 		if len(toks) != 2 {
 			t.Fatalf("tokens: %d", len(toks))
 		}

@@ -353,14 +353,31 @@ func (tx *Tx) createToken(ctx context.Context, actor gallra.Actor, orgID, staffI
 	return t, tx.Audit(ctx, orgID, actor, "token.created", "token", id, map[string]any{"staff_id": staffID})
 }
 
-// ListTokens returns the organisation's tokens (without secrets), at most
-// gallra.MaxListedTokens: the active ones first, then the revoked, newest
-// first in each.
-func (db *DB) ListTokens(ctx context.Context, orgID int64) ([]gallra.Token, error) {
+// TokenOwner returns the staff user a token of the organisation belongs to;
+// ENOTFOUND when there is no such token.
+func (db *DB) TokenOwner(ctx context.Context, orgID, id int64) (int64, error) {
+	var owner int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT staff_id FROM api_tokens WHERE id = ? AND org_id = ?`, id, orgID).Scan(&owner)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("token", id)
+	}
+	return owner, err
+}
+
+// ListTokens returns the organisation's tokens (without secrets), or with
+// staffID > 0 one staff user's, at most gallra.MaxListedTokens: the active
+// ones first, then the revoked, newest first in each.
+func (db *DB) ListTokens(ctx context.Context, orgID, staffID int64) ([]gallra.Token, error) {
 	var out []gallra.Token
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ?
-			ORDER BY CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT ?`, orgID, gallra.MaxListedTokens)
+		q, args := `SELECT id, org_id, staff_id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE org_id = ?`, []any{orgID}
+		if staffID > 0 {
+			q += ` AND staff_id = ?`
+			args = append(args, staffID)
+		}
+		rows, err := tx.query(ctx, q+` ORDER BY CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT ?`, append(args, gallra.MaxListedTokens)...)
 		if err != nil {
 			return err
 		}
