@@ -116,7 +116,9 @@ func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := mailin.Parse(raw, 0, "")
+	// The receiver's limit applies to what it was sent; the headers it adds
+	// on delivery (Return-Path) must not push a message over here.
+	parsed, err := mailin.Parse(raw, mailin.MaxMessageBytes+64<<10, "")
 	if err != nil {
 		return nil, err
 	}
