@@ -102,7 +102,7 @@ func (m *Mail) AcceptRecipient(ctx context.Context, rcpt string) error {
 	if gallra.ValidateEmail("recipient", inbox) != nil {
 		return gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
 	}
-	_, err := m.d.DB.FindMailChannel(ctx, inbox)
+	_, err := m.d.DB.MailInbox(ctx, inbox)
 	return err
 }
 
@@ -112,7 +112,7 @@ func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra
 	if gallra.ValidateEmail("recipient", inbox) != nil {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
 	}
-	ch, err := m.d.DB.FindMailChannel(ctx, inbox)
+	ch, err := m.d.DB.MailInbox(ctx, inbox)
 	if err != nil {
 		return nil, err
 	}

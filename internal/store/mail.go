@@ -433,3 +433,22 @@ func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, er
 	}
 	return ch, err
 }
+
+// MailInbox returns the mail channel whose inbox address is addr (matched
+// lower-cased, as addresses are stored), in any organisation; ENOTFOUND
+// when there is none. One query: the SMTP receiver asks it for every
+// recipient and every delivery.
+func (db *DB) MailInbox(ctx context.Context, addr string) (*gallra.Channel, error) {
+	var c *gallra.Channel
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		c, err = scanChannel(tx.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE address = ? AND address <> '' AND module = 'mail' ORDER BY id LIMIT 1`, gallra.NormalizeEmail(addr)))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
+	} else if err != nil {
+		return nil, fmt.Errorf("find inbox by address: %w", err)
+	}
+	return c, nil
+}
