@@ -196,6 +196,7 @@ func forumMailScenarios() []scenario {
 		{name: "download attachment", method: "GET", path: "/api/v1/attachments/{att}", who: "editor", status: 200, want: []string{"%PDF-1.4 test"}},
 		{name: "ingest mail", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: ingest, status: 201, want: []string{`"message_id":"m2@example.se"`, `"filename":"a.txt"`, `"size":16`}},
 		{name: "ingest mail twice is idempotent", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: ingest, status: 201, want: []string{`"message_id":"m2@example.se"`}},
+		{name: "ingest an auto-reply: flagged, subject one line", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: `{"from":"a@example.se","subject":"Autosvar: Semester\r\nBcc: x@example.com","body":"Borta","message_id":"oof-1@example.se"}`, status: 201, want: []string{`"kind":"auto_reply"`, `"subject":"Autosvar: Semester Bcc: x@example.com"`}},
 		{name: "ingest bad from", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: `{"from":"nope"}`, status: 400, want: []string{"from is not a valid e-mail"}},
 		{name: "ingest bad to", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: `{"from":"a@example.se","to":["x"]}`, status: 400, want: []string{"to[0]"}},
 		{name: "ingest bad base64", method: "POST", path: "/api/v1/channels/{mail}/messages", who: "editor", body: `{"from":"a@example.se","attachments":[{"filename":"a","content_base64":"!!!"}]}`, status: 400, want: []string{"invalid base64"}},

@@ -124,7 +124,7 @@ func (m *Mail) AcceptRecipient(ctx context.Context, rcpt string) error {
 	if gallra.ValidateEmail("recipient", inbox) != nil {
 		return gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
 	}
-	_, err := m.d.DB.FindMailChannel(ctx, inbox)
+	_, err := m.d.DB.MailInbox(ctx, inbox)
 	return err
 }
 
@@ -134,7 +134,7 @@ func (m *Mail) Deliver(ctx context.Context, rcpt string, raw io.Reader) (*gallra
 	if gallra.ValidateEmail("recipient", inbox) != nil {
 		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
 	}
-	ch, err := m.d.DB.FindMailChannel(ctx, inbox)
+	ch, err := m.d.DB.MailInbox(ctx, inbox)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,9 @@ func (m *Mail) deliverToChannel(ctx context.Context, orgID, channelID int64, raw
 // deliver parses a raw message and stores it in the inbox, threading by key
 // (the plus address) when given: the one intake of SMTP, LMTP and IMAP.
 func (m *Mail) deliver(ctx context.Context, orgID, channelID int64, key string, raw io.Reader) (*gallra.MailMessage, error) {
-	parsed, err := mailin.Parse(raw, 0, "")
+	// The receiver's limit applies to what it was sent; the headers it adds
+	// on delivery (Return-Path) must not push a message over here.
+	parsed, err := mailin.Parse(raw, mailin.MaxMessageBytes+64<<10, "")
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gallra/gallra"
@@ -36,9 +37,15 @@ func (db *DB) DeliverMail(ctx context.Context, orgID, channelID int64, in gallra
 func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.InboundMail, audit *gallra.Actor) (*gallra.MailMessage, bool, error) {
 	in.MessageID, in.InReplyTo = gallra.CleanMessageID(in.MessageID), gallra.CleanMessageID(in.InReplyTo)
 	in.BouncedMessageID = gallra.CleanMessageID(in.BouncedMessageID)
+	// The sensitive-data scan of a long body is done before the write
+	// transaction: on SQLite that transaction holds the one writer.
+	pre, err := db.preScan(ctx, orgID, in.Subject+"\n"+in.Body)
+	if err != nil {
+		return nil, false, err
+	}
 	var msg *gallra.MailMessage
 	created := false
-	err := db.Update(ctx, func(tx *Tx) error {
+	err = db.Update(ctx, func(tx *Tx) error {
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleMail); err != nil {
 			return err
 		}
@@ -79,7 +86,7 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 				return fmt.Errorf("add participant: %w", err)
 			}
 		}
-		if msg, err = tx.insertMailMessage(ctx, orgID, channelID, convID, gallra.DirectionIn, pid, nil, in); err != nil {
+		if msg, err = tx.insertMailMessageScanned(ctx, orgID, channelID, convID, gallra.DirectionIn, pid, nil, in, pre); err != nil {
 			return err
 		}
 		created = true
@@ -202,13 +209,24 @@ func (db *DB) MailLoopToken(ctx context.Context) (string, error) {
 }
 
 func (tx *Tx) insertMailMessage(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in gallra.InboundMail) (*gallra.MailMessage, error) {
+	return tx.insertMailMessageScanned(ctx, orgID, channelID, convID, dir, personID, staffID, in, nil)
+}
+
+// insertMailMessageScanned is insertMailMessage with the sensitive-data
+// scan of the text possibly done already (pre; nil scans here).
+func (tx *Tx) insertMailMessageScanned(ctx context.Context, orgID, channelID, convID int64, dir gallra.Direction, personID, staffID *int64, in gallra.InboundMail, pre *sensitiveScan) (*gallra.MailMessage, error) {
 	id, err := tx.insert(ctx, `INSERT INTO mail_messages (org_id, channel_id, conversation_id, direction, person_id, staff_id, from_addr, from_name, to_addrs, subject, body, message_id, created_at, body_html, kind, bounced_message_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		orgID, channelID, convID, string(dir), idArg(personID), idArg(staffID), in.From, in.FromName, strings.Join(in.To, ","), in.Subject, in.Body, in.MessageID, ms(tx.Now), in.HTML, in.Kind, in.BouncedMessageID)
 	if err != nil {
 		return nil, fmt.Errorf("insert mail message: %w", err)
 	}
-	if err := tx.flagSensitive(ctx, "mail_conversations", convID, in.Subject+"\n"+in.Body); err != nil {
+	if pre != nil {
+		err = tx.flagScanned(ctx, convID, pre)
+	} else {
+		err = tx.flagSensitive(ctx, "mail_conversations", convID, in.Subject+"\n"+in.Body)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// A customer's message (re)opens the conversation; a staff reply leaves
@@ -435,4 +453,86 @@ func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, er
 		return 0, notFound("attachment", id)
 	}
 	return ch, err
+}
+
+// MailInbox returns the mail channel whose inbox address is addr (matched
+// lower-cased, as addresses are stored), in any organisation; ENOTFOUND
+// when there is none. One query: the SMTP receiver asks it for every
+// recipient and every delivery.
+func (db *DB) MailInbox(ctx context.Context, addr string) (*gallra.Channel, error) {
+	var c *gallra.Channel
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		c, err = scanChannel(tx.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE address = ? AND address <> '' AND module = 'mail'
+			AND org_id IN (SELECT id FROM organisations WHERE status = 'active')`, gallra.NormalizeEmail(addr)))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gallra.Errorf(gallra.ENOTFOUND, "no inbox has that address")
+	} else if err != nil {
+		return nil, fmt.Errorf("find inbox by address: %w", err)
+	}
+	return c, nil
+}
+
+// sensitiveScan is the sensitive-data scan of a text made before the write
+// transaction, with the organisation's patterns it was made with.
+type sensitiveScan struct {
+	text  string
+	own   []gallra.PIIPattern
+	kinds []string
+}
+
+// preScan scans text with the organisation's current patterns (nil when the
+// database has no scanner).
+func (db *DB) preScan(ctx context.Context, orgID int64, text string) (*sensitiveScan, error) {
+	if db.scanner == nil || text == "" {
+		return nil, nil
+	}
+	own, err := db.PIIPatterns(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &sensitiveScan{text: text, own: own, kinds: db.scanner.SensitiveKinds(text, own)}, nil
+}
+
+// flagScanned records a scan made before the transaction on the
+// conversation, as flagSensitive does. The patterns are read again in tx:
+// when they changed since the scan, the text is scanned again here, so a
+// change of patterns still applies to the next write.
+func (tx *Tx) flagScanned(ctx context.Context, convID int64, pre *sensitiveScan) error {
+	rows, err := tx.query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM mail_conversations t
+		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, convID)
+	if err != nil {
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	var cur string
+	own := []gallra.PIIPattern{}
+	for rows.Next() {
+		var name, pattern sql.NullString
+		if err := rows.Scan(&cur, &name, &pattern); err != nil {
+			rows.Close()
+			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		}
+		if name.Valid {
+			own = append(own, gallra.PIIPattern{Name: name.String, Pattern: pattern.String})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	kinds := pre.kinds
+	if !slices.Equal(own, pre.own) {
+		kinds = tx.db.scanner.SensitiveKinds(pre.text, own)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	if merged := mergeKinds(cur, kinds); merged != cur {
+		if _, err := tx.exec(ctx, `UPDATE mail_conversations SET sensitive_kinds = ? WHERE id = ?`, merged, convID); err != nil {
+			return fmt.Errorf("flag sensitive kinds: %w", err)
+		}
+	}
+	return nil
 }
