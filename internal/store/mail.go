@@ -456,8 +456,9 @@ func (db *DB) AttachmentChannel(ctx context.Context, orgID, id int64) (int64, er
 }
 
 // MailInbox returns the mail channel whose inbox address is addr (matched
-// lower-cased, as addresses are stored), in any organisation; ENOTFOUND
-// when there is none. One query: the SMTP receiver asks it for every
+// lower-cased, as addresses are stored), in any active organisation
+// (a disabled organisation's inboxes are unknown); ENOTFOUND when there is
+// none. One query: the SMTP receiver asks it for every
 // recipient and every delivery.
 func (db *DB) MailInbox(ctx context.Context, addr string) (*gallra.Channel, error) {
 	var c *gallra.Channel
