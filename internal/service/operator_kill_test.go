@@ -121,7 +121,10 @@ func orgDeletionSurvivesKill(t *testing.T, d store.Dialect) {
 	if killed == 0 || midway == 0 {
 		t.Fatalf("no kill landed in the middle of the deletion (killed %d)", killed)
 	}
-	if n, err := op.ResumeDeletions(ctx); err != nil || n != 1 {
+	// The last child may have finished the deletion before its kill
+	// landed; then there is nothing to resume.
+	finishedByChild := progress[len(progress)-1] == "0"
+	if n, err := op.ResumeDeletions(ctx); err != nil || (n != 1 && !(finishedByChild && n == 0)) {
 		t.Fatalf("resume: %d %v", n, err)
 	}
 	if left, err := db.OrgRowCounts(ctx, doomed.Org.ID); err != nil || len(left) != 0 {

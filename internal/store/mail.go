@@ -51,15 +51,23 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 		}
 		if in.MessageID != "" {
 			// Per inbox: the same message sent to two inboxes is two messages,
-			// and an editor of one must not be handed the other's copy.
-			id, err := tx.mailMessageByID(ctx, orgID, channelID, in.MessageID)
+			// and an editor of one must not be handed the other's copy. The
+			// claim makes a concurrent second delivery wait for the first
+			// and then find its message.
+			claimed, err := tx.claimMessageID(ctx, orgID, channelID, in.MessageID)
 			if err != nil {
 				return err
 			}
-			if id != 0 {
-				var e error
-				msg, e = tx.getMailMessage(ctx, orgID, id)
-				return e
+			if !claimed {
+				id, err := tx.mailMessageByID(ctx, orgID, channelID, in.MessageID)
+				if err != nil {
+					return err
+				}
+				if id != 0 {
+					var e error
+					msg, e = tx.getMailMessage(ctx, orgID, id)
+					return e
+				}
 			}
 		}
 		// A bounce is from a machine: no person record, no participant (it
@@ -89,6 +97,11 @@ func (db *DB) ingestMail(ctx context.Context, orgID, channelID int64, in gallra.
 		if msg, err = tx.insertMailMessageScanned(ctx, orgID, channelID, convID, gallra.DirectionIn, pid, nil, in, pre); err != nil {
 			return err
 		}
+		if in.MessageID != "" {
+			if _, err := tx.exec(ctx, `UPDATE mail_message_claims SET mail_message_id = ? WHERE channel_id = ? AND message_id = ?`, msg.ID, channelID, in.MessageID); err != nil {
+				return fmt.Errorf("tie Message-ID claim to its message: %w", err)
+			}
+		}
 		created = true
 		if audit == nil {
 			return nil
@@ -111,6 +124,27 @@ func (tx *Tx) mailMessageByID(ctx context.Context, orgID, channelID int64, messa
 		return 0, fmt.Errorf("find mail message by Message-ID: %w", err)
 	}
 	return id, nil
+}
+
+// claimMessageID claims an inbound Message-ID for the inbox; false when it
+// is claimed already (by a stored message, or by a delivery of the same
+// message that is still running: on PostgreSQL the insert waits for that
+// one to commit or roll back). A claim whose message is gone (the purge or
+// an erasure deleted it, or a claim left without one) is taken over.
+func (tx *Tx) claimMessageID(ctx context.Context, orgID, channelID int64, messageID string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO mail_message_claims (channel_id, message_id, org_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, channelID, messageID, orgID)
+	if err != nil {
+		return false, fmt.Errorf("claim Message-ID: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	res, err = tx.exec(ctx, `UPDATE mail_message_claims SET mail_message_id = NULL WHERE channel_id = ? AND message_id = ? AND mail_message_id IS NULL`, channelID, messageID)
+	if err != nil {
+		return false, fmt.Errorf("take over Message-ID claim: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // newMailConversation starts a conversation with a fresh reply key.

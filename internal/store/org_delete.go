@@ -87,6 +87,7 @@ type orgDeleteStep func(ctx context.Context, tx *Tx, org, channel int64, limit i
 var channelSteps = []orgDeleteStep{
 	selfRefStep("forum_posts", `SELECT id FROM forum_posts WHERE channel_id = ? AND +org_id = ? LIMIT ?`),
 	deleteWhere("forum_topics", `org_id = ? AND channel_id = ?`, orgChan),
+	deleteWhere("mail_message_claims", `channel_id = ? AND +org_id = ?`, chanOrg),
 	deleteMail,
 	deleteChats,
 	selfRefStep("social_items", `SELECT id FROM social_items WHERE channel_id = ? AND +org_id = ? LIMIT ?`),
@@ -134,7 +135,7 @@ var knownTables = []string{
 	"purge_person_queue", "subject_request_channels", "subject_requests", "custom_fields", "persons",
 	"web_sessions", "login_links", "api_tokens", "channels", "staff", "pii_patterns", "retention_defaults",
 	"jobs", "audit_log", "audit_heads", "topic_hold_epochs", "operator_audit",
-	"conversation_notes", "access_log", "mail_outbox", "imap_accounts",
+	"conversation_notes", "access_log", "mail_outbox", "imap_accounts", "mail_message_claims",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }

@@ -9,7 +9,7 @@ import (
 // erasure of a data subject delete or overwrite: the ones ScrubErased
 // vacuums on PostgreSQL.
 const personalTables = "persons, custom_fields, forum_topics, forum_posts, " +
-	"mail_conversations, mail_participants, mail_messages, mail_attachments, mail_outbox, " +
+	"mail_conversations, mail_participants, mail_messages, mail_attachments, mail_outbox, mail_message_claims, " +
 	"chat_conversations, chat_messages, social_items, subject_requests, conversation_notes"
 
 // ScrubErased makes personal data that was deleted or overwritten (by a
