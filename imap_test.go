@@ -6,7 +6,9 @@ import (
 )
 
 func TestIMAPSettingsNormalize(t *testing.T) {
-	ok := func() IMAPSettings { return IMAPSettings{Host: " IMAP.Example.se ", Username: "kontakt@example.se", Password: "p"} }
+	ok := func() IMAPSettings {
+		return IMAPSettings{Host: " IMAP.Example.se ", Username: "kontakt@example.se", Password: "p"}
+	}
 	s := ok()
 	if err := s.Normalize(false); err != nil {
 		t.Fatal(err)

@@ -536,26 +536,9 @@ func (db *DB) preScan(ctx context.Context, orgID int64, text string) (*sensitive
 // when they changed since the scan, the text is scanned again here, so a
 // change of patterns still applies to the next write.
 func (tx *Tx) flagScanned(ctx context.Context, convID int64, pre *sensitiveScan) error {
-	rows, err := tx.query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM mail_conversations t
-		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, convID)
+	cur, own, err := tx.sensitiveState(ctx, "mail_conversations", convID)
 	if err != nil {
-		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
-	}
-	var cur string
-	own := []gallra.PIIPattern{}
-	for rows.Next() {
-		var name, pattern sql.NullString
-		if err := rows.Scan(&cur, &name, &pattern); err != nil {
-			rows.Close()
-			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
-		}
-		if name.Valid {
-			own = append(own, gallra.PIIPattern{Name: name.String, Pattern: pattern.String})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		return err
 	}
 	kinds := pre.kinds
 	if !slices.Equal(own, pre.own) {

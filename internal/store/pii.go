@@ -29,26 +29,9 @@ func (tx *Tx) flagSensitive(ctx context.Context, table string, id int64, text st
 	if tx.db.scanner == nil || text == "" {
 		return nil
 	}
-	rows, err := tx.query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
-		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, id)
+	cur, own, err := tx.sensitiveState(ctx, table, id)
 	if err != nil {
-		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
-	}
-	var cur string
-	own := []gallra.PIIPattern{}
-	for rows.Next() {
-		var name, pattern sql.NullString
-		if err := rows.Scan(&cur, &name, &pattern); err != nil {
-			rows.Close()
-			return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
-		}
-		if name.Valid {
-			own = append(own, gallra.PIIPattern{Name: name.String, Pattern: pattern.String})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		return err
 	}
 	kinds := tx.db.scanner.SensitiveKinds(text, own)
 	if len(kinds) == 0 {
@@ -165,4 +148,31 @@ func (db *DB) SetPIIPatterns(ctx context.Context, actor gallra.Actor, orgID int6
 		}
 		return tx.Audit(ctx, orgID, actor, "pii.patterns_set", "organisation", orgID, map[string]any{"names": names})
 	})
+}
+
+// sensitiveState reads, in one query, the kinds already recorded on a row
+// of table (forum_topics, mail_conversations, chat_conversations) and its
+// organisation's own detector patterns.
+func (tx *Tx) sensitiveState(ctx context.Context, table string, id int64) (string, []gallra.PIIPattern, error) {
+	rows, err := tx.query(ctx, `SELECT t.sensitive_kinds, p.name, p.pattern FROM `+table+` t
+		LEFT JOIN pii_patterns p ON p.org_id = t.org_id WHERE t.id = ? ORDER BY p.name`, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	defer rows.Close()
+	var cur string
+	own := []gallra.PIIPattern{}
+	for rows.Next() {
+		var name, pattern sql.NullString
+		if err := rows.Scan(&cur, &name, &pattern); err != nil {
+			return "", nil, fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+		}
+		if name.Valid {
+			own = append(own, gallra.PIIPattern{Name: name.String, Pattern: pattern.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("read sensitive kinds and pii patterns: %w", err)
+	}
+	return cur, own, nil
 }

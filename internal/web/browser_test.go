@@ -418,6 +418,10 @@ func TestBrowserAdminJourney(t *testing.T) {
 			t.Errorf("<html lang> after the switch: %q, %v", l, err)
 		}
 		p.screenshot("13-overview-en")
+		p.open(imapPath)
+		p.want("IMAP page in English", "Fetch mail into", "Delete the message (recommended", "Leave empty to keep the stored password.")
+		p.screenshot("13a-imap-en")
+		p.open("/")
 
 		// Keyboard: the skip link is the first stop and shows when focused.
 		p.do("tab to skip link", chromedp.KeyEvent("\t"))

@@ -127,3 +127,34 @@ func (h *Handler) imapDelete(w http.ResponseWriter, r *http.Request, v *viewer) 
 	}
 	return redirect(w, r, "/admin/channels/"+strconv.FormatInt(d.Channel.ID, 10)+"/imap?ok=imap_removed")
 }
+
+// imapErrorKeys map the words a fetch stores as its error (imapfetch and
+// the IMAP service, in English for the API and logs) to the catalogue, by
+// their distinctive part; the first match wins.
+func imapErrorKeys() [][2]string {
+	return [][2]string{
+		{"refused the user name or password", "imap.run.login"},
+		{"has no folder", "imap.run.folder"},
+		{"could not connect", "imap.run.connect"},
+		{"did not greet as an IMAP server", "imap.run.connect"},
+		{"does not offer STARTTLS", "imap.run.nostarttls"},
+		{"TLS handshake", "imap.run.tls"},
+		{"STARTTLS with the IMAP server failed", "imap.run.tls"},
+		{"refused to move messages", "imap.run.move"},
+		{"GALLRA_SECRET_KEY", "imap.run.key"},
+		{"password could not be opened", "imap.run.key"},
+		{"the inbox could not take the mail", "imap.run.internal"},
+		{"internal error", "imap.run.internal"},
+	}
+}
+
+// IMAPError says in the page's language what a fetch's stored error means
+// and what to do; an error it does not know is shown as stored.
+func (l *lang) IMAPError(text string) string {
+	for _, k := range imapErrorKeys() {
+		if strings.Contains(text, k[0]) {
+			return l.T(k[1])
+		}
+	}
+	return l.T("imap.run.other", text)
+}

@@ -70,6 +70,20 @@ func TestIMAPSettingsPage(t *testing.T) {
 		if left := srv.UIDs(t, "INBOX"); len(left) != 0 {
 			t.Errorf("left on the server: %v", left)
 		}
+		// A failed fetch says in the page's language what to do.
+		wrong := url.Values{}
+		for k, v := range form {
+			wrong[k] = v
+		}
+		wrong.Set("password", "fel-losenord")
+		if r := c.post(path, wrong); r.Status != http.StatusSeeOther {
+			t.Fatalf("save a wrong password: %d", r.Status)
+		}
+		r = c.post(path+"/fetch", nil)
+		mustContain(t, "failed fetch", r.Body, "Hämtningen misslyckades:", "godtog inte användarnamnet eller lösenordet")
+		if strings.Contains(r.Body, "refused the user name") {
+			t.Error("the Swedish page shows the fetch error in English")
+		}
 		r = c.post(path+"/delete", nil)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("disconnect: %d", r.Status)
