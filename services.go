@@ -31,4 +31,6 @@ type Services struct {
 	// staff user's.
 	Operator  OperatorService
 	Workspace WorkspaceService
+	// Privacy is the privacy register (internal/privacy); nil hides it.
+	Privacy PrivacyService
 }

@@ -71,6 +71,9 @@ type NewOrganisation struct {
 	Language   string // "sv" (default) or "en"
 	AdminName  string
 	AdminEmail string
+	// Kind is OrgKindPublic (default) or OrgKindCompany: it chooses the
+	// privacy register's default legal basis.
+	Kind string
 }
 
 // CreatedOrganisation is what CreateOrganisation made: the organisation, its

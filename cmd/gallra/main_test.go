@@ -191,7 +191,7 @@ func TestServeWithBootstrapTokenAndGracefulShutdown(t *testing.T) {
 			for path, want := range map[string]string{
 				"/api/v1/retention/defaults": `"module":"chat"`,
 				"/api/v1/requests":           `"items":[]`,
-				"/api/v1/public/channels/1":  "lagrar dina personuppgifter",
+				"/api/v1/public/channels/1":  "Rättslig grund: uppgift av allmänt intresse",
 			} {
 				req, _ := http.NewRequest("GET", addr+path, nil)
 				req.Header.Set("Authorization", "Bearer "+token)

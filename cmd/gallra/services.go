@@ -6,6 +6,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/pii/orgpii"
+	"github.com/gallra/gallra/internal/privacy"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/secretbox"
 	"github.com/gallra/gallra/internal/service"
@@ -22,6 +23,7 @@ type services struct {
 	takeout    *takeout.Service
 	purgeEvery time.Duration
 	imapEvery  time.Duration
+	privacy    *privacy.Service
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -98,12 +100,23 @@ const DefaultIMAPPoll = 2 * time.Minute
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
+	ret := retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log})
+	// The privacy register reads the live policies; the retention
+	// engine's privacy text is the register's notice; exports carry the
+	// register's Art. 15 information.
+	priv := privacy.New(db, ret, privacy.Config{Clock: clock})
+	ret.UseNotices(priv)
+	tc := c.takeout
+	tc.Privacy = priv
+	features := service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets})
+	features.Privacy = priv
 	return &services{
-		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets}),
+		features:   features,
 		detectors:  detectors,
-		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
-		takeout:    takeout.New(db, log, c.takeout),
+		retention:  ret,
+		takeout:    takeout.New(db, log, tc),
 		imapEvery:  c.imapEvery,
 		purgeEvery: c.purgeEvery,
+		privacy:    priv,
 	}
 }

@@ -88,6 +88,8 @@ type Engine struct {
 	writers int
 	pre     func(batch int) error // tests: called inside each batch transaction
 	drained func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
+	// notices, when set (UseNotices), answers the privacy text.
+	notices Notices
 }
 
 // New returns an Engine over db that redacts the free text of anonymized

@@ -712,7 +712,7 @@ func TestChannelPolicyText(t *testing.T) {
 		e := mustEngine(db, nil)
 		forum := f.Channels[gallra.ModuleForum]
 		s, err := e.ChannelPolicyText(ctx, f.Org.ID, forum.ID, "")
-		if err != nil || !strings.Contains(s, "Kommunen lagrar dina personuppgifter (namn, e-postadress och IP-adress) i högst 3 år.") {
+		if err != nil || !strings.Contains(s, "Inlägg och kommentarer sparas i högst 3 år.") {
 			t.Fatalf("sv text: %q %v", s, err)
 		}
 		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum.ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionAnonymize}); err != nil {

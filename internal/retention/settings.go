@@ -55,7 +55,23 @@ func (e *Engine) setChannelPolicy(ctx context.Context, actor gallra.Actor, orgID
 			"module": string(c.Module), "old": auditPolicy(old.Policy, old.Source), "new": auditPolicy(r.Policy, r.Source),
 		})
 	})
+	if err == nil {
+		e.refreshNotices(ctx, orgID)
+	}
 	return r, err
+}
+
+// refreshNotices records the notices' new versions after a policy change,
+// so that the previous versions end at the change. The change is saved
+// already: a failure here only delays the versions to the next time a
+// notice is shown, and is logged.
+func (e *Engine) refreshNotices(ctx context.Context, orgID int64) {
+	if e.notices == nil {
+		return
+	}
+	if err := e.notices.RefreshNotices(ctx, orgID); err != nil && e.log != nil {
+		e.log.Warn("retention: record new privacy notices", "org_id", orgID, "err", err)
+	}
 }
 
 // SetDefault sets the staff user's organisation's default for a module (p
@@ -104,5 +120,6 @@ func (e *Engine) setDefault(ctx context.Context, actor gallra.Actor, orgID int64
 	if err != nil {
 		return nil, err
 	}
+	e.refreshNotices(ctx, orgID)
 	return &d, nil
 }

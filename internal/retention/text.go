@@ -2,7 +2,6 @@ package retention
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/gallra/gallra"
@@ -41,12 +40,15 @@ func duration(lang string, p gallra.Period) string {
 	return n + " " + unit
 }
 
-// PolicyText returns the privacy sentence a channel shows, filled from the
-// policy actually applied, in Swedish ("sv") or English ("en"), e.g.
-// "Genom att skriva ett inlägg eller en kommentar i forumet godkänner du att
-// Kommunen lagrar dina personuppgifter (namn, e-postadress och IP-adress) i
-// högst 3 år." It is a pure function. Social and knowledge channels have no
-// such text (EUNPROCESS); an unknown language is EINVALID.
+// PolicyText returns the retention sentence of a channel's privacy notice,
+// filled from the policy actually applied, in Swedish ("sv") or English
+// ("en"), e.g. "Inlägg och kommentarer sparas i högst 3 år. Därefter
+// anonymiseras de: namn, e-postadress och IP-adress tas bort medan texten
+// finns kvar." It says how long, never on what legal basis: the notice
+// (internal/privacy) adds the basis the organisation chose, so no text
+// speaks of consent unless consent is the basis. It is a pure function.
+// Social and knowledge channels have no such text (EUNPROCESS); an unknown
+// language is EINVALID.
 func PolicyText(lang string, m gallra.Module, org string, p gallra.Policy) (string, error) {
 	if lang != Swedish && lang != English {
 		return "", gallra.Errorf(gallra.EINVALID, "lang must be sv or en")
@@ -63,55 +65,64 @@ func PolicyText(lang string, m gallra.Module, org string, p gallra.Policy) (stri
 	switch m {
 	case gallra.ModuleForum:
 		if sv {
-			s := fmt.Sprintf("Genom att skriva ett inlägg eller en kommentar i forumet godkänner du att %s lagrar dina personuppgifter (namn, e-postadress och IP-adress)", org)
 			switch {
 			case never:
-				return s + ". De gallras inte automatiskt; kontakta " + org + " om du vill att de tas bort.", nil
+				return "Inlägg och kommentarer gallras inte automatiskt; kontakta " + org + " om du vill att dina tas bort.", nil
 			case p.Action == gallra.ActionDelete:
-				return s + " i högst " + d + ". Därefter raderas ditt inlägg eller din kommentar.", nil
+				return "Inlägg och kommentarer sparas i högst " + d + ". Därefter raderas de.", nil
 			}
-			return s + " i högst " + d + ". Därefter anonymiseras inlägget: namn, e-postadress och IP-adress tas bort medan texten finns kvar.", nil
+			return "Inlägg och kommentarer sparas i högst " + d + ". Därefter anonymiseras de: namn, e-postadress och IP-adress tas bort medan texten finns kvar.", nil
 		}
-		s := fmt.Sprintf("By writing a post or comment in the forum you agree that %s stores your personal data (name, e-mail address and IP address)", org)
 		switch {
 		case never:
-			return s + ". It is not deleted automatically; contact " + org + " if you want it removed.", nil
+			return "Posts and comments are not deleted automatically; contact " + org + " if you want yours removed.", nil
 		case p.Action == gallra.ActionDelete:
-			return s + " for at most " + d + ". After that your post or comment is deleted.", nil
+			return "Posts and comments are kept for at most " + d + ". After that they are deleted.", nil
 		}
-		return s + " for at most " + d + ". After that your post is anonymized: your name, e-mail address and IP address are removed and the text remains.", nil
+		return "Posts and comments are kept for at most " + d + ". After that they are anonymized: name, e-mail address and IP address are removed and the text remains.", nil
 	case gallra.ModuleChat:
 		if sv {
-			s := fmt.Sprintf("Genom att chatta med oss godkänner du att %s lagrar chattkonversationen och de personuppgifter du lämnar i den", org)
 			if never {
-				return s + ". Den raderas inte automatiskt; kontakta " + org + " om du vill att den tas bort.", nil
+				return "Chattkonversationen raderas inte automatiskt; kontakta " + org + " om du vill att den tas bort.", nil
 			}
-			return s + " i högst " + d + " efter att chatten avslutats. Därefter raderas hela konversationen.", nil
+			return "Chattkonversationen sparas i högst " + d + " efter att chatten avslutats. Därefter raderas hela konversationen.", nil
 		}
-		s := fmt.Sprintf("By chatting with us you agree that %s stores the chat conversation and the personal data you give in it", org)
 		if never {
-			return s + ". It is not deleted automatically; contact " + org + " if you want it removed.", nil
+			return "The chat conversation is not deleted automatically; contact " + org + " if you want it removed.", nil
 		}
-		return s + " for at most " + d + " after the chat has ended. After that the whole conversation is deleted.", nil
+		return "The chat conversation is kept for at most " + d + " after the chat has ended. After that the whole conversation is deleted.", nil
 	default: // mail
 		if sv {
-			s := fmt.Sprintf("När du mejlar oss lagrar %s e-postkonversationen och de personuppgifter du lämnar i den", org)
 			if never {
-				return s + ". Den raderas inte automatiskt; kontakta " + org + " om du vill att den tas bort.", nil
+				return "E-postkonversationen raderas inte automatiskt; kontakta " + org + " om du vill att den tas bort.", nil
 			}
-			return s + " i högst " + d + " efter det senaste meddelandet. Därefter raderas hela konversationen.", nil
+			return "E-postkonversationen sparas i högst " + d + " efter det senaste meddelandet. Därefter raderas hela konversationen.", nil
 		}
-		s := fmt.Sprintf("When you e-mail us, %s stores the e-mail conversation and the personal data you give in it", org)
 		if never {
-			return s + ". It is not deleted automatically; contact " + org + " if you want it removed.", nil
+			return "The e-mail conversation is not deleted automatically; contact " + org + " if you want it removed.", nil
 		}
-		return s + " for at most " + d + " after its last message. After that the whole conversation is deleted.", nil
+		return "The e-mail conversation is kept for at most " + d + " after its last message. After that the whole conversation is deleted.", nil
 	}
 }
+
+// Notices gives a channel's full privacy notice (internal/privacy's
+// Service.NoticeText) and records new versions after a policy change.
+type Notices interface {
+	NoticeText(ctx context.Context, orgID, channelID int64, lang string) (string, error)
+	RefreshNotices(ctx context.Context, orgID int64) error
+}
+
+// UseNotices makes ChannelPolicyText and PublicPolicyText answer the full
+// notice of n, and policy changes record the notices' new versions. Call
+// it once while wiring, before serving.
+func (e *Engine) UseNotices(n Notices) { e.notices = n }
 
 // ChannelPolicyText returns the policy text of a channel of the organisation
 // from its effective policy; lang "" uses the organisation's language.
 func (e *Engine) ChannelPolicyText(ctx context.Context, orgID, channelID int64, lang string) (string, error) {
+	if e.notices != nil {
+		return e.notices.NoticeText(ctx, orgID, channelID, lang)
+	}
 	org, err := e.db.GetOrganisation(ctx, orgID)
 	if err != nil {
 		return "", err

@@ -52,6 +52,12 @@ func (s *Operator) CreateOrganisation(ctx context.Context, in gallra.NewOrganisa
 	if in.AdminName == "" {
 		return nil, gallra.Errorf(gallra.EINVALID, "admin_name is required")
 	}
+	if in.Kind == "" {
+		in.Kind = gallra.OrgKindPublic
+	}
+	if !gallra.ValidOrgKind(in.Kind) {
+		return nil, gallra.Errorf(gallra.EINVALID, "kind must be %s or %s", gallra.OrgKindPublic, gallra.OrgKindCompany)
+	}
 	org, admin, secret, err := s.d.DB.CreateOrganisationWithAdmin(ctx, in)
 	if err != nil {
 		return nil, err

@@ -129,6 +129,13 @@ func (db *DB) CreateOrganisationWithAdmin(ctx context.Context, in gallra.NewOrga
 		if err != nil {
 			return err
 		}
+		kind := in.Kind
+		if kind == "" {
+			kind = gallra.OrgKindPublic
+		}
+		if err := tx.CreatePrivacyRegister(ctx, org.ID, kind); err != nil {
+			return err
+		}
 		sys := gallra.Actor{Type: gallra.ActorSystem}
 		if admin, err = tx.CreateStaff(ctx, sys, &gallra.Staff{OrgID: org.ID, Name: in.AdminName, Email: in.AdminEmail, Role: gallra.RoleAdmin, Active: true}); err != nil {
 			return err

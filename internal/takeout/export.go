@@ -166,12 +166,18 @@ func (s *Service) export(ctx context.Context, r *gallra.SubjectRequest) (*gallra
 	fh := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(f, fh)}
 	b := &bundle{zw: zip.NewWriter(cw), now: s.db.Now()}
+	var art15 *gallra.Art15Info
+	if s.cfg.Privacy != nil {
+		if art15, err = s.cfg.Privacy.Art15(ctx, r.OrgID); err != nil {
+			return nil, fmt.Errorf("read the Art. 15 information: %w", err)
+		}
+	}
 	err = s.db.ViewSnapshot(ctx, func(tx *store.Tx) error {
 		sub, err := loadSubject(ctx, tx, r)
 		if err != nil {
 			return err
 		}
-		x := &exporter{s: s, tx: tx, r: r, sub: sub, scope: sub.scope(r.OrgID), b: b, counts: map[string]int64{}}
+		x := &exporter{s: s, tx: tx, r: r, sub: sub, scope: sub.scope(r.OrgID), b: b, counts: map[string]int64{}, art15: art15}
 		if err := x.run(ctx); err != nil {
 			return err
 		}
@@ -217,6 +223,8 @@ type exporter struct {
 	rows   int64 // rows written by the passes after data.json
 	// ids of the person's conversations, found once.
 	mailConvs, chatConvs []int64
+	// art15 is the Art. 15(1) information (nil: no register configured).
+	art15 *gallra.Art15Info
 }
 
 func (x *exporter) run(ctx context.Context) error {
@@ -553,6 +561,9 @@ func (x *exporter) writeData(ctx context.Context) error {
 		person = dataPerson{ID: p.ID, Email: p.Email, Name: p.Name, CreatedAt: p.CreatedAt}
 	}
 	head := map[string]any{"schema": "gallra-takeout-data", "schema_version": SchemaVersion, "request": req, "person": person}
+	if x.art15 != nil {
+		head["art15"] = x.art15
+	}
 	hb, err := json.Marshal(head)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"sort"
+	"strings"
 
 	"github.com/gallra/gallra"
 )
@@ -96,6 +97,11 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 	if err := indexTemplate.ExecuteTemplate(w, "head", head); err != nil {
 		return err
 	}
+	if x.art15 != nil {
+		if err := indexTemplate.ExecuteTemplate(w, "art15", art15View(x.art15, x.sub.channels)); err != nil {
+			return err
+		}
+	}
 	section := func(m gallra.Module, title string, body func() error) error {
 		if !x.has(m) {
 			return nil
@@ -161,4 +167,53 @@ func (x *exporter) writeHTML(ctx context.Context) error {
 		return err
 	}
 	return indexTemplate.ExecuteTemplate(w, "foot", head)
+}
+
+// art15Row is one channel's Art. 15(1) information, in both languages.
+type art15Row struct {
+	Channel                    string
+	PurposeSV, PurposeEN       string
+	BasisSV, BasisEN           string
+	CategoriesSV, CategoriesEN string
+	RecipientsSV, RecipientsEN string
+	RetentionSV, RetentionEN   string
+	Sensitive                  string
+}
+
+// art15View prepares the information for index.html: the channels the
+// export covers (all of the organisation's when it covers none in
+// particular).
+func art15View(a *gallra.Art15Info, chans []gallra.Channel) map[string]any {
+	want := map[int64]bool{}
+	for _, c := range chans {
+		want[c.ID] = true
+	}
+	lab := func(k, lang string) string {
+		if t, ok := a.Labels[k]; ok {
+			return t.In(lang)
+		}
+		return k
+	}
+	join := func(keys []string, lang string) string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = lab(k, lang)
+		}
+		return strings.Join(out, ", ")
+	}
+	var rows []art15Row
+	for _, p := range a.Processing {
+		if len(want) > 0 && !want[p.ChannelID] {
+			continue
+		}
+		rows = append(rows, art15Row{Channel: p.ChannelName + " (" + string(p.Module) + ")",
+			PurposeSV: p.Purpose.SV, PurposeEN: p.Purpose.EN,
+			BasisSV: lab("basis."+string(p.Basis), "sv"), BasisEN: lab("basis."+string(p.Basis), "en"),
+			CategoriesSV: join(p.DataCategories, "sv"), CategoriesEN: join(p.DataCategories, "en"),
+			RecipientsSV: p.Recipients.SV, RecipientsEN: p.Recipients.EN,
+			RetentionSV: p.RetentionText.SV, RetentionEN: p.RetentionText.EN,
+			Sensitive: strings.Join(p.SensitiveKinds, ", ")})
+	}
+	c := a.Controller
+	return map[string]any{"A": a, "Rows": rows, "Controller": c, "Date": ts(a.GeneratedAt)}
 }

@@ -143,6 +143,17 @@ type Config struct {
 	// attachments", "attachments"); an error ends the loop as a read error
 	// would, and the request fails.
 	RowsFault func(loop string) error
+	// Privacy, when set, gives the Art. 15(1) information every export
+	// carries in index.html and data.json ("art15"): purposes, categories,
+	// recipients, retention per channel, source, rights and the supervisory
+	// authority, read from the privacy register when the export is made
+	// (internal/privacy's Service).
+	Privacy Art15Source
+}
+
+// Art15Source gives the Art. 15(1) information of an organisation.
+type Art15Source interface {
+	Art15(ctx context.Context, orgID int64) (*gallra.Art15Info, error)
 }
 
 // ConfigFromEnv reads GALLRA_ARTEFACT_DIR and GALLRA_ARTEFACT_TTL (a Go
