@@ -294,8 +294,13 @@ func (db *DB) backfillBatch(ctx context.Context, batch int) (n int, more bool, e
 		if len(rs) == batch {
 			next = rs[len(rs)-1].id
 		}
+		// Entries of the range are replaced: one statement drops them, and
+		// only rows whose text holds an identifier are written.
+		if _, err := tx.exec(ctx, `DELETE FROM identifiers WHERE entity = ? AND row_id > ? AND row_id <= ?`, entity, done, next); err != nil {
+			return fmt.Errorf("identifier backfill of %s: %w", entity, err)
+		}
 		for _, r := range rs {
-			if err := tx.reindexText(ctx, r.org, entity, r.id, r.channel, r.parent, r.text); err != nil {
+			if err := tx.indexText(ctx, r.org, entity, r.id, r.channel, r.parent, nil, r.text); err != nil {
 				return err
 			}
 		}
