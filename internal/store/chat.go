@@ -59,6 +59,13 @@ func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender
 	if err := tx.flagSensitive(ctx, "chat_conversations", convID, body); err != nil {
 		return nil, err
 	}
+	channel := func() (ch int64, err error) {
+		err = tx.queryRow(ctx, `SELECT channel_id FROM chat_conversations WHERE id = ?`, convID).Scan(&ch)
+		return ch, err
+	}
+	if err := tx.indexText(ctx, orgID, EntityChatMessage, id, 0, convID, channel, body); err != nil {
+		return nil, err
+	}
 	if _, err := tx.exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
 		return nil, err
 	}

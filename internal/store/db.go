@@ -18,6 +18,7 @@ import (
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/hashlimit"
+	"github.com/gallra/gallra/internal/pii"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 )
@@ -34,6 +35,7 @@ type DB struct {
 	read    *sql.DB
 	clock   gallra.Clock
 	scanner Scanner
+	idents  *pii.Detector // the identifier index's detector (identifiers.go)
 	rebinds *sync.Map     // query text → rebound text (PostgreSQL $n placeholders)
 	ckpt    *checkpointer // SQLite: background WAL checkpoints
 	funcs   *sqlFuncs     // SQLite: Go callbacks of the writer's statements
@@ -51,7 +53,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	if clock == nil {
 		clock = gallra.SystemClock{}
 	}
-	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}, hashes: hashlimit.New(hashlimit.Config{}), orgTables: &tableCache{}}
+	db := &DB{clock: clock, rebinds: &sync.Map{}, funcs: &sqlFuncs{}, hashes: hashlimit.New(hashlimit.Config{}), orgTables: &tableCache{}, idents: pii.Default()}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -228,6 +230,11 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
+		return len(res), fmt.Errorf("migrate %s database: %w", db.dialect, err)
+	}
+	// Rows written before the identifier index existed are indexed here,
+	// once (an interrupted run resumes where it stopped).
+	if _, err := db.BackfillIdentifiers(ctx, 500); err != nil {
 		return len(res), fmt.Errorf("migrate %s database: %w", db.dialect, err)
 	}
 	return len(res), nil

@@ -97,6 +97,9 @@ func (tx *Tx) insertPost(ctx context.Context, orgID, channelID, topicID int64, p
 	if err := tx.flagSensitive(ctx, "forum_topics", topicID, body); err != nil {
 		return nil, err
 	}
+	if err := tx.indexText(ctx, orgID, EntityForumPost, id, channelID, topicID, nil, body); err != nil {
+		return nil, err
+	}
 	return &gallra.ForumPost{ID: id, OrgID: orgID, ChannelID: channelID, TopicID: topicID, ParentID: parentID, Kind: kind,
 		PersonID: &personID, AuthorName: a.Name, AuthorEmail: a.Email, AuthorIP: a.IP, Body: body, CreatedAt: tx.Now, UpdatedAt: tx.Now}, nil
 }
@@ -269,6 +272,13 @@ func (db *DB) EditPost(ctx context.Context, actor gallra.Actor, orgID, id int64,
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("post", id)
+		}
+		var channelID, topicID int64
+		if err := tx.queryRow(ctx, `SELECT channel_id, topic_id FROM forum_posts WHERE id = ?`, id).Scan(&channelID, &topicID); err != nil {
+			return err
+		}
+		if err := tx.reindexText(ctx, orgID, EntityForumPost, id, channelID, topicID, body); err != nil {
+			return err
 		}
 		return tx.Audit(ctx, orgID, actor, "forum.post_edited", "forum_post", id, nil)
 	})

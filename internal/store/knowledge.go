@@ -25,7 +25,7 @@ func (db *DB) SaveArticle(ctx context.Context, actor gallra.Actor, a *gallra.Kno
 				return fmt.Errorf("insert article: %w", err)
 			}
 			out.ID = id
-			return nil
+			return tx.indexText(ctx, out.OrgID, EntityKnowledgeArticle, id, out.ChannelID, 0, nil, out.Title+"\n"+out.Body)
 		}
 		res, err := tx.exec(ctx, `UPDATE knowledge_articles SET title = ?, body = ?, updated_at = ? WHERE id = ? AND org_id = ?`, out.Title, out.Body, ms(tx.Now), out.ID, out.OrgID)
 		if err != nil {
@@ -35,10 +35,11 @@ func (db *DB) SaveArticle(ctx context.Context, actor gallra.Actor, a *gallra.Kno
 			return notFound("article", out.ID)
 		}
 		got, err := tx.getArticle(ctx, out.OrgID, out.ID)
-		if err == nil {
-			out = *got
+		if err != nil {
+			return err
 		}
-		return err
+		out = *got
+		return tx.reindexText(ctx, out.OrgID, EntityKnowledgeArticle, out.ID, out.ChannelID, 0, out.Title+"\n"+out.Body)
 	})
 	if err != nil {
 		return nil, err

@@ -263,6 +263,9 @@ func (tx *Tx) insertMailMessageScanned(ctx context.Context, orgID, channelID, co
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.indexText(ctx, orgID, EntityMailMessage, id, channelID, convID, nil, in.Body); err != nil {
+		return nil, err
+	}
 	// A customer's message (re)opens the conversation; a staff reply leaves
 	// it waiting for the customer (the workspace's statuses).
 	status := gallra.StatusOpen

@@ -25,6 +25,9 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 			if _, err := tx.exec(ctx, `UPDATE social_items SET body = ?, external_author_name = ? WHERE id = ?`, in.Body, in.AuthorName, id); err != nil {
 				return err
 			}
+			if err := tx.reindexText(ctx, orgID, EntitySocialItem, id, channelID, 0, in.Body); err != nil {
+				return err
+			}
 			item, err = tx.getSocial(ctx, orgID, id)
 			return err
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -58,6 +61,9 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, channelID, in.ExternalID, idArg(parent), string(kind), idArg(person), in.AuthorID, in.AuthorName, in.Body, ms(created))
 		if err != nil {
 			return fmt.Errorf("insert social item: %w", err)
+		}
+		if err := tx.indexText(ctx, orgID, EntitySocialItem, id, channelID, 0, nil, in.Body); err != nil {
+			return err
 		}
 		item, err = tx.getSocial(ctx, orgID, id)
 		return err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -322,20 +323,47 @@ func TestEraseKeepsChannelTotals(t *testing.T) {
 	})
 }
 
-// The mention search is bounded: with a row cap below what is in scope it
-// reports partial.
+// The mention search reads items only while the identifier index is not
+// complete, and that scan is bounded: with a row cap below what is in
+// scope it reports partial. With the index complete the same cap does not
+// apply: the lookup reads the index, and the result is complete and the
+// same as an unbounded scan's.
 func TestMentionSearchIsBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
 		ctx := context.Background()
 		f := storetest.MustFixture(t, db, "Bound")
 		seed(t, db, f)
 		svc := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir(), MentionScanLimit: 1})
+		if err := db.RebuildIdentifierIndex(ctx); err != nil {
+			t.Fatal(err)
+		}
 		r, err := svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r, err = svc.Process(ctx, f.Org.ID, r.ID); err != nil || r.MentionsStatus != store.MentionsPartial {
 			t.Fatalf("bounded search: %+v %v", r, err)
+		}
+		unbounded := takeout.New(db, nil, takeout.Config{ArtefactDir: t.TempDir()})
+		scanned, err := unbounded.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scanned, err = unbounded.Process(ctx, f.Org.ID, scanned.ID); err != nil || scanned.MentionsStatus != store.MentionsComplete || len(scanned.Mentions) == 0 {
+			t.Fatalf("unbounded scan: %+v %v", scanned, err)
+		}
+		if n, err := db.BackfillIdentifiers(ctx, 2); err != nil || n == 0 {
+			t.Fatalf("backfill: %d rows, %v", n, err)
+		}
+		r, err = svc.Create(ctx, f.Admin, newRequest(gallra.RequestExport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = svc.Process(ctx, f.Org.ID, r.ID); err != nil || r.MentionsStatus != store.MentionsComplete {
+			t.Fatalf("indexed search: %+v %v", r, err)
+		}
+		if !reflect.DeepEqual(r.Mentions, scanned.Mentions) {
+			t.Errorf("indexed mentions %+v, scanned %+v", r.Mentions, scanned.Mentions)
 		}
 	})
 }

@@ -227,6 +227,14 @@ func (s *Service) scanMentions(ctx context.Context, r *gallra.SubjectRequest, ks
 		if err != nil {
 			return err
 		}
+		// The identifier index answers once it holds every row; until the
+		// rows written before it existed are indexed, the items are read.
+		if indexed, err := tx.IdentifierIndexComplete(ctx); err != nil {
+			return err
+		} else if indexed {
+			out, err = indexedMentions(ctx, tx, r, ks, sub)
+			return err
+		}
 		// A row past the budget stops the module's stream: the scan is partial.
 		errBudgetUsed := errors.New("mention scan budget used up")
 		budget := s.cfg.MentionScanLimit
