@@ -22,6 +22,7 @@ type services struct {
 	takeout    *takeout.Service
 	purgeEvery time.Duration
 	imapEvery  time.Duration
+	site       *service.Site // the public site (forums, knowledge bases, privacy page)
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -98,12 +99,14 @@ const DefaultIMAPPoll = 2 * time.Minute
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
+	ret := retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log})
 	return &services{
 		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets}),
 		detectors:  detectors,
-		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
+		retention:  ret,
 		takeout:    takeout.New(db, log, c.takeout),
 		imapEvery:  c.imapEvery,
 		purgeEvery: c.purgeEvery,
+		site:       service.NewSite(service.Deps{DB: db, Clock: clock, Log: log}, ret.ChannelPolicyText),
 	}
 }
