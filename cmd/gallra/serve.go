@@ -289,7 +289,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			log.Warn("metrics not served: the default metrics address is taken; set --metrics-addr", "addr", cfg.metricsAddr)
 		}
 	}
-	srv := &http.Server{Handler: web.Compose(api.Handler(), ui), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	pub, err := newPublicSite(env, log, cfg, svc)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: web.Compose(api.Handler(), pub.Wrap(ui)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String())
 

@@ -24,6 +24,7 @@ type services struct {
 	purgeEvery time.Duration
 	imapEvery  time.Duration
 	privacy    *privacy.Service
+	site       *service.Site // the public site (forums, knowledge bases, privacy page)
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -118,5 +119,6 @@ func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *servic
 		imapEvery:  c.imapEvery,
 		purgeEvery: c.purgeEvery,
 		privacy:    priv,
+		site:       service.NewSite(service.Deps{DB: db, Clock: clock, Log: log}, ret.ChannelPolicyText),
 	}
 }
