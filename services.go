@@ -31,4 +31,9 @@ type Services struct {
 	// staff user's.
 	Operator  OperatorService
 	Workspace WorkspaceService
+	// SocialConnect connects social channels to their platform, replies
+	// and deletes there; SocialPlatform is what the platforms and jobs
+	// call.
+	SocialConnect  SocialConnectService
+	SocialPlatform SocialPlatformService
 }
