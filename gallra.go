@@ -334,6 +334,15 @@ type SocialItem struct {
 	ExternalAuthorName string    `json:"external_author_name"`
 	Body               string    `json:"body"`
 	CreatedAt          time.Time `json:"created_at"`
+	// Source is where the item comes from on the platform (fb_post,
+	// fb_comment, ms_message, ig_comment, ig_message; empty when mirrored
+	// through the API).
+	Source SocialSource `json:"source,omitempty"`
+	// StaffID, ReplyStatus and ReplyError are set on replies written in
+	// Gallra: who wrote it and whether the platform accepted it.
+	StaffID     *int64 `json:"staff_id,omitempty"`
+	ReplyStatus string `json:"reply_status,omitempty" enum:"pending,posted,failed"`
+	ReplyError  string `json:"reply_error,omitempty"`
 }
 
 // KnowledgeArticle is a staff-written article; it holds no end-customer data.

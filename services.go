@@ -33,4 +33,9 @@ type Services struct {
 	Workspace WorkspaceService
 	// Privacy is the privacy register (internal/privacy); nil hides it.
 	Privacy PrivacyService
+	// SocialConnect connects social channels to their platform, replies
+	// and deletes there; SocialPlatform is what the platforms and jobs
+	// call.
+	SocialConnect  SocialConnectService
+	SocialPlatform SocialPlatformService
 }

@@ -26,6 +26,9 @@ type Deps struct {
 	Secrets *secretbox.Box
 	// IMAP bounds each IMAP fetch (timeouts, batch and message sizes).
 	IMAP imapfetch.Options
+	// Social configures the social connectors (none: social channels are
+	// mirrored through the API only).
+	Social SocialConfig
 }
 
 // New builds every feature service on d.
@@ -37,7 +40,7 @@ func New(d Deps) *gallra.Services {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	mail := &Mail{d: d}
-	return &gallra.Services{
+	svc := &gallra.Services{
 		Organisations: &Organisations{d: d},
 		Channels:      &Channels{d: d},
 		Staff:         &Staff{d: d},
@@ -56,4 +59,7 @@ func New(d Deps) *gallra.Services {
 		Operator:      &Operator{d: d},
 		Workspace:     &Workspace{d: d},
 	}
+	sc := newSocialConnect(d)
+	svc.SocialConnect, svc.SocialPlatform = sc, sc
+	return svc
 }

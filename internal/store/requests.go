@@ -354,8 +354,9 @@ func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, af
 // social platform (the connector works the outbox). Idempotent per
 // (channel, external id).
 func (tx *Tx) QueueSocialDeletion(ctx context.Context, orgID, channelID int64, externalID string, requestID int64) error {
-	_, err := tx.exec(ctx, `INSERT INTO social_deletion_outbox (org_id, channel_id, external_id, request_id, requested_at, status)
-		VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT (channel_id, external_id) DO NOTHING`, orgID, channelID, externalID, requestID, ms(tx.Now))
+	_, err := tx.exec(ctx, `INSERT INTO social_deletion_outbox (org_id, channel_id, external_id, request_id, requested_at, status, source, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, 'pending', COALESCE((SELECT source FROM social_items WHERE channel_id = ? AND external_id = ?), ''), ?) ON CONFLICT (channel_id, external_id) DO NOTHING`,
+		orgID, channelID, externalID, idArg(nonZero(requestID)), ms(tx.Now), channelID, externalID, ms(tx.Now))
 	if err != nil {
 		return fmt.Errorf("queue social deletion: %w", err)
 	}

@@ -71,16 +71,19 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 	return item, err
 }
 
-const socialCols = `id, org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at`
+const socialCols = `id, org_id, channel_id, external_id, parent_id, kind, person_id, external_author_id, external_author_name, body, created_at,
+	source, staff_id, reply_status, reply_error`
 
 func scanSocial(sc interface{ Scan(...any) error }) (*gallra.SocialItem, error) {
 	var s gallra.SocialItem
-	var parent, person sql.NullInt64
-	var kind string
+	var parent, person, staff sql.NullInt64
+	var kind, source string
 	var created int64
-	if err := sc.Scan(&s.ID, &s.OrgID, &s.ChannelID, &s.ExternalID, &parent, &kind, &person, &s.ExternalAuthorID, &s.ExternalAuthorName, &s.Body, &created); err != nil {
+	if err := sc.Scan(&s.ID, &s.OrgID, &s.ChannelID, &s.ExternalID, &parent, &kind, &person, &s.ExternalAuthorID, &s.ExternalAuthorName, &s.Body, &created,
+		&source, &staff, &s.ReplyStatus, &s.ReplyError); err != nil {
 		return nil, err
 	}
+	s.Source, s.StaffID = gallra.SocialSource(source), fromNullID(staff)
 	s.ParentID, s.Kind, s.PersonID, s.CreatedAt = fromNullID(parent), gallra.PostKind(kind), fromNullID(person), fromMS(created)
 	return &s, nil
 }

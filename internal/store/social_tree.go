@@ -51,7 +51,7 @@ func (tx *Tx) SocialTree(ctx context.Context, orgID, rootID int64) ([]SocialTree
 }
 
 // DeleteSocialTree deletes the items of a tree as SocialTree returned it,
-// deepest first (a reply goes before what it replies to, so no foreign key
+// leaving a tombstone of each, deepest first (a reply goes before what it replies to, so no foreign key
 // is ever violated), and returns how many rows went.
 func (tx *Tx) DeleteSocialTree(ctx context.Context, orgID int64, tree []SocialTreeItem) (int64, error) {
 	var total int64
@@ -64,6 +64,13 @@ func (tx *Tx) DeleteSocialTree(ctx context.Context, orgID int64, tree []SocialTr
 		args := make([]any, 0, j-i+1)
 		for _, it := range tree[i:j] {
 			args = append(args, it.ID)
+		}
+		// Each item leaves a content-free tombstone (channel, platform id)
+		// so that a late event or a re-sync cannot bring it back.
+		if _, err := tx.exec(ctx, `INSERT INTO social_tombstones (org_id, channel_id, external_id, created_at)
+			SELECT org_id, channel_id, external_id, ? FROM social_items WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`) AND org_id = ?
+			ON CONFLICT (channel_id, external_id) DO NOTHING`, append(append([]any{ms(tx.Now)}, args...), orgID)...); err != nil {
+			return total, fmt.Errorf("tombstone social items: %w", err)
 		}
 		res, err := tx.exec(ctx, `DELETE FROM social_items WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`) AND org_id = ?`,
 			append(args, orgID)...)
