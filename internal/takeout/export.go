@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -413,10 +416,12 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 	if err := x.s.rowFault("mail messages", len(t.Messages)); err != nil {
 		return nil, err
 	}
-	c := dataMailConversation{ID: t.ID, ChannelID: t.ChannelID, Subject: t.Subject, CreatedAt: t.CreatedAt, LastMessageAt: t.LastMessageAt}
+	others := x.othersInThread(t.Messages)
+	c := dataMailConversation{ID: t.ID, ChannelID: t.ChannelID, Subject: others.Replace(t.Subject), CreatedAt: t.CreatedAt, LastMessageAt: t.LastMessageAt}
 	for _, tm := range t.Messages {
+		tm.Subject, tm.Body, tm.BodyHTML = others.Replace(tm.Subject), others.Replace(tm.Body), others.Replace(tm.BodyHTML)
 		m := dataMailMessage{ID: tm.ID, Direction: string(tm.Direction), Mine: tm.PersonID != nil && *tm.PersonID == x.sub.personID,
-			From: tm.FromAddr, FromName: tm.FromName, To: tm.To, Subject: tm.Subject, Body: tm.Body, CreatedAt: tm.CreatedAt,
+			From: tm.FromAddr, FromName: tm.FromName, To: x.recipients(tm.To), Subject: tm.Subject, Body: tm.Body, CreatedAt: tm.CreatedAt,
 			Attachments: []dataAttachment{}, BodyHTML: tm.BodyHTML}
 		if otherCustomer(tm.Direction, tm.PersonID, x.sub.personID) {
 			m.OtherCustomer, m.From, m.FromName = true, OtherCustomerLabel, OtherCustomerLabel
@@ -442,6 +447,105 @@ func (x *exporter) mailConversation(ctx context.Context, id int64) (*dataMailCon
 		c.Notes = append(c.Notes, dataNote{Body: n.Body, CreatedAt: n.CreatedAt})
 	}
 	return &c, nil
+}
+
+// othersInThread returns a replacer of what identifies the other customers
+// of a thread — their addresses and display names as they appear on their
+// own messages and as recipients of staff replies — by OtherCustomerLabel,
+// for the text of every message (a staff reply that greets both customers,
+// a quoted address). Case-insensitive for addresses; names of fewer than 3
+// letters are left (too likely to be ordinary words).
+func (x *exporter) othersInThread(msgs []gallra.MailMessage) *caseReplacer {
+	r := &caseReplacer{}
+	for _, m := range msgs {
+		if otherCustomer(m.Direction, m.PersonID, x.sub.personID) {
+			r.add(m.FromAddr)
+			if len([]rune(strings.TrimSpace(m.FromName))) >= 3 {
+				r.add(m.FromName)
+			}
+		}
+		for _, a := range m.To {
+			name, addr := "", a
+			if pa, err := mail.ParseAddress(a); err == nil {
+				name, addr = pa.Name, pa.Address
+			}
+			if !x.ownAddress(addr) {
+				r.add(addr)
+				if len([]rune(strings.TrimSpace(name))) >= 3 {
+					r.add(name)
+				}
+			}
+		}
+	}
+	return r
+}
+
+// caseReplacer replaces each of its words, ignoring case, by
+// OtherCustomerLabel; the longest first, so a name inside an address goes
+// with the address.
+type caseReplacer struct {
+	words []string
+	re    *regexp.Regexp
+}
+
+func (r *caseReplacer) add(w string) {
+	w = strings.TrimSpace(w)
+	if w == "" || slices.ContainsFunc(r.words, func(v string) bool { return strings.EqualFold(v, w) }) {
+		return
+	}
+	r.words = append(r.words, w)
+	slices.SortFunc(r.words, func(a, b string) int { return len(b) - len(a) })
+	q := make([]string, len(r.words))
+	for i, v := range r.words {
+		q[i] = regexp.QuoteMeta(v)
+	}
+	r.re = regexp.MustCompile("(?i)" + strings.Join(q, "|"))
+}
+
+// Replace returns s with every word replaced.
+func (r *caseReplacer) Replace(s string) string {
+	if r.re == nil || s == "" {
+		return s
+	}
+	return r.re.ReplaceAllLiteralString(s, OtherCustomerLabel)
+}
+
+// ownAddress reports whether addr is the person's address or one of the
+// organisation's inbox addresses in scope.
+func (x *exporter) ownAddress(addr string) bool {
+	addr = gallra.NormalizeEmail(addr)
+	if x.sub.person != nil && addr == gallra.NormalizeEmail(x.sub.person.Email) || addr == gallra.NormalizeEmail(x.r.Email) {
+		return true
+	}
+	for _, c := range x.sub.channels {
+		if c.Address != "" && addr == gallra.NormalizeEmail(c.Address) {
+			return true
+		}
+	}
+	return false
+}
+
+// recipients returns a message's To (which holds To and Cc) as the person
+// may see it: their own address and the organisation's inbox addresses stay,
+// every other address (another customer's, Art. 15(4)) is replaced by
+// OtherCustomerLabel, once per message however many there were.
+func (x *exporter) recipients(to []string) []string {
+	out := []string{}
+	hidden := false
+	for _, a := range to {
+		addr := a
+		if pa, err := mail.ParseAddress(a); err == nil {
+			addr = pa.Address
+		}
+		switch {
+		case x.ownAddress(addr):
+			out = append(out, gallra.NormalizeEmail(addr))
+		case !hidden:
+			hidden = true
+			out = append(out, OtherCustomerLabel)
+		}
+	}
+	return out
 }
 
 func (x *exporter) chat(ctx context.Context, id int64) (*dataChat, error) {
