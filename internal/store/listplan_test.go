@@ -110,3 +110,48 @@ func TestListQueryPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestSocialTreePlan: SQLite reads the reply tree by index lookups per tree
+// row, never scanning social_items.
+func TestSocialTreePlan(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "tree.db"), gallra.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	err = db.Update(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `EXPLAIN QUERY PLAN WITH RECURSIVE tree(id, depth) AS (
+			SELECT id, 0 FROM social_items WHERE id = ? AND org_id = ?
+			UNION ALL
+			SELECT s.id, t.depth + 1 FROM tree t CROSS JOIN social_items s WHERE s.parent_id = t.id AND t.depth < ?
+		)
+		SELECT s.id, s.channel_id, s.external_id, s.person_id, t.depth FROM tree t CROSS JOIN social_items s WHERE s.id = t.id
+		ORDER BY t.depth DESC, s.id`, 1, 1, maxSocialDepth)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				return err
+			}
+			plan = append(plan, detail)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range plan {
+		if strings.HasPrefix(l, "SCAN s") {
+			t.Errorf("social_items scanned: %q in\n%s", l, strings.Join(plan, "\n"))
+		}
+	}
+}
