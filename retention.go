@@ -118,4 +118,8 @@ type RetentionPreview struct {
 	// items are not included.
 	Next7Days  RetentionBucket `json:"next_7_days"`
 	Next30Days RetentionBucket `json:"next_30_days"`
+	// Cached is true when the counts are those computed at At by the last
+	// purge cycle (RetentionService.PreviewCounts), not counted now; the
+	// buckets then hold no ids.
+	Cached bool `json:"cached,omitempty"`
 }

@@ -29,4 +29,7 @@ type RetentionService interface {
 	// ChannelPolicyText is the privacy sentence the channel shows, in "sv"
 	// or "en".
 	ChannelPolicyText(ctx context.Context, orgID, channelID int64, lang string) (string, error)
+	// PreviewCounts is Preview's counts under the current policy as the
+	// last purge cycle computed them (At says when), without ids.
+	PreviewCounts(ctx context.Context, orgID, channelID int64) (*RetentionPreview, error)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gallra/gallra/internal/pii"
@@ -69,27 +70,41 @@ func runPII(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	enc := json.NewEncoder(env.Stdout)
+	// One buffered, periodically flushed writer for the whole run
+	// (--lines wrote each object with its own write(2)); typed values
+	// encode to the same bytes as the maps they replace.
+	out := newFlushingWriter(env.Stdout, 100*time.Millisecond)
+	defer out.Close()
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
+	type redacted struct {
+		Text string `json:"text"`
+	}
+	type scanned struct {
+		Findings []pii.Finding `json:"findings"`
+	}
 	handle := func(text string) error {
 		if !utf8.ValidString(text) {
 			return fmt.Errorf("input is not valid UTF-8")
 		}
 		if sub == "redact" {
-			return enc.Encode(map[string]string{"text": d.Redact(text, operator)})
+			return enc.Encode(redacted{d.Redact(text, operator)})
 		}
 		f := d.Detect(text)
 		if f == nil {
 			f = []pii.Finding{}
 		}
-		return enc.Encode(map[string]any{"findings": f})
+		return enc.Encode(scanned{f})
 	}
 	if !*lines {
 		raw, err := io.ReadAll(io.LimitReader(env.Stdin, 256<<20))
 		if err != nil {
 			return fmt.Errorf("read stdin: %w", err)
 		}
-		return handle(string(raw))
+		if err := handle(string(raw)); err != nil {
+			return err
+		}
+		return out.Close()
 	}
 	sc := bufio.NewScanner(env.Stdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -106,7 +121,7 @@ func runPII(ctx context.Context, env *Env, args []string) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read stdin after line %d: %w", n, err)
 	}
-	return nil
+	return out.Close()
 }
 
 func kindList() string {

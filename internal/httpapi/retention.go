@@ -187,7 +187,15 @@ func (a *retentionAPI) preview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pv, err := a.e.Preview(r.Context(), c.OrgID, c.ID, nil)
+	// ?cached=true: the counts of the last purge cycle (at "at"), without
+	// ids, answered without counting; otherwise counted now, with ids.
+	preview := a.e.Preview
+	if v := r.URL.Query().Get("cached"); v == "true" || v == "1" {
+		preview = func(ctx context.Context, org, ch int64, _ *gallra.Policy) (*gallra.RetentionPreview, error) {
+			return a.e.PreviewCounts(ctx, org, ch)
+		}
+	}
+	pv, err := preview(r.Context(), c.OrgID, c.ID, nil)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,12 @@ func TestRetentionAPI(t *testing.T) {
 			{name: "release the hold", method: "DELETE", path: "/api/v1/holds/forum_topic/{topic}", who: "editor", status: 204},
 			{name: "release again", method: "DELETE", path: "/api/v1/holds/forum_topic/{topic}", who: "editor", status: 404},
 			{name: "mail conversation purged", method: "GET", path: "/api/v1/channels/{mail}/retention/preview", who: "admin", status: 200, want: []string{`"due_now":{"count":0`}},
+			// The counts kept by the run: still the held topic (released
+			// since), without ids, marked cached.
+			{name: "cached preview keeps the run's counts", method: "GET", path: "/api/v1/channels/{forum}/retention/preview?cached=true", who: "editor", status: 200,
+				want: []string{`"held":{"count":1,"ids":[],"truncated":true}`, `"cached":true`}},
+			{name: "exact preview counts now", method: "GET", path: "/api/v1/channels/{forum}/retention/preview", who: "editor", status: 200, want: []string{`"held":{"count":0`}},
+			{name: "cached preview of another org's channel", method: "GET", path: "/api/v1/channels/{forum}/retention/preview?cached=true", who: "other", status: 404},
 		})
 	})
 }

@@ -59,6 +59,10 @@ type Config struct {
 	// deleted custom fields on persons. Each engine has its own, so tests
 	// with hooks run in parallel.
 	TxHook store.TxHook
+	// CountsMaxAge is how old the due counts the overview and the preview
+	// show may be (default 24h); each purge run counts its channels again,
+	// and older counts are counted again when viewed.
+	CountsMaxAge time.Duration
 }
 
 var _ gallra.RetentionService = (*Engine)(nil)
@@ -90,6 +94,8 @@ type Engine struct {
 	drained func(*store.Tx) error // tests: called inside each person-drain transaction that took persons
 	// notices, when set (UseNotices), answers the privacy text.
 	notices Notices
+	// countsMaxAge: Config.CountsMaxAge.
+	countsMaxAge time.Duration
 }
 
 // New returns an Engine over db that redacts the free text of anonymized
@@ -121,6 +127,9 @@ func New(db *store.DB, r RedactorSource, cfg Config) *Engine {
 	}
 	if e.ttl <= 0 {
 		e.ttl = 5 * time.Minute
+	}
+	if e.countsMaxAge = cfg.CountsMaxAge; e.countsMaxAge <= 0 {
+		e.countsMaxAge = 24 * time.Hour
 	}
 	if e.drainWorkers = cfg.DrainWorkers; e.drainWorkers <= 0 {
 		e.drainWorkers = 2

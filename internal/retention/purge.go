@@ -19,6 +19,11 @@ import (
 // selection (store.SelectDue), so "preview, then purge" purges exactly the
 // previewed ids when nothing changed in between.
 func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *gallra.Policy) (*gallra.RetentionPreview, error) {
+	return e.preview(ctx, orgID, channelID, proposed, true)
+}
+
+// preview is Preview, with the first ids of each bucket when withIDs.
+func (e *Engine) preview(ctx context.Context, orgID, channelID int64, proposed *gallra.Policy, withIDs bool) (*gallra.RetentionPreview, error) {
 	var pv *gallra.RetentionPreview
 	err := e.db.View(ctx, func(tx *store.Tx) error {
 		// Counts and ids from one snapshot (PostgreSQL reads each statement
@@ -74,6 +79,10 @@ func (e *Engine) Preview(ctx context.Context, orgID, channelID int64, proposed *
 		} {
 			b.b.Count = int(b.n)
 			if b.n == 0 {
+				continue
+			}
+			if !withIDs {
+				b.b.Truncated = true // the ids are listed on demand
 				continue
 			}
 			items, err := tx.SelectDueFiltered(ctx, b.t, b.after, e.previewIDs, b.f)
@@ -269,6 +278,9 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		cr := &ChannelResult{OrgID: w.c.OrgID, ChannelID: w.c.ID, Module: string(w.c.Module), Action: string(w.r.Action), Period: w.r.Period.String()}
 		if w.r.Period.IsNever() {
 			res.Channels = append(res.Channels, *cr)
+			if _, cerr := e.refreshCounts(ctx, w.c.OrgID, w.c.ID); cerr != nil && ctx.Err() == nil {
+				e.log.Error("count due items after the purge", "run_id", res.RunID, "channel_id", cr.ChannelID, "err", cerr)
+			}
 			continue
 		}
 		t := target(w.c, w.r.Policy, now)
@@ -289,6 +301,11 @@ func (e *Engine) runChannels(ctx context.Context, o RunOptions, res *RunResult) 
 		}
 		switch {
 		case err == nil:
+			// Once per purge cycle: what is due now, held and due soon,
+			// for the overview and the preview to show.
+			if _, cerr := e.refreshCounts(ctx, w.c.OrgID, w.c.ID); cerr != nil && ctx.Err() == nil {
+				e.log.Error("count due items after the purge", "run_id", res.RunID, "channel_id", cr.ChannelID, "err", cerr)
+			}
 		case errors.Is(err, errPolicyChanged):
 			e.log.Info("purge channel stopped: its policy changed during the run", "run_id", res.RunID, "channel_id", cr.ChannelID)
 		case errors.Is(err, errLeaseLost):

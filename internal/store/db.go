@@ -58,6 +58,10 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
 		path = strings.TrimPrefix(path, "//")
+		sync, err := sqliteSync(&path)
+		if err != nil {
+			return nil, err
+		}
 		if path == "" {
 			return nil, fmt.Errorf("open database: sqlite URL %q names no file", url)
 		}
@@ -74,7 +78,7 @@ func Open(ctx context.Context, url string, clock gallra.Clock) (*DB, error) {
 		// readable with `strings` (ScrubErased then empties the WAL, which
 		// holds the pages' older images until a checkpoint).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_time_format=sqlite"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")&_pragma=secure_delete(1)&_time_format=sqlite"
 		// The writer keeps statement journals in memory (multi-row UPDATEs
 		// and DELETEs otherwise write every page they touch to a temporary
 		// file first) and has a larger page cache (32 MiB; default 2 MiB),

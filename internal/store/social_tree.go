@@ -21,14 +21,19 @@ const maxSocialDepth = 1000
 
 // SocialTree returns the item rootID of the organisation with every reply
 // under it, at any depth (a recursive CTE, the same on SQLite and
-// PostgreSQL), deepest first. Empty when the item does not exist.
+// PostgreSQL), deepest first. Empty when the item does not exist. The
+// CROSS JOINs keep SQLite's join order (the tree outside, one primary-key or
+// parent-index lookup per tree row): with a plain JOIN its planner scanned
+// social_items by the parent index for the final join, once per erased
+// item (issue 17: erase grew 6.5× for 10× rows). PostgreSQL plans them as
+// inner joins.
 func (tx *Tx) SocialTree(ctx context.Context, orgID, rootID int64) ([]SocialTreeItem, error) {
 	rows, err := tx.query(ctx, `WITH RECURSIVE tree(id, depth) AS (
 			SELECT id, 0 FROM social_items WHERE id = ? AND org_id = ?
 			UNION ALL
-			SELECT s.id, t.depth + 1 FROM social_items s JOIN tree t ON s.parent_id = t.id WHERE t.depth < ?
+			SELECT s.id, t.depth + 1 FROM tree t CROSS JOIN social_items s WHERE s.parent_id = t.id AND t.depth < ?
 		)
-		SELECT s.id, s.channel_id, s.external_id, s.person_id, t.depth FROM tree t JOIN social_items s ON s.id = t.id
+		SELECT s.id, s.channel_id, s.external_id, s.person_id, t.depth FROM tree t CROSS JOIN social_items s WHERE s.id = t.id
 		ORDER BY t.depth DESC, s.id`, rootID, orgID, maxSocialDepth)
 	if err != nil {
 		return nil, fmt.Errorf("read social reply tree: %w", err)

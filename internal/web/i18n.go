@@ -172,6 +172,7 @@ var messages = map[string][2]string{
 	"run.status.failed":      {"Misslyckades", "Failed"},
 	"run.status.interrupted": {"Avbruten", "Interrupted"},
 	"ov.editor_scope":        {"Du ser de kanaler du är redaktör för.", "You see the channels you are an editor of."},
+	"ov.counted":             {"räknat %s", "counted %s"},
 
 	// Policies.
 	"pol.never":                {"Gallra aldrig automatiskt", "Never purge automatically"},

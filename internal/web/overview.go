@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/gallra/gallra"
 )
@@ -13,6 +14,8 @@ type overviewRow struct {
 	Due7    int
 	Due30   int
 	Held    int
+	// CountedAt is when the purge cycle counted Due7, Due30 and Held.
+	CountedAt time.Time
 }
 
 type overviewData struct {
@@ -23,7 +26,10 @@ type overviewData struct {
 
 // overview shows, per channel the viewer may act on, its policy and what
 // becomes due within 7 and 30 days (what is due already counts: the next
-// run purges it), the latest purge runs (admins) and open requests.
+// run purges it), the latest purge runs (admins) and open requests. The
+// counts are those the last purge cycle computed (shown with their time):
+// counting every due row on each view grows with the database; the
+// channel's settings page lists the items exactly.
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	chs, err := h.visibleChannels(r, v)
 	if err != nil {
@@ -33,7 +39,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 	for _, c := range chs {
 		row := overviewRow{Channel: c}
 		if h.retention != nil && purged(c.Module) {
-			pv, err := h.retention.Preview(r.Context(), v.Org.ID, c.ID, nil)
+			pv, err := h.retention.PreviewCounts(r.Context(), v.Org.ID, c.ID)
 			if err != nil {
 				return err
 			}
@@ -42,6 +48,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 			row.Due7 = pv.DueNow.Count + pv.Next7Days.Count
 			row.Due30 = pv.DueNow.Count + pv.Next30Days.Count
 			row.Held = pv.Held.Count
+			row.CountedAt = pv.At
 		}
 		d.Channels = append(d.Channels, row)
 	}
