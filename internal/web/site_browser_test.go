@@ -179,6 +179,7 @@ func TestBrowserPublicSite(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		clock.Advance(site.SiteCacheTTL) // the public site looks the organisation up again
 		visitor.open("/p/kommunen/f/" + itoa(forum))
 		visitor.want("topic list en", "Ask a question", "Unanswered")
 		visitor.screenshot("topics-en")
