@@ -27,10 +27,11 @@ import (
 // and then search pages for the forum's words. It prints requests/s and
 // p50/p99 per database, with the load average before and after.
 func benchWeb(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "bench web", "[--posts N] [--clients N] [--duration D] [--postgres URL]")
+	fs := newFlags(env, "bench web", "[--posts N] [--clients N] [--duration D] [--optimize] [--postgres URL]")
 	posts := fs.Int("posts", 1_000_000, "posts in the forum")
 	clients := fs.Int("clients", 8, "concurrent readers")
 	dur := fs.Duration("duration", 10*time.Second, "how long each load runs")
+	optimize := fs.Bool("optimize", false, "merge the SQLite search index's segments after seeding")
 	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,7 +45,7 @@ func benchWeb(ctx context.Context, env *Env, args []string) error {
 		return usageErr("--duration must be at least 1s")
 	}
 	for _, t := range benchdb.Targets(benchPostgresURL(env, *pg)) {
-		if err := benchWebOn(ctx, env, t, *posts, *clients, *dur); err != nil {
+		if err := benchWebOn(ctx, env, t, *posts, *clients, *dur, *optimize); err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
 		}
 	}
@@ -60,7 +61,7 @@ func loadavg() string {
 	return strings.Join(f[:min(3, len(f))], " ")
 }
 
-func benchWebOn(ctx context.Context, env *Env, t benchdb.Target, posts, clients int, dur time.Duration) error {
+func benchWebOn(ctx context.Context, env *Env, t benchdb.Target, posts, clients int, dur time.Duration, optimize bool) error {
 	db, cleanup, err := benchdb.Open(ctx, t, gallra.SystemClock{})
 	if err != nil {
 		return err
@@ -82,10 +83,14 @@ func benchWebOn(ctx context.Context, env *Env, t benchdb.Target, posts, clients 
 	if err != nil {
 		return err
 	}
-	if err := db.AfterBulkLoad(ctx, "forum_topics", "forum_posts", "persons"); err != nil {
-		return err
-	}
 	fmt.Fprintf(env.Stdout, "%s: seeded %d posts in %s\n", t.Name, posts, time.Since(start).Round(time.Second))
+	if optimize {
+		start = time.Now()
+		if err := db.OptimizeSearch(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s: search index optimized in %s\n", t.Name, time.Since(start).Round(time.Second))
+	}
 	svc := service.NewSite(service.Deps{DB: db}, nil)
 	if _, err := svc.SaveSettings(ctx, admin, gallra.SiteSettings{Slug: "bench", IPStorage: gallra.IPTruncated}); err != nil {
 		return err

@@ -92,5 +92,7 @@ func SeedForum(ctx context.Context, db *store.DB, orgID, channelID int64, topics
 			progress(min(from+perTx, topics) * postsPerTopic)
 		}
 	}
-	return ids, nil
+	// PostgreSQL's identity sequences must move past the ids given here
+	// before anything else inserts.
+	return ids, db.AfterBulkLoad(ctx, "forum_topics", "forum_posts")
 }

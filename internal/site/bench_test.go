@@ -49,3 +49,22 @@ func BenchmarkTopicPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearch searches a 200,000-post forum for a rare word (about 100
+// matches) through the store, on SQLite.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.Open(b, store.SQLite, storetest.NewClock(storetest.Start()))
+	f := storetest.MustFixture(b, db, "Bench")
+	if _, err := benchdb.SeedForum(ctx, db, f.Org.ID, f.Channels[gallra.ModuleForum].ID, 10_000, 20, nil); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		i++
+		if _, err := db.SearchSite(ctx, f.Org.ID, []string{benchdb.RareWord(i * 7919)}, 20); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
