@@ -64,8 +64,11 @@ func (db *DB) SearchSite(ctx context.Context, orgID int64, terms []string, limit
 		articles = `SELECT a.id, a.channel_id, 0, a.title, SUBSTR(a.body, 1, 240) FROM knowledge_articles a
 			WHERE a.org_id = ? AND a.search_vec @@ plainto_tsquery('swedish', ?)
 			ORDER BY ts_rank(a.search_vec, plainto_tsquery('swedish', ?)) DESC, a.id DESC LIMIT ?`
-		posts = `SELECT p.id, p.channel_id, p.topic_id, t.title, SUBSTR(p.body, 1, 240) FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id
-			WHERE p.org_id = ? AND p.search_vec @@ plainto_tsquery('swedish', ?) AND p.status = 'visible' AND p.removed = 0 AND t.status = 'visible'
+		// The topic is read per matching post by its key in scalar
+		// subqueries: a join made the planner hash every topic of the
+		// installation on each search.
+		posts = `SELECT p.id, p.channel_id, p.topic_id, (SELECT title FROM forum_topics WHERE id = p.topic_id), SUBSTR(p.body, 1, 240) FROM forum_posts p
+			WHERE p.org_id = ? AND p.search_vec @@ plainto_tsquery('swedish', ?) AND p.status = 'visible' AND p.removed = 0 AND (SELECT status FROM forum_topics WHERE id = p.topic_id) = 'visible'
 			ORDER BY ts_rank(p.search_vec, plainto_tsquery('swedish', ?)) DESC, p.id DESC LIMIT ?`
 	} else {
 		arg = ftsQuery(terms)
