@@ -39,6 +39,7 @@ func (h *Handler) siteRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /site/posts/{id}/status", h.auth(h.sitePostStatus))
 	mux.Handle("POST /site/posts/{id}/edit", h.auth(h.sitePostEdit))
 	mux.Handle("POST /site/requests/{id}", h.permitted(gallra.PermPersonData, h.siteRequestResolve))
+	h.kbRoutes(mux)
 }
 
 type siteForum struct {
