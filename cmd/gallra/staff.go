@@ -93,6 +93,7 @@ func newWebUI(env *Env, log *slog.Logger, trustedProxy, baseURL string, svc *ser
 		Retention:     svc.retention,
 		Requests:      svc.takeout,
 		Services:      svc.features,
+		Site:          svc.site,
 	})
 }
 

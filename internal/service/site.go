@@ -486,3 +486,29 @@ func (s *Site) ResolveRequest(ctx context.Context, staff *gallra.Staff, id int64
 	}
 	return s.d.DB.DeleteSiteRequest(ctx, actor(staff), org, id, outcome)
 }
+
+// StaffTopics lists a forum's visible topics for staff who may view it,
+// newest first (sort as on the public site).
+func (s *Site) StaffTopics(ctx context.Context, staff *gallra.Staff, channelID int64, sort gallra.TopicSort, limit int) ([]gallra.SiteTopic, error) {
+	c, err := channelFor(ctx, s.d.DB, staff, gallra.PermViewChannel, channelID, gallra.ModuleForum)
+	if err != nil {
+		return nil, err
+	}
+	if sort == "" {
+		sort = gallra.SortNew
+	}
+	return s.d.DB.SiteTopics(ctx, c.OrgID, c.ID, sort, 0, limit)
+}
+
+// StaffThread returns a page of a topic's visible posts for staff who may
+// view its channel.
+func (s *Site) StaffThread(ctx context.Context, staff *gallra.Staff, topicID, afterID int64) (*gallra.SiteThread, error) {
+	t, err := s.topicFor(ctx, staff, gallra.PermViewChannel, topicID)
+	if err != nil {
+		return nil, err
+	}
+	if afterID < 0 {
+		return nil, gallra.Errorf(gallra.EINVALID, "after must be a positive id")
+	}
+	return s.d.DB.SiteThread(ctx, t.OrgID, t.ID, afterID, 50)
+}

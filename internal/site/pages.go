@@ -82,10 +82,11 @@ func jsonLD(v any) template.JS {
 
 type homeData struct {
 	Forums, KBs []gallra.Channel
+	Pending     bool // a new question waits for moderation
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, v *view) {
-	d := homeData{}
+	d := homeData{Pending: r.URL.Query().Get("sent") == "pending"}
 	for _, c := range v.Site.Channels {
 		if c.Module == gallra.ModuleForum {
 			d.Forums = append(d.Forums, c)

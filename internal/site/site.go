@@ -8,6 +8,7 @@ package site
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -58,6 +60,50 @@ type Handler struct {
 	css   []byte
 	limit *ratelimit.Keyed
 	md    *markdown
+	sites siteCache
+}
+
+// SiteCacheTTL is how long a resolved site (or a host name that is no
+// site) is reused before it is looked up again: settings changes, and an
+// organisation being disabled, reach the public pages within it.
+const SiteCacheTTL = 2 * time.Second
+
+// siteCache remembers resolved sites by slug or host for SiteCacheTTL,
+// bounded to 1,000 keys (emptied when full).
+type siteCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSite
+}
+
+type cachedSite struct {
+	site *gallra.Site
+	err  error
+	at   time.Time
+}
+
+// site resolves key ("s:slug" or "h:host") through lookup, cached.
+func (h *Handler) site(ctx context.Context, key string, lookup func() (*gallra.Site, error)) (*gallra.Site, error) {
+	now := h.cfg.Clock.Now()
+	c := &h.sites
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < SiteCacheTTL && now.Sub(e.at) >= 0 {
+		return e.site, e.err
+	}
+	site, err := lookup()
+	if err != nil && gallra.ErrorCode(err) != gallra.ENOTFOUND {
+		return nil, err // database trouble is never cached
+	}
+	if ctx.Err() == nil {
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= 1000 {
+			c.m = map[string]cachedSite{}
+		}
+		c.m[key] = cachedSite{site: site, err: err, at: now}
+		c.mu.Unlock()
+	}
+	return site, err
 }
 
 // New returns a Handler.
@@ -95,7 +141,7 @@ func (h *Handler) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(r.URL.Path, "/p/"); ok {
 			slug, sub, _ := strings.Cut(rest, "/")
-			site, err := h.cfg.Service.SiteBySlug(r.Context(), slug)
+			site, err := h.site(r.Context(), "s:"+slug, func() (*gallra.Site, error) { return h.cfg.Service.SiteBySlug(r.Context(), slug) })
 			if err != nil {
 				h.fail(w, r, nil, err)
 				return
@@ -112,7 +158,7 @@ func (h *Handler) Wrap(next http.Handler) http.Handler {
 			host = host[:i]
 		}
 		if !main[strings.ToLower(host)] {
-			if site, err := h.cfg.Service.SiteByHost(r.Context(), r.Host); err == nil {
+			if site, err := h.site(r.Context(), "h:"+strings.ToLower(r.Host), func() (*gallra.Site, error) { return h.cfg.Service.SiteByHost(r.Context(), r.Host) }); err == nil {
 				h.serve(w, r, site, "", r.URL.Path)
 				return
 			}

@@ -311,3 +311,47 @@ func idFrom(path string) int64 {
 func template(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }
+
+// With first-post moderation on, a new writer's question waits: the writer
+// is told so, readers get 404 until staff approve it, then it is shown.
+func TestFirstPostModeration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		e := newEnv(t, db, clock, "sv")
+		if _, err := e.svc.SaveSettings(ctx, e.f.Admin, gallra.SiteSettings{Slug: "kommunen", IPStorage: gallra.IPNone, ModerateFirst: true}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(site.SiteCacheTTL)
+		_, page, _ := e.get(t, "/f/"+itoa(e.forum)+"/ask")
+		if !strings.Contains(page, "Din IP-adress sparas inte.") {
+			t.Fatal("the notice does not say IP addresses are not stored")
+		}
+		ts := stamp(t, page)
+		clock.Advance(5 * time.Second)
+		code, _, hdr := e.post(t, "/f/"+itoa(e.forum)+"/ask", url.Values{"ts": {ts}, "title": {"Väntande fråga"}, "body": {"Text"}, "name": {"Ny"}, "email": {"ny@example.org"}})
+		if code != 303 || !strings.HasSuffix(hdr.Get("Location"), "/?sent=pending") {
+			t.Fatalf("pending question: %d %q", code, hdr.Get("Location"))
+		}
+		if _, home, _ := e.get(t, "/?sent=pending"); !strings.Contains(home, "granskas innan det visas") {
+			t.Fatal("the writer is not told the post waits")
+		}
+		queue, err := e.svc.Queue(ctx, e.f.Editor, gallra.StatusPending)
+		if err != nil || len(queue) != 1 || !queue[0].FirstPost {
+			t.Fatalf("queue: %+v %v", queue, err)
+		}
+		stored, _ := db.GetPost(ctx, e.f.Org.ID, queue[0].Post.ID)
+		if stored.AuthorIP != "" {
+			t.Fatalf("IP stored with storage none: %q", stored.AuthorIP)
+		}
+		topic := itoa(queue[0].Post.TopicID)
+		if code, _, _ := e.get(t, "/t/"+topic); code != 404 {
+			t.Fatalf("pending topic: %d, want 404", code)
+		}
+		if err := e.svc.SetPostStatus(ctx, e.f.Editor, queue[0].Post.ID, gallra.StatusVisible); err != nil {
+			t.Fatal(err)
+		}
+		if code, page, _ := e.get(t, "/t/"+topic); code != 200 || !strings.Contains(page, "Väntande fråga") {
+			t.Fatalf("approved topic: %d", code)
+		}
+	})
+}

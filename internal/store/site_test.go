@@ -156,3 +156,22 @@ func FuzzSearchTerms(f *testing.F) {
 		}
 	})
 }
+
+// SQLite ranks in the index first and joins the best matches only; when
+// another organisation's posts fill that window, ours are still found
+// (the full query runs).
+func TestSiteSearchWindowFallback(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ours := storetest.MustFixture(t, db, "Vår")
+		theirs := storetest.MustFixture(t, db, "Deras")
+		a := gallra.Author{Name: "X", Email: "x@example.org"}
+		w := siteWrite(t, db, theirs.Org.ID, gallra.SiteWrite{ChannelID: theirs.Channels[gallra.ModuleForum].ID, Title: "T", Body: "start", Author: a}, false)
+		for i := 0; i < 520; i++ {
+			siteWrite(t, db, theirs.Org.ID, gallra.SiteWrite{TopicID: w.TopicID, Body: "vattenläcka vattenläcka vattenläcka", Author: a}, false)
+		}
+		mine := siteWrite(t, db, ours.Org.ID, gallra.SiteWrite{ChannelID: ours.Channels[gallra.ModuleForum].ID, Title: "Läcka", Body: "En vattenläcka i en lång text om mycket annat som gör den lägre rankad än de andra", Author: a}, false)
+		if got := hitIDs(t, db, ours.Org.ID, "vattenläcka"); len(got) != 1 || got[0] != mine.PostID {
+			t.Fatalf("our post behind another organisation's 520 better matches: got %v, want [%d]", got, mine.PostID)
+		}
+	})
+}

@@ -27,6 +27,7 @@ type page struct {
 	// Feature switches: parts of the UI whose service is not configured
 	// are hidden.
 	HasRetention, HasRequests bool
+	HasSite                   bool // the public site's staff page
 }
 
 // parseTemplates parses each page with the shared layout.
@@ -127,7 +128,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *viewer, stat
 	}
 	code := language(r, v)
 	p := page{L: catalogs[code], Lang: code, V: v, Nav: navOf(name), Path: r.URL.RequestURI(), D: data,
-		HasRetention: h.retention != nil, HasRequests: h.requests != nil}
+		HasRetention: h.retention != nil, HasRequests: h.requests != nil, HasSite: h.site != nil}
 	if strings.HasPrefix(r.URL.Path, "/login/link/") || r.Method != http.MethodGet {
 		// Never echo a login-link secret or a POST target into the page.
 		p.Path = "/"
@@ -157,6 +158,8 @@ func navOf(name string) string {
 		return "requests"
 	case strings.HasPrefix(name, "workspace"):
 		return "workspace"
+	case strings.HasPrefix(name, "site"):
+		return "site"
 	}
 	return name
 }

@@ -64,6 +64,9 @@ type Config struct {
 	// Services are the feature services the pages call (service.New builds
 	// them on a database).
 	Services *gallra.Services
+	// Site is the staff side of the public site (service.Site); nil hides
+	// the public-site page.
+	Site SiteStaff
 }
 
 // Handler is the admin UI. Create it with New; it holds no package-level
@@ -82,6 +85,7 @@ type Handler struct {
 	pages     map[string]*template.Template
 	static    fs.FS
 	handler   http.Handler
+	site      SiteStaff
 }
 
 // New builds the UI handler: it parses every template (failing fast on a
@@ -91,7 +95,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("web: Config.Services is required")
 	}
 	h := &Handler{svc: cfg.Services, log: cfg.Logger, clock: cfg.Clock, secure: cfg.SecureCookies, proxyHdr: cfg.TrustedProxyHeader,
-		base: strings.TrimRight(cfg.BaseURL, "/"), retention: cfg.Retention, requests: cfg.Requests}
+		base: strings.TrimRight(cfg.BaseURL, "/"), retention: cfg.Retention, requests: cfg.Requests, site: cfg.Site}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -160,6 +164,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /audit", h.permitted(gallra.PermAudit, h.auditList))
 	h.workspaceRoutes(mux)
+	h.siteRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
