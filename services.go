@@ -31,4 +31,6 @@ type Services struct {
 	// staff user's.
 	Operator  OperatorService
 	Workspace WorkspaceService
+	// ChatLive runs live chats (widget, delivery, agent console).
+	ChatLive ChatLiveService
 }

@@ -22,6 +22,7 @@ type services struct {
 	takeout    *takeout.Service
 	purgeEvery time.Duration
 	imapEvery  time.Duration
+	chatHub    *service.ChatHub
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -98,8 +99,10 @@ const DefaultIMAPPoll = 2 * time.Minute
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
+	hub := service.NewChatHub(db, service.ChatHubConfig{Log: log})
 	return &services{
-		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets}),
+		chatHub:    hub,
+		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets, ChatHub: hub}),
 		detectors:  detectors,
 		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
