@@ -325,3 +325,5 @@ func TestLongPoll(t *testing.T) {
 		}
 	})
 }
+
+func itoa(id int64) string { return fmt.Sprint(id) }
