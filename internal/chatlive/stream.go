@@ -60,7 +60,7 @@ const (
 	HelloTimeout = 10 * time.Second
 	// StateEvery refreshes the state (queue position, agents online)
 	// without a wake-up.
-	StateEvery = 5 * time.Second
+	StateEvery   = 5 * time.Second
 	writeTimeout = 10 * time.Second
 )
 
