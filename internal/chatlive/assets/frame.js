@@ -7,7 +7,9 @@
   var channel = +body.getAttribute("data-channel");
   var KEY = "gallra-chat-" + channel;
   var st = { id: 0, token: "", after: 0, ws: null, mode: "ws", failures: 0, closed: false, gone: false, agent: "", lastTyping: 0, typingTimer: 0 };
-  window.__gallraChat = st; // for the browser tests
+  window.__gallraChat = st; // for the browser tests: pause() cuts the connection, resume() reconnects
+  st.pause = function () { st.paused = true; if (st.ws) { st.ws.close(); } };
+  st.resume = function () { st.paused = false; connect(); };
 
   function $(id) { return document.getElementById(id); }
   function fmt(s, v) { return s.replace(/%[sd]/, v); }
@@ -63,7 +65,7 @@
   }
 
   function connect() {
-    if (st.gone) { return; }
+    if (st.gone || st.paused || st.ws) { return; }
     if (st.mode === "poll") { poll(); return; }
     var opened = false;
     var ws;
@@ -90,7 +92,7 @@
   }
 
   function poll() {
-    if (st.gone) { return; }
+    if (st.gone || st.paused) { return; }
     post("/chat/api/" + st.id + "/poll", { token: st.token, after: st.after })
       .then(function (r) {
         renderState(r.state);
