@@ -177,8 +177,10 @@ func (h *Handler) chatWS(w http.ResponseWriter, r *http.Request, v *viewer) erro
 			Events: func(ctx context.Context, after int64) (*gallra.ChatState, []gallra.ChatEvent, error) {
 				return svc.AgentEvents(ctx, v.Staff, id, after, 0)
 			},
-			Subscribe: func(ctx context.Context) (gallra.ChatSubscription, error) { return svc.AgentSubscribe(ctx, v.Staff, id) },
-			Signal:    func(ctx context.Context, k gallra.ChatEventKind) error { return svc.AgentSignal(ctx, v.Staff, id, k) },
+			Subscribe: func(ctx context.Context) (gallra.ChatSubscription, error) {
+				return svc.AgentSubscribe(ctx, v.Staff, id)
+			},
+			Signal: func(ctx context.Context, k gallra.ChatEventKind) error { return svc.AgentSignal(ctx, v.Staff, id, k) },
 		}, nil
 	})
 	return nil
