@@ -163,4 +163,36 @@ type ChatLiveService interface {
 	Settings(ctx context.Context, staff *Staff) (*ChatSettings, error)
 	// SetSettings changes them (PermManageOrganisation); audited.
 	SetSettings(ctx context.Context, staff *Staff, s ChatSettings) (*ChatSettings, error)
+	ChatLogExporter
+}
+
+// ChatLogFilter selects the chats of one chat channel opened in [From, To)
+// for the organisation's chat-log export.
+type ChatLogFilter struct {
+	ChannelID int64
+	From, To  time.Time
+	// Format is "json" or "csv" (recorded in the audit entry).
+	Format string
+}
+
+// ChatLogChat is one chat of the export with all its lines.
+type ChatLogChat struct {
+	ID               int64       `json:"id"`
+	OpenedAt         time.Time   `json:"opened_at"`
+	ClosedAt         *time.Time  `json:"closed_at"`
+	ParticipantName  string      `json:"participant_name"`
+	ParticipantEmail string      `json:"participant_email"`
+	Offline          bool        `json:"offline"`
+	Lines            []ChatEvent `json:"lines"`
+}
+
+// ChatLogExporter exports a chat channel's logs to the organisation's own
+// systems (internal/service's ChatLive implements it).
+type ChatLogExporter interface {
+	// ExportLog calls fn with each chat of the filter, oldest id first, a
+	// batch at a time (never the whole channel in memory); it needs
+	// PermManageChannels and is audited before the first chat is read.
+	// Chats already purged are not there: export before the purge takes
+	// them.
+	ExportLog(ctx context.Context, staff *Staff, f ChatLogFilter, fn func(ChatLogChat) error) error
 }

@@ -352,3 +352,43 @@ func (c *ChatLive) SetSettings(ctx context.Context, staff *gallra.Staff, s gallr
 	}
 	return c.d.DB.ChatSettings(ctx, staff.OrgID)
 }
+
+var _ gallra.ChatLogExporter = (*ChatLive)(nil)
+
+// chatLogBatch is how many chats the export reads at a time.
+const chatLogBatch = 100
+
+// ExportLog implements gallra.ChatLogExporter.
+func (c *ChatLive) ExportLog(ctx context.Context, staff *gallra.Staff, f gallra.ChatLogFilter, fn func(gallra.ChatLogChat) error) error {
+	if err := staff.AuthorizeOrg(gallra.PermManageChannels); err != nil {
+		return err
+	}
+	ch, err := channelFor(ctx, c.d.DB, staff, gallra.PermViewChannel, f.ChannelID, gallra.ModuleChat)
+	if err != nil {
+		return err
+	}
+	if f.Format != "json" && f.Format != "csv" {
+		return gallra.Errorf(gallra.EINVALID, "format must be json or csv")
+	}
+	if f.From.IsZero() || f.To.IsZero() || !f.From.Before(f.To) {
+		return gallra.Errorf(gallra.EINVALID, "give a date range with from before to, e.g. from=2026-01-01&to=2026-02-01")
+	}
+	if err := c.d.DB.AuditChatExport(ctx, actor(staff), ch.OrgID, f); err != nil {
+		return err
+	}
+	for after := int64(0); ; {
+		batch, err := c.d.DB.ChatLogBatch(ctx, ch.OrgID, ch.ID, f.From, f.To, after, chatLogBatch)
+		if err != nil {
+			return err
+		}
+		for _, chat := range batch {
+			if err := fn(chat); err != nil {
+				return err
+			}
+		}
+		if len(batch) < chatLogBatch {
+			return nil
+		}
+		after = batch[len(batch)-1].ID
+	}
+}

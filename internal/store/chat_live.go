@@ -493,3 +493,74 @@ func (db *DB) DeleteChatNow(ctx context.Context, orgID, chatID int64) error {
 		return tx.Audit(ctx, orgID, gallra.Actor{Type: gallra.ActorPublic}, "chat.deleted_by_visitor", "chat_conversation", chatID, map[string]any{"messages": msgs})
 	})
 }
+
+// AuditChatExport records a chat-log export (channel, range, format; no
+// content) in the organisation's audit log.
+func (db *DB) AuditChatExport(ctx context.Context, actor gallra.Actor, orgID int64, f gallra.ChatLogFilter) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		return tx.Audit(ctx, orgID, actor, "chat.log_exported", "channel", f.ChannelID, map[string]any{
+			"from": f.From.UTC().Format(time.RFC3339), "to": f.To.UTC().Format(time.RFC3339), "format": f.Format})
+	})
+}
+
+// ChatLogBatch returns up to limit chats of the channel opened in
+// [from, to) with an id above afterID, in id order, each with all its
+// lines (messages and joined/closed), for the streamed export.
+func (db *DB) ChatLogBatch(ctx context.Context, orgID, channelID int64, from, to time.Time, afterID int64, limit int) ([]gallra.ChatLogChat, error) {
+	var out []gallra.ChatLogChat
+	err := db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT id, opened_at, closed_at, participant_name, participant_email, offline FROM chat_conversations
+			WHERE org_id = ? AND channel_id = ? AND opened_at >= ? AND opened_at < ? AND id > ? ORDER BY id LIMIT ?`,
+			orgID, channelID, ms(from), ms(to), afterID, limit)
+		if err != nil {
+			return err
+		}
+		idx := map[int64]int{}
+		var ids []int64
+		for rows.Next() {
+			var c gallra.ChatLogChat
+			var opened int64
+			var closed sql.NullInt64
+			var offline int
+			if err := rows.Scan(&c.ID, &opened, &closed, &c.ParticipantName, &c.ParticipantEmail, &offline); err != nil {
+				rows.Close()
+				return err
+			}
+			c.OpenedAt, c.ClosedAt, c.Offline, c.Lines = fromMS(opened), fromNullMS(closed), offline == 1, []gallra.ChatEvent{}
+			idx[c.ID] = len(out)
+			ids = append(ids, c.ID)
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		in1, a1 := tx.idIn("conversation_id", ids)
+		in2, a2 := tx.idIn("conversation_id", ids)
+		lines, err := tx.query(ctx, `SELECT e.conversation_id, e.seq, e.kind, e.sender, COALESCE(s.name, ''), e.body, e.created_at FROM (
+				SELECT conversation_id, seq, 'message' AS kind, sender, staff_id, body, created_at FROM chat_messages WHERE `+in1+`
+				UNION ALL
+				SELECT conversation_id, seq, kind, 'system', staff_id, '', created_at FROM chat_events WHERE `+in2+`
+			) e LEFT JOIN staff s ON s.id = e.staff_id ORDER BY e.conversation_id, e.seq`, a1, a2)
+		if err != nil {
+			return err
+		}
+		defer lines.Close()
+		for lines.Next() {
+			var conv, at int64
+			var e gallra.ChatEvent
+			var kind, sender string
+			if err := lines.Scan(&conv, &e.Seq, &kind, &sender, &e.AgentName, &e.Body, &at); err != nil {
+				return err
+			}
+			e.Kind, e.Sender, e.At = gallra.ChatEventKind(kind), gallra.ChatSender(sender), fromMS(at)
+			c := &out[idx[conv]]
+			c.Lines = append(c.Lines, e)
+		}
+		return lines.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read chat log: %w", err)
+	}
+	return out, nil
+}

@@ -52,6 +52,12 @@ var chatConsoleMessages = map[string][2]string{
 	"chat.settings.save":    {"Spara inställningarna", "Save the settings"},
 	"chat.embed":            {"Lägg in chatten på er webbplats", "Put the chat on your website"},
 	"chat.embed.help":       {"Klistra in raden i sidans HTML. Knappen lagrar ingenting och skickar ingenting förrän besökaren klickar.", "Paste the line into the page's HTML. The button stores nothing and sends nothing until the visitor clicks."},
+	"chat.export":           {"Exportera chattloggar", "Export chat logs"},
+	"chat.export.help":      {"Hämta en kanals chattar för en period till era egna system, som CSV eller JSON. Chattar som redan gallrats finns inte med: exportera innan gallringen tar dem. Exporten loggas.", "Download a channel's chats for a period to your own systems, as CSV or JSON. Chats already purged are not included: export before the purge takes them. The export is logged."},
+	"chat.export.from":      {"Från och med", "From"},
+	"chat.export.to":        {"Till och med", "To"},
+	"chat.export.format":    {"Format", "Format"},
+	"chat.export.go":        {"Exportera", "Export"},
 	"ok.chat_closed":        {"Chatten är avslutad.", "The chat has ended."},
 	"ok.chat_settings":      {"Chattinställningarna är sparade.", "The chat settings are saved."},
 }

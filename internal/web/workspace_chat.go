@@ -30,6 +30,7 @@ func (h *Handler) chatConsoleRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /workspace/chats/{id}/close", h.auth(h.chatClose))
 	mux.Handle("GET /admin/chat", h.permitted(gallra.PermManageOrganisation, h.chatSettingsPage))
 	mux.Handle("POST /admin/chat", h.permitted(gallra.PermManageOrganisation, h.chatSettingsSave))
+	mux.Handle("GET /admin/chat/export", h.permitted(gallra.PermManageChannels, h.chatLogExport))
 }
 
 // queueRow is a chat as the console lists it.
@@ -48,6 +49,7 @@ type queueData struct {
 
 // embedCode is the widget's script line for one chat channel.
 type embedCode struct {
+	ID      int64
 	Channel string
 	Code    string
 }
@@ -263,8 +265,9 @@ func (h *Handler) chatClose(w http.ResponseWriter, r *http.Request, v *viewer) e
 // chatSettingsData is the admin's chat page: the settings and the widget's
 // script line per chat channel.
 type chatSettingsData struct {
-	S     *gallra.ChatSettings
-	Embed []embedCode
+	S        *gallra.ChatSettings
+	Embed    []embedCode
+	From, To string // the export form's default range: the last month
 }
 
 func (h *Handler) chatSettingsPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -284,9 +287,10 @@ func (h *Handler) chatSettingsPage(w http.ResponseWriter, r *http.Request, v *vi
 		}
 		base = scheme + "://" + r.Host
 	}
-	d := chatSettingsData{S: s}
+	now := h.clock.Now().In(stockholm)
+	d := chatSettingsData{S: s, From: now.AddDate(0, -1, 0).Format("2006-01-02"), To: now.Format("2006-01-02")}
 	for _, c := range chs {
-		d.Embed = append(d.Embed, embedCode{Channel: c.Name,
+		d.Embed = append(d.Embed, embedCode{ID: c.ID, Channel: c.Name,
 			Code: `<script src="` + base + `/chat/widget.js" data-channel="` + strconv.FormatInt(c.ID, 10) + `" data-lang="` + language(r, v) + `" async></script>`})
 	}
 	h.render(w, r, v, http.StatusOK, "admin_chat", d)
@@ -301,4 +305,21 @@ func (h *Handler) chatSettingsSave(w http.ResponseWriter, r *http.Request, v *vi
 		return err
 	}
 	return redirect(w, r, "/admin/chat?ok=chat_settings")
+}
+
+// chatLogExport streams a chat flow's logs (JSON or CSV) as a download.
+func (h *Handler) chatLogExport(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	q := r.URL.Query()
+	id, err := strconv.ParseInt(q.Get("channel"), 10, 64)
+	if err != nil {
+		return gallra.Errorf(gallra.EINVALID, "choose a chat channel")
+	}
+	from, to, err := chatlive.ParseLogRange(q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	f := gallra.ChatLogFilter{ChannelID: id, From: from, To: to, Format: q.Get("format")}
+	return chatlive.WriteLog(w, f.Format, "chat-log-"+strconv.FormatInt(id, 10)+"-"+q.Get("from")+"-"+q.Get("to"), func(fn func(gallra.ChatLogChat) error) error {
+		return h.svc.ChatLive.ExportLog(r.Context(), v.Staff, f, fn)
+	})
 }
