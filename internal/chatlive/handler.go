@@ -58,6 +58,10 @@ type Config struct {
 	StartBurst int
 	// PollWait is how long a long-poll waits for news (default 25s).
 	PollWait time.Duration
+	// PostRate and PostBurst limit the visitors' other POSTs per client IP
+	// (default 10 a second, burst 40).
+	PostRate  rate.Limit
+	PostBurst int
 }
 
 // Handler serves /chat/.
@@ -95,7 +99,10 @@ func New(cfg Config) (*Handler, error) {
 		h.cfg.PollWait = 25 * time.Second
 	}
 	h.startRL = ratelimit.New(cfg.StartRate, cfg.StartBurst, 100000)
-	h.postRL = ratelimit.New(rate.Limit(10), 40, 100000)
+	if cfg.PostRate == 0 {
+		cfg.PostRate, cfg.PostBurst = rate.Limit(10), 40
+	}
+	h.postRL = ratelimit.New(cfg.PostRate, cfg.PostBurst, 100000)
 	var err error
 	if h.static, err = fs.Sub(assets, "assets"); err != nil {
 		return nil, err

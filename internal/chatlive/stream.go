@@ -58,9 +58,9 @@ const (
 	MaxClientFrame = 4096
 	// HelloTimeout is how long a new connection may take to say hello.
 	HelloTimeout = 10 * time.Second
-	// StateEvery refreshes the state (queue position, agents online)
-	// without a wake-up.
-	StateEvery   = 5 * time.Second
+	// StateEvery refreshes a waiting chat's state (queue position, agents
+	// online) without a wake-up.
+	StateEvery   = 10 * time.Second
 	writeTimeout = 10 * time.Second
 )
 
@@ -188,6 +188,11 @@ func pump(ctx context.Context, src Source, sub gallra.ChatSubscription, after in
 				return err
 			}
 		case <-t.C:
+			// Only a waiting chat's state moves without an event of its
+			// own (its place in the queue, agents coming and going).
+			if last.Accepted || last.Closed {
+				continue
+			}
 			if err := catchUp(); err != nil {
 				return err
 			}
