@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,8 +43,20 @@ func benchChat(ctx context.Context, env *Env, args []string) error {
 	active := fs.Int("active", 250, "visitors writing, one message a second each, every one answered by an agent")
 	dur := fs.Duration("duration", 15*time.Second, "how long the visitors write")
 	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *conns < 1 || *active < 1 || *active > *conns {
 		return usageErr("give --conns ≥ 1 and --active between 1 and --conns")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -169,7 +170,10 @@ func pump(ctx context.Context, src Source, sub gallra.ChatSubscription, after in
 	if err := catchUp(); err != nil {
 		return err
 	}
-	t := time.NewTicker(StateEvery)
+	// Timers are spread out: streams opened together (a reconnect storm)
+	// must not all refresh in the same instant.
+	jitter := func() time.Duration { return StateEvery/2 + rand.N(StateEvery) }
+	t := time.NewTimer(jitter())
 	defer t.Stop()
 	for {
 		select {
@@ -188,6 +192,7 @@ func pump(ctx context.Context, src Source, sub gallra.ChatSubscription, after in
 				return err
 			}
 		case <-t.C:
+			t.Reset(jitter())
 			// Only a waiting chat's state moves without an event of its
 			// own (its place in the queue, agents coming and going).
 			if last.Accepted || last.Closed {

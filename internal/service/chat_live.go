@@ -167,24 +167,19 @@ func (c *ChatLive) events(ctx context.Context, orgID, chatID, after int64, limit
 	if after < 0 {
 		return nil, nil, gallra.Errorf(gallra.EINVALID, "after must be a sequence number of 0 or more")
 	}
-	st, err := c.d.DB.ChatState(ctx, orgID, chatID)
-	if err != nil {
-		return nil, nil, err
-	}
-	evs, err := c.d.DB.ChatEvents(ctx, orgID, chatID, after, limitOf(limit))
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, evs, nil
+	return c.d.DB.ChatRead(ctx, orgID, chatID, after, limitOf(limit))
 }
 
 // VisitorEvents implements gallra.ChatLiveService.
 func (c *ChatLive) VisitorEvents(ctx context.Context, a gallra.ChatVisitorAccess, after int64, limit int) (*gallra.ChatState, []gallra.ChatEvent, error) {
-	chat, err := c.visitorChat(ctx, a)
+	if a.Token == "" {
+		return nil, nil, gallra.Errorf(gallra.EUNAUTHORIZED, "send the chat token")
+	}
+	org, err := c.d.DB.ChatAccessOrg(ctx, a.ChatID, a.Token)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c.events(ctx, chat.OrgID, chat.ID, after, limit)
+	return c.events(ctx, org, a.ChatID, after, limit)
 }
 
 // VisitorSubscribe implements gallra.ChatLiveService.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -185,33 +186,74 @@ func (db *DB) ChatLastSeqs(ctx context.Context, ids []int64) (map[int64]int64, e
 // ChatEvents returns up to limit stored events of a chat of the
 // organisation after sequence number after, in order.
 func (db *DB) ChatEvents(ctx context.Context, orgID, chatID, after int64, limit int) ([]gallra.ChatEvent, error) {
-	out := []gallra.ChatEvent{}
+	var out []gallra.ChatEvent
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.sender, COALESCE(s.name, ''), e.body, e.created_at FROM (
-				SELECT seq, 'message' AS kind, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? AND seq > ?
-				UNION ALL
-				SELECT seq, kind, 'system', staff_id, '', created_at FROM chat_events WHERE conversation_id = ? AND org_id = ? AND seq > ?
-			) e LEFT JOIN staff s ON s.id = e.staff_id ORDER BY e.seq LIMIT ?`, chatID, orgID, after, chatID, orgID, after, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e gallra.ChatEvent
-			var kind, sender string
-			var at int64
-			if err := rows.Scan(&e.Seq, &kind, &sender, &e.AgentName, &e.Body, &at); err != nil {
-				return err
-			}
-			e.Kind, e.Sender, e.At = gallra.ChatEventKind(kind), gallra.ChatSender(sender), fromMS(at)
-			out = append(out, e)
-		}
-		return rows.Err()
+		var err error
+		out, err = tx.chatEvents(ctx, orgID, chatID, after, limit)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read chat events: %w", err)
 	}
 	return out, nil
+}
+
+// ChatRead returns a chat's state and up to limit events after `after` in
+// one read transaction (what a stream reads on every wake-up).
+func (db *DB) ChatRead(ctx context.Context, orgID, chatID, after int64, limit int) (*gallra.ChatState, []gallra.ChatEvent, error) {
+	var st *gallra.ChatState
+	var evs []gallra.ChatEvent
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		if st, err = tx.chatState(ctx, orgID, chatID); err != nil {
+			return err
+		}
+		evs, err = tx.chatEvents(ctx, orgID, chatID, after, limit)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read chat: %w", err)
+	}
+	return st, evs, nil
+}
+
+// ChatAccessOrg checks a chat's access secret and returns its
+// organisation (one read); a wrong secret, a missing chat or an inactive
+// organisation is ENOTFOUND alike.
+func (db *DB) ChatAccessOrg(ctx context.Context, id int64, secret string) (int64, error) {
+	var orgID int64
+	var hash string
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT c.org_id, c.access_hash FROM chat_conversations c JOIN organisations o ON o.id = c.org_id AND o.status = 'active' WHERE c.id = ?`, id).Scan(&orgID, &hash)
+	})
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && subtle.ConstantTimeCompare([]byte(hash), []byte(hashSecret(secret))) != 1) {
+		return 0, notFound("chat", id)
+	}
+	return orgID, err
+}
+
+func (tx *Tx) chatEvents(ctx context.Context, orgID, chatID, after int64, limit int) ([]gallra.ChatEvent, error) {
+	out := []gallra.ChatEvent{}
+	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.sender, COALESCE(s.name, ''), e.body, e.created_at FROM (
+			SELECT seq, 'message' AS kind, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? AND seq > ?
+			UNION ALL
+			SELECT seq, kind, 'system', staff_id, '', created_at FROM chat_events WHERE conversation_id = ? AND org_id = ? AND seq > ?
+		) e LEFT JOIN staff s ON s.id = e.staff_id ORDER BY e.seq LIMIT ?`, chatID, orgID, after, chatID, orgID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e gallra.ChatEvent
+		var kind, sender string
+		var at int64
+		if err := rows.Scan(&e.Seq, &kind, &sender, &e.AgentName, &e.Body, &at); err != nil {
+			return nil, err
+		}
+		e.Kind, e.Sender, e.At = gallra.ChatEventKind(kind), gallra.ChatSender(sender), fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // agentsOnlineSQL counts the active staff of the organisation with a fresh
@@ -234,29 +276,39 @@ func (db *DB) AgentsOnline(ctx context.Context, orgID, channelID int64) (int, er
 // unaccepted chats of its channel opened before it, plus one) and agents
 // online for its channel.
 func (db *DB) ChatState(ctx context.Context, orgID, chatID int64) (*gallra.ChatState, error) {
-	st := &gallra.ChatState{ChatID: chatID}
+	var st *gallra.ChatState
 	err := db.View(ctx, func(tx *Tx) error {
-		var closed, accepted sql.NullInt64
-		var opened int64
-		err := tx.queryRow(ctx, `SELECT channel_id, last_seq, closed_at, accepted_by, opened_at FROM chat_conversations WHERE id = ? AND org_id = ?`, chatID, orgID).
-			Scan(&st.ChannelID, &st.LastSeq, &closed, &accepted, &opened)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("chat", chatID)
-		} else if err != nil {
-			return err
-		}
-		st.Closed, st.Accepted = closed.Valid, accepted.Valid
-		if !st.Closed && !st.Accepted {
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM chat_conversations WHERE org_id = ? AND channel_id = ? AND closed_at IS NULL AND accepted_by IS NULL AND offline = 0
-				AND (opened_at < ? OR (opened_at = ? AND id < ?))`, orgID, st.ChannelID, opened, opened, chatID).Scan(&st.Position); err != nil {
-				return err
-			}
-			st.Position++
-		}
-		return tx.queryRow(ctx, agentsOnlineSQL, orgID, ms(tx.Now.Add(-gallra.AgentHeartbeatTTL)), st.ChannelID).Scan(&st.Agents)
+		var err error
+		st, err = tx.chatState(ctx, orgID, chatID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read chat state: %w", err)
+	}
+	return st, nil
+}
+
+func (tx *Tx) chatState(ctx context.Context, orgID, chatID int64) (*gallra.ChatState, error) {
+	st := &gallra.ChatState{ChatID: chatID}
+	var closed, accepted sql.NullInt64
+	var opened int64
+	err := tx.queryRow(ctx, `SELECT channel_id, last_seq, closed_at, accepted_by, opened_at FROM chat_conversations WHERE id = ? AND org_id = ?`, chatID, orgID).
+		Scan(&st.ChannelID, &st.LastSeq, &closed, &accepted, &opened)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("chat", chatID)
+	} else if err != nil {
+		return nil, err
+	}
+	st.Closed, st.Accepted = closed.Valid, accepted.Valid
+	if !st.Closed && !st.Accepted {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM chat_conversations WHERE org_id = ? AND channel_id = ? AND closed_at IS NULL AND accepted_by IS NULL AND offline = 0
+			AND (opened_at < ? OR (opened_at = ? AND id < ?))`, orgID, st.ChannelID, opened, opened, chatID).Scan(&st.Position); err != nil {
+			return nil, err
+		}
+		st.Position++
+	}
+	if err := tx.queryRow(ctx, agentsOnlineSQL, orgID, ms(tx.Now.Add(-gallra.AgentHeartbeatTTL)), st.ChannelID).Scan(&st.Agents); err != nil {
+		return nil, err
 	}
 	return st, nil
 }
