@@ -30,6 +30,19 @@ type ChatEvent struct {
 	AgentName string    `json:"agent_name,omitempty"`
 	Body      string    `json:"body,omitempty"`
 	At        time.Time `json:"at"`
+	// File is the file a message carries (its Body is the file name).
+	File *ChatFile `json:"file,omitempty"`
+}
+
+// ChatFile is a file sent in a chat: type sniffed from the content, images
+// re-encoded without metadata (EXIF, GPS).
+type ChatFile struct {
+	ID          int64  `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Content     []byte `json:"-"`
 }
 
 // ChatState is what a chat's participants see besides its lines: closed,
@@ -164,6 +177,13 @@ type ChatLiveService interface {
 	// SetSettings changes them (PermManageOrganisation); audited.
 	SetSettings(ctx context.Context, staff *Staff, s ChatSettings) (*ChatSettings, error)
 	ChatLogExporter
+	// VisitorUpload sends a file in the visitor's chat (size and type
+	// limits; type from the content; images re-encoded).
+	VisitorUpload(ctx context.Context, a ChatVisitorAccess, filename string, data []byte) (*ChatEvent, error)
+	// VisitorFile returns a file of the visitor's chat.
+	VisitorFile(ctx context.Context, a ChatVisitorAccess, fileID int64) (*ChatFile, error)
+	// AgentFile returns a file of a chat the agent may view.
+	AgentFile(ctx context.Context, staff *Staff, chatID, fileID int64) (*ChatFile, error)
 }
 
 // ChatLogFilter selects the chats of one chat channel opened in [From, To)

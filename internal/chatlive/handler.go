@@ -119,6 +119,8 @@ func New(cfg Config) (*Handler, error) {
 	mux.HandleFunc("POST /chat/api/{id}/poll", h.limited(h.postRL, h.poll))
 	mux.HandleFunc("POST /chat/api/{id}/delete", h.limited(h.postRL, h.delete))
 	mux.HandleFunc("POST /chat/api/{id}/transcript", h.limited(h.postRL, h.transcript))
+	mux.HandleFunc("POST /chat/api/{id}/files", h.limitedN(h.postRL, MaxUploadBody, h.upload))
+	mux.HandleFunc("POST /chat/api/{id}/files/{file}", h.limited(h.postRL, h.download))
 	mux.HandleFunc("GET /chat/ws/{id}", h.ws)
 	h.mux = mux
 	return h, nil
@@ -159,13 +161,18 @@ func (h *Handler) ip(r *http.Request) string {
 
 // limited refuses a client IP over the limit with 429.
 func (h *Handler) limited(l *ratelimit.Keyed, fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return h.limitedN(l, MaxPostBody, fn)
+}
+
+// limitedN is limited with a body limit of max bytes.
+func (h *Handler) limitedN(l *ratelimit.Keyed, max int64, fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !l.Allow(h.ip(r), h.clock.Now()) {
 			w.Header().Set("Retry-After", "10")
 			writeError(w, h.log, gallra.Errorf(gallra.ERATELIMIT, "too many requests; wait a moment and try again"))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxPostBody)
+		r.Body = http.MaxBytesReader(w, r.Body, max)
 		if err := fn(w, r); err != nil {
 			writeError(w, h.log, err)
 		}

@@ -23,6 +23,7 @@ var texts = map[string]map[string]string{
 		"privacy": "Integritet", "confirm_delete": "Radera hela chatten nu? Det går inte att ångra.", "yes_delete": "Ja, radera", "no_keep": "Nej, behåll",
 		"you": "Du", "agent": "Handläggare", "joined": "%s anslöt till chatten", "closed_line": "Chatten är avslutad",
 		"transcript_title": "Chatt med %s – %s", "transcript_chat": "Chatt %d, nedladdad %s",
+		"attach": "Skicka en fil", "attach_hint": "bild, PDF eller text, högst 5 MB",
 	},
 	"en": {
 		"title": "Chat", "close": "Close the chat", "name": "Name", "email": "E-mail address", "optional": "optional",
@@ -34,6 +35,7 @@ var texts = map[string]map[string]string{
 		"privacy": "Privacy", "confirm_delete": "Delete the whole chat now? This cannot be undone.", "yes_delete": "Yes, delete", "no_keep": "No, keep it",
 		"you": "You", "agent": "Agent", "joined": "%s joined the chat", "closed_line": "The chat has ended",
 		"transcript_title": "Chat with %s – %s", "transcript_chat": "Chat %d, downloaded %s",
+		"attach": "Send a file", "attach_hint": "picture, PDF or text, at most 5 MB",
 	},
 }
 
@@ -49,8 +51,8 @@ func jsTexts(l string) map[string]string {
 			"queue": "You are number %d in the queue.", "waiting": "Waiting for an agent…", "connected": "You are chatting with %s.",
 			"typing": "%s is typing…", "reconnecting": "Connection lost, reconnecting…", "ended": "The chat has ended. You can still download it or delete it.",
 			"err_rate_limited": "You are sending too fast. Wait a moment and try again.", "err_invalid": "Check your name, e-mail address and message and try again.",
-			"err_unprocessable": "The chat has ended; start a new one to write more.", "err_not_found": "The chat no longer exists.",
-			"err_too_large": "The message is too long. Shorten it and try again.", "err_other": "Something went wrong. Try again in a moment.",
+			"err_unprocessable": "That could not be sent: the chat has ended, or the file is not a picture, PDF or text file.", "err_not_found": "The chat no longer exists.",
+			"err_too_large": "The message or file is too large. Shorten it, or send a file of at most 5 MB.", "err_other": "Something went wrong. Try again in a moment.",
 		} {
 			js[k] = v
 		}
@@ -60,8 +62,8 @@ func jsTexts(l string) map[string]string {
 		"queue": "Du är nummer %d i kön.", "waiting": "Väntar på en handläggare…", "connected": "Du chattar med %s.",
 		"typing": "%s skriver…", "reconnecting": "Anslutningen bröts, ansluter igen…", "ended": "Chatten är avslutad. Du kan fortfarande ladda ner eller radera den.",
 		"err_rate_limited": "Du skickar för snabbt. Vänta en stund och försök igen.", "err_invalid": "Kontrollera namn, e-postadress och meddelande och försök igen.",
-		"err_unprocessable": "Chatten är avslutad; starta en ny för att skriva mer.", "err_not_found": "Chatten finns inte längre.",
-		"err_too_large": "Meddelandet är för långt. Korta det och försök igen.", "err_other": "Något gick fel. Försök igen om en stund.",
+		"err_unprocessable": "Det gick inte att skicka: chatten är avslutad, eller filen är inte en bild, PDF eller textfil.", "err_not_found": "Chatten finns inte längre.",
+		"err_too_large": "Meddelandet eller filen är för stor. Korta texten eller skicka en fil på högst 5 MB.", "err_other": "Något gick fel. Försök igen om en stund.",
 	} {
 		js[k] = v
 	}

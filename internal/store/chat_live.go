@@ -234,11 +234,11 @@ func (db *DB) ChatAccessOrg(ctx context.Context, id int64, secret string) (int64
 
 func (tx *Tx) chatEvents(ctx context.Context, orgID, chatID, after int64, limit int) ([]gallra.ChatEvent, error) {
 	out := []gallra.ChatEvent{}
-	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.sender, COALESCE(s.name, ''), e.body, e.created_at FROM (
-			SELECT seq, 'message' AS kind, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? AND seq > ?
+	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.sender, COALESCE(s.name, ''), e.body, e.created_at, a.id, a.filename, a.content_type, a.size, a.sha256 FROM (
+			SELECT id AS mid, seq, 'message' AS kind, sender, staff_id, body, created_at FROM chat_messages WHERE conversation_id = ? AND org_id = ? AND seq > ?
 			UNION ALL
-			SELECT seq, kind, 'system', staff_id, '', created_at FROM chat_events WHERE conversation_id = ? AND org_id = ? AND seq > ?
-		) e LEFT JOIN staff s ON s.id = e.staff_id ORDER BY e.seq LIMIT ?`, chatID, orgID, after, chatID, orgID, after, limit)
+			SELECT CAST(NULL AS BIGINT), seq, kind, 'system', staff_id, '', created_at FROM chat_events WHERE conversation_id = ? AND org_id = ? AND seq > ?
+		) e LEFT JOIN staff s ON s.id = e.staff_id LEFT JOIN chat_attachments a ON a.message_id = e.mid ORDER BY e.seq LIMIT ?`, chatID, orgID, after, chatID, orgID, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -247,8 +247,13 @@ func (tx *Tx) chatEvents(ctx context.Context, orgID, chatID, after int64, limit 
 		var e gallra.ChatEvent
 		var kind, sender string
 		var at int64
-		if err := rows.Scan(&e.Seq, &kind, &sender, &e.AgentName, &e.Body, &at); err != nil {
+		var fid, fsize sql.NullInt64
+		var fname, ftype, fsum sql.NullString
+		if err := rows.Scan(&e.Seq, &kind, &sender, &e.AgentName, &e.Body, &at, &fid, &fname, &ftype, &fsize, &fsum); err != nil {
 			return nil, err
+		}
+		if fid.Valid {
+			e.File = &gallra.ChatFile{ID: fid.Int64, Filename: fname.String, ContentType: ftype.String, Size: fsize.Int64, SHA256: fsum.String}
 		}
 		e.Kind, e.Sender, e.At = gallra.ChatEventKind(kind), gallra.ChatSender(sender), fromMS(at)
 		out = append(out, e)
@@ -615,4 +620,49 @@ func (db *DB) ChatLogBatch(ctx context.Context, orgID, channelID int64, from, to
 		return nil, fmt.Errorf("read chat log: %w", err)
 	}
 	return out, nil
+}
+
+// AddChatFile adds a file as a message (its body the file name) to an open
+// chat, sent by the visitor (staffID nil) or an agent. The content is
+// checked and cleaned by the caller (the chat service).
+func (db *DB) AddChatFile(ctx context.Context, orgID, chatID int64, staffID *int64, f gallra.ChatFile) (*gallra.ChatEvent, error) {
+	var ev *gallra.ChatEvent
+	err := db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.openChatForWrite(ctx, orgID, chatID); err != nil {
+			return err
+		}
+		sender := gallra.SenderCustomer
+		if staffID != nil {
+			sender = gallra.SenderStaff
+		}
+		m, seq, err := tx.insertChatEvent(ctx, orgID, chatID, gallra.ChatEventMessage, sender, staffID, f.Filename)
+		if err != nil {
+			return err
+		}
+		if f.ID, err = tx.insert(ctx, `INSERT INTO chat_attachments (org_id, message_id, filename, content_type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			orgID, m.ID, f.Filename, f.ContentType, f.Size, f.SHA256, f.Content); err != nil {
+			return fmt.Errorf("insert chat file: %w", err)
+		}
+		f.Content = nil
+		ev = &gallra.ChatEvent{Seq: seq, Kind: gallra.ChatEventMessage, Sender: sender, Body: f.Filename, At: tx.Now, File: &f}
+		return nil
+	})
+	return ev, err
+}
+
+// ChatFile returns a file of a chat of the organisation with its content;
+// a file of another chat is ENOTFOUND.
+func (db *DB) ChatFile(ctx context.Context, orgID, chatID, fileID int64) (*gallra.ChatFile, error) {
+	var f gallra.ChatFile
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT a.id, a.filename, a.content_type, a.size, a.sha256, a.content FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id
+			WHERE a.id = ? AND a.org_id = ? AND m.conversation_id = ?`, fileID, orgID, chatID).Scan(&f.ID, &f.Filename, &f.ContentType, &f.Size, &f.SHA256, &f.Content)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("file", fileID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read chat file: %w", err)
+	}
+	return &f, nil
 }

@@ -28,6 +28,7 @@ func (h *Handler) chatConsoleRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /workspace/chats/{id}/reply", h.auth(h.chatReply))
 	mux.Handle("POST /workspace/chats/{id}/typing", h.auth(h.chatTyping))
 	mux.Handle("POST /workspace/chats/{id}/close", h.auth(h.chatClose))
+	mux.Handle("GET /workspace/chats/{id}/files/{file}", h.auth(h.chatFile))
 	mux.Handle("GET /admin/chat", h.permitted(gallra.PermManageOrganisation, h.chatSettingsPage))
 	mux.Handle("POST /admin/chat", h.permitted(gallra.PermManageOrganisation, h.chatSettingsSave))
 	mux.Handle("GET /admin/chat/export", h.permitted(gallra.PermManageChannels, h.chatLogExport))
@@ -322,4 +323,22 @@ func (h *Handler) chatLogExport(w http.ResponseWriter, r *http.Request, v *viewe
 	return chatlive.WriteLog(w, f.Format, "chat-log-"+strconv.FormatInt(id, 10)+"-"+q.Get("from")+"-"+q.Get("to"), func(fn func(gallra.ChatLogChat) error) error {
 		return h.svc.ChatLive.ExportLog(r.Context(), v.Staff, f, fn)
 	})
+}
+
+// chatFile downloads a file sent in a chat.
+func (h *Handler) chatFile(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	id, err := chatID(r)
+	if err != nil {
+		return err
+	}
+	fid, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	if err != nil {
+		return gallra.Errorf(gallra.ENOTFOUND, "file not found")
+	}
+	f, err := h.svc.ChatLive.AgentFile(r.Context(), v.Staff, id, fid)
+	if err != nil {
+		return err
+	}
+	chatlive.ServeFile(w, f)
+	return nil
 }

@@ -136,7 +136,20 @@
       who.className = "who";
       who.textContent = e.sender === "customer" ? T.you : (e.agent_name || T.agent);
       li.appendChild(who);
-      li.appendChild(document.createTextNode(e.body));
+      if (e.file) {
+        var f = document.createElement("form");
+        f.method = "post";
+        f.action = "/chat/api/" + st.id + "/files/" + e.file.id;
+        var tk = document.createElement("input");
+        tk.type = "hidden"; tk.name = "token"; tk.value = st.token;
+        var b = document.createElement("button");
+        b.type = "submit"; b.className = "file";
+        b.textContent = "📎 " + e.file.filename;
+        f.appendChild(tk); f.appendChild(b);
+        li.appendChild(f);
+      } else {
+        li.appendChild(document.createTextNode(e.body));
+      }
       if (e.sender === "staff") { $("typing").textContent = ""; }
     } else if (e.kind === "joined") {
       st.agent = e.agent_name || T.agent;
@@ -183,6 +196,23 @@
     st.lastTyping = now;
     if (st.ws && st.ws.readyState === 1) { st.ws.send(JSON.stringify({ type: "typing" })); }
     else { post("/chat/api/" + st.id + "/signal", { token: st.token, kind: "typing" }).catch(function () {}); }
+  });
+
+  $("file").addEventListener("change", function () {
+    var input = $("file");
+    if (!input.files.length || st.closed) { return; }
+    var fd = new FormData();
+    fd.append("token", st.token);
+    fd.append("file", input.files[0]);
+    $("send-error").textContent = "";
+    fetch("/chat/api/" + st.id + "/files", { method: "POST", body: fd, credentials: "omit", cache: "no-store" })
+      .then(function (r) {
+        if (r.ok) { input.value = ""; return; }
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          $("send-error").textContent = errText({ code: (j.error && j.error.code) || "other" });
+        });
+      })
+      .catch(function () { $("send-error").textContent = T.err_other; });
   });
 
   $("delete").addEventListener("click", function () { $("confirm").hidden = false; $("confirm-no").focus(); });

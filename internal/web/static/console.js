@@ -54,7 +54,15 @@
       head.appendChild(who);
       var b = document.createElement("div");
       b.className = "msg-body";
-      b.textContent = e.body;
+      if (e.file) {
+        var a = document.createElement("a");
+        a.href = box.getAttribute("data-files") + e.file.id;
+        a.setAttribute("download", "");
+        a.textContent = e.file.filename;
+        b.appendChild(a);
+      } else {
+        b.textContent = e.body;
+      }
       art.appendChild(head);
       art.appendChild(b);
       li.appendChild(art);
