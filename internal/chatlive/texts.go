@@ -23,7 +23,7 @@ var texts = map[string]map[string]string{
 		"privacy": "Integritet", "confirm_delete": "Radera hela chatten nu? Det går inte att ångra.", "yes_delete": "Ja, radera", "no_keep": "Nej, behåll",
 		"you": "Du", "agent": "Handläggare", "joined": "%s anslöt till chatten", "closed_line": "Chatten är avslutad",
 		"transcript_title": "Chatt med %s – %s", "transcript_chat": "Chatt %d, nedladdad %s",
-		"attach": "Skicka en fil", "attach_hint": "bild, PDF eller text, högst 5 MB",
+		"file": "Fil:", "attach": "Skicka en fil", "attach_hint": "bild, PDF eller text, högst 5 MB",
 	},
 	"en": {
 		"title": "Chat", "close": "Close the chat", "name": "Name", "email": "E-mail address", "optional": "optional",
@@ -35,7 +35,7 @@ var texts = map[string]map[string]string{
 		"privacy": "Privacy", "confirm_delete": "Delete the whole chat now? This cannot be undone.", "yes_delete": "Yes, delete", "no_keep": "No, keep it",
 		"you": "You", "agent": "Agent", "joined": "%s joined the chat", "closed_line": "The chat has ended",
 		"transcript_title": "Chat with %s – %s", "transcript_chat": "Chat %d, downloaded %s",
-		"attach": "Send a file", "attach_hint": "picture, PDF or text, at most 5 MB",
+		"file": "File:", "attach": "Send a file", "attach_hint": "picture, PDF or text, at most 5 MB",
 	},
 }
 
@@ -44,7 +44,7 @@ func jsTexts(l string) map[string]string {
 	t := texts[l]
 	js := map[string]string{
 		"you": t["you"], "agent": t["agent"], "joined": t["joined"], "closed": t["closed_line"],
-		"confirm": t["confirm_delete"], "yes": t["yes_delete"], "no": t["no_keep"],
+		"confirm": t["confirm_delete"], "yes": t["yes_delete"], "no": t["no_keep"], "file": t["file"],
 	}
 	if l == "en" {
 		for k, v := range map[string]string{

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -202,8 +207,20 @@ func TestBrowserChat(t *testing.T) {
 		if want := "1,2,3,4,5,6"; seqs != want {
 			t.Errorf("visitor's lines by sequence number = %s, want %s (no gap, no repeat)", seqs, want)
 		}
+		// A picture from the file picker reaches the agent as a file.
+		pic := filepath.Join(t.TempDir(), "karta.png")
+		var pb bytes.Buffer
+		if err := png.Encode(&pb, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(pic, pb.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v.do("send a file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{pic}))
+		waitJS(t, v.ctx, "file at the visitor", `[...document.querySelectorAll("#log li.customer button.file")].some(b => b.textContent.includes("karta.png"))`)
+		waitJS(t, agent.ctx, "file at the agent", `[...document.querySelectorAll("#chatlog li.in a[download]")].some(a => a.textContent === "karta.png")`)
 		v.narrow(frame, "05n-widget-chat-sv-390")
-		waitJS(t, v.ctx, "restored after reload", `document.querySelectorAll("#log li").length === 6`)
+		waitJS(t, v.ctx, "restored after reload", `document.querySelectorAll("#log li").length === 7`)
 
 		// Delete this chat now.
 		v.do("delete", chromedp.Click(chromedp.CSS("#delete")), chromedp.WaitVisible(chromedp.CSS("#confirm-yes")), chromedp.Click(chromedp.CSS("#confirm-yes")))

@@ -144,7 +144,7 @@
         tk.type = "hidden"; tk.name = "token"; tk.value = st.token;
         var b = document.createElement("button");
         b.type = "submit"; b.className = "file";
-        b.textContent = "📎 " + e.file.filename;
+        b.textContent = T.file + " " + e.file.filename;
         f.appendChild(tk); f.appendChild(b);
         li.appendChild(f);
       } else {
