@@ -77,6 +77,8 @@ func benchChat(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%-8s held %d connections; RSS +%.1f KB per idle connection (both sides); %d messages delivered in %.1fs = %.0f msg/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d send errors\n",
 			t.Name, r.held, r.rssPerConn/1024, len(r.lat), r.wall.Seconds(), float64(len(r.lat))/r.wall.Seconds(), r.q(0.5), r.q(0.99), r.q(1), r.errors)
+		fmt.Fprintf(env.Stdout, "%-8s   visitor messages (POST) p50 %.1f ms, p99 %.1f ms; agent answers (service call) p50 %.1f ms, p99 %.1f ms\n",
+			t.Name, quantile(r.visitor, 0.5), quantile(r.visitor, 0.99), quantile(r.agent, 0.5), quantile(r.agent, 0.99))
 	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Fprintf(env.Stdout, "load average at the end: %s", b)
@@ -88,15 +90,21 @@ type chatBenchResult struct {
 	held       int
 	rssPerConn float64
 	lat        []time.Duration
+	// visitor and agent are the latencies of the two paths apart: the
+	// visitor's POST, and the agent's service call.
+	visitor, agent []time.Duration
 	wall       time.Duration
 	errors     int
 }
 
-func (r chatBenchResult) q(p float64) float64 {
-	if len(r.lat) == 0 {
+func (r chatBenchResult) q(p float64) float64 { return quantile(r.lat, p) }
+
+// quantile of sorted latencies, in milliseconds.
+func quantile(l []time.Duration, p float64) float64 {
+	if len(l) == 0 {
 		return 0
 	}
-	return float64(r.lat[int(p*float64(len(r.lat)-1))]) / float64(time.Millisecond)
+	return float64(l[int(p*float64(len(l)-1))]) / float64(time.Millisecond)
 }
 
 // rssBytes is this process's resident set size, from /proc/self/status.
@@ -203,6 +211,8 @@ func chatOnce(ctx context.Context, db *store.DB, conns, active int, dur time.Dur
 	start := time.Now()
 	end := start.Add(dur)
 	lats := make([][]time.Duration, active)
+	vlats := make([][]time.Duration, active)
+	alats := make([][]time.Duration, active)
 	errs := make([]int, active)
 	for i := 0; i < active; i++ {
 		v := vs[i]
@@ -217,12 +227,14 @@ func chatOnce(ctx context.Context, db *store.DB, conns, active int, dur time.Dur
 					errs[i]++
 				} else if d, ok := v.await(body, t0); ok {
 					lats[i] = append(lats[i], d)
+					vlats[i] = append(vlats[i], d)
 					answer := "a" + body
 					t1 := time.Now()
 					if _, err := svc.ChatLive.AgentMessage(ctx, admin, v.id, answer); err != nil {
 						errs[i]++
 					} else if d, ok := v.await(answer, t1); ok {
 						lats[i] = append(lats[i], d)
+						alats[i] = append(alats[i], d)
 					} else {
 						errs[i]++
 					}
@@ -237,9 +249,13 @@ func chatOnce(ctx context.Context, db *store.DB, conns, active int, dur time.Dur
 	res.wall = min(time.Since(start), dur) // the writing window; the last tick waits past it
 	for i := range lats {
 		res.lat = append(res.lat, lats[i]...)
+		res.visitor = append(res.visitor, vlats[i]...)
+		res.agent = append(res.agent, alats[i]...)
 		res.errors += errs[i]
 	}
-	sort.Slice(res.lat, func(i, j int) bool { return res.lat[i] < res.lat[j] })
+	for _, l := range [][]time.Duration{res.lat, res.visitor, res.agent} {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	}
 	return res, nil
 }
 
