@@ -93,8 +93,8 @@ type chatBenchResult struct {
 	// visitor and agent are the latencies of the two paths apart: the
 	// visitor's POST, and the agent's service call.
 	visitor, agent []time.Duration
-	wall       time.Duration
-	errors     int
+	wall           time.Duration
+	errors         int
 }
 
 func (r chatBenchResult) q(p float64) float64 { return quantile(r.lat, p) }
