@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -55,3 +57,50 @@ func TestChatAdminPage(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestChatPagesAccessible: every control of the widget's page (sv, en,
+// online and offline) and of the console pages has a label, ids are
+// unique, and the widget's text colours have a contrast of at least 4.5:1.
+func TestChatPagesAccessible(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		ctx := context.Background()
+		e := newEnv(t, db, clock)
+		g := newChatServer(t, e)
+		ch := e.fx.Channels[gallra.ModuleChat].ID
+		get := func(path string) string {
+			res, err := http.Get(g.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, res.StatusCode)
+			}
+			return string(b)
+		}
+		for _, l := range []string{"sv", "en"} {
+			if n := checkLabels(t, "widget offline "+l, get("/chat/frame/"+itoa64(ch)+"?lang="+l)); n < 6 {
+				t.Errorf("widget %s: %d controls checked", l, n)
+			}
+		}
+		if err := e.svc.ChatLive.Heartbeat(ctx, e.fx.Admin, gallra.AgentOnline); err != nil {
+			t.Fatal(err)
+		}
+		checkLabels(t, "widget online", get("/chat/frame/"+itoa64(ch)+"?lang=sv"))
+		c, _, err := e.svc.ChatLive.Start(ctx, gallra.NewChat{ChannelID: ch, Message: "Hej"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := e.client()
+		admin.login(e.fx.Admin.Email)
+		checkLabels(t, "console queue", admin.get("/workspace/chats").Body)
+		checkLabels(t, "console chat", admin.get("/workspace/chats/"+itoa64(c.ID)).Body)
+		checkLabels(t, "chat settings", admin.get("/admin/chat").Body)
+		for _, p := range [][2]string{{"#1b1f24", "#ffffff"}, {"#4a545e", "#ffffff"}, {"#ffffff", "#0b4f6c"}, {"#9b1c1c", "#ffffff"}, {"#4a545e", "#eceff2"}, {"#1b1f24", "#eef5f8"}} {
+			if r := contrast(p[0], p[1]); r < 4.5 {
+				t.Errorf("widget: contrast of %s on %s is %.2f:1, want at least 4.5:1", p[0], p[1], r)
+			}
+		}
+	})
+}
