@@ -361,10 +361,10 @@ type (
 		ID        int64     `json:"id"`
 		Sender    string    `json:"sender"`
 		Body      string    `json:"body"`
+		CreatedAt time.Time `json:"created_at"`
 		// File is the file the message carries (its body is the file
 		// name); the file itself is at File.Path in the ZIP.
 		File *dataAttachment `json:"file,omitempty"`
-		CreatedAt time.Time `json:"created_at"`
 	}
 	dataSocial struct {
 		ID                 int64     `json:"id"`
