@@ -115,21 +115,24 @@ func (c *ChatLive) Offline(ctx context.Context, in gallra.NewChat) (*gallra.Chat
 
 // VisitorMessage implements gallra.ChatLiveService.
 func (c *ChatLive) VisitorMessage(ctx context.Context, a gallra.ChatVisitorAccess, body string) (*gallra.ChatEvent, error) {
-	chat, err := c.visitorChat(ctx, a)
+	if a.Token == "" {
+		return nil, gallra.Errorf(gallra.EUNAUTHORIZED, "send the chat token")
+	}
+	org, err := c.d.DB.ChatAccessOrg(ctx, a.ChatID, a.Token)
 	if err != nil {
 		return nil, err
 	}
 	if err := gallra.ValidateText("message", body, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, err
 	}
-	if !c.msgLimit.Allow("v"+strconv.FormatInt(chat.ID, 10), c.d.Clock.Now()) {
+	if !c.msgLimit.Allow("v"+strconv.FormatInt(a.ChatID, 10), c.d.Clock.Now()) {
 		return nil, gallra.Errorf(gallra.ERATELIMIT, "too many messages at once; wait a moment and send again")
 	}
-	ev, err := c.d.DB.AddChatMessage(ctx, chat.OrgID, chat.ID, nil, body)
+	ev, err := c.d.DB.AddChatMessage(ctx, org, a.ChatID, nil, body)
 	if err != nil {
 		return nil, err
 	}
-	c.d.ChatHub.publish(gallra.ChatSignal{ChatID: chat.ID})
+	c.d.ChatHub.publish(gallra.ChatSignal{ChatID: a.ChatID})
 	return ev, nil
 }
 
