@@ -45,6 +45,12 @@ func TestChatAdminPage(t *testing.T) {
 		if r.Status != 400 {
 			t.Errorf("bad date from the UI: %d", r.Status)
 		}
+		// An offline message shows the address to answer to.
+		off, err := e.svc.ChatLive.Offline(ctx, gallra.NewChat{ChannelID: ch, Email: "svar@example.se", Message: "Ring mig"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, "offline message page", admin.get("/workspace/chats/"+itoa64(off.ID)).Body, "svar@example.se", "Ring mig", "Anonym")
 		ed := e.client()
 		ed.login(e.fx.Editor.Email)
 		if r := ed.get("/admin/chat"); r.Status != 403 {

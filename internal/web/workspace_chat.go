@@ -137,6 +137,9 @@ type chatPageData struct {
 	Events []gallra.ChatEvent
 	Last   int64
 	Mine   bool
+	// Name, Email and IP are what the visitor gave (all may be empty:
+	// anonymous; IP only when the organisation stores it).
+	Name, Email, IP string
 }
 
 func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -158,7 +161,11 @@ func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 		evs = append(evs, more...)
 	}
-	d := chatPageData{ID: id, State: st, Events: evs}
+	head, err := h.svc.Chat.Chat(r.Context(), v.Staff, id, gallra.ThreadPage{Limit: 1})
+	if err != nil {
+		return err
+	}
+	d := chatPageData{ID: id, State: st, Events: evs, Name: head.ParticipantName, Email: head.ParticipantEmail, IP: head.ParticipantIP}
 	if len(evs) > 0 {
 		d.Last = evs[len(evs)-1].Seq
 	}
