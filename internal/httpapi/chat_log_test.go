@@ -68,3 +68,34 @@ func TestChatLogExport(t *testing.T) {
 		}
 	})
 }
+
+// TestChatConsoleAPI: the queue, accept, presence and settings through the
+// API follow the console's rules.
+func TestChatConsoleAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *storetest.Clock) {
+		e := newEnv(t, db, clock)
+		res := e.do("GET", "/api/v1/chat/queue", "admin", nil, nil)
+		var q ChatQueue
+		if err := json.Unmarshal(res.Body, &q); err != nil || res.Status != 200 || len(q.Items) != 1 || q.Items[0].ID != e.ids["chatid"] {
+			t.Fatalf("queue: %d %s", res.Status, res.Body)
+		}
+		if res := e.do("GET", "/api/v1/chat/queue", "editor", nil, nil); res.Status != 200 || strings.Contains(string(res.Body), "hi there") {
+			t.Errorf("editor without the chat channel: %d %s", res.Status, res.Body)
+		}
+		if res := e.do("POST", "/api/v1/chats/{chatid}/accept", "admin", nil, nil); res.Status != 200 || !strings.Contains(string(res.Body), `"joined"`) {
+			t.Errorf("accept: %d %s", res.Status, res.Body)
+		}
+		if res := e.do("POST", "/api/v1/chat/presence", "admin", map[string]string{"status": "online"}, nil); res.Status != 204 {
+			t.Errorf("presence: %d %s", res.Status, res.Body)
+		}
+		if res := e.do("POST", "/api/v1/chat/presence", "admin", map[string]string{"status": "busy"}, nil); res.Status != 400 {
+			t.Errorf("bad presence: %d %s", res.Status, res.Body)
+		}
+		if res := e.do("PUT", "/api/v1/chat/settings", "editor", map[string]bool{"store_ip": true}, nil); res.Status != 403 {
+			t.Errorf("editor changing settings: %d", res.Status)
+		}
+		if res := e.do("PUT", "/api/v1/chat/settings", "admin", map[string]bool{"store_ip": true}, nil); res.Status != 200 || !strings.Contains(string(res.Body), `"store_ip":true`) {
+			t.Errorf("settings: %d %s", res.Status, res.Body)
+		}
+	})
+}
