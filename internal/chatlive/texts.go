@@ -48,7 +48,7 @@ func jsTexts(l string) map[string]string {
 	}
 	if l == "en" {
 		for k, v := range map[string]string{
-			"queue": "You are number %d in the queue.", "waiting": "Waiting for an agent…", "connected": "You are chatting with %s.",
+			"seen": "Seen", "queue": "You are number %d in the queue.", "waiting": "Waiting for an agent…", "connected": "You are chatting with %s.",
 			"typing": "%s is typing…", "reconnecting": "Connection lost, reconnecting…", "ended": "The chat has ended. You can still download it or delete it.",
 			"err_rate_limited": "You are sending too fast. Wait a moment and try again.", "err_invalid": "Check your name, e-mail address and message and try again.",
 			"err_unprocessable": "That could not be sent: the chat has ended, or the file is not a picture, PDF or text file.", "err_not_found": "The chat no longer exists.",
@@ -59,7 +59,7 @@ func jsTexts(l string) map[string]string {
 		return js
 	}
 	for k, v := range map[string]string{
-		"queue": "Du är nummer %d i kön.", "waiting": "Väntar på en handläggare…", "connected": "Du chattar med %s.",
+		"seen": "Läst", "queue": "Du är nummer %d i kön.", "waiting": "Väntar på en handläggare…", "connected": "Du chattar med %s.",
 		"typing": "%s skriver…", "reconnecting": "Anslutningen bröts, ansluter igen…", "ended": "Chatten är avslutad. Du kan fortfarande ladda ner eller radera den.",
 		"err_rate_limited": "Du skickar för snabbt. Vänta en stund och försök igen.", "err_invalid": "Kontrollera namn, e-postadress och meddelande och försök igen.",
 		"err_unprocessable": "Det gick inte att skicka: chatten är avslutad, eller filen är inte en bild, PDF eller textfil.", "err_not_found": "Chatten finns inte längre.",

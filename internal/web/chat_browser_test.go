@@ -183,8 +183,10 @@ func TestBrowserChat(t *testing.T) {
 		agent.want("chat page", "Hej, när töms soptunnan?")
 		agent.do("reply", chromedp.SendKeys(chromedp.CSS("#chat-body"), "Hej! På tisdagar."), chromedp.Click(chromedp.CSS("#chat-reply button")))
 		waitJS(t, v.ctx, "agent's reply at the visitor", `[...document.querySelectorAll("#log li.staff")].some(li => li.textContent.includes("På tisdagar"))`)
+		waitJS(t, agent.ctx, "seen by the visitor", `document.getElementById("chat-seen").textContent === "Läst av besökaren"`)
 		v.do("visitor answers", chromedp.SendKeys(chromedp.CSS("#msg"), "Tack!\r"))
 		waitJS(t, agent.ctx, "visitor's answer at the agent", `[...document.querySelectorAll("#chatlog li.in")].some(li => li.textContent.includes("Tack!"))`)
+		waitJS(t, v.ctx, "seen by the agent", `document.getElementById("seen").textContent === "Läst"`)
 		agent.screenshot("04-console-chat-sv")
 
 		// Cut the visitor's connection; the agent writes twice; on

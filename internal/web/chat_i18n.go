@@ -43,6 +43,7 @@ var chatConsoleMessages = map[string][2]string{
 	"chat.send":             {"Skicka", "Send"},
 	"chat.close":            {"Avsluta chatten", "End the chat"},
 	"chat.typing":           {"Besökaren skriver…", "The visitor is typing…"},
+	"chat.seen":             {"Läst av besökaren", "Seen by the visitor"},
 	"chat.live":             {"Uppdateras direkt", "Live"},
 	"chat.reconnecting":     {"Anslutningen bröts, ansluter igen…", "Connection lost, reconnecting…"},
 	"chat.err":              {"Det gick inte att skicka: %s", "Could not send: %s"},

@@ -111,6 +111,7 @@
     if (f.type === "state") { renderState(f.state); }
     else if (f.type === "event") { renderEvent(f.event); }
     else if (f.type === "typing") { showTyping(f.sender); }
+    else if (f.type === "seen" && f.sender === "staff") { $("seen").textContent = T.seen; }
     else if (f.type === "error" && f.code === "not_found") { gone(); }
   }
 
@@ -150,7 +151,8 @@
       } else {
         li.appendChild(document.createTextNode(e.body));
       }
-      if (e.sender === "staff") { $("typing").textContent = ""; }
+      $("seen").textContent = "";
+      if (e.sender === "staff") { $("typing").textContent = ""; seen(); }
     } else if (e.kind === "joined") {
       st.agent = e.agent_name || T.agent;
       li.className = "system";
@@ -163,6 +165,15 @@
     $("log").appendChild(li);
     $("log").scrollTop = $("log").scrollHeight;
     if (st.state) { renderState(st.state); }
+  }
+
+  // seen tells the agent their lines were shown (at most every 2 s).
+  var lastSeen = 0;
+  function seen() {
+    var now = Date.now();
+    if (document.visibilityState !== "visible" || now - lastSeen < 2000 || !st.ws || st.ws.readyState !== 1) { return; }
+    lastSeen = now;
+    st.ws.send(JSON.stringify({ type: "seen" }));
   }
 
   function setClosed() {

@@ -66,7 +66,8 @@
       art.appendChild(head);
       art.appendChild(b);
       li.appendChild(art);
-      if (e.sender !== "staff") { $("chat-typing").textContent = ""; }
+      $("chat-seen").textContent = "";
+      if (e.sender !== "staff") { $("chat-typing").textContent = ""; seen(); }
     } else if (e.kind === "joined") {
       li.className = "sys muted small";
       li.textContent = t("joined").replace("%s", e.agent_name || "");
@@ -78,6 +79,15 @@
     li.scrollIntoView({ block: "nearest" });
   }
 
+  // seen tells the visitor their lines were shown (at most every 2 s).
+  var lastSeen = 0;
+  function seen() {
+    var now = Date.now();
+    if (document.visibilityState !== "visible" || now - lastSeen < 2000 || !ws || ws.readyState !== 1) { return; }
+    lastSeen = now;
+    ws.send(JSON.stringify({ type: "seen" }));
+  }
+
   function connect() {
     var opened = false;
     ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/workspace/chats/" + id + "/ws");
@@ -85,6 +95,7 @@
     ws.onmessage = function (m) {
       var f = JSON.parse(m.data);
       if (f.type === "event") { line(f.event); }
+      else if (f.type === "seen" && f.sender === "customer") { $("chat-seen").textContent = t("seen"); }
       else if (f.type === "typing" && f.sender === "customer") {
         $("chat-typing").textContent = t("typing");
         clearTimeout(typingTimer);
