@@ -38,4 +38,6 @@ type Services struct {
 	// call.
 	SocialConnect  SocialConnectService
 	SocialPlatform SocialPlatformService
+	// ChatLive runs live chats (widget, delivery, agent console).
+	ChatLive ChatLiveService
 }

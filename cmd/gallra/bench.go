@@ -27,6 +27,7 @@ func benches() map[string]bench {
 		"outbox":    {"staff replies queued/s and delivered/s to a loopback SMTP relay by workers side by side", benchOutbox},
 		"overview":  {"admin overview / retention preview per channel at N/10 and N due posts: exact count vs counts kept per purge cycle", benchOverview},
 		"web":       {"public site: topic pages/s and searches/s with p99, 8 readers, forum of 1,000,000 posts", benchWeb},
+		"chat":      {"visitor WebSockets held, RSS per idle connection, delivered messages/s and delivery p50/p99 of visitors answered by agents", benchChat},
 	}
 }
 

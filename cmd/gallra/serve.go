@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/chatlive"
 	"github.com/gallra/gallra/internal/demo"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/jobs"
@@ -293,7 +294,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: web.Compose(api.Handler(), pub.Wrap(ui)), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	chatUI, err := chatlive.New(chatlive.Config{Service: svc.features.ChatLive, Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy,
+		Notice: svc.retention.ChannelPolicyText})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	go svc.chatHub.Run(ctx) // wakes chat readers: NOTIFY from other processes, polling
+	srv := &http.Server{Handler: web.WithChat(web.Compose(api.Handler(), pub.Wrap(ui)), chatUI), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(env.Stdout, "Gallra %s listening on http://%s/\n", version, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String())
 

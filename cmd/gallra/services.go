@@ -25,6 +25,7 @@ type services struct {
 	imapEvery  time.Duration
 	privacy    *privacy.Service
 	site       *service.Site // the public site (forums, knowledge bases, privacy page)
+	chatHub    *service.ChatHub
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -101,6 +102,7 @@ const DefaultIMAPPoll = 2 * time.Minute
 // buildServices builds the services from checked settings.
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
+	hub := service.NewChatHub(db, service.ChatHubConfig{Log: log})
 	ret := retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log})
 	// The privacy register reads the live policies; the retention
 	// engine's privacy text is the register's notice; exports carry the
@@ -109,9 +111,10 @@ func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *servic
 	ret.UseNotices(priv)
 	tc := c.takeout
 	tc.Privacy = priv
-	features := service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets})
+	features := service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets, ChatHub: hub})
 	features.Privacy = priv
 	return &services{
+		chatHub:    hub,
 		features:   features,
 		detectors:  detectors,
 		retention:  ret,

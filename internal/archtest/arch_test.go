@@ -114,6 +114,7 @@ var storeImportsAllowed = []string{
 	"cmd/gallra/main.go",
 	"cmd/gallra/serve.go",
 	"cmd/gallra/services.go",
+	"cmd/gallra/bench_chat.go",
 }
 
 var sqlRE = regexp.MustCompile(`(?is)\b(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|SCHEMA|INDEX)\s|DROP\s+(TABLE|SCHEMA)\s)`)

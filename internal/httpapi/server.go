@@ -239,6 +239,8 @@ func (s *Server) routes(r *Router) {
 	s.piiRoutes(r)
 	s.operatorRoutes(r)
 	s.workspaceRoutes(r)
+	s.chatLogRoutes(r)
+	s.chatConsoleRoutes(r)
 	// A new group goes here, one line; groups built from outside the Server
 	// (RetentionRoutes) come through Config.Extra.
 }

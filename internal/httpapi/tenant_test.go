@@ -43,6 +43,8 @@ var tenantCases = map[string][]tenantCase{
 	"GET /api/v1/attachments/{id}":                           {{path: "/api/v1/attachments/{att}"}},
 	"POST /api/v1/channels/{id}/messages":                    {{path: "/api/v1/channels/{mail}/messages", body: `{"from":"x@example.se","body":"hijacked"}`}},
 	"GET /api/v1/channels/{id}/chats":                        {{path: "/api/v1/channels/{chat}/chats"}},
+	"GET /api/v1/channels/{id}/chat-log":                     {{path: "/api/v1/channels/{chat}/chat-log?from=2020-01-01&to=2030-01-01"}},
+	"POST /api/v1/chats/{id}/accept":                         {{path: "/api/v1/chats/{chatid}/accept"}},
 	"GET /api/v1/chats/{id}":                                 {{path: "/api/v1/chats/{chatid}"}},
 	"POST /api/v1/chats/{id}/messages":                       {{path: "/api/v1/chats/{chatid}/messages", body: `{"body":"hijacked"}`}},
 	"POST /api/v1/chats/{id}/close":                          {{path: "/api/v1/chats/{chatid}/close"}},

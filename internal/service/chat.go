@@ -61,7 +61,11 @@ func (c *Chat) StaffMessage(ctx context.Context, staff *gallra.Staff, chatID int
 	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
 		return nil, err
 	}
-	return c.d.DB.StaffChatMessage(ctx, chat.OrgID, chat.ID, staff.ID, body)
+	m, err := c.d.DB.StaffChatMessage(ctx, chat.OrgID, chat.ID, staff.ID, body)
+	if err == nil {
+		c.d.ChatHub.publish(gallra.ChatSignal{ChatID: chat.ID})
+	}
+	return m, err
 }
 
 // Close implements gallra.ChatService.
@@ -70,7 +74,11 @@ func (c *Chat) Close(ctx context.Context, staff *gallra.Staff, chatID int64) (*g
 	if err != nil {
 		return nil, err
 	}
-	return c.d.DB.CloseChat(ctx, actor(staff), chat.OrgID, chat.ID)
+	out, err := c.d.DB.CloseChat(ctx, actor(staff), chat.OrgID, chat.ID)
+	if err == nil {
+		c.d.ChatHub.publish(gallra.ChatSignal{ChatID: chat.ID})
+	}
+	return out, err
 }
 
 // StartPublicChat implements gallra.ChatService.
@@ -117,5 +125,9 @@ func (c *Chat) PublicMessage(ctx context.Context, chatID int64, token, body stri
 	if err := gallra.ValidateText("message", body, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, err
 	}
-	return c.d.DB.CustomerChatMessage(ctx, chat.OrgID, chat.ID, token, body)
+	m, err := c.d.DB.CustomerChatMessage(ctx, chat.OrgID, chat.ID, token, body)
+	if err == nil {
+		c.d.ChatHub.publish(gallra.ChatSignal{ChatID: chat.ID})
+	}
+	return m, err
 }

@@ -29,6 +29,9 @@ type Deps struct {
 	// Social configures the social connectors (none: social channels are
 	// mirrored through the API only).
 	Social SocialConfig
+	// ChatHub wakes live-chat readers (New makes one that wakes this
+	// process's readers only; serve makes one and runs it).
+	ChatHub *ChatHub
 }
 
 // New builds every feature service on d.
@@ -39,7 +42,12 @@ func New(d Deps) *gallra.Services {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	if d.ChatHub == nil {
+		d.ChatHub = NewChatHub(d.DB, ChatHubConfig{Log: d.Log})
+	}
+	d.DB = d.ChatHub.db // chat notifications name this process
 	mail := &Mail{d: d}
+	chat := &Chat{d: d}
 	svc := &gallra.Services{
 		Organisations: &Organisations{d: d},
 		Channels:      &Channels{d: d},
@@ -48,7 +56,7 @@ func New(d Deps) *gallra.Services {
 		Forum:         &Forum{d: d},
 		Mail:          mail,
 		IMAP:          &IMAP{d: d, mail: mail},
-		Chat:          &Chat{d: d},
+		Chat:          chat,
 		Social:        &Social{d: d},
 		Knowledge:     &Knowledge{d: d},
 		CustomFields:  &CustomFields{d: d},
@@ -58,6 +66,7 @@ func New(d Deps) *gallra.Services {
 		Health:        &Health{d: d},
 		Operator:      &Operator{d: d},
 		Workspace:     &Workspace{d: d},
+		ChatLive:      newChatLive(d, chat),
 	}
 	sc := newSocialConnect(d)
 	svc.SocialConnect, svc.SocialPlatform = sc, sc

@@ -16,6 +16,10 @@ import (
 // chat (stored hashed, shown once). The input is validated by the caller
 // (the chat service).
 func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*gallra.ChatConversation, string, error) {
+	return db.startChat(ctx, orgID, in, false)
+}
+
+func (db *DB) startChat(ctx context.Context, orgID int64, in gallra.NewChat, offline bool) (*gallra.ChatConversation, string, error) {
 	a := gallra.Author{Name: in.Name, Email: in.Email, IP: in.IP}
 	secret, err := NewSecret()
 	if err != nil {
@@ -31,8 +35,8 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*g
 			return err
 		}
 		now := ms(tx.Now)
-		id, err := tx.insert(ctx, `INSERT INTO chat_conversations (org_id, channel_id, person_id, participant_name, participant_email, participant_ip, access_hash, opened_at, last_message_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.ChannelID, pid, a.Name, a.Email, a.IP, hashSecret(secret), now, now)
+		id, err := tx.insert(ctx, `INSERT INTO chat_conversations (org_id, channel_id, person_id, participant_name, participant_email, participant_ip, access_hash, opened_at, last_message_at, offline)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.ChannelID, pid, a.Name, a.Email, a.IP, hashSecret(secret), now, now, boolInt(offline))
 		if err != nil {
 			return fmt.Errorf("insert chat: %w", err)
 		}
@@ -51,25 +55,57 @@ func (db *DB) StartChat(ctx context.Context, orgID int64, in gallra.NewChat) (*g
 }
 
 func (tx *Tx) insertChatMessage(ctx context.Context, orgID, convID int64, sender gallra.ChatSender, staffID *int64, body string) (*gallra.ChatMessage, error) {
-	id, err := tx.insert(ctx, `INSERT INTO chat_messages (org_id, conversation_id, sender, staff_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		orgID, convID, string(sender), idArg(staffID), body, ms(tx.Now))
+	m, _, err := tx.insertChatEvent(ctx, orgID, convID, gallra.ChatEventMessage, sender, staffID, body)
+	return m, err
+}
+
+// insertChatEvent stores one line of a chat with the conversation's next
+// sequence number (the UPDATE … RETURNING takes the conversation's row lock
+// on PostgreSQL, so numbers have no gaps or duplicates) and, on
+// PostgreSQL, queues a notification that wakes the other processes'
+// readers when the transaction commits (chat_live.go).
+func (tx *Tx) insertChatEvent(ctx context.Context, orgID, convID int64, kind gallra.ChatEventKind, sender gallra.ChatSender, staffID *int64, body string) (*gallra.ChatMessage, int64, error) {
+	var seq int64
+	last := ms(tx.Now)
+	if kind != gallra.ChatEventMessage {
+		// Joining and closing are not activity that keeps a chat open.
+		if err := tx.queryRow(ctx, `UPDATE chat_conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, convID).Scan(&seq); err != nil {
+			return nil, 0, fmt.Errorf("next chat sequence number: %w", err)
+		}
+	} else if err := tx.queryRow(ctx, `UPDATE chat_conversations SET last_seq = last_seq + 1, last_message_at = ? WHERE id = ? RETURNING last_seq`, last, convID).Scan(&seq); err != nil {
+		return nil, 0, fmt.Errorf("next chat sequence number: %w", err)
+	}
+	var id int64
+	var err error
+	if kind == gallra.ChatEventMessage {
+		id, err = tx.insert(ctx, `INSERT INTO chat_messages (org_id, conversation_id, sender, staff_id, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			orgID, convID, string(sender), idArg(staffID), body, ms(tx.Now), seq)
+	} else {
+		body = "" // joined and closed lines carry no content
+		id, err = tx.insert(ctx, `INSERT INTO chat_events (org_id, conversation_id, seq, kind, staff_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			orgID, convID, seq, string(kind), idArg(staffID), ms(tx.Now))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("insert chat message: %w", err)
+		return nil, 0, fmt.Errorf("insert chat %s: %w", kind, err)
 	}
-	if err := tx.flagSensitive(ctx, "chat_conversations", convID, body); err != nil {
-		return nil, err
+	if body != "" {
+		if err := tx.flagSensitive(ctx, "chat_conversations", convID, body); err != nil {
+			return nil, 0, err
+		}
 	}
-	channel := func() (ch int64, err error) {
-		err = tx.queryRow(ctx, `SELECT channel_id FROM chat_conversations WHERE id = ?`, convID).Scan(&ch)
-		return ch, err
+	if kind == gallra.ChatEventMessage {
+		channel := func() (ch int64, err error) {
+			err = tx.queryRow(ctx, `SELECT channel_id FROM chat_conversations WHERE id = ?`, convID).Scan(&ch)
+			return ch, err
+		}
+		if err := tx.indexText(ctx, orgID, EntityChatMessage, id, 0, convID, channel, body); err != nil {
+			return nil, 0, err
+		}
 	}
-	if err := tx.indexText(ctx, orgID, EntityChatMessage, id, 0, convID, channel, body); err != nil {
-		return nil, err
+	if err := tx.notifyChat(ctx, ChatNotice{Kind: "", OrgID: orgID, ChatID: convID, Seq: seq}); err != nil {
+		return nil, 0, err
 	}
-	if _, err := tx.exec(ctx, `UPDATE chat_conversations SET last_message_at = ? WHERE id = ?`, ms(tx.Now), convID); err != nil {
-		return nil, err
-	}
-	return &gallra.ChatMessage{ID: id, ConversationID: convID, Sender: sender, StaffID: staffID, Body: body, CreatedAt: tx.Now}, nil
+	return &gallra.ChatMessage{ID: id, ConversationID: convID, Sender: sender, StaffID: staffID, Body: body, CreatedAt: tx.Now}, seq, nil
 }
 
 // CustomerChatMessage adds the customer's message to their open chat. The
@@ -133,6 +169,9 @@ func (db *DB) CloseChat(ctx context.Context, actor gallra.Actor, orgID, convID i
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		if _, _, err := tx.insertChatEvent(ctx, orgID, convID, gallra.ChatEventClosed, gallra.SenderSystem, nil, ""); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, orgID, actor, "chat.closed", "chat_conversation", convID, nil)
 	})
 	if err != nil {
@@ -172,6 +211,9 @@ func (db *DB) CloseIdleChats(ctx context.Context, idle time.Duration, batch int)
 				// The close time is the last activity plus the idle limit, not
 				// "now": a chat idle for a month is as old as it really is.
 				if _, err := tx.exec(ctx, `UPDATE chat_conversations SET closed_at = last_message_at + ? WHERE id = ? AND closed_at IS NULL`, idle.Milliseconds(), it.id); err != nil {
+					return err
+				}
+				if _, _, err := tx.insertChatEvent(ctx, it.org, it.id, gallra.ChatEventClosed, gallra.SenderSystem, nil, ""); err != nil {
 					return err
 				}
 				if err := tx.Audit(ctx, it.org, gallra.Actor{Type: gallra.ActorSystem}, "chat.auto_closed", "chat_conversation", it.id, map[string]any{"idle_hours": idle.Hours()}); err != nil {

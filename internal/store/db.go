@@ -44,6 +44,8 @@ type DB struct {
 	hashes *hashlimit.Limiter
 	// orgTables caches the tables with an org_id column (org_delete.go).
 	orgTables *tableCache
+	// chatOrigin names this process in chat notifications (chat_live.go).
+	chatOrigin string
 }
 
 // Open opens the database named by url: "sqlite:PATH" (the file and its folder

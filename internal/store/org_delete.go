@@ -136,6 +136,7 @@ var knownTables = []string{
 	"web_sessions", "login_links", "api_tokens", "channels", "staff", "pii_patterns", "retention_defaults",
 	"jobs", "audit_log", "audit_heads", "topic_hold_epochs", "operator_audit",
 	"conversation_notes", "access_log", "mail_outbox", "imap_accounts", "mail_message_claims",
+	"chat_events", "chat_attachments",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }
@@ -226,8 +227,14 @@ func deleteChats(ctx context.Context, tx *Tx, org, ch int64, limit int) (map[str
 	}
 	out := map[string]int64{}
 	in, arg := tx.idIn("conversation_id", ids)
+	if out["chat_attachments"], err = countChanged(tx.exec(ctx, `DELETE FROM chat_attachments WHERE message_id IN (SELECT id FROM chat_messages WHERE `+in+`)`, arg)); err != nil {
+		return nil, fmt.Errorf("delete from chat_attachments: %w", err)
+	}
 	if out["chat_messages"], err = countChanged(tx.exec(ctx, `DELETE FROM chat_messages WHERE `+in, arg)); err != nil {
 		return nil, fmt.Errorf("delete from chat_messages: %w", err)
+	}
+	if out["chat_events"], err = countChanged(tx.exec(ctx, `DELETE FROM chat_events WHERE `+in, arg)); err != nil {
+		return nil, fmt.Errorf("delete from chat_events: %w", err)
 	}
 	in, arg = tx.idIn("id", ids)
 	if out["chat_conversations"], err = countChanged(tx.exec(ctx, `DELETE FROM chat_conversations WHERE `+in, arg)); err != nil {

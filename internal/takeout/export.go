@@ -246,6 +246,9 @@ func (x *exporter) run(ctx context.Context) error {
 	if err := x.writeAttachments(ctx); err != nil {
 		return fmt.Errorf("write attachments: %w", err)
 	}
+	if err := x.writeChatFiles(ctx); err != nil {
+		return fmt.Errorf("write chat files: %w", err)
+	}
 	x.b.close()
 	x.r.Counts = x.counts
 	m := Manifest{Schema: "gallra-takeout", SchemaVersion: SchemaVersion, RequestID: x.r.ID, GeneratedAt: x.b.now,
@@ -370,6 +373,9 @@ type (
 		Sender    string    `json:"sender"`
 		Body      string    `json:"body"`
 		CreatedAt time.Time `json:"created_at"`
+		// File is the file the message carries (its body is the file
+		// name); the file itself is at File.Path in the ZIP.
+		File *dataAttachment `json:"file,omitempty"`
 	}
 	dataSocial struct {
 		ID                 int64     `json:"id"`
@@ -555,8 +561,16 @@ func (x *exporter) chat(ctx context.Context, id int64) (*dataChat, error) {
 	}
 	c := dataChat{ID: t.ID, ChannelID: t.ChannelID, ParticipantName: t.ParticipantName, ParticipantEmail: t.ParticipantEmail,
 		ParticipantIP: t.ParticipantIP, OpenedAt: t.OpenedAt, ClosedAt: t.ClosedAt, Messages: []dataChatMessage{}}
+	files, err := x.tx.ChatThreadFiles(ctx, x.r.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range t.Messages {
-		c.Messages = append(c.Messages, dataChatMessage{ID: m.ID, Sender: string(m.Sender), Body: m.Body, CreatedAt: m.CreatedAt})
+		dm := dataChatMessage{ID: m.ID, Sender: string(m.Sender), Body: m.Body, CreatedAt: m.CreatedAt}
+		if f, ok := files[m.ID]; ok {
+			dm.File = &dataAttachment{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, Path: chatFilePath(f.ID, f.Filename)}
+		}
+		c.Messages = append(c.Messages, dm)
 	}
 	return &c, nil
 }
@@ -966,6 +980,39 @@ func (x *exporter) writeAttachments(ctx context.Context) error {
 				return err
 			}
 			w, err := x.create(ctx, attachmentPath(a.ID, a.Filename))
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(content); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// chatFilePath is where a file sent in a chat is stored in the bundle.
+func chatFilePath(id int64, filename string) string {
+	return fmt.Sprintf("chat-files/%d-%s", id, sanitizeFilename(filename))
+}
+
+// writeChatFiles copies each file of the person's chats into the bundle,
+// one at a time (the chat is the person's own: nothing is withheld).
+func (x *exporter) writeChatFiles(ctx context.Context) error {
+	for _, conv := range x.chatConvs {
+		files, err := x.tx.ChatThreadFiles(ctx, x.r.OrgID, conv)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := x.rowTick(ctx); err != nil {
+				return err
+			}
+			content, err := x.tx.ChatFileContent(ctx, x.r.OrgID, f.ID)
+			if err != nil {
+				return err
+			}
+			w, err := x.create(ctx, chatFilePath(f.ID, f.Filename))
 			if err != nil {
 				return err
 			}

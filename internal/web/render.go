@@ -156,6 +156,8 @@ func navOf(name string) string {
 		return "settings"
 	case strings.HasPrefix(name, "request"), name == "receipt":
 		return "requests"
+	case strings.HasPrefix(name, "workspace_chat"):
+		return "chats"
 	case strings.HasPrefix(name, "workspace"):
 		return "workspace"
 	case strings.HasPrefix(name, "site"):
