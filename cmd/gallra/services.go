@@ -22,6 +22,7 @@ type services struct {
 	takeout    *takeout.Service
 	purgeEvery time.Duration
 	imapEvery  time.Duration
+	social     service.SocialConfig
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -33,6 +34,7 @@ type serviceSettings struct {
 	artefactTTL   string
 	secretKey     string // GALLRA_SECRET_KEY (environment only: never a flag, which ps would show)
 	imapPoll      string
+	social        socialSettings
 }
 
 // serviceConfig is serviceSettings checked and parsed.
@@ -43,6 +45,7 @@ type serviceConfig struct {
 	operator   service.OperatorConfig // set by serve (base URL, artefact folder)
 	secrets    *secretbox.Box         // nil without GALLRA_SECRET_KEY
 	imapEvery  time.Duration
+	social     service.SocialConfig
 }
 
 // check parses the settings, naming the setting (flag and variable) that is
@@ -88,6 +91,11 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 		}
 		c.secrets = box
 	}
+	conns, err := set.social.check()
+	if err != nil {
+		return nil, err
+	}
+	c.social.Connectors = conns
 	return c, nil
 }
 
@@ -99,11 +107,12 @@ const DefaultIMAPPoll = 2 * time.Minute
 func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *serviceConfig) *services {
 	detectors := orgpii.New(db)
 	return &services{
-		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets}),
+		features:   service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets, Social: c.social}),
 		detectors:  detectors,
 		retention:  retention.New(db, detectors, retention.Config{Caps: c.caps, Logger: log}),
 		takeout:    takeout.New(db, log, c.takeout),
 		imapEvery:  c.imapEvery,
 		purgeEvery: c.purgeEvery,
+		social:     c.social,
 	}
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/gallra/gallra/internal/jobs"
+	"github.com/gallra/gallra/internal/service"
+	"github.com/gallra/gallra/internal/social"
+	"github.com/gallra/gallra/internal/store"
+)
+
+// socialSettings configure the Meta connector, from the environment only
+// (secrets never go in flags, which ps would show).
+type socialSettings struct {
+	appSecret   string // GALLRA_META_APP_SECRET
+	verifyToken string // GALLRA_META_VERIFY_TOKEN
+	graphURL    string // GALLRA_META_GRAPH_URL (default social.DefaultGraphURL)
+}
+
+func socialFromEnv(env *Env) socialSettings {
+	return socialSettings{appSecret: env.Getenv("GALLRA_META_APP_SECRET"), verifyToken: env.Getenv("GALLRA_META_VERIFY_TOKEN"), graphURL: env.Getenv("GALLRA_META_GRAPH_URL")}
+}
+
+// check builds the connectors: none without an app secret (social channels
+// are then mirrored through the API only).
+func (s socialSettings) check() ([]social.Connector, error) {
+	if s.appSecret == "" {
+		return nil, nil
+	}
+	m, err := social.NewMeta(social.MetaConfig{GraphURL: s.graphURL, AppSecret: s.appSecret, VerifyToken: s.verifyToken})
+	if err != nil {
+		return nil, usageErr("GALLRA_META_APP_SECRET / GALLRA_META_GRAPH_URL: %v", err)
+	}
+	return []social.Connector{m}, nil
+}
+
+// registerSocialJobs wires the social connectors' jobs: webhook processing
+// (kicked by each delivery, and every minute), the deletion outbox (kicked
+// by a deletion, and every minute for retries) and the Instagram
+// reconciliation (every 6 hours).
+// Without a connector the handlers are still there (a kick finds its
+// handler) but nothing is scheduled.
+func registerSocialJobs(r *jobs.Runner, svc *services, c service.SocialConfig) {
+	p := svc.features.SocialPlatform
+	r.Handle(store.SocialWebhookJob, func(ctx context.Context, _ *store.Job) error {
+		_, err := p.ProcessWebhooks(ctx)
+		return err
+	})
+	r.Handle(store.SocialDeletionJob, func(ctx context.Context, _ *store.Job) error {
+		_, err := p.DeliverDeletions(ctx)
+		return err
+	})
+	r.Handle(store.SocialReconcileJob, func(ctx context.Context, _ *store.Job) error {
+		_, err := p.Reconcile(ctx)
+		return err
+	})
+	if len(c.Connectors) > 0 {
+		r.Every(store.SocialWebhookJob, time.Minute)
+		r.Every(store.SocialDeletionJob, time.Minute)
+		r.Every(store.SocialReconcileJob, 6*time.Hour)
+	}
+}
