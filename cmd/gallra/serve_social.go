@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"time"
 
 	"github.com/gallra/gallra/internal/jobs"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/social"
-	"github.com/gallra/gallra/internal/store"
 )
 
 // socialSettings configure the Meta connector, from the environment only
@@ -35,29 +33,8 @@ func (s socialSettings) check() ([]social.Connector, error) {
 	return []social.Connector{m}, nil
 }
 
-// registerSocialJobs wires the social connectors' jobs: webhook processing
-// (kicked by each delivery, and every minute), the deletion outbox (kicked
-// by a deletion, and every minute for retries) and the Instagram
-// reconciliation (every 6 hours).
-// Without a connector the handlers are still there (a kick finds its
-// handler) but nothing is scheduled.
+// registerSocialJobs wires the social connectors' jobs (reconciliation
+// every 6 hours).
 func registerSocialJobs(r *jobs.Runner, svc *services, c service.SocialConfig) {
-	p := svc.features.SocialPlatform
-	r.Handle(store.SocialWebhookJob, func(ctx context.Context, _ *store.Job) error {
-		_, err := p.ProcessWebhooks(ctx)
-		return err
-	})
-	r.Handle(store.SocialDeletionJob, func(ctx context.Context, _ *store.Job) error {
-		_, err := p.DeliverDeletions(ctx)
-		return err
-	})
-	r.Handle(store.SocialReconcileJob, func(ctx context.Context, _ *store.Job) error {
-		_, err := p.Reconcile(ctx)
-		return err
-	})
-	if len(c.Connectors) > 0 {
-		r.Every(store.SocialWebhookJob, time.Minute)
-		r.Every(store.SocialDeletionJob, time.Minute)
-		r.Every(store.SocialReconcileJob, 6*time.Hour)
-	}
+	service.RegisterSocialJobs(r, svc.features.SocialPlatform, len(c.Connectors) > 0, 6*time.Hour)
 }
