@@ -25,6 +25,7 @@ func benches() map[string]bench {
 		"topic":     {"public topic reads of 50 and 500 posts of 99 KB: page size, p50/p99, RSS growth and bytes allocated per request", benchTopic},
 		"mail":      {"accepted messages/s and p99 acceptance latency of ~20 KB mails over loopback SMTP, 10 senders", benchMail},
 		"outbox":    {"staff replies queued/s and delivered/s to a loopback SMTP relay by workers side by side", benchOutbox},
+		"social":    {"signed Meta webhook deliveries accepted/s with p50/p99 answer time, and applied/s by the job", benchSocial},
 	}
 }
 
