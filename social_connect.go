@@ -153,6 +153,8 @@ type SocialDeletionRequestState struct {
 	ItemsRemoved     int64      `json:"items_removed"`
 	ReceivedAt       time.Time  `json:"received_at"`
 	CompletedAt      *time.Time `json:"completed_at,omitempty"`
+	// URL is the public status page of the request.
+	URL string `json:"url"`
 }
 
 // SocialPlatformService is what the platforms call (public, verified by
@@ -176,8 +178,8 @@ type SocialPlatformService interface {
 	Reconcile(ctx context.Context) (int64, error)
 	// DataDeletion handles a platform's signed data deletion request:
 	// removes the user's mirrored items everywhere and returns the
-	// confirmation code.
-	DataDeletion(ctx context.Context, platform string, form map[string][]string) (string, error)
+	// request's state with its confirmation code and status URL.
+	DataDeletion(ctx context.Context, platform string, form map[string][]string) (*SocialDeletionRequestState, error)
 	// DataDeletionStatus returns a data deletion request's state.
 	DataDeletionStatus(ctx context.Context, code string) (*SocialDeletionRequestState, error)
 }

@@ -28,6 +28,7 @@ func benches() map[string]bench {
 		"overview":  {"admin overview / retention preview per channel at N/10 and N due posts: exact count vs counts kept per purge cycle", benchOverview},
 		"web":       {"public site: topic pages/s and searches/s with p99, 8 readers, forum of 1,000,000 posts", benchWeb},
 		"chat":      {"visitor WebSockets held, RSS per idle connection, delivered messages/s and delivery p50/p99 of visitors answered by agents", benchChat},
+		"social":    {"signed Meta webhook deliveries accepted/s with p50/p99 answer time, and applied/s by the job", benchSocial},
 	}
 }
 

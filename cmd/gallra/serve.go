@@ -75,6 +75,7 @@ func parseServe(env *Env, args []string) (*serveConfig, error) {
 	var set serviceSettings
 	fs.StringVar(&set.imapPoll, "imap-poll", envDefault(env, "GALLRA_IMAP_POLL", ""), "how often inboxes with an IMAP account are fetched (env GALLRA_IMAP_POLL, default 2m)")
 	set.secretKey = env.Getenv("GALLRA_SECRET_KEY")
+	set.social = socialFromEnv(env)
 	fs.StringVar(&set.purgeInterval, "purge-interval", envDefault(env, "GALLRA_PURGE_INTERVAL", ""), "how often the retention purge runs (env GALLRA_PURGE_INTERVAL, default 1h)")
 	set.caps = map[gallra.Module]*string{}
 	for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleMail, gallra.ModuleChat} {
@@ -254,6 +255,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	cfg.services.operator = service.OperatorConfig{BaseURL: cfg.linkBase(), ArtefactDir: cfg.services.takeout.ArtefactDir}
+	cfg.services.social.StatusBaseURL = cfg.linkBase()
 	svc := buildServices(db, env.Clock, log, cfg.services)
 
 	reg := prometheus.NewRegistry()
@@ -371,6 +373,7 @@ func registerJobs(r *jobs.Runner, db *store.DB, cfg *serveConfig, svc *services,
 	svc.takeout.RegisterJobs(r)
 	svc.retention.Register(r, svc.purgeEvery)
 	mailout.New(db, cfg.mailout.sender(), cfg.mailout.DKIM, log).Register(r)
+	registerSocialJobs(r, svc, svc.social)
 }
 
 // demoOrgName is the organisation serve --demo creates.

@@ -26,6 +26,7 @@ type services struct {
 	privacy    *privacy.Service
 	site       *service.Site // the public site (forums, knowledge bases, privacy page)
 	chatHub    *service.ChatHub
+	social     service.SocialConfig
 }
 
 // serviceSettings are the serve flags (defaulting to GALLRA_* variables)
@@ -37,6 +38,7 @@ type serviceSettings struct {
 	artefactTTL   string
 	secretKey     string // GALLRA_SECRET_KEY (environment only: never a flag, which ps would show)
 	imapPoll      string
+	social        socialSettings
 }
 
 // serviceConfig is serviceSettings checked and parsed.
@@ -47,6 +49,7 @@ type serviceConfig struct {
 	operator   service.OperatorConfig // set by serve (base URL, artefact folder)
 	secrets    *secretbox.Box         // nil without GALLRA_SECRET_KEY
 	imapEvery  time.Duration
+	social     service.SocialConfig
 }
 
 // check parses the settings, naming the setting (flag and variable) that is
@@ -92,6 +95,11 @@ func (set serviceSettings) check() (*serviceConfig, error) {
 		}
 		c.secrets = box
 	}
+	conns, err := set.social.check()
+	if err != nil {
+		return nil, err
+	}
+	c.social.Connectors = conns
 	return c, nil
 }
 
@@ -111,7 +119,7 @@ func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *servic
 	ret.UseNotices(priv)
 	tc := c.takeout
 	tc.Privacy = priv
-	features := service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets, ChatHub: hub})
+	features := service.New(service.Deps{DB: db, Clock: clock, Log: log, Operator: c.operator, Secrets: c.secrets, ChatHub: hub, Social: c.social})
 	features.Privacy = priv
 	return &services{
 		chatHub:    hub,
@@ -123,5 +131,6 @@ func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *servic
 		purgeEvery: c.purgeEvery,
 		privacy:    priv,
 		site:       service.NewSite(service.Deps{DB: db, Clock: clock, Log: log}, ret.ChannelPolicyText),
+		social:     c.social,
 	}
 }

@@ -230,6 +230,7 @@ func (s *Server) routes(r *Router) {
 	s.imapRoutes(r)
 	s.chatRoutes(r)
 	s.socialRoutes(r)
+	s.socialConnectRoutes(r)
 	s.knowledgeRoutes(r)
 	s.customFieldRoutes(r)
 	s.searchRoutes(r)

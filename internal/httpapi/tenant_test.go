@@ -75,6 +75,13 @@ var tenantCases = map[string][]tenantCase{
 	"GET /api/v1/conversations/{id}/assignees": {{path: "/api/v1/conversations/{conv}/assignees"}},
 	"GET /api/v1/conversations/{id}/notes":     {{path: "/api/v1/conversations/{conv}/notes"}},
 	"POST /api/v1/conversations/{id}/notes":    {{path: "/api/v1/conversations/{conv}/notes", body: `{"body":"hijacked"}`}},
+	// Social connectors (issue 20).
+	"GET /api/v1/channels/{id}/social-account":                  {{path: "/api/v1/channels/{social}/social-account"}},
+	"PUT /api/v1/channels/{id}/social-account":                  {{path: "/api/v1/channels/{social}/social-account", body: `{"page_id":"123","access_token":"t"}`}},
+	"DELETE /api/v1/channels/{id}/social-account":               {{path: "/api/v1/channels/{social}/social-account"}},
+	"POST /api/v1/channels/{id}/social-items/{item}/replies":    {{path: "/api/v1/channels/{social}/social-items/{item}/replies", body: `{"body":"hijacked"}`}},
+	"DELETE /api/v1/channels/{id}/social-items/{item}/platform": {{path: "/api/v1/channels/{social}/social-items/{item}/platform"}},
+	"GET /api/v1/channels/{id}/social-deletions":                {{path: "/api/v1/channels/{social}/social-deletions"}},
 }
 
 // bodyIDRoutes are staff routes without an id in the path that take one in

@@ -519,7 +519,15 @@ func (s *SocialConnect) reconcileAccount(ctx context.Context, k social.Connector
 }
 
 // DataDeletion implements gallra.SocialPlatformService.
-func (s *SocialConnect) DataDeletion(ctx context.Context, platform string, form map[string][]string) (string, error) {
+func (s *SocialConnect) DataDeletion(ctx context.Context, platform string, form map[string][]string) (*gallra.SocialDeletionRequestState, error) {
+	code, err := s.dataDeletion(ctx, platform, form)
+	if err != nil {
+		return nil, err
+	}
+	return s.DataDeletionStatus(ctx, code)
+}
+
+func (s *SocialConnect) dataDeletion(ctx context.Context, platform string, form map[string][]string) (string, error) {
 	k, err := s.connector(platform)
 	if err != nil {
 		return "", gallra.Errorf(gallra.ENOTFOUND, "no %s connector here", platform)
@@ -573,5 +581,6 @@ func (s *SocialConnect) DataDeletionStatus(ctx context.Context, code string) (*g
 	if err != nil {
 		return nil, err
 	}
-	return &gallra.SocialDeletionRequestState{ConfirmationCode: r.Code, Status: r.Status, ItemsRemoved: r.ItemsRemoved, ReceivedAt: r.ReceivedAt, CompletedAt: r.DoneAt}, nil
+	return &gallra.SocialDeletionRequestState{ConfirmationCode: r.Code, Status: r.Status, ItemsRemoved: r.ItemsRemoved, ReceivedAt: r.ReceivedAt, CompletedAt: r.DoneAt,
+		URL: strings.TrimSuffix(s.c.StatusBaseURL, "/") + "/social/deletion/" + r.Code}, nil
 }

@@ -22,7 +22,12 @@ type Receipt struct {
 	CompletedAt  time.Time       `json:"completed_at"`
 	Modules      []gallra.Module `json:"modules"`
 	Counts       []ReceiptCount  `json:"counts"`
-	Text         string          `json:"text"`
+	// Platform is the state of each deletion carried to a social platform
+	// for this request (erasure), as it is now: deleted, hidden, pending,
+	// refused or gave_up. The text never says an item was deleted on the
+	// platform unless its state says so.
+	Platform []gallra.SocialDeletionState `json:"platform_deletions,omitempty"`
+	Text     string                       `json:"text"`
 }
 
 // ReceiptCount is one count of a receipt with its label.
@@ -66,6 +71,11 @@ func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, la
 		CompletedAt: *r.FinishedAt, Modules: r.Modules, Counts: []ReceiptCount{}}
 	for _, c := range countRows(r.Counts, lang) {
 		rc.Counts = append(rc.Counts, ReceiptCount{Key: c.Key, Label: c.Label, Count: c.N})
+	}
+	if r.Kind == gallra.RequestErase {
+		if rc.Platform, err = s.db.SocialDeletionStates(ctx, r.OrgID, 0, r.ID, 1000); err != nil {
+			return nil, err
+		}
 	}
 	rc.Text = receiptText(rc)
 	return rc, nil
@@ -118,10 +128,57 @@ func receiptText(rc *Receipt) string {
 	}
 	if rc.Kind == string(gallra.RequestErase) {
 		if en {
-			b.WriteString("\nThe erased data cannot be restored. Posts on external social platforms are deleted there by our connector. Only a record that the request was carried out is kept, without your data.\n")
+			b.WriteString("\nThe erased data cannot be restored. Only a record that the request was carried out is kept, without your data.\n")
 		} else {
-			b.WriteString("\nDe raderade uppgifterna går inte att återställa. Inlägg på externa sociala plattformar raderas där av vår koppling. Vi sparar bara en notering om att begäran har utförts, utan dina uppgifter.\n")
+			b.WriteString("\nDe raderade uppgifterna går inte att återställa. Vi sparar bara en notering om att begäran har utförts, utan dina uppgifter.\n")
 		}
 	}
+	platformText(&b, rc.Platform, en)
 	return b.String()
+}
+
+// platformText states, per outcome, how many of the person's items on
+// social platforms were deleted there, only hidden, are still waiting, or
+// were not deleted (refused, or given up after retries). Only the first
+// line claims a deletion on the platform.
+func platformText(b *strings.Builder, list []gallra.SocialDeletionState, en bool) {
+	if len(list) == 0 {
+		return
+	}
+	n := map[string]int{}
+	for _, d := range list {
+		n[d.State]++
+	}
+	lines := []struct {
+		state  string
+		sv, en string
+	}{
+		{gallra.PlatformDeleted, "Raderade på den sociala plattformen", "Deleted on the social platform"},
+		{gallra.PlatformHidden, "Dolda på plattformen (den tillåter inte radering)", "Hidden on the platform (it does not allow deletion)"},
+		{gallra.PlatformDeletePending, "Radering på plattformen pågår fortfarande", "Deletion on the platform still in progress"},
+		{gallra.PlatformRefused, "INTE raderade: plattformen nekade", "NOT deleted: the platform refused"},
+		{gallra.PlatformGaveUp, "INTE raderade: plattformen svarade inte", "NOT deleted: the platform did not answer"},
+	}
+	if en {
+		b.WriteString("\nYour posts on external social platforms:\n")
+	} else {
+		b.WriteString("\nDina inlägg på externa sociala plattformar:\n")
+	}
+	for _, l := range lines {
+		if n[l.state] == 0 {
+			continue
+		}
+		label := l.sv
+		if en {
+			label = l.en
+		}
+		fmt.Fprintf(b, "  %-60s %d\n", label+":", n[l.state])
+	}
+	if n[gallra.PlatformRefused]+n[gallra.PlatformGaveUp] > 0 {
+		if en {
+			b.WriteString("Items not deleted on the platform can be deleted there by you, or we can tell you how.\n")
+		} else {
+			b.WriteString("Inlägg som inte raderats på plattformen kan du radera där själv; vi berättar gärna hur.\n")
+		}
+	}
 }
