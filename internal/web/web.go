@@ -160,6 +160,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /audit", h.permitted(gallra.PermAudit, h.auditList))
 	h.workspaceRoutes(mux)
+	h.privacyRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
