@@ -212,7 +212,7 @@ type NewSubProcessor struct {
 	Name      string `json:"name"`
 	Service   string `json:"service"`
 	Country   string `json:"country"`
-	Mechanism string `json:"mechanism"`
+	Mechanism string `json:"mechanism,omitempty"`
 }
 
 // NoticeVersion is one version of a channel's notice in one language and

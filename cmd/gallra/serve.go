@@ -261,7 +261,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api, err := httpapi.New(httpapi.Config{Logger: log, Clock: env.Clock, TrustedProxyHeader: cfg.trustedProxy, Registry: reg, Version: version,
-		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors, OperatorToken: cfg.operatorToken, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention)}})
+		PolicyText: svc.retention.PublicPolicyText, Takeout: svc.takeout, Services: svc.features, Detectors: svc.detectors, OperatorToken: cfg.operatorToken, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(svc.retention), httpapi.PrivacyRoutes(svc.privacy)}})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ type OperatorOrganisationCreate struct {
 	Language   string `json:"language,omitempty"` // sv (default) or en
 	AdminName  string `json:"admin_name"`
 	AdminEmail string `json:"admin_email"`
+	// Kind is public_authority (default) or company: it chooses the
+	// privacy register's default legal basis.
+	Kind string `json:"kind,omitempty"`
 }
 
 // OperatorOrganisationDelete is the body of DELETE
@@ -110,7 +113,7 @@ func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) erro
 	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.svc.Operator.CreateOrganisation(r.Context(), gallra.NewOrganisation{Name: in.Name, Language: in.Language, AdminName: in.AdminName, AdminEmail: in.AdminEmail})
+	c, err := s.svc.Operator.CreateOrganisation(r.Context(), gallra.NewOrganisation{Name: in.Name, Language: in.Language, AdminName: in.AdminName, AdminEmail: in.AdminEmail, Kind: in.Kind})
 	if err != nil {
 		return err
 	}

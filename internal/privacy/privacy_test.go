@@ -418,5 +418,11 @@ func TestSubProcessors(t *testing.T) {
 		if err != nil || len(rec.SubProcessors) != 1 || rec.SubProcessors[0].Mechanism != "dpf" {
 			t.Errorf("Art. 30 sub-processors: %+v %v", rec, err)
 		}
+		for _, lang := range []string{"sv", "en"} {
+			var b strings.Builder
+			if err := privacy.RenderArt30(&b, rec, lang); err != nil || !strings.Contains(b.String(), "Mailer Inc") || !strings.Contains(b.String(), "EU–US Data Privacy Framework") {
+				t.Errorf("Art. 30 HTML %s: %v", lang, err)
+			}
+		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/httpapi"
 	"github.com/gallra/gallra/internal/pii/orgpii"
+	"github.com/gallra/gallra/internal/privacy"
 	"github.com/gallra/gallra/internal/retention"
 	"github.com/gallra/gallra/internal/secretbox"
 	"github.com/gallra/gallra/internal/service"
@@ -111,6 +112,9 @@ func newEnv(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
 		t.Fatal(err)
 	}
 	e.svc = service.New(service.Deps{DB: db, Clock: clock, Secrets: box})
+	priv := privacy.New(db, e.ret, privacy.Config{Clock: clock})
+	e.ret.UseNotices(priv)
+	e.svc.Privacy = priv
 	api, err := httpapi.New(httpapi.Config{Services: e.svc, Takeout: tk, Detectors: orgpii.New(db), Clock: clock, PolicyText: e.ret.PublicPolicyText, Extra: []func(*httpapi.Router){httpapi.RetentionRoutes(e.ret)}})
 	if err != nil {
 		t.Fatalf("api: %v", err)

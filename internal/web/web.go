@@ -167,6 +167,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.siteRoutes(mux)
 	h.chatConsoleRoutes(mux)
 	h.socialRoutes(mux)
+	h.privacyRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
