@@ -3,7 +3,7 @@ package web
 // allMessages merges the message tables.
 func allMessages() map[string][2]string {
 	out := make(map[string][2]string, len(messages)+len(workspaceMessages))
-	for _, m := range []map[string][2]string{messages, workspaceMessages} {
+	for _, m := range []map[string][2]string{messages, workspaceMessages, requestMessages} {
 		for k, v := range m {
 			out[k] = v
 		}
