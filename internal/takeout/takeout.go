@@ -445,7 +445,7 @@ func (s *Service) create(ctx context.Context, staff *gallra.Staff, in NewRequest
 			// Person-level data (the person record, the custom fields on
 			// the person) lies in no channel: only an admin's request
 			// exports or erases it.
-			PersonData: staff.Allowed(gallra.PermPersonData, 0),
+			PersonData:     staff.Allowed(gallra.PermPersonData, 0),
 			IdempotencyKey: in.IdempotencyKey,
 		}
 		if r.Reference, err = tx.NextRequestReference(ctx, staff.OrgID, tx.Now.Year()); err != nil {
