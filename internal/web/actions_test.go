@@ -41,7 +41,7 @@ func TestRequestExtendAndCancel(t *testing.T) {
 
 		page := c.get(path)
 		mustContain(t, "open request page", page.Body, "Förläng tidsfristen", "art. 12.3", `action="`+path+`/extend"`, `action="`+path+`/cancel"`,
-			`name="months" value="2"`, "Ja, avbryt begäran nr "+strconv.FormatInt(req.ID, 10))
+			`name="months" value="2"`, "Ja, avsluta begäran "+req.Reference)
 
 		// Without the confirmation: the page again, the message tied to
 		// the box.

@@ -34,6 +34,8 @@ var requestMessages = map[string][2]string{
 	"rq.assignee.none":               {"Ingen handläggare", "No assignee"},
 	"rq.assignee.save":               {"Spara handläggare", "Save assignee"},
 	"rq.notes":                       {"Interna anteckningar", "Internal notes"},
+	"rq.case":                        {"Handläggare och anteckningar", "Assignee and notes"},
+	"rq.close.confirm":               {"Ja, avsluta begäran %s", "Yes, close request %s"},
 	"rq.notes.help":                  {"Syns bara för personalen och skickas aldrig till personen.", "Seen by staff only; never sent to the person."},
 	"rq.notes.none":                  {"Inga anteckningar än.", "No notes yet."},
 	"rq.notes.add":                   {"Ny anteckning", "New note"},
