@@ -23,6 +23,10 @@ const (
 	StatusCompleted  RequestStatus = "completed"
 	StatusFailed     RequestStatus = "failed"
 	StatusCancelled  RequestStatus = "cancelled"
+	// StatusRefused: the organisation refused the request as manifestly
+	// unfounded or excessive (Art. 12(5)), with the reason told to the
+	// person (Art. 12(4)).
+	StatusRefused RequestStatus = "refused"
 )
 
 // Open reports whether a request in status s still has to be answered (it
@@ -112,6 +116,18 @@ type SubjectRequest struct {
 	// person record and the custom fields on the person), which lie in no
 	// channel: only an admin's request does.
 	PersonData bool `json:"person_data"`
+	// Reference names the request to people: DSR-<year>-<number>, unique
+	// in the organisation.
+	Reference string `json:"reference"`
+	// AssigneeID is the staff user handling the request (nil: nobody).
+	AssigneeID *int64 `json:"assignee_id,omitempty"`
+	// CompletedLate records that the request was completed after its due
+	// date (Art. 12(3)); set when it completes, never changed after.
+	CompletedLate bool `json:"completed_late"`
+	// CloseReason is why the request was cancelled or refused.
+	CloseReason string `json:"close_reason,omitempty"`
+	// IdempotencyKey is the client's Idempotency-Key of the creating call.
+	IdempotencyKey string `json:"-"`
 }
 
 // RequestFilter selects requests in ListSubjectRequests. Zero fields match
@@ -126,4 +142,48 @@ type RequestFilter struct {
 	RestrictChannels bool
 	ActOn            []int64
 	Page             Page
+	// Reference matches requests whose reference contains it (case-
+	// insensitive), e.g. "0042" or "DSR-2026-0042".
+	Reference string
+	// AssigneeID: requests assigned to this staff user (0: any);
+	// Unassigned: requests assigned to nobody.
+	AssigneeID int64
+	Unassigned bool
 }
+
+// RequestNote is an internal note of the staff on a request; it is never
+// sent to the person.
+type RequestNote struct {
+	ID        int64     `json:"id"`
+	RequestID int64     `json:"request_id"`
+	StaffID   int64     `json:"staff_id"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PrivacyInfo is what the organisation tells a person about the processing
+// of their data in every export (Art. 15(1) a–h): until the privacy
+// register provides it, an admin fills it in the request settings. Empty
+// fields are left out of the export.
+type PrivacyInfo struct {
+	Controller string `json:"controller"`  // who is responsible, with contact details
+	DPOContact string `json:"dpo_contact"` // the data-protection officer
+	Purposes   string `json:"purposes"`    // (a) purposes and legal basis
+	Categories string `json:"categories"`  // (b) categories of personal data
+	Recipients string `json:"recipients"`  // (c) recipients, transfers
+	Retention  string `json:"retention"`   // (d) how long data is kept
+	Rights     string `json:"rights"`      // (e) rectification, erasure, restriction, objection
+	Complaint  string `json:"complaint"`   // (f) the supervisory authority
+	Source     string `json:"source"`      // (g) where data not from the person came from
+	Automated  string `json:"automated"`   // (h) automated decision-making
+}
+
+// RequestSettings are an organisation's settings for data-subject requests:
+// the time zone of exports and letters, and the Art. 15(1) information.
+type RequestSettings struct {
+	TimeZone string      `json:"time_zone"` // IANA name, e.g. Europe/Stockholm
+	Info     PrivacyInfo `json:"info"`
+}
+
+// DefaultTimeZone is the time zone of organisations that set none.
+const DefaultTimeZone = "Europe/Stockholm"

@@ -13,6 +13,29 @@ import (
 // RequestList is the JSON shape of GET /api/v1/requests.
 type RequestList = List[gallra.SubjectRequest]
 
+// CloseRequest is the body of POST /api/v1/requests/{id}/cancel and
+// …/refuse.
+type CloseRequest struct {
+	// Reason says why (required); it is recorded and told to the person.
+	Reason string `json:"reason"`
+}
+
+// AssignRequest is the body of POST /api/v1/requests/{id}/assign.
+type AssignRequest struct {
+	// AssigneeID is the staff user to handle the request (0: nobody).
+	AssigneeID int64 `json:"assignee_id"`
+}
+
+// NoteRequest is the body of POST /api/v1/requests/{id}/notes.
+type NoteRequest struct {
+	Body string `json:"body"`
+}
+
+// RequestNoteList is the JSON shape of GET /api/v1/requests/{id}/notes.
+type RequestNoteList struct {
+	Items []gallra.RequestNote `json:"items"`
+}
+
 // ExtendRequest is the body of POST /api/v1/requests/{id}/extend.
 type ExtendRequest struct {
 	// Months to add to the deadline: 1 or 2 (at most 2 in total, Art. 12(3)).
@@ -33,16 +56,23 @@ func (s *Server) requestRoutes(r *Router) {
 			"was verified: attestation must be exactly \"We have verified the person's identity.\" or \"Vi har bekräftat personens identitet.\" and " +
 			"verification_method one of phone_call, email_reply, in_person, e_id, other (other needs verification_note); otherwise 422 and nothing is stored. " +
 			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
-			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at).",
+			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at). " +
+			"Once stored, the request is always the answer (201 with its id, reference and status, failed with error when processing failed): never retry a 201. " +
+			"With an Idempotency-Key header, a repeated call of the same staff user with the same key answers the stored request as it is now (201 again, with Idempotent-Replayed: true) instead of making another.",
 		Request: takeout.NewRequest{}, Response: gallra.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			var in takeout.NewRequest
 			if err := DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			req, err := svc.Submit(r.Context(), PrincipalFrom(r.Context()).Staff, in)
+			in.IdempotencyKey = r.Header.Get("Idempotency-Key")
+			req, replayed, err := svc.SubmitKeyed(r.Context(), PrincipalFrom(r.Context()).Staff, in)
 			if err != nil {
 				return err
+			}
+			w.Header().Set("Location", fmt.Sprintf("/api/v1/requests/%d", req.ID))
+			if replayed {
+				w.Header().Set("Idempotent-Replayed", "true")
 			}
 			WriteJSON(w, http.StatusCreated, req)
 			return nil
@@ -50,7 +80,9 @@ func (s *Server) requestRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests", Summary: "List data-subject requests, newest first", Tags: tags, Auth: AuthStaff,
 		Description: "Editors see the requests whose every channel they may act on (never those without channels). Open requests past due_at have overdue: true.",
 		Response:    RequestList{},
-		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled"}},
+		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled", "refused"}},
+			{Name: "reference", Type: "string", Description: "requests whose reference contains this (e.g. 0042)"},
+			{Name: "assignee", Type: "string", Description: "a staff user's id, or none for unassigned requests"},
 			{Name: "kind", Type: "string", Enum: []string{"export", "erase"}}, {Name: "overdue", Type: "boolean", Description: "only open requests past their deadline"},
 			{Name: "limit", Type: "integer"}, {Name: "before_id", Type: "integer"}},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
@@ -58,7 +90,7 @@ func (s *Server) requestRoutes(r *Router) {
 			if err != nil {
 				return err
 			}
-			status, err := QueryEnum(r, "status", "received", "processing", "completed", "failed", "cancelled")
+			status, err := QueryEnum(r, "status", "received", "processing", "completed", "failed", "cancelled", "refused")
 			if err != nil {
 				return err
 			}
@@ -70,8 +102,21 @@ func (s *Server) requestRoutes(r *Router) {
 			if err != nil {
 				return err
 			}
-			list, err := svc.List(r.Context(), PrincipalFrom(r.Context()).Staff, gallra.RequestFilter{Status: gallra.RequestStatus(status),
-				Kind: gallra.RequestKind(kind), Overdue: overdue == "true", Page: page})
+			f := gallra.RequestFilter{Status: gallra.RequestStatus(status), Kind: gallra.RequestKind(kind), Overdue: overdue == "true", Page: page,
+				Reference: r.URL.Query().Get("reference")}
+			if len(f.Reference) > 100 {
+				return gallra.Errorf(gallra.EINVALID, "reference: at most 100 characters")
+			}
+			switch a := r.URL.Query().Get("assignee"); a {
+			case "":
+			case "none":
+				f.Unassigned = true
+			default:
+				if f.AssigneeID, err = strconv.ParseInt(a, 10, 64); err != nil || f.AssigneeID <= 0 {
+					return gallra.Errorf(gallra.EINVALID, "assignee: give a staff user's id or none")
+				}
+			}
+			list, err := svc.List(r.Context(), PrincipalFrom(r.Context()).Staff, f)
 			if err != nil {
 				return err
 			}
@@ -111,18 +156,136 @@ func (s *Server) requestRoutes(r *Router) {
 			WriteJSON(w, http.StatusOK, req)
 			return nil
 		}})
-	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/cancel", Summary: "Cancel a received or failed request", Tags: tags, Auth: AuthStaff,
-		Response: gallra.SubjectRequest{}, Errors: []string{gallra.ECONFLICT},
+	for _, c := range []struct {
+		path, summary string
+		do            func(*http.Request, int64, string) (*gallra.SubjectRequest, error)
+	}{
+		{"/api/v1/requests/{id}/cancel", "Cancel a received or failed request, with a reason", func(r *http.Request, id int64, reason string) (*gallra.SubjectRequest, error) {
+			return svc.Cancel(r.Context(), PrincipalFrom(r.Context()).Staff, id, reason)
+		}},
+		{"/api/v1/requests/{id}/refuse", "Refuse a received or failed request as manifestly unfounded or excessive (Art. 12(5)), with the reason told to the person", func(r *http.Request, id int64, reason string) (*gallra.SubjectRequest, error) {
+			return svc.Refuse(r.Context(), PrincipalFrom(r.Context()).Staff, id, reason)
+		}},
+	} {
+		r.Handle(Route{Method: "POST", Path: c.path, Summary: c.summary, Tags: tags, Auth: AuthStaff,
+			Description: "reason is required (400 without it). The letter to send the person is GET /api/v1/requests/{id}/letter?kind=refusal.",
+			Request:     CloseRequest{}, Response: gallra.SubjectRequest{}, Errors: []string{gallra.ECONFLICT},
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				id, err := PathID(r, "id")
+				if err != nil {
+					return err
+				}
+				var in CloseRequest
+				if err := DecodeJSON(r, &in); err != nil {
+					return err
+				}
+				req, err := c.do(r, id, in.Reason)
+				if err != nil {
+					return err
+				}
+				WriteJSON(w, http.StatusOK, req)
+				return nil
+			}})
+	}
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/assign", Summary: "Assign a request to a staff user (0: nobody)", Tags: tags, Auth: AuthStaff,
+		Request: AssignRequest{}, Response: gallra.SubjectRequest{}, Errors: []string{gallra.EUNPROCESS},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
 				return err
 			}
-			req, err := svc.Cancel(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			var in AssignRequest
+			if err := DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			req, err := svc.Assign(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.AssigneeID)
 			if err != nil {
 				return err
 			}
 			WriteJSON(w, http.StatusOK, req)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/notes", Summary: "List a request's internal notes, oldest first", Tags: tags, Auth: AuthStaff,
+		Response: RequestNoteList{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			notes, err := svc.Notes(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, RequestNoteList{Items: notes})
+			return nil
+		}})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/notes", Summary: "Add an internal note to a request (never sent to the person)", Tags: tags, Auth: AuthStaff,
+		Request: NoteRequest{}, Response: gallra.RequestNote{}, Status: http.StatusCreated,
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			var in NoteRequest
+			if err := DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			n, err := svc.AddNote(r.Context(), PrincipalFrom(r.Context()).Staff, id, in.Body)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusCreated, n)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/requests/{id}/letter", Summary: "Letter to the person about an extension or a refusal", Tags: tags, Auth: AuthStaff,
+		Description: "kind=extension (Art. 12(3): the new due date and the reason) or kind=refusal (Art. 12(4): the reason and the person's remedies); " +
+			"409 when the request was not extended or refused.",
+		Response: takeout.Letter{}, Errors: []string{gallra.ECONFLICT},
+		Query: []Param{{Name: "kind", Type: "string", Enum: []string{"extension", "refusal"}},
+			{Name: "lang", Type: "string", Enum: []string{"sv", "en"}, Description: "default: the organisation's language"}},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			id, err := PathID(r, "id")
+			if err != nil {
+				return err
+			}
+			kind, err := QueryEnum(r, "kind", "extension", "refusal")
+			if err != nil {
+				return err
+			}
+			lang, err := QueryEnum(r, "lang", "sv", "en")
+			if err != nil {
+				return err
+			}
+			l, err := svc.Letter(r.Context(), PrincipalFrom(r.Context()).Staff, id, kind, lang)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, l)
+			return nil
+		}})
+	r.Handle(Route{Method: "GET", Path: "/api/v1/request-settings", Summary: "The organisation's request settings (time zone, Art. 15(1) information)", Tags: tags, Auth: AuthStaff,
+		Response: gallra.RequestSettings{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			st, err := svc.Settings(r.Context(), PrincipalFrom(r.Context()).Staff)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, st)
+			return nil
+		}})
+	r.Handle(Route{Method: "PUT", Path: "/api/v1/request-settings", Summary: "Replace the organisation's request settings (admins)", Tags: tags, Auth: AuthStaff,
+		Description: "time_zone is an IANA name (Europe/Stockholm); info holds the Art. 15(1) texts every export shows (empty ones are left out).",
+		Request:     gallra.RequestSettings{}, Response: gallra.RequestSettings{},
+		Handler: func(w http.ResponseWriter, r *http.Request) error {
+			var in gallra.RequestSettings
+			if err := DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			st, err := svc.SaveSettings(r.Context(), PrincipalFrom(r.Context()).Staff, in)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, st)
 			return nil
 		}})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests/{id}/process", Summary: "Process a request again (resume a failed or interrupted one)", Tags: tags, Auth: AuthStaff,

@@ -17,7 +17,7 @@ func init() {
 		tenantCases[p] = []tenantCase{{path: "/api/v1/requests/{conv}"}}
 	}
 	tenantCases["POST /api/v1/requests/{id}/extend"] = []tenantCase{{path: "/api/v1/requests/{conv}/extend", body: `{"months":1,"reason":"x"}`}}
-	tenantCases["POST /api/v1/requests/{id}/cancel"] = []tenantCase{{path: "/api/v1/requests/{conv}/cancel"}}
+	tenantCases["POST /api/v1/requests/{id}/cancel"] = []tenantCase{{path: "/api/v1/requests/{conv}/cancel", body: `{"reason":"x"}`}}
 	tenantCases["POST /api/v1/requests/{id}/process"] = []tenantCase{{path: "/api/v1/requests/{conv}/process"}}
 }
 

@@ -23,7 +23,8 @@ const (
 const requestCols = `id, org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by, attestation,
 	verification_method, verification_note, received_at, due_at, extended_months, extension_reason, started_at, finished_at,
 	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at,
-	updated_at, claim, attempts, retry_at, mentions_status, mention_keys, person_data`
+	updated_at, claim, attempts, retry_at, mentions_status, mention_keys, person_data,
+	reference, assignee_id, completed_late, close_reason, idempotency_key`
 
 func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.SubjectRequest, error) {
 	var r gallra.SubjectRequest
@@ -32,11 +33,13 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.Sub
 	var started, finished, aexp, adel, retry sql.NullInt64
 	var asize, updated int64
 	var asum string
-	var personData int
+	var personData, late int
+	var assignee sql.NullInt64
 	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &status, &r.Email, &r.EmailHash, &modules, &channels, &r.ForumAction, &r.RequestedBy, &r.Attestation,
 		&r.VerificationMethod, &r.VerificationNote, &received, &due, &r.ExtendedMonths, &r.ExtensionReason, &started, &finished,
 		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel,
-		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys, &personData); err != nil {
+		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys, &personData,
+		&r.Reference, &assignee, &late, &r.CloseReason, &r.IdempotencyKey); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status = gallra.RequestKind(kind), gallra.RequestStatus(status)
@@ -62,6 +65,10 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.Sub
 		return nil, fmt.Errorf("decode request %d mentions: %w", r.ID, err)
 	}
 	r.UpdatedAt, r.RetryAt, r.PersonData = fromMS(updated), fromNullMS(retry), personData != 0
+	r.CompletedLate = late != 0
+	if assignee.Valid {
+		r.AssigneeID = &assignee.Int64
+	}
 	if r.Status != gallra.StatusCompleted && !adel.Valid {
 		r.PlannedArtefact = apath
 	} else if apath != "" || adel.Valid {
@@ -96,10 +103,12 @@ func (tx *Tx) InsertSubjectRequest(ctx context.Context, r *gallra.SubjectRequest
 		return err
 	}
 	id, err := tx.insert(ctx, `INSERT INTO subject_requests (org_id, kind, status, email, email_hash, modules, channel_ids, forum_action, requested_by,
-		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status, person_data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		attestation, verification_method, verification_note, received_at, due_at, counts, mentions, updated_at, mentions_status, person_data,
+		reference, assignee_id, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.OrgID, string(r.Kind), string(r.Status), r.Email, r.EmailHash, joinModules(r.Modules), joinIDs(r.ChannelIDs), r.ForumAction, r.RequestedBy,
-		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions, ms(tx.Now), r.MentionsStatus, boolInt(r.PersonData))
+		r.Attestation, r.VerificationMethod, r.VerificationNote, ms(r.ReceivedAt), ms(r.DueAt), counts, mentions, ms(tx.Now), r.MentionsStatus, boolInt(r.PersonData),
+		r.Reference, r.AssigneeID, r.IdempotencyKey)
 	if err != nil {
 		return fmt.Errorf("insert subject request: %w", err)
 	}
@@ -146,11 +155,13 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) 
 	res, err := tx.exec(ctx, `UPDATE subject_requests SET status = ?, email = ?, verification_note = ?, due_at = ?, extended_months = ?, extension_reason = ?,
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
 		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?,
-		claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?
+		claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?,
+		completed_late = ?, close_reason = ?
 		WHERE id = ? AND org_id = ?`,
 		string(r.Status), r.Email, r.VerificationNote, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
 		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt),
-		r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys, r.ID, r.OrgID)
+		r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys,
+		boolInt(r.CompletedLate), r.CloseReason, r.ID, r.OrgID)
 	if err != nil {
 		return fmt.Errorf("save subject request %d: %w", r.ID, err)
 	}
@@ -261,6 +272,17 @@ func (db *DB) ListSubjectRequests(ctx context.Context, orgID int64, f gallra.Req
 			q += ` AND email_hash = ?`
 			args = append(args, f.EmailHash)
 		}
+		if f.Reference != "" {
+			q += ` AND LOWER(reference) LIKE ? ESCAPE '\'`
+			args = append(args, "%"+escapeLike(strings.ToLower(f.Reference))+"%")
+		}
+		if f.AssigneeID != 0 {
+			q += ` AND assignee_id = ?`
+			args = append(args, f.AssigneeID)
+		}
+		if f.Unassigned {
+			q += ` AND assignee_id IS NULL`
+		}
 		if f.Overdue {
 			q += ` AND status IN ('received', 'processing', 'failed') AND due_at < ?`
 			args = append(args, ms(tx.Now))
@@ -329,7 +351,7 @@ func (db *DB) ReducibleSubjectRequests(ctx context.Context, before time.Time, af
 	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ?
-			AND (status IN ('completed', 'cancelled') OR (status = 'failed' AND retry_at IS NULL))
+			AND (status IN ('completed', 'cancelled', 'refused') OR (status = 'failed' AND retry_at IS NULL))
 			AND COALESCE(finished_at, updated_at) < ?
 			AND (email <> '' OR mention_keys <> '' OR verification_note <> '')
 			AND NOT (status = 'completed' AND mentions_status = 'pending')

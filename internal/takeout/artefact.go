@@ -26,12 +26,12 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 		return nil, nil, err
 	}
 	if r.PersonData && !staff.Allowed(gallra.PermPersonData, 0) {
-		return nil, nil, gallra.Errorf(gallra.EFORBIDDEN, "this export holds person-level data (the person record and the custom fields on the person), "+
-			"which lie in no channel: only an admin may download it")
+		return nil, nil, withReason(gallra.Errorf(gallra.EFORBIDDEN, "this export holds person-level data (the person record and the custom fields on the person), "+
+			"which lie in no channel: only an admin may download it"), ReasonPersonData)
 	}
 	if r.Status != gallra.StatusCompleted || r.Artefact == nil || r.Artefact.Path == "" ||
 		(r.Artefact.ExpiresAt != nil && !s.db.Now().Before(*r.Artefact.ExpiresAt)) {
-		return nil, nil, gallra.Errorf(gallra.ENOTFOUND, "request %d has no downloadable artefact (not an export, not finished, or expired)", id)
+		return nil, nil, withReason(gallra.Errorf(gallra.ENOTFOUND, "request %d has no downloadable artefact (not an export, not finished, or expired)", id), ReasonNoArtefact)
 	}
 	var f *os.File
 	for _, p := range s.artefactCandidates(r.OrgID, r.Artefact.Path) {

@@ -545,7 +545,7 @@ func (x *exporter) recipients(to []string) []string {
 		}
 		switch {
 		case x.ownAddress(addr):
-			out = append(out, gallra.NormalizeEmail(addr))
+			out = append(out, a)
 		case !hidden:
 			hidden = true
 			out = append(out, OtherCustomerLabel)

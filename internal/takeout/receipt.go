@@ -51,7 +51,7 @@ func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, la
 		return nil, err
 	}
 	if r.Status != gallra.StatusCompleted || r.FinishedAt == nil {
-		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is %s; a receipt exists once it is completed", id, r.Status)
+		return nil, withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is %s; a receipt exists once it is completed", id, r.Status), ReasonNotCompleted)
 	}
 	org, err := s.db.GetOrganisation(ctx, r.OrgID)
 	if err != nil {

@@ -350,7 +350,7 @@ func TestPersonLevelDataNeedsAnAdmin(t *testing.T) {
 		if _, err := svc.Receipt(ctx, ed, r.ID, "en"); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
 			t.Errorf("editor gets its receipt: %v", err)
 		}
-		if _, err := svc.Cancel(ctx, ed, r.ID); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
+		if _, err := svc.Cancel(ctx, ed, r.ID, "Personen drog tillbaka begäran"); gallra.ErrorCode(err) != gallra.EFORBIDDEN {
 			t.Errorf("editor cancels it: %v", err)
 		}
 		if list, err := svc.List(ctx, ed, gallra.RequestFilter{}); err != nil || len(list) != 0 {
@@ -635,7 +635,7 @@ func TestInlineBudgetReleasesTheClaim(t *testing.T) {
 		if raw.Status != gallra.StatusProcessing || raw.Claim != "" || raw.RetryAt != nil || raw.Error != "" || raw.Attempts != 1 {
 			t.Fatalf("after the budget: status %s claim %q retry %v error %q attempts %d", raw.Status, raw.Claim, raw.RetryAt, raw.Error, raw.Attempts)
 		}
-		if _, err := svc.Cancel(ctx, f.Admin, r.ID); gallra.ErrorCode(err) != gallra.ECONFLICT {
+		if _, err := svc.Cancel(ctx, f.Admin, r.ID, "Personen drog tillbaka begäran"); gallra.ErrorCode(err) != gallra.ECONFLICT {
 			t.Fatalf("cancel of a released request: %v", err)
 		}
 		if n, err := svc.ProcessPending(ctx); err != nil || n != 1 {

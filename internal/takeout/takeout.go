@@ -259,20 +259,24 @@ type NewRequest struct {
 	// VerificationMethod is one of Methods(); "other" needs VerificationNote.
 	VerificationMethod string `json:"verification_method"`
 	VerificationNote   string `json:"verification_note,omitempty"`
+	// IdempotencyKey (the Idempotency-Key header of the API) makes
+	// creation idempotent: a second call of the same staff user with the
+	// same key answers the request the first stored.
+	IdempotencyKey string `json:"-"`
 }
 
 func (in *NewRequest) validate() error {
 	if in.Kind != gallra.RequestExport && in.Kind != gallra.RequestErase {
-		return gallra.Errorf(gallra.EINVALID, "kind must be export or erase")
+		return withReason(gallra.Errorf(gallra.EINVALID, "kind must be export or erase"), ReasonKind)
 	}
 	if err := gallra.ValidateEmail("email", in.Email); err != nil {
-		return err
+		return withReason(err, ReasonEmail)
 	}
 	seen := map[gallra.Module]bool{}
 	var mods []gallra.Module
 	for _, m := range in.Modules {
 		if !slices.Contains(RequestModules(), m) {
-			return gallra.Errorf(gallra.EINVALID, "modules: %q is not one of forum, mail, chat, social", m)
+			return withReason(gallra.Errorf(gallra.EINVALID, "modules: %q is not one of forum, mail, chat, social", m), ReasonModules)
 		}
 		if !seen[m] {
 			seen[m] = true
@@ -290,12 +294,19 @@ func (in *NewRequest) validate() error {
 		}
 	case ForumDelete, ForumAnonymize:
 		if in.Kind != gallra.RequestErase {
-			return gallra.Errorf(gallra.EINVALID, "forum_action applies to erase requests only")
+			return withReason(gallra.Errorf(gallra.EINVALID, "forum_action applies to erase requests only"), ReasonForumAction)
 		}
 	default:
-		return gallra.Errorf(gallra.EINVALID, "forum_action must be delete or anonymize")
+		return withReason(gallra.Errorf(gallra.EINVALID, "forum_action must be delete or anonymize"), ReasonForumAction)
 	}
-	return gallra.ValidateText("verification_note", in.VerificationNote, false, 500)
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	if len(in.IdempotencyKey) > 200 {
+		return withReason(gallra.Errorf(gallra.EINVALID, "Idempotency-Key: at most 200 characters"), ReasonIdempotencyKey)
+	}
+	if err := gallra.ValidateText("verification_note", in.VerificationNote, false, 500); err != nil {
+		return withReason(err, ReasonNoteLength)
+	}
+	return nil
 }
 
 // checkAttestation enforces the identity attestation (EUNPROCESS when
@@ -304,17 +315,17 @@ func (in *NewRequest) checkAttestation() error {
 	in.Attestation = strings.TrimSpace(in.Attestation)
 	if !slices.Contains(Statements(), in.Attestation) {
 		e := gallra.Errorf(gallra.EUNPROCESS, "attestation must be exactly one of the accepted statements confirming the person's identity was verified")
-		e.Details = map[string]any{"accepted_statements": Statements()}
+		e.Details = map[string]any{"accepted_statements": Statements(), "reason_code": ReasonAttestation}
 		return e
 	}
 	if !slices.Contains(Methods(), in.VerificationMethod) {
 		e := gallra.Errorf(gallra.EUNPROCESS, "verification_method must say how the identity was verified: one of %s", strings.Join(Methods(), ", "))
-		e.Details = map[string]any{"accepted_methods": Methods()}
+		e.Details = map[string]any{"accepted_methods": Methods(), "reason_code": ReasonMethod}
 		return e
 	}
 	in.VerificationNote = strings.TrimSpace(in.VerificationNote)
 	if in.VerificationMethod == MethodOther && in.VerificationNote == "" {
-		return gallra.Errorf(gallra.EUNPROCESS, "verification_note must describe the method when verification_method is other")
+		return withReason(gallra.Errorf(gallra.EUNPROCESS, "verification_note must describe the method when verification_method is other"), ReasonNoteRequired)
 	}
 	return nil
 }
@@ -335,7 +346,7 @@ func scope(ctx context.Context, tx *store.Tx, staff *gallra.Staff, orgID int64, 
 		for _, id := range only {
 			i := slices.IndexFunc(out, func(c gallra.Channel) bool { return c.ID == id })
 			if i < 0 {
-				return nil, gallra.Errorf(gallra.EINVALID, "channel_ids: channel %d is not a channel of the chosen modules in this organisation", id)
+				return nil, withReason(gallra.Errorf(gallra.EINVALID, "channel_ids: channel %d is not a channel of the chosen modules in this organisation", id), ReasonModules)
 			}
 			if !slices.ContainsFunc(narrowed, func(c gallra.Channel) bool { return c.ID == id }) {
 				narrowed = append(narrowed, out[i])
@@ -352,8 +363,8 @@ func scope(ctx context.Context, tx *store.Tx, staff *gallra.Staff, orgID int64, 
 // errNoChannels is the EFORBIDDEN of an editor for a request without
 // channels in scope.
 func errNoChannels() error {
-	return gallra.Errorf(gallra.EFORBIDDEN, "the request has no channel in scope (the chosen modules have none), so it would reach only "+
-		"person-level data (the person record and the custom fields on the person), which lie in no channel: only an admin may make, see or process it")
+	return withReason(gallra.Errorf(gallra.EFORBIDDEN, "the request has no channel in scope (the chosen modules have none), so it would reach only "+
+		"person-level data (the person record and the custom fields on the person), which lie in no channel: only an admin may make, see or process it"), ReasonNoChannels)
 }
 
 // authorize fails with EFORBIDDEN listing the channels staff may not act on.
@@ -370,7 +381,7 @@ func authorize(staff *gallra.Staff, channels []gallra.Channel) error {
 	}
 	if len(missing) > 0 {
 		e := gallra.Errorf(gallra.EFORBIDDEN, "you must be an editor of every channel in scope; you lack %d channel(s)", len(missing))
-		e.Details = map[string]any{"missing_channel_ids": missing}
+		e.Details = map[string]any{"missing_channel_ids": missing, "reason_code": ReasonChannels}
 		return e
 	}
 	return nil
@@ -398,14 +409,29 @@ func staffActor(staff *gallra.Staff) gallra.Actor {
 // received, due one calendar month later. Audited with a keyed hash of the
 // e-mail address, never the address.
 func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest) (*gallra.SubjectRequest, error) {
+	r, _, err := s.create(ctx, staff, in)
+	return r, err
+}
+
+// create is Create; replayed tells that the request was stored before under
+// the same idempotency key (and is returned as it is now).
+func (s *Service) create(ctx context.Context, staff *gallra.Staff, in NewRequest) (r *gallra.SubjectRequest, replayed bool, err error) {
 	if staff == nil || !staff.Active {
-		return nil, gallra.Errorf(gallra.EFORBIDDEN, "an active staff user must make the request")
+		return nil, false, gallra.Errorf(gallra.EFORBIDDEN, "an active staff user must make the request")
 	}
 	if err := in.validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var r *gallra.SubjectRequest
-	err := s.db.Update(ctx, func(tx *store.Tx) error {
+	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if in.IdempotencyKey != "" {
+			prev, err := tx.SubjectRequestByIdempotencyKey(ctx, staff.OrgID, staff.ID, in.IdempotencyKey)
+			if err == nil {
+				r, replayed = prev, true
+				return nil
+			} else if gallra.ErrorCode(err) != gallra.ENOTFOUND {
+				return err
+			}
+		}
 		channels, err := scope(ctx, tx, staff, staff.OrgID, in.Modules, in.ChannelIDs)
 		if err != nil {
 			return err
@@ -430,20 +456,30 @@ func (s *Service) Create(ctx context.Context, staff *gallra.Staff, in NewRequest
 			// Person-level data (the person record, the custom fields on
 			// the person) lies in no channel: only an admin's request
 			// exports or erases it.
-			PersonData: staff.Allowed(gallra.PermPersonData, 0),
+			PersonData:     staff.Allowed(gallra.PermPersonData, 0),
+			IdempotencyKey: in.IdempotencyKey,
+		}
+		if r.Reference, err = tx.NextRequestReference(ctx, staff.OrgID, tx.Now.Year()); err != nil {
+			return err
 		}
 		if err := tx.InsertSubjectRequest(ctx, r); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, staff.OrgID, staffActor(staff), "request.received", "subject_request", r.ID, map[string]any{
 			"kind": string(r.Kind), "email_hash": r.EmailHash, "modules": r.Modules, "channel_ids": r.ChannelIDs,
-			"verification_method": r.VerificationMethod, "due_at": r.DueAt.Format(time.RFC3339),
+			"verification_method": r.VerificationMethod, "due_at": r.DueAt.Format(time.RFC3339), "reference": r.Reference,
 		})
 	})
-	if err != nil {
-		return nil, err
+	if err != nil && in.IdempotencyKey != "" && gallra.ErrorCode(err) == gallra.ECONFLICT {
+		// A concurrent call with the same key stored it first.
+		if prev, gerr := s.byKey(ctx, staff, in.IdempotencyKey); gerr == nil {
+			return prev, true, nil
+		}
 	}
-	return r, nil
+	if err != nil {
+		return nil, false, err
+	}
+	return r, replayed, nil
 }
 
 // JobProcess and JobExpireArtefacts are the background job names.
@@ -464,11 +500,36 @@ type ProcessPayload struct {
 // left — a large request, an inline run that ran out of time, the mention
 // search — is queued as a requests.process job (unique key request:<id>);
 // the returned request then shows how far it got.
+//
+// Once the request is stored, Submit always answers it (never an error): a
+// processing failure shows as its status (failed, with error and retry_at),
+// so that a client never retries a request that exists.
 func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest) (*gallra.SubjectRequest, error) {
-	r, err := s.Create(ctx, staff, in)
-	if err != nil {
-		return nil, err
+	r, _, err := s.SubmitKeyed(ctx, staff, in)
+	return r, err
+}
+
+// SubmitKeyed is Submit that also tells whether the request was stored
+// before under in.IdempotencyKey (replayed: returned as it is, not
+// processed again).
+func (s *Service) SubmitKeyed(ctx context.Context, staff *gallra.Staff, in NewRequest) (*gallra.SubjectRequest, bool, error) {
+	r, replayed, err := s.create(ctx, staff, in)
+	if err != nil || replayed {
+		return r, replayed, err
 	}
+	done, err := s.submitted(ctx, r)
+	if err != nil {
+		s.log.Warn("request stored, processing failed", "org_id", r.OrgID, "request_id", r.ID, "err", err)
+		cur, gerr := s.db.GetSubjectRequest(context.WithoutCancel(ctx), r.OrgID, r.ID)
+		if gerr != nil {
+			return nil, false, err
+		}
+		return cur, false, nil
+	}
+	return done, false, nil
+}
+
+func (s *Service) submitted(ctx context.Context, r *gallra.SubjectRequest) (*gallra.SubjectRequest, error) {
 	found, err := s.find(ctx, r)
 	if err != nil {
 		return nil, err
@@ -482,6 +543,17 @@ func (s *Service) Submit(ctx context.Context, staff *gallra.Staff, in NewRequest
 	return r, nil
 }
 
+// byKey returns the staff user's request stored under an idempotency key.
+func (s *Service) byKey(ctx context.Context, staff *gallra.Staff, key string) (*gallra.SubjectRequest, error) {
+	var r *gallra.SubjectRequest
+	err := s.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.SubjectRequestByIdempotencyKey(ctx, staff.OrgID, staff.ID, key)
+		return err
+	})
+	return r, err
+}
+
 // Rerun processes an existing request again for staff who may act on all of
 // its channels (the same rule as Get): a failed or interrupted request
 // resumes where it stopped, a completed or cancelled one is returned as it
@@ -493,7 +565,7 @@ func (s *Service) Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*ga
 		return nil, err
 	}
 	if r.Status == gallra.StatusProcessing && r.Claim != "" && !s.stale(r) {
-		return nil, gallra.Errorf(gallra.ECONFLICT, "request %d is being processed; try again if it shows no progress for %s", id, s.cfg.StaleAfter)
+		return nil, withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is being processed; try again if it shows no progress for %s", id, s.cfg.StaleAfter), ReasonBusy)
 	}
 	return s.runInline(ctx, r)
 }
@@ -517,7 +589,7 @@ func (s *Service) runInline(ctx context.Context, r *gallra.SubjectRequest) (*gal
 			return nil, err
 		}
 	}
-	if done.Status != gallra.StatusCompleted && done.Status != gallra.StatusCancelled || done.MentionsStatus == store.MentionsPending {
+	if done.Status != gallra.StatusCompleted && done.Status != gallra.StatusCancelled && done.Status != gallra.StatusRefused || done.MentionsStatus == store.MentionsPending {
 		if err := s.enqueue(dctx, done); err != nil {
 			return nil, err
 		}
@@ -580,10 +652,10 @@ func (s *Service) List(ctx context.Context, staff *gallra.Staff, f gallra.Reques
 func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*gallra.SubjectRequest, error) {
 	reason = strings.TrimSpace(reason)
 	if err := gallra.ValidateText("reason", reason, true, 500); err != nil {
-		return nil, err
+		return nil, withReason(err, ReasonReason)
 	}
 	if months < 1 || months > MaxExtensionMonths {
-		return nil, gallra.Errorf(gallra.EINVALID, "months must be 1 or 2")
+		return nil, withReason(gallra.Errorf(gallra.EINVALID, "months must be 1 or 2"), ReasonMonths)
 	}
 	var r *gallra.SubjectRequest
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -595,10 +667,15 @@ func (s *Service) Extend(ctx context.Context, staff *gallra.Staff, id int64, mon
 			return err
 		}
 		if !r.Status.Open() {
-			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only open requests can be extended", id, r.Status)
+			return withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only open requests can be extended", id, r.Status), ReasonClosed)
+		}
+		if tx.Now.After(r.DueAt) {
+			e := gallra.Errorf(gallra.EUNPROCESS, "the deadline of request %s has passed; it can no longer be extended (Art. 12(3)): answer the person now, the answer is recorded as late", r.Reference)
+			e.Details = map[string]any{"reason_code": ReasonDeadlinePassed, "due_at": r.DueAt.Format(time.RFC3339)}
+			return e
 		}
 		if r.ExtendedMonths+months > MaxExtensionMonths {
-			return gallra.Errorf(gallra.EUNPROCESS, "the deadline may be extended by at most %d months in total; %d already used", MaxExtensionMonths, r.ExtendedMonths)
+			return withReason(gallra.Errorf(gallra.EUNPROCESS, "the deadline may be extended by at most %d months in total; %d already used", MaxExtensionMonths, r.ExtendedMonths), ReasonExtensionMax)
 		}
 		r.ExtendedMonths += months
 		r.ExtensionReason = reason
@@ -624,7 +701,27 @@ func dueAt(received time.Time, extended int) time.Time {
 // Cancel cancels a request that is not being processed or finished (received
 // or failed), reducing its e-mail to the keyed hash; audited. A failed
 // erasure that is cancelled keeps what it already erased.
-func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error) {
+func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64, reason string) (*gallra.SubjectRequest, error) {
+	return s.close(ctx, staff, id, gallra.StatusCancelled, reason)
+}
+
+// Refuse refuses a received or failed request as manifestly unfounded or
+// excessive (Art. 12(5)) with the reason the person is told (Art. 12(4));
+// otherwise as Cancel.
+func (s *Service) Refuse(ctx context.Context, staff *gallra.Staff, id int64, reason string) (*gallra.SubjectRequest, error) {
+	return s.close(ctx, staff, id, gallra.StatusRefused, reason)
+}
+
+func (s *Service) close(ctx context.Context, staff *gallra.Staff, id int64, status gallra.RequestStatus, reason string) (*gallra.SubjectRequest, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		e := gallra.Errorf(gallra.EINVALID, "reason: say why the request is %s (it is recorded, and told to the person)", status)
+		e.Details = map[string]any{"field": "reason", "reason_code": ReasonReason}
+		return nil, e
+	}
+	if err := gallra.ValidateText("reason", reason, true, 1000); err != nil {
+		return nil, withReason(err, ReasonReason)
+	}
 	var r *gallra.SubjectRequest
 	var planned string
 	err := s.db.Update(ctx, func(tx *store.Tx) error {
@@ -636,10 +733,11 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*g
 			return err
 		}
 		if r.Status != gallra.StatusReceived && r.Status != gallra.StatusFailed {
-			return gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only received or failed requests can be cancelled", id, r.Status)
+			return withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is %s; only received or failed requests can be cancelled or refused", id, r.Status), ReasonClosed)
 		}
 		now := tx.Now
-		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = gallra.StatusCancelled, &now, "", false, nil, ""
+		r.Status, r.FinishedAt, r.Email, r.Overdue, r.RetryAt, r.Claim = status, &now, "", false, nil, ""
+		r.CloseReason = reason
 		r.VerificationNote = "" // kept only while the request is open
 		if r.MentionsStatus == store.MentionsPending {
 			r.MentionsStatus = ""
@@ -650,7 +748,8 @@ func (s *Service) Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*g
 		if err := tx.SaveSubjectRequest(ctx, r); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.cancelled", "subject_request", r.ID, map[string]any{"email_hash": r.EmailHash})
+		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request."+string(status), "subject_request", r.ID,
+			map[string]any{"email_hash": r.EmailHash, "reason_chars": len([]rune(reason))})
 	})
 	if err == nil && planned != "" {
 		os.Remove(s.artefactFile(planned)) // a failed export's file, if it got that far
@@ -716,18 +815,18 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*gallra.SubjectRe
 		}
 		r = cur
 		switch cur.Status {
-		case gallra.StatusCompleted, gallra.StatusCancelled:
+		case gallra.StatusCompleted, gallra.StatusCancelled, gallra.StatusRefused:
 			return nil
 		case gallra.StatusFailed:
 			if cur.Email == "" {
-				return gallra.Errorf(gallra.EUNPROCESS, "request %d failed long ago and was reduced to the keyed hash of the address; make a new request", id)
+				return withReason(gallra.Errorf(gallra.EUNPROCESS, "request %d failed long ago and was reduced to the keyed hash of the address; make a new request", id), ReasonReduced)
 			}
 		case gallra.StatusProcessing:
 			if cur.Claim == "" {
 				break // released by its worker (inline budget used up)
 			}
 			if !cur.UpdatedAt.Before(tx.Now.Add(-s.cfg.StaleAfter)) {
-				return gallra.Errorf(gallra.ECONFLICT, "request %d is being processed by another worker", id)
+				return withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is being processed by another worker", id), ReasonBusy)
 			}
 			if cur.Attempts >= s.cfg.MaxAttempts {
 				// Abandoned again and again (a worker dying on it each
@@ -852,6 +951,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 		return nil, s.fail(ctx, r, claim, err)
 	}
 	lost := false
+	var retired []string // earlier exports' files to remove once committed
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
 		cur, err := tx.LockSubjectRequest(ctx, r.OrgID, r.ID)
 		if err != nil {
@@ -866,6 +966,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = gallra.StatusCompleted, &now, "", false, "", nil
 		cur.VerificationNote = "" // kept only while the request is open
 		cur.Counts = r.Counts
+		cur.CompletedLate = now.After(cur.DueAt) // Art. 12(3): recorded, never undone
 		if r.Kind == gallra.RequestExport {
 			// Renamed into place while the row is locked: a worker that lost
 			// the claim never replaces the file the winner recorded.
@@ -881,6 +982,11 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 		if err := tx.SaveSubjectRequest(ctx, cur); err != nil {
 			return err
 		}
+		if r.Kind == gallra.RequestErase {
+			if retired, err = s.retireEarlier(ctx, tx, cur); err != nil {
+				return err
+			}
+		}
 		r = cur
 		return tx.Audit(ctx, r.OrgID, gallra.Actor{Type: gallra.ActorSystem}, "request.completed", "subject_request", r.ID,
 			map[string]any{"kind": string(r.Kind), "email_hash": r.EmailHash, "counts": r.Counts, "late": now.After(r.DueAt)})
@@ -894,6 +1000,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 	if lost {
 		return s.lost(ctx, r)
 	}
+	s.removeArtefacts(r.OrgID, retired)
 	s.log.Info("request completed", "org_id", r.OrgID, "request_id", r.ID, "kind", string(r.Kind))
 	return r, nil
 }

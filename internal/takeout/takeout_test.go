@@ -334,14 +334,19 @@ func checkBundle(t *testing.T, path string, requestID int64) {
 	if others != 1 || staffReplies != 1 {
 		t.Errorf("messages by others %d, staff replies %d; want 1 and 1", others, staffReplies)
 	}
-	if !strings.Contains(html, "en annan kund / another customer") {
+	if !strings.Contains(html, "en annan kund") {
 		t.Error("index.html does not label the other customer")
 	}
 	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;") {
 		t.Error("index.html does not escape user text")
 	}
-	if !strings.Contains(html, "Registerutdrag") || !strings.Contains(html, "Data export") {
-		t.Error("index.html is not in Swedish and English")
+	// In the organisation's language (Swedish) throughout, times in its
+	// time zone in words, no Go time format.
+	if !strings.Contains(html, "Registerutdrag") || strings.Contains(html, "Data export") || strings.Contains(html, "another customer") {
+		t.Error("index.html is not in Swedish only")
+	}
+	if strings.Contains(html, " UTC") || strings.Contains(html, "+0000") || !strings.Contains(html, "januari 2026 kl. 10:00") {
+		t.Errorf("index.html times are not in the organisation's time zone:\n%s", html)
 	}
 }
 
@@ -656,7 +661,7 @@ func TestAuthorizationAndAttestation(t *testing.T) {
 		if _, _, err := svc.OpenArtefact(ctx, g.Admin, r.ID); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Fatalf("other org downloads artefact: %v", err)
 		}
-		if _, err := svc.Cancel(ctx, g.Admin, r.ID); gallra.ErrorCode(err) != gallra.ENOTFOUND {
+		if _, err := svc.Cancel(ctx, g.Admin, r.ID, "Personen drog tillbaka begäran"); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Fatalf("other org cancels: %v", err)
 		}
 		// Another editor without mail membership may not read the request.
@@ -689,6 +694,15 @@ func TestDeadlinesOverdueExtendCancel(t *testing.T) {
 		if err != nil || len(list) != 1 || !list[0].Overdue {
 			t.Fatalf("overdue list: %+v %v", list, err)
 		}
+		// Art. 12(3): a missed deadline cannot be extended afterwards (that
+		// would hide the breach); the request stays overdue.
+		if _, err := svc.Extend(ctx, f.Admin, r.ID, 1, "too late"); gallra.ErrorCode(err) != gallra.EUNPROCESS {
+			t.Fatalf("extend after the due date: %v", err)
+		}
+		if got, _ := svc.Get(ctx, f.Admin, r.ID); !got.Overdue || got.ExtendedMonths != 0 || !got.DueAt.Equal(r.DueAt) {
+			t.Fatalf("a refused extension changed the request: %+v", got)
+		}
+		clock.Set(r.DueAt.Add(-time.Hour))
 		if _, err := svc.Extend(ctx, f.Admin, r.ID, 3, "complex"); gallra.ErrorCode(err) != gallra.EINVALID {
 			t.Fatalf("extend by 3: %v", err)
 		}
@@ -696,14 +710,17 @@ func TestDeadlinesOverdueExtendCancel(t *testing.T) {
 			t.Fatalf("extend without reason: %v", err)
 		}
 		ext, err := svc.Extend(ctx, f.Admin, r.ID, 2, "Many requests at once")
-		if err != nil || ext.Overdue || !ext.DueAt.Equal(time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC)) {
+		if err != nil || ext.Overdue || ext.CompletedLate || !ext.DueAt.Equal(time.Date(2026, 4, 30, 12, 0, 0, 0, time.UTC)) {
 			t.Fatalf("extend: %+v %v", ext, err)
 		}
 		if _, err := svc.Extend(ctx, f.Admin, r.ID, 1, "again"); gallra.ErrorCode(err) != gallra.EUNPROCESS {
 			t.Fatalf("extend past 2 months: %v", err)
 		}
-		c, err := svc.Cancel(ctx, f.Admin, r.ID)
-		if err != nil || c.Status != gallra.StatusCancelled || c.EmailRetained || c.Overdue {
+		if _, err := svc.Cancel(ctx, f.Admin, r.ID, "  "); gallra.ErrorCode(err) != gallra.EINVALID {
+			t.Fatalf("cancel without a reason: %v", err)
+		}
+		c, err := svc.Cancel(ctx, f.Admin, r.ID, "Personen drog tillbaka begäran")
+		if err != nil || c.Status != gallra.StatusCancelled || c.EmailRetained || c.Overdue || c.CloseReason != "Personen drog tillbaka begäran" {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}
 		if _, err := svc.Process(ctx, f.Org.ID, r.ID); err != nil {

@@ -41,7 +41,7 @@ func TestRequestExtendAndCancel(t *testing.T) {
 
 		page := c.get(path)
 		mustContain(t, "open request page", page.Body, "Förläng tidsfristen", "art. 12.3", `action="`+path+`/extend"`, `action="`+path+`/cancel"`,
-			`name="months" value="2"`, "Ja, avbryt begäran nr "+strconv.FormatInt(req.ID, 10))
+			`name="months" value="2"`, "Ja, avsluta begäran "+req.Reference)
 
 		// Without the confirmation: the page again, the message tied to
 		// the box.
@@ -88,28 +88,32 @@ func TestRequestExtendAndCancel(t *testing.T) {
 		}
 		mustContain(t, "request list", c.get("/requests").Body, "(förlängd 2 månader)")
 
-		// Cancel: refused without the box, done with it.
-		if r := c.post(path+"/cancel", url.Values{}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `aria-describedby="cancel-help cancel-error"`) {
+		// Cancel: refused without a reason, refused without the box, done
+		// with both.
+		if r := c.post(path+"/cancel", url.Values{"confirm": {"yes"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Skriv skälet") {
+			t.Errorf("cancel without a reason: %d", r.Status)
+		}
+		if r := c.post(path+"/cancel", url.Values{"reason": {"Personen drog tillbaka begäran"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `aria-describedby="cancel-help cancel-error"`) {
 			t.Errorf("cancel without confirmation: %d", r.Status)
 		}
 		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID); got.Status != gallra.StatusReceived {
 			t.Fatal("an unconfirmed cancel cancelled")
 		}
-		r = c.post(path+"/cancel", url.Values{"confirm": {"yes"}})
-		if r.Status != http.StatusSeeOther || r.Location != path+"?ok=request_cancelled" {
+		r = c.post(path+"/cancel", url.Values{"confirm": {"yes"}, "action": {"cancel"}, "reason": {"Personen drog tillbaka begäran"}})
+		if r.Status != http.StatusSeeOther || r.Location != path+"?ok=request_closed" {
 			t.Fatalf("cancel: %d %q", r.Status, r.Location)
 		}
 		got, _ = db.GetSubjectRequest(ctx, e.fx.Org.ID, req.ID)
 		if got.Status != gallra.StatusCancelled || got.Email != "" {
 			t.Fatalf("after cancel: %s, e-mail kept %v", got.Status, got.Email != "")
 		}
-		page = c.get(path + "?ok=request_cancelled")
-		mustContain(t, "cancelled request", page.Body, "Begäran är avbruten.", "Avbruten")
+		page = c.get(path + "?ok=request_closed")
+		mustContain(t, "cancelled request", page.Body, "Begäran är avslutad.", "Avbruten", "Personen drog tillbaka begäran")
 		if strings.Contains(page.Body, "/cancel\"") || strings.Contains(page.Body, "/extend\"") {
 			t.Error("a cancelled request still offers cancel or extend")
 		}
 		// Cancelling twice: a conflict, explained.
-		if r := c.post(path+"/cancel", url.Values{"confirm": {"yes"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "kan inte avbrytas") {
+		if r := c.post(path+"/cancel", url.Values{"confirm": {"yes"}, "reason": {"igen"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "kan inte avbrytas") {
 			t.Errorf("second cancel: %d", r.Status)
 		}
 		for _, action := range []string{"request.extended", "request.cancelled"} {

@@ -221,7 +221,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		}
 		p.open("/")
 		p.want("overview", "Översikt", e.fx.Channels[gallra.ModuleForum].Name, "Anonymisera efter 3 år", "Gallras inte automatiskt", "Inga kunduppgifter",
-			"Begäran nr "+strconv.FormatInt(late.ID, 10), "Försenad")
+			late.Reference, "Försenad")
 		if n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll("tr.overdue").length`)); err != nil || n != 1 {
 			t.Errorf("overdue rows highlighted: %d, %v", n, err)
 		}
@@ -340,25 +340,35 @@ func TestBrowserAdminJourney(t *testing.T) {
 			}
 		}
 
-		// The overdue request: extend the deadline by two months with a
-		// reason, then cancel it; both need the confirmation box.
+		// The overdue request: staff opened it an hour before its due date
+		// and filled in an extension, but submit after the due date: the
+		// extension is refused (Art. 12(3)), the request stays overdue; the
+		// page then offers no extension. Cancelling needs a reason.
 		lp := "/requests/" + strconv.FormatInt(late.ID, 10)
+		clock.Set(late.DueAt.Add(-time.Hour))
 		p.open(lp)
-		p.want("open request", "Förläng tidsfristen", "Avbryt begäran", "Försenad")
+		p.want("open request", "Förläng tidsfristen", "Avbryt eller avslå begäran", late.Reference)
 		p.screenshot("10a-request-open")
 		p.do("extend by two months", chromedp.Click(chromedp.CSS("#ext-2")), chromedp.SendKeys(chromedp.CSS("#ext-reason"), "Många begäranden samtidigt"))
 		p.tick("#ext-confirm")
+		clock.Set(storetest.Start())
 		p.submit(`form#extend button[type="submit"]`)
-		p.want("extended", "Tidsfristen är förlängd.", "förlängd 2 månader", "Många begäranden samtidigt")
-		if txt := p.text(); strings.Contains(txt, "Försenad") {
-			t.Error("still overdue after the extension")
+		p.want("extension refused", "Sista dagen har redan passerat", "Försenad")
+		p.screenshot("10b-request-extension-refused")
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.ExtendedMonths != 0 || !got.Overdue {
+			t.Errorf("a refused extension changed the request: %d months, overdue %v", got.ExtendedMonths, got.Overdue)
 		}
-		p.screenshot("10b-request-extended")
+		p.open(lp)
+		p.want("overdue request", "Sista dagen har passerat")
+		if n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll("form#extend").length`)); err != nil || n != 0 {
+			t.Errorf("an overdue request still offers the extension: %d, %v", n, err)
+		}
+		p.do("cancel reason", chromedp.SendKeys(chromedp.CSS("#close-reason"), "Personen drog tillbaka begäran"))
 		p.tick("#cancel-confirm")
 		p.submit(`form#cancel button[type="submit"]`)
-		p.want("cancelled", "Begäran är avbruten.")
-		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.Status != gallra.StatusCancelled || got.ExtendedMonths != 2 {
-			t.Errorf("late request in the database: %s, %d months", got.Status, got.ExtendedMonths)
+		p.want("cancelled", "Begäran är avslutad.", "Personen drog tillbaka begäran")
+		if got, _ := db.GetSubjectRequest(ctx, e.fx.Org.ID, late.ID); got.Status != gallra.StatusCancelled || got.CloseReason == "" {
+			t.Errorf("late request in the database: %s, reason %q", got.Status, got.CloseReason)
 		}
 
 		// A purge run: the overview lists it with its counts.

@@ -94,6 +94,12 @@ var funcs = template.FuncMap{
 	"hasStr": func(list []string, s string) bool { return slices.Contains(list, s) },
 	"list":   func(s ...string) []string { return s },
 	"on":     func(b *bool) bool { return b != nil && *b },
+	"deref64": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 }
 
 func containsID(ids []int64, id int64) bool {

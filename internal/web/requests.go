@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,14 +36,64 @@ type requestsData struct {
 	// aria-describedby at the message.
 	ErrorField string
 	Staff      map[int64]string
+	// Filter is the list's search and filters as asked; Filtered tells
+	// whether any is set (the empty list then says so).
+	Filter   listFilter
+	Filtered bool
+	Statuses []string
+}
+
+// listFilter is the request list's search and filters (query parameters
+// q, status, kind, assignee: "me", "none" or empty).
+type listFilter struct {
+	Q, Status, Kind, Assignee string
 }
 
 func (h *Handler) requestsPage(r *http.Request, v *viewer, form requestForm) (*requestsData, error) {
-	list, err := h.requests.List(r.Context(), v.Staff, gallra.RequestFilter{Page: gallra.Page{Limit: 100}})
+	q := r.URL.Query()
+	lf := listFilter{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Kind: q.Get("kind"), Assignee: q.Get("assignee")}
+	f := gallra.RequestFilter{Page: gallra.Page{Limit: 100}, Reference: lf.Q}
+	if len([]rune(f.Reference)) > 100 {
+		f.Reference = string([]rune(f.Reference)[:100])
+	}
+	statuses := []string{"received", "processing", "completed", "failed", "cancelled", "refused"}
+	switch {
+	case lf.Status == "overdue":
+		f.Overdue = true
+	case slices.Contains(statuses, lf.Status):
+		f.Status = gallra.RequestStatus(lf.Status)
+	default:
+		lf.Status = ""
+	}
+	if lf.Kind == "export" || lf.Kind == "erase" {
+		f.Kind = gallra.RequestKind(lf.Kind)
+	} else {
+		lf.Kind = ""
+	}
+	switch lf.Assignee {
+	case "me":
+		f.AssigneeID = v.Staff.ID
+	case "none":
+		f.Unassigned = true
+	default:
+		lf.Assignee = ""
+	}
+	list, err := h.requests.List(r.Context(), v.Staff, f)
 	if err != nil {
 		return nil, err
 	}
-	return &requestsData{Requests: list, Modules: takeout.RequestModules(), Methods: takeout.Methods(), Form: form}, nil
+	d := &requestsData{Requests: list, Modules: takeout.RequestModules(), Methods: takeout.Methods(), Form: form, Filter: lf,
+		Filtered: lf != listFilter{}, Statuses: append(statuses, "overdue"), Staff: map[int64]string{}}
+	for _, rq := range list {
+		if a := rq.AssigneeID; a != nil {
+			if _, ok := d.Staff[*a]; !ok {
+				if name, err := h.svc.Staff.ColleagueName(r.Context(), v.Staff, *a); err == nil {
+					d.Staff[*a] = name
+				}
+			}
+		}
+	}
+	return d, nil
 }
 
 func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -112,8 +163,15 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 		if lerr != nil {
 			return lerr
 		}
-		d.Error = gallra.ErrorMessage(err)
-		d.ErrorField = errorField(d.Error)
+		l := catalogs[language(r, v)]
+		names := map[int64]string{}
+		if chs, cerr := h.svc.Channels.ListChannels(r.Context(), v.Staff, "", gallra.PermViewChannel); cerr == nil {
+			for _, c := range chs {
+				names[c.ID] = c.Name
+			}
+		}
+		d.Error = userError(l, err, names)
+		d.ErrorField = reasonField(err)
 		if len(in.Modules) == 0 {
 			d.ErrorField = "module"
 		}
@@ -142,6 +200,13 @@ type requestData struct {
 	CanCancel  bool
 	CanRerun   bool
 	Extend     extendForm
+	// DeadlinePassed: the request is open past its due date, so it can no
+	// longer be extended (Art. 12(3)).
+	DeadlinePassed bool
+	Assignees      []gallra.StaffRef
+	AssigneeName   string
+	Notes          []noteRow
+	Close          closeForm
 	// Err is a refused action's message and the field it belongs to
 	// (the template links them with aria-describedby).
 	Err fieldError
@@ -184,6 +249,17 @@ type fieldError struct {
 	Form, Field, Msg string
 }
 
+// closeForm is the cancel / refuse form as posted.
+type closeForm struct {
+	Action, Reason string
+}
+
+type noteRow struct {
+	By   string
+	At   time.Time
+	Body string
+}
+
 type countRow struct {
 	Key   string
 	Count int64
@@ -212,7 +288,8 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 	if name, err := h.svc.Staff.ColleagueName(r.Context(), v.Staff, req.RequestedBy); err == nil {
 		d.By = name
 	}
-	if req.Status.Open() && req.ExtendedMonths < takeout.MaxExtensionMonths {
+	d.DeadlinePassed = req.Status.Open() && req.Overdue
+	if req.Status.Open() && !req.Overdue && req.ExtendedMonths < takeout.MaxExtensionMonths {
 		d.ExtendLeft = takeout.MaxExtensionMonths - req.ExtendedMonths
 		d.NewDue = map[int]time.Time{}
 		for n := 1; n <= d.ExtendLeft; n++ {
@@ -221,6 +298,26 @@ func (h *Handler) loadRequest(r *http.Request, v *viewer) (*requestData, error) 
 		}
 	}
 	d.Extend.Months = 1
+	d.Close.Action = "cancel"
+	if d.Assignees, err = h.requests.Assignees(r.Context(), v.Staff, id); err != nil {
+		return nil, err
+	}
+	if a := req.AssigneeID; a != nil {
+		if name, err := h.svc.Staff.ColleagueName(r.Context(), v.Staff, *a); err == nil {
+			d.AssigneeName = name
+		}
+	}
+	notes, err := h.requests.Notes(r.Context(), v.Staff, id)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, n := range notes {
+		if _, ok := names[n.StaffID]; !ok {
+			names[n.StaffID], _ = h.svc.Staff.ColleagueName(r.Context(), v.Staff, n.StaffID)
+		}
+		d.Notes = append(d.Notes, noteRow{By: names[n.StaffID], At: n.CreatedAt, Body: n.Body})
+	}
 	d.CanCancel = req.Status == gallra.StatusReceived || req.Status == gallra.StatusFailed
 	d.CanRerun = req.Status == gallra.StatusFailed
 	d.CanGet = req.Kind == gallra.RequestExport && req.Status == gallra.StatusCompleted && req.Artefact != nil && req.Artefact.Path != "" && req.Artefact.DeletedAt == nil
@@ -335,8 +432,11 @@ func (h *Handler) requestAction(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	fe.Form = form
 	d.Err = fe
-	if form == "extend" {
+	switch form {
+	case "extend":
 		d.Extend = readExtendForm(r)
+	case "cancel":
+		d.Close = closeForm{Action: r.PostFormValue("action"), Reason: r.PostFormValue("reason")}
 	}
 	h.render(w, r, v, status, "request", d)
 	return nil
@@ -365,11 +465,14 @@ func (h *Handler) requestExtend(w http.ResponseWriter, r *http.Request, v *viewe
 		case "":
 			return fieldError{}, nil
 		case gallra.EUNPROCESS:
+			if rc, _ := gallra.ErrorDetails(err)["reason_code"].(string); rc == "deadline_passed" {
+				return fieldError{Field: "months", Msg: l.T("rq.ext.err.passed")}, err
+			}
 			return fieldError{Field: "months", Msg: l.T("rq.ext.err.max", takeout.MaxExtensionMonths)}, err
 		case gallra.ECONFLICT:
 			return fieldError{Field: "months", Msg: l.T("rq.ext.err.closed")}, err
 		case gallra.EINVALID:
-			return fieldError{Field: "reason", Msg: gallra.ErrorMessage(err)}, err
+			return fieldError{Field: "reason", Msg: userError(l, err)}, err
 		}
 		return fieldError{}, err
 	}, "request_extended")
@@ -379,18 +482,30 @@ func (h *Handler) requestExtend(w http.ResponseWriter, r *http.Request, v *viewe
 // confirmation box is ticked.
 func (h *Handler) requestCancel(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	return h.requestAction(w, r, v, "cancel", func(id int64, l *lang) (fieldError, error) {
+		action, reason := r.PostFormValue("action"), strings.TrimSpace(r.PostFormValue("reason"))
+		if action != "refuse" {
+			action = "cancel"
+		}
+		if reason == "" {
+			return fieldError{Field: "reason", Msg: l.T("rq.close.err.reason")}, nil
+		}
 		if r.PostFormValue("confirm") != "yes" {
 			return fieldError{Field: "confirm", Msg: l.T("rq.cancel.err.confirm")}, nil
 		}
-		_, err := h.requests.Cancel(r.Context(), v.Staff, id)
+		var err error
+		if action == "refuse" {
+			_, err = h.requests.Refuse(r.Context(), v.Staff, id, reason)
+		} else {
+			_, err = h.requests.Cancel(r.Context(), v.Staff, id, reason)
+		}
 		switch gallra.ErrorCode(err) {
 		case "":
 			return fieldError{}, nil
 		case gallra.ECONFLICT:
 			return fieldError{Field: "confirm", Msg: l.T("rq.cancel.err.state")}, err
 		}
-		return fieldError{Field: "confirm", Msg: gallra.ErrorMessage(err)}, err
-	}, "request_cancelled")
+		return fieldError{Field: "reason", Msg: userError(l, err)}, err
+	}, "request_closed")
 }
 
 // requestRerun processes a failed request again.
@@ -403,8 +518,27 @@ func (h *Handler) requestRerun(w http.ResponseWriter, r *http.Request, v *viewer
 		case gallra.ECONFLICT:
 			return fieldError{Field: "rerun", Msg: l.T("rq.rerun.err.busy")}, err
 		}
-		return fieldError{Field: "rerun", Msg: gallra.ErrorMessage(err)}, err
+		return fieldError{Field: "rerun", Msg: userError(l, err)}, err
 	}, "request_rerun")
+}
+
+// reasonField is the input of the request form an error's reason code is
+// about (falling back to the message's field name).
+func reasonField(err error) string {
+	code, _ := gallra.ErrorDetails(err)["reason_code"].(string)
+	switch code {
+	case takeout.ReasonEmail:
+		return "email"
+	case takeout.ReasonMethod:
+		return "method"
+	case takeout.ReasonNoteRequired, takeout.ReasonNoteLength:
+		return "note"
+	case takeout.ReasonAttestation:
+		return "attest"
+	case takeout.ReasonModules, takeout.ReasonChannels, takeout.ReasonNoChannels:
+		return "module"
+	}
+	return errorField(gallra.ErrorMessage(err))
 }
 
 // errorField guesses which input of the request form a service message is

@@ -26,10 +26,25 @@ type Requests interface {
 	// reason (at most takeout.MaxExtensionMonths in total, Art. 12(3));
 	// audited.
 	Extend(ctx context.Context, staff *gallra.Staff, id int64, months int, reason string) (*gallra.SubjectRequest, error)
-	// Cancel cancels a received or failed request; audited.
-	Cancel(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error)
+	// Cancel cancels a received or failed request with a reason; audited.
+	Cancel(ctx context.Context, staff *gallra.Staff, id int64, reason string) (*gallra.SubjectRequest, error)
 	// Rerun processes a failed request again, resuming where it stopped.
 	Rerun(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.SubjectRequest, error)
+	// Refuse refuses a received or failed request with the reason told to
+	// the person (Art. 12(4), 12(5)); audited.
+	Refuse(ctx context.Context, staff *gallra.Staff, id int64, reason string) (*gallra.SubjectRequest, error)
+	// Assign makes a staff user (0: nobody) the request's handler.
+	Assign(ctx context.Context, staff *gallra.Staff, id, assignee int64) (*gallra.SubjectRequest, error)
+	// Assignees lists who may handle the request.
+	Assignees(ctx context.Context, staff *gallra.Staff, id int64) ([]gallra.StaffRef, error)
+	// AddNote and Notes keep the staff's internal notes on a request.
+	AddNote(ctx context.Context, staff *gallra.Staff, id int64, body string) (*gallra.RequestNote, error)
+	Notes(ctx context.Context, staff *gallra.Staff, id int64) ([]gallra.RequestNote, error)
+	// Letter is the letter to the person about an extension or a refusal.
+	Letter(ctx context.Context, staff *gallra.Staff, id int64, kind, lang string) (*takeout.Letter, error)
+	// Settings and SaveSettings read and replace the request settings.
+	Settings(ctx context.Context, staff *gallra.Staff) (*gallra.RequestSettings, error)
+	SaveSettings(ctx context.Context, staff *gallra.Staff, in gallra.RequestSettings) (*gallra.RequestSettings, error)
 }
 
 var (

@@ -161,6 +161,11 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /requests/{id}/extend", h.auth(h.requestExtend))
 	mux.Handle("POST /requests/{id}/cancel", h.auth(h.requestCancel))
 	mux.Handle("POST /requests/{id}/rerun", h.auth(h.requestRerun))
+	mux.Handle("POST /requests/{id}/assign", h.auth(h.requestAssign))
+	mux.Handle("POST /requests/{id}/notes", h.auth(h.requestNote))
+	mux.Handle("GET /requests/{id}/letter", h.auth(h.requestLetter))
+	mux.Handle("GET /requests/settings", h.auth(h.requestSettings))
+	mux.Handle("POST /requests/settings", h.auth(h.requestSettingsSave))
 
 	mux.Handle("GET /audit", h.permitted(gallra.PermAudit, h.auditList))
 	h.workspaceRoutes(mux)
