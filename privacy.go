@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Organisation kinds: they choose the default legal basis of the privacy
@@ -62,9 +63,12 @@ func ParseLegalBasis(s string) (LegalBasis, error) {
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
-		return s
+		return strings.ToValidUTF8(s, "?")
 	}
-	return s[:n] + "…"
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.ToValidUTF8(s[:n], "?") + "…"
 }
 
 // BiText is a text the organisation writes in Swedish and English; an empty

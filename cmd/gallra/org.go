@@ -32,12 +32,14 @@ func runOrg(ctx context.Context, env *Env, args []string) error {
 	var orgID *int64
 	var name, lang, adminName, adminEmail, confirm *string
 	var overrideHolds, verify *bool
+	kind := new(string)
 	switch sub {
 	case "create":
 		name = fs.String("name", "", "the organisation's name (the controller)")
 		lang = fs.String("language", "sv", "its language: sv or en")
 		adminName = fs.String("admin-name", "", "the first administrator's name")
 		adminEmail = fs.String("admin-email", "", "the first administrator's e-mail address")
+		kind = fs.String("kind", gallra.OrgKindPublic, "public_authority or company: chooses the privacy register's default legal basis")
 	case "disable", "enable", "delete":
 		orgID = fs.Int64("org", 0, "organisation id")
 		if sub == "delete" {
@@ -69,7 +71,7 @@ func runOrg(ctx context.Context, env *Env, args []string) error {
 	out := orgOutput{env: env, json: *asJSON}
 	switch sub {
 	case "create":
-		c, err := op.CreateOrganisation(ctx, gallra.NewOrganisation{Name: *name, Language: *lang, AdminName: *adminName, AdminEmail: *adminEmail})
+		c, err := op.CreateOrganisation(ctx, gallra.NewOrganisation{Name: *name, Language: *lang, AdminName: *adminName, AdminEmail: *adminEmail, Kind: *kind})
 		if err != nil {
 			return err
 		}

@@ -99,3 +99,39 @@ func TestServeRefusesShortOperatorToken(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errb)
 	}
 }
+
+// TestOrgCreateKind: --kind chooses the privacy register's defaults
+// (public authority unless told); an unknown kind is refused.
+func TestOrgCreateKind(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			url := storetest.URL(t, d)
+			db, err := openDB(ctx, &Env{Getenv: func(string) string { return "" }}, url, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			vars := map[string]string{"GALLRA_DATABASE_URL": url, "GALLRA_ARTEFACT_DIR": t.TempDir()}
+			cli := func(want int, args ...string) {
+				t.Helper()
+				env, out, errb := testEnv(vars)
+				if code := run(ctx, env, args); code != want {
+					t.Fatalf("%v: exit %d, want %d: %s %s", args, code, want, out, errb)
+				}
+			}
+			cli(1, "org", "create", "--name", "Kund AB", "--admin-name", "A", "--admin-email", "a@kundab.example", "--kind", "church")
+			cli(0, "org", "create", "--name", "Kund AB", "--admin-name", "A", "--admin-email", "a@kundab.example", "--kind", "company")
+			cli(0, "org", "create", "--name", "Kund Kommun", "--admin-name", "A", "--admin-email", "a@kundkommun.example")
+			orgs, err := db.OrganisationSummaries(ctx)
+			if err != nil || len(orgs) != 2 {
+				t.Fatalf("organisations: %v %v", orgs, err)
+			}
+			for i, want := range []string{gallra.OrgKindCompany, gallra.OrgKindPublic} {
+				if reg, err := db.PrivacyRegister(ctx, orgs[i].ID); err != nil || reg == nil || reg.Kind != want {
+					t.Errorf("%s: register %+v %v, want kind %s", orgs[i].Name, reg, err, want)
+				}
+			}
+		})
+	}
+}
