@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -115,7 +116,10 @@ func buildServices(db *store.DB, clock gallra.Clock, log *slog.Logger, c *servic
 	// The privacy register reads the live policies; the retention
 	// engine's privacy text is the register's notice; exports carry the
 	// register's Art. 15 information.
-	priv := privacy.New(db, ret, privacy.Config{Clock: clock})
+	priv := privacy.New(db, ret, privacy.Config{Clock: clock, IPStorage: func(ctx context.Context, orgID int64, m gallra.Module) (string, error) {
+		mode, err := service.IPStorageOf(ctx, db, orgID, m)
+		return string(mode), err
+	}})
 	ret.UseNotices(priv)
 	tc := c.takeout
 	tc.Privacy = priv

@@ -43,10 +43,9 @@ const (
 type Config struct {
 	Clock gallra.Clock // default gallra.SystemClock
 	// IPStorage tells how the organisation keeps the client IP addresses of
-	// forum posts and chats: IPFull, IPTruncated or IPNone. Nil: IPFull,
-	// which is what the forum and chat store today; the public pages' IP
-	// setting plugs in here.
-	IPStorage func(ctx context.Context, orgID int64) (string, error)
+	// a module's writers (forum posts: the public site's setting; chats:
+	// the chat setting): IPFull, IPTruncated or IPNone. Nil: IPFull.
+	IPStorage func(ctx context.Context, orgID int64, m gallra.Module) (string, error)
 }
 
 // Service implements gallra.PrivacyService. It holds no mutable state.
@@ -54,7 +53,7 @@ type Service struct {
 	db    *store.DB
 	pol   Policies
 	clock gallra.Clock
-	ip    func(ctx context.Context, orgID int64) (string, error)
+	ip    func(ctx context.Context, orgID int64, m gallra.Module) (string, error)
 }
 
 var _ gallra.PrivacyService = (*Service)(nil)
@@ -66,7 +65,7 @@ func New(db *store.DB, pol Policies, cfg Config) *Service {
 		s.clock = gallra.SystemClock{}
 	}
 	if s.ip == nil {
-		s.ip = func(context.Context, int64) (string, error) { return IPFull, nil }
+		s.ip = func(context.Context, int64, gallra.Module) (string, error) { return IPFull, nil }
 	}
 	return s
 }
@@ -278,7 +277,7 @@ func hasNotice(m gallra.Module) bool {
 type facts struct {
 	org  *gallra.Organisation
 	reg  *gallra.PrivacyRegister
-	ip   string
+	ip   map[gallra.Module]string // forum and chat: how writers' IP addresses are kept
 	data *store.PrivacyFacts // nil: not read (notices)
 }
 
@@ -291,9 +290,11 @@ func (s *Service) facts(ctx context.Context, orgID int64, withData bool) (*facts
 	if err != nil {
 		return nil, err
 	}
-	ip, err := s.ip(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("read IP setting: %w", err)
+	ip := map[gallra.Module]string{}
+	for _, m := range []gallra.Module{gallra.ModuleForum, gallra.ModuleChat} {
+		if ip[m], err = s.ip(ctx, orgID, m); err != nil {
+			return nil, fmt.Errorf("read IP setting of %s: %w", m, err)
+		}
 	}
 	f := &facts{org: org, reg: reg, ip: ip}
 	if withData {
@@ -343,8 +344,9 @@ func (s *Service) record(ctx context.Context, f *facts, c *gallra.Channel) (*gal
 	rec.Purpose = pick(ch.Purpose, mod.Purpose, defaultPurpose(f.reg.Kind, c.Module))
 	rec.Recipients = pick(ch.Recipients, mod.Recipients, defaultRecipients(f.reg.Kind, c.Module, f.controller().Name))
 
+	ipMode := f.ip[c.Module]
 	ipCat := ""
-	switch f.ip {
+	switch ipMode {
 	case IPFull:
 		ipCat = "ip_address"
 	case IPTruncated:
@@ -368,7 +370,7 @@ func (s *Service) record(ctx context.Context, f *facts, c *gallra.Channel) (*gal
 		if ipCat != "" {
 			rec.DataCategories = append(rec.DataCategories, ipCat)
 		}
-		rec.IPStorage = f.ip
+		rec.IPStorage = ipMode
 		rec.DataCategories = append(rec.DataCategories, "post_content", "free_text_pii")
 		if custom(gallra.SubjectForumTopic, gallra.SubjectPerson) {
 			rec.DataCategories = append(rec.DataCategories, "custom_fields")
@@ -385,7 +387,7 @@ func (s *Service) record(ctx context.Context, f *facts, c *gallra.Channel) (*gal
 		if ipCat != "" {
 			rec.DataCategories = append(rec.DataCategories, ipCat)
 		}
-		rec.IPStorage = f.ip
+		rec.IPStorage = ipMode
 		rec.DataCategories = append(rec.DataCategories, "chat_content", "free_text_pii")
 		if custom(gallra.SubjectChatConversation, gallra.SubjectPerson) {
 			rec.DataCategories = append(rec.DataCategories, "custom_fields")
@@ -597,7 +599,7 @@ func settingsVersion(f *facts, recs []gallra.ProcessingRecord, subs []gallra.Sub
 		Reg  gallra.PrivacyRegister
 		Recs []gallra.ProcessingRecord
 		Subs []gallra.SubProcessor
-		IP   string
+		IP   map[gallra.Module]string
 	}{f.org.Name, reg, cp, subs, f.ip})
 	sum := sha256.Sum256(b)
 	return fmt.Sprintf("%d-%s", f.reg.Version, hex.EncodeToString(sum[:6]))

@@ -97,7 +97,10 @@ func (c *Chat) StartPublicChat(ctx context.Context, in gallra.NewChat) (*gallra.
 	if a.Name == "-" {
 		a.Name = ""
 	}
-	in.Name, in.Email, in.IP = a.Name, a.Email, a.IP
+	in.Name, in.Email = a.Name, a.Email
+	if in.IP, err = keepIP(ctx, c.d, ch.OrgID, gallra.ModuleChat, a.IP); err != nil {
+		return nil, "", err
+	}
 	if err := gallra.ValidateText("message", in.Message, true, gallra.MaxPublicPostLen); err != nil {
 		return nil, "", err
 	}

@@ -67,12 +67,8 @@ func (c *ChatLive) withoutIP(ctx context.Context, in gallra.NewChat) (gallra.New
 	if err != nil {
 		return in, nil, err
 	}
-	s, err := c.d.DB.ChatSettings(ctx, ch.OrgID)
-	if err != nil {
+	if in.IP, err = keepIP(ctx, c.d, ch.OrgID, gallra.ModuleChat, in.IP); err != nil {
 		return in, nil, err
-	}
-	if !s.StoreIP {
-		in.IP = ""
 	}
 	return in, ch, nil
 }

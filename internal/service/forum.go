@@ -117,6 +117,9 @@ func (f *Forum) StartPublicTopic(ctx context.Context, in gallra.NewTopic) (*gall
 	if err := in.Author.Validate(true); err != nil {
 		return nil, err
 	}
+	if in.Author.IP, err = keepIP(ctx, f.d, c.OrgID, gallra.ModuleForum, in.Author.IP); err != nil {
+		return nil, err
+	}
 	return f.d.DB.CreateTopic(ctx, c.OrgID, in)
 }
 
@@ -135,6 +138,9 @@ func (f *Forum) AddPublicPost(ctx context.Context, in gallra.NewPost) (*gallra.F
 		return nil, err
 	}
 	if err := in.Author.Validate(true); err != nil {
+		return nil, err
+	}
+	if in.Author.IP, err = keepIP(ctx, f.d, org, gallra.ModuleForum, in.Author.IP); err != nil {
 		return nil, err
 	}
 	return f.d.DB.CreatePost(ctx, org, in)

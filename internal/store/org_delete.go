@@ -85,6 +85,9 @@ type orgDeleteStep func(ctx context.Context, tx *Tx, org, channel int64, limit i
 // channelSteps run for each channel of the organisation, in this order
 // (children before the rows they reference).
 var channelSteps = []orgDeleteStep{
+	// The identifier index first: the content's triggers would drop these
+	// entries too, but counted here they appear in the deletion's record.
+	deleteWhere("identifiers", `org_id = ? AND channel_id = ?`, orgChan),
 	selfRefStep("forum_posts", `SELECT id FROM forum_posts WHERE channel_id = ? AND +org_id = ? LIMIT ?`),
 	deleteWhere("forum_topics", `org_id = ? AND channel_id = ?`, orgChan),
 	deleteWhere("mail_message_claims", `channel_id = ? AND +org_id = ?`, chanOrg),
@@ -136,7 +139,7 @@ var knownTables = []string{
 	"web_sessions", "login_links", "api_tokens", "channels", "staff", "pii_patterns", "retention_defaults",
 	"jobs", "audit_log", "audit_heads", "topic_hold_epochs", "operator_audit",
 	"conversation_notes", "access_log", "mail_outbox", "imap_accounts", "mail_message_claims",
-	"chat_events", "chat_attachments",
+	"chat_events", "chat_attachments", "identifiers",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }
