@@ -474,6 +474,10 @@ func TestSocialDataDeletionCallback(t *testing.T) {
 		if _, ok := r.items()[post+"_x"]; ok {
 			t.Error("tombstoned comment came back")
 		}
+		// Nor does mirroring it again through the API.
+		if _, err := r.svc.Social.Mirror(r.ctx, r.fx.Admin, r.ch, gallra.SocialInput{ExternalID: post + "_x", AuthorID: "9401", Body: "Igen via API"}); gallra.ErrorCode(err) != gallra.ECONFLICT {
+			t.Errorf("API re-mirror of a tombstoned item: %v", err)
+		}
 		if _, err := r.svc.SocialPlatform.DataDeletionStatus(r.ctx, "000000000000000000000000"); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Errorf("unknown code: %v", err)
 		}
