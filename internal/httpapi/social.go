@@ -28,7 +28,7 @@ func (s *Server) socialRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/channels/{id}/social-items", Summary: "List mirrored social items, newest first", Tags: tags, Auth: AuthStaff,
 		Query: pageParams, Response: List[gallra.SocialItem]{}, Handler: pageByID(s.svc.Social.ListItems, func(i gallra.SocialItem) int64 { return i.ID })})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/channels/{id}/social-items", Summary: "Mirror (insert or update) an item from the platform", Tags: tags, Auth: AuthStaff,
-		Request: SocialImport{}, Response: gallra.SocialItem{}, Handler: s.upsertSocial})
+		Request: SocialImport{}, Response: gallra.SocialItem{}, Errors: []string{gallra.ECONFLICT}, Handler: s.upsertSocial})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/channels/{id}/social-items/{externalID}",
 		Summary:     "Remove an item deleted on the platform, or with by=author all items of an author who left",
 		Description: "externalID is the item's external id, or with by=author the external author id.",

@@ -443,6 +443,10 @@ func TestSocialDataDeletionCallback(t *testing.T) {
 		r.deliver(feed("comment", "add", post+"_x", post, post, "9401", "Från den som lämnar", t0+1))
 		r.deliver(feed("comment", "add", post+"_y", post, post, "9402", "Från någon annan", t0+2))
 
+		// Disconnecting the page does not exempt what was mirrored from it.
+		if err := r.svc.SocialConnect.Disconnect(r.ctx, r.fx.Admin, r.ch); err != nil {
+			t.Fatal(err)
+		}
 		bad := social.SignRequest(map[string]any{"algorithm": "HMAC-SHA256", "user_id": "9401", "issued_at": t0}, "wrong-secret-000000000000")
 		if _, err := r.svc.SocialPlatform.DataDeletion(r.ctx, gallra.PlatformMeta, map[string][]string{"signed_request": {bad}}); gallra.ErrorCode(err) != gallra.EUNAUTHORIZED {
 			t.Errorf("bad signed_request: %v", err)
@@ -469,10 +473,15 @@ func TestSocialDataDeletionCallback(t *testing.T) {
 		if len(entries) != 1 || strings.Contains(fmt.Sprint(entries[0].Details), "9401") {
 			t.Errorf("audit: %+v", entries)
 		}
-		// A re-sync of the comment does not bring it back.
+		// A re-sync of the comment (connected again) does not bring it back.
+		r.connect()
 		r.deliver(feed("comment", "edited", post+"_x", post, post, "9401", "Igen", t0+5))
 		if _, ok := r.items()[post+"_x"]; ok {
 			t.Error("tombstoned comment came back")
+		}
+		// Nor does mirroring it again through the API.
+		if _, err := r.svc.Social.Mirror(r.ctx, r.fx.Admin, r.ch, gallra.SocialInput{ExternalID: post + "_x", AuthorID: "9401", Body: "Igen via API"}); gallra.ErrorCode(err) != gallra.ECONFLICT {
+			t.Errorf("API re-mirror of a tombstoned item: %v", err)
 		}
 		if _, err := r.svc.SocialPlatform.DataDeletionStatus(r.ctx, "000000000000000000000000"); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Errorf("unknown code: %v", err)

@@ -19,6 +19,13 @@ func (db *DB) UpsertSocialItem(ctx context.Context, orgID, channelID int64, in g
 		if err := tx.requireModule(ctx, orgID, channelID, gallra.ModuleSocial); err != nil {
 			return err
 		}
+		var dead int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM social_tombstones WHERE channel_id = ? AND external_id = ?`, channelID, in.ExternalID).Scan(&dead); err != nil {
+			return err
+		}
+		if dead > 0 {
+			return gallra.Errorf(gallra.ECONFLICT, "external_id names an item that was deleted; a deleted item is not mirrored again")
+		}
 		var id int64
 		err := tx.queryRow(ctx, `SELECT id FROM social_items WHERE channel_id = ? AND external_id = ?`, channelID, in.ExternalID).Scan(&id)
 		if err == nil {

@@ -728,8 +728,12 @@ func (db *DB) AuthorItems(ctx context.Context, platform, authorID string) ([]Soc
 	var refs []SocialItemRef
 	var orgs, chans []int64
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT s.id, s.org_id, s.channel_id, s.external_id FROM social_items s JOIN social_accounts a ON a.channel_id = s.channel_id AND a.platform = ?
-			WHERE s.external_author_id = ? ORDER BY s.id`, platform, authorID)
+		// Items mirrored by the connector, whether or not their channel is
+		// still connected (disconnecting does not exempt them). Every
+		// source so far is Meta's; another platform adds its sources here.
+		_ = platform
+		rows, err := tx.query(ctx, `SELECT s.id, s.org_id, s.channel_id, s.external_id FROM social_items s
+			WHERE s.external_author_id = ? AND s.source <> '' ORDER BY s.id`, authorID)
 		if err != nil {
 			return err
 		}
