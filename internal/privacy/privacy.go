@@ -278,7 +278,7 @@ type facts struct {
 	org  *gallra.Organisation
 	reg  *gallra.PrivacyRegister
 	ip   map[gallra.Module]string // forum and chat: how writers' IP addresses are kept
-	data *store.PrivacyFacts // nil: not read (notices)
+	data *store.PrivacyFacts      // nil: not read (notices)
 }
 
 func (s *Service) facts(ctx context.Context, orgID int64, withData bool) (*facts, error) {
