@@ -80,7 +80,7 @@ func (db *DB) AfterBulkLoad(ctx context.Context, tables ...string) error {
 	if db.dialect != Postgres {
 		return nil
 	}
-	return db.Update(ctx, func(tx *Tx) error {
+	if err := db.Update(ctx, func(tx *Tx) error {
 		for _, t := range tables {
 			if !identRE.MatchString(t) {
 				return fmt.Errorf("after bulk load: %q is not a table name", t)
@@ -89,9 +89,11 @@ func (db *DB) AfterBulkLoad(ctx context.Context, tables ...string) error {
 				return fmt.Errorf("after bulk load: sequence of %s: %w", t, err)
 			}
 		}
-		_, err := tx.exec(ctx, `ANALYZE`)
+		return nil
+	}); err != nil {
 		return err
-	})
+	}
+	return db.Analyze(ctx)
 }
 
 // AnonymizeFloor is the purge benchmark's floor: one bulk UPDATE that

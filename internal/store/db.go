@@ -440,9 +440,35 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 }
 
 // Analyze refreshes the query planner's statistics (ANALYZE), e.g. after a
-// bulk load.
+// bulk load. On PostgreSQL only the tables of this database's schema are
+// analysed: a bare ANALYZE walks every schema of the database and can
+// deadlock with another installation's (or test's) migration there.
 func (db *DB) Analyze(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `ANALYZE`); err != nil {
+	stmt := `ANALYZE`
+	if db.dialect == Postgres {
+		rows, err := db.write.QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
+		if err != nil {
+			return fmt.Errorf("analyze: list tables: %w", err)
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return fmt.Errorf("analyze: list tables: %w", err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("analyze: list tables: %w", err)
+		}
+		if len(names) == 0 {
+			return nil
+		}
+		stmt = `ANALYZE ` + strings.Join(names, ", ")
+	}
+	if _, err := db.write.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
