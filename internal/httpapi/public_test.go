@@ -21,6 +21,17 @@ func TestPublic(t *testing.T) {
 		e := newEnv(t, db, clock, generous)
 		// Make one post anonymized and one removed, as purges and erasure do.
 		ctx := context.Background()
+		// This organisation keeps writers' addresses in full (forum: the
+		// site's setting; chat: the chat setting), so the staff views below
+		// show what was recorded; the default (truncated, none) is
+		// TestPublicRateLimitAndProxy's.
+		actor := gallra.Actor{Type: gallra.ActorStaff, ID: e.a.Admin.ID}
+		if err := db.SaveSiteSettings(ctx, actor, gallra.SiteSettings{OrgID: e.a.Org.ID, Slug: "public-test", IPStorage: gallra.IPFull}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetChatSettings(ctx, actor, e.a.Org.ID, gallra.ChatSettings{StoreIP: true}); err != nil {
+			t.Fatal(err)
+		}
 		c2 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "second post", Author: gallra.Author{Name: "Other Person", Email: "other@example.se", IP: custIP}}))
 		c3 := must(db.CreatePost(ctx, e.a.Org.ID, gallra.NewPost{TopicID: e.ids["topic"], Body: "third post secret", Author: gallra.Author{Name: "Third", Email: "third@example.se"}}))
 		err := db.Update(ctx, func(tx *store.Tx) error {
@@ -136,8 +147,10 @@ func TestPublicRateLimitAndProxy(t *testing.T) {
 				t.Fatalf("post %d: %d %s", i, res.Status, res.Body)
 			}
 		}
-		if ip := lastIP(noProxy); ip != "127.0.0.1" {
-			t.Errorf("without a trusted proxy the IP is %q, want RemoteAddr 127.0.0.1", ip)
+		// The organisation has no site setting: addresses are kept
+		// truncated to their /24 (service.IPStorageOf).
+		if ip := lastIP(noProxy); ip != "127.0.0.0" {
+			t.Errorf("without a trusted proxy the IP is %q, want RemoteAddr 127.0.0.1 truncated to 127.0.0.0", ip)
 		}
 		res := post(noProxy, "192.0.2.99")
 		if res.Status != 429 || res.Header.Get("Retry-After") == "" || !strings.Contains(string(res.Body), `"rate_limited"`) {
@@ -157,8 +170,8 @@ func TestPublicRateLimitAndProxy(t *testing.T) {
 		if res := post(proxied, "192.0.2.10"); res.Status != 201 {
 			t.Fatalf("proxied post: %d %s", res.Status, res.Body)
 		}
-		if ip := lastIP(proxied); ip != "192.0.2.10" {
-			t.Errorf("with a trusted proxy the IP is %q, want the last hop 192.0.2.10", ip)
+		if ip := lastIP(proxied); ip != "192.0.2.0" {
+			t.Errorf("with a trusted proxy the IP is %q, want the last hop 192.0.2.10 truncated to 192.0.2.0", ip)
 		}
 		if res := post(proxied, "192.0.2.10"); res.Status != 429 {
 			t.Errorf("second post from the same client: %d, want 429", res.Status)
