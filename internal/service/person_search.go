@@ -151,4 +151,3 @@ func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, perso
 	}
 	return ov, nil
 }
-
