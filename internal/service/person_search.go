@@ -114,7 +114,7 @@ func visibleCounts(staff *gallra.Staff, cs []gallra.PersonChannelCount) []gallra
 
 // PersonOverview implements gallra.PersonService: the person page. An
 // editor sees the counts and holds of their own channels and the requests
-// about the person only when the person has content there (ENOTFOUND for a
+// whose every channel is theirs, only when the person has content there (ENOTFOUND for a
 // person with nothing in their channels). The reading is audited.
 func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, personID int64) (*gallra.PersonOverview, error) {
 	org, err := orgOf(staff)
@@ -140,6 +140,19 @@ func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, perso
 			}
 		}
 		ov.Holds = holds
+		// As the request list: an editor sees the requests whose every
+		// channel they may act on, never those without channels.
+		reqs := ov.Requests[:0]
+		for _, r := range ov.Requests {
+			ok := len(r.ChannelIDs) > 0
+			for _, c := range r.ChannelIDs {
+				ok = ok && staff.Allowed(gallra.PermRequest, c)
+			}
+			if ok {
+				reqs = append(reqs, r)
+			}
+		}
+		ov.Requests = reqs
 	}
 	items := int64(0)
 	for _, c := range ov.Channels {

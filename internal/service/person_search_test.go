@@ -3,10 +3,12 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/audit"
 	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
@@ -115,6 +117,39 @@ func TestPersonSearch(t *testing.T) {
 			t.Fatalf("the neighbour's post %d is not among %+v", reply.ID, r.Mentions)
 		}
 
+		// Two requests for the customer's address: one on the forum (the
+		// editor's), one on the chat channel (not the editor's).
+		var onForum, onChat int64
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			key, err := tx.OrgAuditKey(ctx, org)
+			if err != nil {
+				return err
+			}
+			for _, ch := range []int64{forum, chatCh} {
+				r := &gallra.SubjectRequest{OrgID: org, Kind: gallra.RequestExport, Status: gallra.StatusReceived, Email: "kund@example.se",
+					EmailHash: audit.KeyedHash(key, "kund@example.se"), ChannelIDs: []int64{ch}, RequestedBy: f.Admin.ID,
+					ReceivedAt: clock.Now(), DueAt: clock.Now().AddDate(0, 1, 0), Reference: "DSR-2026-" + strconv.FormatInt(ch, 10)}
+				if err := tx.InsertSubjectRequest(ctx, r); err != nil {
+					return err
+				}
+				if ch == forum {
+					onForum = r.ID
+				} else {
+					onChat = r.ID
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reqIDs := func(ov *gallra.PersonOverview) []int64 {
+			var ids []int64
+			for _, r := range ov.Requests {
+				ids = append(ids, r.ID)
+			}
+			return ids
+		}
+
 		// The person page.
 		ov, err := svc.Persons.PersonOverview(ctx, f.Admin, kund)
 		if err != nil {
@@ -138,8 +173,15 @@ func TestPersonSearch(t *testing.T) {
 		if _, err := svc.Persons.PersonOverview(ctx, other.Admin, kund); gallra.ErrorCode(err) != gallra.ENOTFOUND {
 			t.Fatalf("another organisation read the person: %v", err)
 		}
-		if _, err := svc.Persons.PersonOverview(ctx, f.Editor, kund); err != nil {
+		if got := reqIDs(ov); len(got) != 2 || got[0] != onChat || got[1] != onForum {
+			t.Fatalf("admin sees requests %v, want [%d %d]", got, onChat, onForum)
+		}
+		eov, err := svc.Persons.PersonOverview(ctx, f.Editor, kund)
+		if err != nil {
 			t.Fatalf("editor, own channel: %v", err)
+		}
+		if got := reqIDs(eov); len(got) != 1 || got[0] != onForum {
+			t.Fatalf("editor sees requests %v, want [%d]", got, onForum)
 		}
 
 		// Audited, with no clear identifier.
