@@ -40,4 +40,7 @@ type Services struct {
 	SocialPlatform SocialPlatformService
 	// ChatLive runs live chats (widget, delivery, agent console).
 	ChatLive ChatLiveService
+	// Persons finds data subjects by any identifier (person search and
+	// person page).
+	Persons PersonService
 }

@@ -242,6 +242,7 @@ func (s *Server) routes(r *Router) {
 	s.workspaceRoutes(r)
 	s.chatLogRoutes(r)
 	s.chatConsoleRoutes(r)
+	s.personRoutes(r)
 	// A new group goes here, one line; groups built from outside the Server
 	// (RetentionRoutes) come through Config.Extra.
 }

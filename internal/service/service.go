@@ -67,6 +67,7 @@ func New(d Deps) *gallra.Services {
 		Operator:      &Operator{d: d},
 		Workspace:     &Workspace{d: d},
 		ChatLive:      newChatLive(d, chat),
+		Persons:       &Persons{d: d},
 	}
 	sc := newSocialConnect(d)
 	svc.SocialConnect, svc.SocialPlatform = sc, sc

@@ -100,6 +100,8 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
+	"mentionLink": mentionLink,
+	"channelLink": channelLink,
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -173,6 +173,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.chatConsoleRoutes(mux)
 	h.socialRoutes(mux)
 	h.privacyRoutes(mux)
+	h.personRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
