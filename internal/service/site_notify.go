@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -72,4 +73,33 @@ func VerifyUnsubscribeToken(key []byte, token string) (orgID, postID int64, err 
 // same URL carries it.
 func UnsubscribeHeaders(pageURL, token string) (listUnsubscribe, listUnsubscribePost string) {
 	return "<" + pageURL + "?t=" + token + ">", "List-Unsubscribe=One-Click"
+}
+
+// WithNotifyKey returns s signing and checking unsubscribe tokens with key
+// (the public site's key, at least 32 bytes; serve passes the one the
+// site's form tokens use). Without it Unsubscribe refuses every token.
+func (s *Site) WithNotifyKey(key []byte) *Site {
+	c := *s
+	c.notifyKey = append([]byte(nil), key...)
+	return &c
+}
+
+// Unsubscribe turns off answer notifications for the post named by a
+// one-click unsubscribe token of site (RFC 8058: the POST carries only the
+// token, no cookie, no login). A forged or altered token, or one of
+// another organisation, is EINVALID with a message saying what to do. A
+// post purged or erased since is not an error: nothing is sent for it.
+// Not audited: the asker acts on their own post and nothing personal changes.
+func (s *Site) Unsubscribe(ctx context.Context, site *gallra.Site, token string) error {
+	orgID, postID, err := VerifyUnsubscribeToken(s.notifyKey, token)
+	if err != nil {
+		return err
+	}
+	if site == nil || orgID != site.Org.ID {
+		return gallra.Errorf(gallra.EINVALID, "this unsubscribe link belongs to another site; use the link from the e-mail as it is")
+	}
+	if _, err := s.d.DB.UnsubscribePost(ctx, orgID, postID); err != nil {
+		return err
+	}
+	return nil
 }
