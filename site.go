@@ -230,4 +230,7 @@ type SiteService interface {
 	// Request records a data-subject request from the privacy page as
 	// unverified.
 	Request(ctx context.Context, site *Site, in SiteRequest, honeypot string, elapsed time.Duration) (*SiteRequest, error)
+	// Unsubscribe turns off answer notifications for the post named by a
+	// signed one-click unsubscribe token (EINVALID when forged).
+	Unsubscribe(ctx context.Context, site *Site, token string) error
 }

@@ -21,6 +21,8 @@ type NoticeFunc func(ctx context.Context, orgID, channelID int64, lang string) (
 type Site struct {
 	d      Deps
 	notice NoticeFunc
+	// notifyKey signs unsubscribe tokens (site_notify.go).
+	notifyKey []byte
 }
 
 var _ gallra.SiteService = (*Site)(nil)

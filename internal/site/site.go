@@ -217,6 +217,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, site *gallra.Sit
 		h.search(w, r, v)
 	case p == "/privacy" && (get || post):
 		h.privacy(w, r, v)
+	case p == "/unsubscribe" && (get || post):
+		h.unsubscribe(w, r, v)
 	case len(parts) == 2 && parts[0] == "f" && get:
 		h.forum(w, r, v, idOf(parts[1]))
 	case len(parts) == 3 && parts[0] == "f" && parts[2] == "ask" && (get || post):
