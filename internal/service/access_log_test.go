@@ -73,7 +73,10 @@ func TestAccessLogRecordsReads(t *testing.T) {
 			id     int64
 			reason gallra.AccessReason
 		}{
-			{"person page with a reason", func() error { _, err := svc.Persons.PersonOverviewFor(ctx, f.Admin, person, gallra.ReasonRequest); return err },
+			{"person page with a reason", func() error {
+				_, err := svc.Persons.PersonOverviewFor(ctx, f.Admin, person, gallra.ReasonRequest)
+				return err
+			},
 				f.Admin, gallra.SubjectPerson, person, gallra.ReasonRequest},
 			{"person page (API without reason)", func() error { _, err := svc.Persons.PersonOverview(ctx, f.Editor, person); return err },
 				f.Editor, gallra.SubjectPerson, person, ""},
