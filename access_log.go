@@ -2,7 +2,9 @@ package gallra
 
 import (
 	"context"
+	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Stockholm on hosts without a zoneinfo database
 )
 
 // The access log: who among the staff read whose data, and when
@@ -141,4 +143,31 @@ type AccessLogService interface {
 // the purge at now, under a period of months.
 func AccessLogCutoff(now time.Time, months int) time.Time {
 	return now.AddDate(0, -months, 0)
+}
+
+// ParseAccessLogDays reads an access-log date filter: from and to are days
+// (YYYY-MM-DD, Swedish time), both included, each optional (""). It
+// returns the bounds of AccessLogFilter (To is the start of the day after
+// to); EINVALID naming the field otherwise.
+func ParseAccessLogDays(from, to string) (time.Time, time.Time, error) {
+	loc, err := time.LoadLocation(DefaultTimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	var f, t time.Time
+	if from = strings.TrimSpace(from); from != "" {
+		if f, err = time.ParseInLocation(time.DateOnly, from, loc); err != nil {
+			return f, t, Errorf(EINVALID, "from must be a date like 2026-01-01")
+		}
+	}
+	if to = strings.TrimSpace(to); to != "" {
+		if t, err = time.ParseInLocation(time.DateOnly, to, loc); err != nil {
+			return f, t, Errorf(EINVALID, "to must be a date like 2026-01-31")
+		}
+		t = t.AddDate(0, 0, 1)
+	}
+	if !f.IsZero() && !t.IsZero() && !f.Before(t) {
+		return f, t, Errorf(EINVALID, "to (%s) is before from (%s)", to, from)
+	}
+	return f, t, nil
 }
