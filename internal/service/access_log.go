@@ -22,6 +22,16 @@ func recordRead(ctx context.Context, d Deps, staff *gallra.Staff, st gallra.Subj
 	return d.DB.RecordRead(ctx, staff.OrgID, store.AccessRecord{StaffID: staff.ID, SubjectType: st, SubjectID: id, Action: action, Reason: reason})
 }
 
+// recordDownloads records the download of several subjects at once (an
+// export of many conversations), in one transaction.
+func recordDownloads(ctx context.Context, d Deps, staff *gallra.Staff, st gallra.SubjectType, ids []int64) error {
+	rs := make([]store.AccessRecord, 0, len(ids))
+	for _, id := range ids {
+		rs = append(rs, store.AccessRecord{StaffID: staff.ID, SubjectType: st, SubjectID: id, Action: gallra.AccessDownload})
+	}
+	return d.DB.RecordReads(ctx, staff.OrgID, rs)
+}
+
 // List implements gallra.AccessLogService.
 func (a *AccessLog) List(ctx context.Context, staff *gallra.Staff, f gallra.AccessLogFilter) (*gallra.AccessLogPage, error) {
 	org, err := orgOf(staff)

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/service"
@@ -28,7 +29,8 @@ func TestAccessLogRecordsReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		person := *topic.PersonID
-		mail, err := db.IngestMail(ctx, org, f.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: kund.Email, Subject: "Bygglov", Body: "Hej", MessageID: "<k1@x>"})
+		mail, err := db.IngestMail(ctx, org, f.Channels[gallra.ModuleMail].ID, gallra.InboundMail{From: kund.Email, Subject: "Bygglov", Body: "Hej", MessageID: "<k1@x>",
+			Attachments: []gallra.Attachment{{Filename: "ritning.txt", ContentType: "text/plain", Content: []byte("x")}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,24 +74,32 @@ func TestAccessLogRecordsReads(t *testing.T) {
 			st     gallra.SubjectType
 			id     int64
 			reason gallra.AccessReason
+			action gallra.AccessAction
 		}{
 			{"person page with a reason", func() error {
 				_, err := svc.Persons.PersonOverviewFor(ctx, f.Admin, person, gallra.ReasonRequest)
 				return err
 			},
-				f.Admin, gallra.SubjectPerson, person, gallra.ReasonRequest},
+				f.Admin, gallra.SubjectPerson, person, gallra.ReasonRequest, ""},
 			{"person page (API without reason)", func() error { _, err := svc.Persons.PersonOverview(ctx, f.Editor, person); return err },
-				f.Editor, gallra.SubjectPerson, person, ""},
+				f.Editor, gallra.SubjectPerson, person, "", ""},
 			{"workspace conversation", func() error {
 				_, err := svc.Workspace.Conversation(ctx, f.Editor, mail.ConversationID, gallra.ThreadPage{})
 				return err
-			}, f.Editor, gallra.SubjectMailConversation, mail.ConversationID, ""},
+			}, f.Editor, gallra.SubjectMailConversation, mail.ConversationID, "", ""},
 			{"chat", func() error { _, err := svc.Chat.Chat(ctx, f.Admin, chat.ID, gallra.ThreadPage{}); return err },
-				f.Admin, gallra.SubjectChatConversation, chat.ID, ""},
+				f.Admin, gallra.SubjectChatConversation, chat.ID, "", ""},
 			{"forum topic (API)", func() error { _, err := svc.Forum.Topic(ctx, f.Editor, topic.ID, gallra.ThreadPage{}); return err },
-				f.Editor, gallra.SubjectForumTopic, topic.ID, ""},
+				f.Editor, gallra.SubjectForumTopic, topic.ID, "", ""},
 			{"forum topic (staff site)", func() error { _, err := site.StaffThread(ctx, f.Admin, topic.ID, 0); return err },
-				f.Admin, gallra.SubjectForumTopic, topic.ID, ""},
+				f.Admin, gallra.SubjectForumTopic, topic.ID, "", ""},
+			{"mail attachment", func() error { _, err := svc.Mail.Attachment(ctx, f.Editor, mail.Attachments[0].ID); return err },
+				f.Editor, gallra.SubjectMailConversation, mail.ConversationID, "", gallra.AccessDownload},
+			{"chat-log export", func() error {
+				day := clock.Now().Truncate(24 * time.Hour)
+				return svc.ChatLive.(gallra.ChatLogExporter).ExportLog(ctx, f.Admin, gallra.ChatLogFilter{ChannelID: f.Channels[gallra.ModuleChat].ID,
+					From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 2), Format: "json"}, func(gallra.ChatLogChat) error { return nil })
+			}, f.Admin, gallra.SubjectChatConversation, chat.ID, "", gallra.AccessDownload},
 		}
 		for _, r := range reads {
 			t.Run(r.name, func(t *testing.T) {
@@ -105,7 +115,13 @@ func TestAccessLogRecordsReads(t *testing.T) {
 					t.Fatalf("not one read recorded: %d → %d", before, count())
 				}
 				e := p.Items[0]
-				if e.StaffID != r.staff.ID || e.SubjectType != r.st || e.SubjectID != r.id || e.Action != gallra.AccessView || e.Reason != r.reason || !e.At.Equal(clock.Now()) {
+				if r.action == "" {
+					r.action = gallra.AccessView
+				}
+				if e.Action != r.action {
+					t.Errorf("action %q, want %q", e.Action, r.action)
+				}
+				if e.StaffID != r.staff.ID || e.SubjectType != r.st || e.SubjectID != r.id || e.Reason != r.reason || !e.At.Equal(clock.Now()) {
 					t.Errorf("entry %+v, want staff %d %s %d reason %q at %v", e, r.staff.ID, r.st, r.id, r.reason, clock.Now())
 				}
 			})
@@ -135,8 +151,8 @@ func TestAccessLogRecordsReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(byEditor.Items) != 3 {
-			t.Errorf("editor's log holds %d entries, want 3", len(byEditor.Items))
+		if len(byEditor.Items) != 4 {
+			t.Errorf("editor's log holds %d entries, want 4", len(byEditor.Items))
 		}
 
 		refusals := []struct {

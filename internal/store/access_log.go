@@ -47,6 +47,35 @@ func (db *DB) RecordRead(ctx context.Context, orgID int64, r AccessRecord) error
 	return db.Update(ctx, func(tx *Tx) error { return tx.RecordRead(ctx, orgID, r) })
 }
 
+// RecordReads appends several reads to the organisation's access log in
+// one transaction (an export of many conversations).
+func (db *DB) RecordReads(ctx context.Context, orgID int64, rs []AccessRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return db.Update(ctx, func(tx *Tx) error {
+		for _, r := range rs {
+			if err := tx.RecordRead(ctx, orgID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MessageConversation returns the conversation of a mail message of the
+// organisation (ENOTFOUND otherwise).
+func (db *DB) MessageConversation(ctx context.Context, orgID, messageID int64) (int64, error) {
+	var id int64
+	err := db.View(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT conversation_id FROM mail_messages WHERE id = ? AND org_id = ?`, messageID, orgID).Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("mail message", messageID)
+	}
+	return id, err
+}
+
 // AccessLogQuery selects entries of one organisation's access log: by staff
 // user, by person (EmailHash: the keyed hash of the person's address, to
 // find the exports made for it), or all.
