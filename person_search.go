@@ -52,4 +52,8 @@ type PersonOverview struct {
 type PersonService interface {
 	SearchPersons(ctx context.Context, staff *Staff, q string) (*PersonSearchResult, error)
 	PersonOverview(ctx context.Context, staff *Staff, personID int64) (*PersonOverview, error)
+	// PersonOverviewFor is PersonOverview with the reason staff gave for
+	// opening the page (EINVALID unless AccessReason.Valid), recorded in
+	// the access log with the read.
+	PersonOverviewFor(ctx context.Context, staff *Staff, personID int64, reason AccessReason) (*PersonOverview, error)
 }

@@ -43,4 +43,6 @@ type Services struct {
 	// Persons finds data subjects by any identifier (person search and
 	// person page).
 	Persons PersonService
+	// AccessLog shows who among the staff read whose data (admins).
+	AccessLog AccessLogService
 }

@@ -118,6 +118,9 @@ func runPurge(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s%s: %d anonymized, %d deleted, %d skipped on hold, %d persons deleted\n",
 		run, verb, res.Anonymized, res.Deleted, res.SkippedHold, res.PersonsDeleted)
+	for _, a := range res.AccessLog {
+		fmt.Fprintf(env.Stdout, "org %d access log (kept %d months): %s %d entries read before %s\n", a.OrgID, a.Months, verb, a.Deleted, a.Cutoff.Format(time.DateOnly))
+	}
 	return err
 }
 

@@ -37,14 +37,20 @@ func (s *Server) personRoutes(r *Router) {
 		}})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/persons/{id}", Summary: "The person page: what is held where, requests made, holds", Tags: tags, Auth: AuthStaff,
 		Description: "Counts per channel (forum posts, mail and chat conversations, social items), the requests made for the person's e-mail address, " +
-			"the legal holds on their topics and conversations. Editors see their own channels only (404 for a person with nothing there). Audited (person.viewed).",
+			"the legal holds on their topics and conversations. Editors see their own channels only (404 for a person with nothing there). Audited (person.viewed) " +
+			"and recorded in the access log with the reason, when given.",
+		Query:    []Param{{Name: "reason", Type: "string", Enum: accessReasons(), Description: "why you open the page (recorded in the access log)"}},
 		Response: gallra.PersonOverview{},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			id, err := PathID(r, "id")
 			if err != nil {
 				return err
 			}
-			ov, err := s.svc.Persons.PersonOverview(r.Context(), PrincipalFrom(r.Context()).Staff, id)
+			reason, err := QueryEnum(r, "reason", accessReasons()...)
+			if err != nil {
+				return err
+			}
+			ov, err := s.svc.Persons.PersonOverviewFor(r.Context(), PrincipalFrom(r.Context()).Staff, id, gallra.AccessReason(reason))
 			if err != nil {
 				return err
 			}

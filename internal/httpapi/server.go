@@ -243,6 +243,7 @@ func (s *Server) routes(r *Router) {
 	s.chatLogRoutes(r)
 	s.chatConsoleRoutes(r)
 	s.personRoutes(r)
+	s.accessLogRoutes(r)
 	// A new group goes here, one line; groups built from outside the Server
 	// (RetentionRoutes) come through Config.Extra.
 }

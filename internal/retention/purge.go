@@ -124,6 +124,11 @@ type RunResult struct {
 	PersonsDeleted int64           `json:"persons_deleted"`
 	Channels       []ChannelResult `json:"channels"`
 	Errors         []string        `json:"errors,omitempty"`
+	// AccessLogDeleted counts the access-log entries past their
+	// organisation's period that the run deleted (dry: would delete);
+	// AccessLog has them per organisation.
+	AccessLogDeleted int64          `json:"access_log_deleted"`
+	AccessLog        []AccessLogDue `json:"access_log,omitempty"`
 }
 
 // ErrPurgeRunning is returned when another process holds the purge lease.
@@ -193,7 +198,10 @@ func (e *Engine) plan(ctx context.Context, o RunOptions) ([]work, error) {
 func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	res := &RunResult{DryRun: o.DryRun, Status: gallra.PurgeDone, Channels: []ChannelResult{}}
 	if o.DryRun {
-		return res, e.dryRun(ctx, o, res)
+		if err := e.dryRun(ctx, o, res); err != nil {
+			return res, err
+		}
+		return res, e.purgeAccessLog(ctx, o, e.db.Now(), res)
 	}
 	held, err := e.db.AcquireLease(ctx, LeaseName, e.owner, e.ttl)
 	if err != nil {
@@ -218,6 +226,9 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	res.RunID = runID
 	runErr := e.runChannels(ctx, o, res)
+	if runErr == nil && ctx.Err() == nil {
+		runErr = e.purgeAccessLog(ctx, o, e.db.Now(), res)
+	}
 	status, msg := gallra.PurgeDone, ""
 	switch {
 	case ctx.Err() != nil:
@@ -240,7 +251,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		runErr = err
 	}
 	e.log.Info("purge run", "run_id", runID, "status", status, "anonymized", res.Anonymized, "deleted", res.Deleted,
-		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted)
+		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted, "access_log_deleted", res.AccessLogDeleted)
 	if res.Anonymized+res.Deleted+res.PersonsDeleted > 0 {
 		e.scrub(ctx, runID)
 	}

@@ -6,7 +6,8 @@ import (
 	"github.com/gallra/gallra"
 )
 
-// Chat implements gallra.ChatService.
+// Chat implements gallra.ChatService. Each page read is recorded in the
+// access log (not shown when that fails).
 type Chat struct{ d Deps }
 
 var _ gallra.ChatService = (*Chat)(nil)
@@ -49,7 +50,11 @@ func (c *Chat) Chat(ctx context.Context, staff *gallra.Staff, id int64, p gallra
 	if err := validThreadPage(p); err != nil {
 		return nil, err
 	}
-	return c.d.DB.ChatPage(ctx, chat.OrgID, chat.ID, p)
+	page, err := c.d.DB.ChatPage(ctx, chat.OrgID, chat.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	return page, recordRead(ctx, c.d, staff, gallra.SubjectChatConversation, chat.ID, gallra.AccessView, "")
 }
 
 // StaffMessage implements gallra.ChatService.

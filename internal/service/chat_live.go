@@ -375,6 +375,15 @@ func (c *ChatLive) ExportLog(ctx context.Context, staff *gallra.Staff, f gallra.
 		if err != nil {
 			return err
 		}
+		// Each exported chat is a download of its person's data: recorded
+		// before it is sent.
+		ids := make([]int64, 0, len(batch))
+		for _, chat := range batch {
+			ids = append(ids, chat.ID)
+		}
+		if err := recordDownloads(ctx, c.d, staff, gallra.SubjectChatConversation, ids); err != nil {
+			return err
+		}
 		for _, chat := range batch {
 			if err := fn(chat); err != nil {
 				return err

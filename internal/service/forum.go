@@ -21,7 +21,8 @@ func (f *Forum) ListTopics(ctx context.Context, staff *gallra.Staff, channelID i
 	return f.d.DB.ListTopics(ctx, c.OrgID, c.ID, p)
 }
 
-// Topic implements gallra.ForumService.
+// Topic implements gallra.ForumService. Each page read is recorded in the
+// access log (not shown when that fails).
 func (f *Forum) Topic(ctx context.Context, staff *gallra.Staff, id int64, p gallra.ThreadPage) (*gallra.ForumTopic, error) {
 	org, err := orgOf(staff)
 	if err != nil {
@@ -37,7 +38,11 @@ func (f *Forum) Topic(ctx context.Context, staff *gallra.Staff, id int64, p gall
 	if err := validThreadPage(p); err != nil {
 		return nil, err
 	}
-	return f.d.DB.TopicPage(ctx, org, t.ID, p)
+	page, err := f.d.DB.TopicPage(ctx, org, t.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	return page, recordRead(ctx, f.d, staff, gallra.SubjectForumTopic, t.ID, gallra.AccessView, "")
 }
 
 // EditPost implements gallra.ForumService.

@@ -89,7 +89,8 @@ func (m *Mail) Reply(ctx context.Context, staff *gallra.Staff, conversationID in
 		Body: in.Body, To: in.To, Cc: in.Cc, FromAddr: ch.Address, MessageID: msgID, Queue: true})
 }
 
-// Attachment implements gallra.MailService.
+// Attachment implements gallra.MailService. The download is recorded in
+// the access log as a download from its conversation.
 func (m *Mail) Attachment(ctx context.Context, staff *gallra.Staff, id int64) (*gallra.MailAttachment, error) {
 	org, err := orgOf(staff)
 	if err != nil {
@@ -102,7 +103,15 @@ func (m *Mail) Attachment(ctx context.Context, staff *gallra.Staff, id int64) (*
 	if err := staff.Authorize(gallra.PermViewChannel, ch); err != nil {
 		return nil, err
 	}
-	return m.d.DB.GetAttachment(ctx, org, id)
+	a, err := m.d.DB.GetAttachment(ctx, org, id)
+	if err != nil {
+		return nil, err
+	}
+	conv, err := m.d.DB.MessageConversation(ctx, org, a.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	return a, recordRead(ctx, m.d, staff, gallra.SubjectMailConversation, conv, gallra.AccessDownload, "")
 }
 
 // Ingest implements gallra.MailService.

@@ -112,14 +112,24 @@ func visibleCounts(staff *gallra.Staff, cs []gallra.PersonChannelCount) []gallra
 	return out
 }
 
-// PersonOverview implements gallra.PersonService: the person page. An
+// PersonOverview implements gallra.PersonService: PersonOverviewFor
+// without a reason.
+func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, personID int64) (*gallra.PersonOverview, error) {
+	return s.PersonOverviewFor(ctx, staff, personID, gallra.ReasonNone)
+}
+
+// PersonOverviewFor implements gallra.PersonService: the person page. An
 // editor sees the counts and holds of their own channels and the requests
 // whose every channel is theirs, only when the person has content there (ENOTFOUND for a
-// person with nothing in their channels). The reading is audited.
-func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, personID int64) (*gallra.PersonOverview, error) {
+// person with nothing in their channels). The reading is audited and
+// recorded in the access log with the reason.
+func (s *Persons) PersonOverviewFor(ctx context.Context, staff *gallra.Staff, personID int64, reason gallra.AccessReason) (*gallra.PersonOverview, error) {
 	org, err := orgOf(staff)
 	if err != nil {
 		return nil, err
+	}
+	if !reason.Valid() {
+		return nil, gallra.Errorf(gallra.EINVALID, "reason must be one of request, case, legal, control, or empty")
 	}
 	if !staff.Allowed(gallra.PermPersonData, 0) && len(staff.ChannelIDs) == 0 {
 		return nil, staff.Authorize(gallra.PermPersonData, 0)
@@ -162,5 +172,5 @@ func (s *Persons) PersonOverview(ctx context.Context, staff *gallra.Staff, perso
 		"items": items, "requests": len(ov.Requests), "holds": len(ov.Holds)}); err != nil {
 		return nil, err
 	}
-	return ov, nil
+	return ov, recordRead(ctx, s.d, staff, gallra.SubjectPerson, personID, gallra.AccessView, reason)
 }

@@ -68,6 +68,7 @@ func New(d Deps) *gallra.Services {
 		Workspace:     &Workspace{d: d},
 		ChatLive:      newChatLive(d, chat),
 		Persons:       &Persons{d: d},
+		AccessLog:     &AccessLog{d: d},
 	}
 	sc := newSocialConnect(d)
 	svc.SocialConnect, svc.SocialPlatform = sc, sc

@@ -512,5 +512,9 @@ func (s *Site) StaffThread(ctx context.Context, staff *gallra.Staff, topicID, af
 	if afterID < 0 {
 		return nil, gallra.Errorf(gallra.EINVALID, "after must be a positive id")
 	}
-	return s.d.DB.SiteThread(ctx, t.OrgID, t.ID, afterID, 50)
+	th, err := s.d.DB.SiteThread(ctx, t.OrgID, t.ID, afterID, 50)
+	if err != nil {
+		return nil, err
+	}
+	return th, recordRead(ctx, s.d, staff, gallra.SubjectForumTopic, t.ID, gallra.AccessView, "")
 }

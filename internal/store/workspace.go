@@ -278,15 +278,10 @@ type AccessEntry struct {
 	At          time.Time
 }
 
-// RecordAccess appends a read of a conversation to the access log.
+// RecordAccess appends a view of a conversation to the access log (see
+// RecordRead).
 func (db *DB) RecordAccess(ctx context.Context, orgID, staffID int64, st gallra.SubjectType, id int64) error {
-	return db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `INSERT INTO access_log (org_id, staff_id, subject_type, subject_id, accessed_at) VALUES (?, ?, ?, ?, ?)`,
-			orgID, staffID, string(st), id, ms(tx.Now)); err != nil {
-			return fmt.Errorf("record access: %w", err)
-		}
-		return nil
-	})
+	return db.RecordRead(ctx, orgID, AccessRecord{StaffID: staffID, SubjectType: st, SubjectID: id, Action: gallra.AccessView})
 }
 
 // AccessLog returns the recorded reads of a conversation, oldest first

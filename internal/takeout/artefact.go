@@ -19,7 +19,8 @@ import (
 // who may act on all its channels — and, when the export holds person-level
 // data (the person record and the custom fields on the person: an admin's
 // request), for admins only; the caller closes the file. Every download is
-// audited. ENOTFOUND when the artefact has expired or the request has none.
+// audited and recorded in the access log (export, the request id,
+// download). ENOTFOUND when the artefact has expired or the request has none.
 func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int64) (*os.File, *gallra.SubjectRequest, error) {
 	r, err := s.Get(ctx, staff, id)
 	if err != nil {
@@ -46,6 +47,9 @@ func (s *Service) OpenArtefact(ctx context.Context, staff *gallra.Staff, id int6
 		return nil, nil, fmt.Errorf("open artefact of request %d: %w", id, err)
 	}
 	err = s.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.RecordRead(ctx, r.OrgID, store.AccessRecord{StaffID: staff.ID, SubjectType: gallra.SubjectExport, SubjectID: r.ID, Action: gallra.AccessDownload}); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, r.OrgID, staffActor(staff), "request.artefact_downloaded", "subject_request", r.ID, map[string]any{"size": r.Artefact.Size})
 	})
 	if err != nil {

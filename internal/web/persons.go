@@ -17,7 +17,11 @@ func (h *Handler) personRoutes(mux *http.ServeMux) {
 }
 
 type personSearchData struct {
-	Q        string
+	Q string
+	// Reason is the reason chosen for opening a person found; the links
+	// carry it to the person page, which records it in the access log.
+	Reason   string
+	Reasons  []gallra.AccessReason
 	Err      string
 	Searched bool
 	R        *gallra.PersonSearchResult
@@ -37,10 +41,13 @@ func (h *Handler) channelNames(r *http.Request, v *viewer) map[int64]string {
 
 // personSearch shows the search form and, after a POST, what was found.
 func (h *Handler) personSearch(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	d := &personSearchData{Channels: h.channelNames(r, v)}
+	d := &personSearchData{Channels: h.channelNames(r, v), Reasons: gallra.AccessReasons()}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		d.Q = r.PostFormValue("q")
+		if reason := gallra.AccessReason(r.PostFormValue("reason")); reason.Valid() {
+			d.Reason = string(reason)
+		}
 		d.Searched = true
 		res, err := h.svc.Persons.SearchPersons(r.Context(), v.Staff, d.Q)
 		switch {
@@ -60,6 +67,9 @@ type personPageData struct {
 	O        *gallra.PersonOverview
 	Channels map[int64]string
 	Items    int64
+	// AccessLog: the viewer may read the access log (link to the
+	// person's).
+	AccessLog bool
 }
 
 // personPage shows what is held of a person where, their requests and
@@ -69,11 +79,12 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
-	o, err := h.svc.Persons.PersonOverview(r.Context(), v.Staff, id)
+	reason := gallra.AccessReason(r.URL.Query().Get("reason"))
+	o, err := h.svc.Persons.PersonOverviewFor(r.Context(), v.Staff, id, reason)
 	if err != nil {
 		return err
 	}
-	d := &personPageData{O: o, Channels: h.channelNames(r, v)}
+	d := &personPageData{O: o, Channels: h.channelNames(r, v), AccessLog: v.Staff.Allowed(gallra.PermAudit, 0)}
 	for _, c := range o.Channels {
 		d.Items += c.Items
 	}
@@ -159,5 +170,5 @@ var personMessages = map[string][2]string{
 	"pp.holds.none":               {"Inget av personens innehåll är under bevarandebeslut.", "None of the person's content is under a legal hold."},
 	"pp.hold.subject":             {"%s nr %d", "%s no. %d"},
 	"pp.new_request":              {"Gör en begäran för personen", "Make a request for the person"},
-	"pp.logged":                   {"Att du har öppnat sidan loggas i granskningsloggen.", "Your opening this page is recorded in the audit log."},
+	"pp.logged":                   {"Att du har öppnat sidan loggas i granskningsloggen och i åtkomstloggen.", "Your opening this page is recorded in the audit log and in the access log."},
 }

@@ -100,8 +100,9 @@ var funcs = template.FuncMap{
 		}
 		return *p
 	},
-	"mentionLink": mentionLink,
-	"channelLink": channelLink,
+	"mentionLink":       mentionLink,
+	"channelLink":       channelLink,
+	"accessSubjectLink": accessSubjectLink,
 }
 
 func containsID(ids []int64, id int64) bool {

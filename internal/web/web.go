@@ -174,6 +174,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	h.socialRoutes(mux)
 	h.privacyRoutes(mux)
 	h.personRoutes(mux)
+	h.accessLogRoutes(mux)
 
 	mux.Handle("GET /admin", h.permitted(gallra.PermManageStaff, h.adminPage))
 	mux.Handle("POST /admin/channels", h.permitted(gallra.PermManageChannels, h.channelCreate))
