@@ -118,6 +118,9 @@ func runPurge(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s%s: %d anonymized, %d deleted, %d skipped on hold, %d persons deleted\n",
 		run, verb, res.Anonymized, res.Deleted, res.SkippedHold, res.PersonsDeleted)
+	if res.StaffOffboarded > 0 {
+		fmt.Fprintf(env.Stdout, "%s: the name, e-mail and avatar of %d former staff member(s)\n", map[bool]string{true: "would remove", false: "removed"}[*dry], res.StaffOffboarded)
+	}
 	return err
 }
 
