@@ -98,6 +98,8 @@ type Engine struct {
 	countsMaxAge time.Duration
 	// offboardHook (tests) runs inside each staff off-boarding batch.
 	offboardHook func(*store.Tx) error
+	// offboardSize (tests) replaces offboardBatch.
+	offboardSize int
 }
 
 // New returns an Engine over db that redacts the free text of anonymized

@@ -52,11 +52,15 @@ func (e *Engine) offboardOne(ctx context.Context, d store.StaffOffboardDue) erro
 		return err
 	}
 	name := gallra.FormerStaffName(d.Lang, code)
+	size := e.offboardSize
+	if size <= 0 {
+		size = offboardBatch
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := e.db.RenameStaffWriting(ctx, d.OrgID, d.StaffID, name, offboardBatch, func(tx *store.Tx) error {
+		n, err := e.db.RenameStaffWriting(ctx, d.OrgID, d.StaffID, name, size, func(tx *store.Tx) error {
 			if ok, err := tx.KeepLease(ctx, LeaseName, e.owner, e.ttl); err != nil {
 				return err
 			} else if !ok {
@@ -70,7 +74,7 @@ func (e *Engine) offboardOne(ctx context.Context, d store.StaffOffboardDue) erro
 		if err != nil {
 			return err
 		}
-		if n < offboardBatch {
+		if n < int64(size) {
 			break
 		}
 	}

@@ -204,7 +204,7 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			return err
 		}
 		if s.OffboardedAt != nil {
-			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was off-boarded: their name and e-mail were removed after the off-boarding period, so they cannot be changed or reactivated; add them again as a new staff user", id)
+			return errOffboarded(id)
 		}
 		if staffDeleted(s) {
 			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was deleted and cannot be changed or reactivated", id)
@@ -238,15 +238,26 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			now := tx.Now
 			s.DeactivatedAt = &now
 		}
-		if _, err := tx.exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ?, deactivated_at = ? WHERE id = ? AND org_id = ?`,
-			s.Name, s.Email, gallra.NormalizeEmail(s.Email), string(s.Role), s.AvatarURL, boolInt(s.Active), msPtr(s.DeactivatedAt), id, orgID); err != nil {
+		// offboarded_at IS NULL: an off-boarding that finished since the
+		// read above (the purge) is not undone by this write.
+		n, err := countChanged(tx.exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ?, deactivated_at = ? WHERE id = ? AND org_id = ? AND offboarded_at IS NULL`,
+			s.Name, s.Email, gallra.NormalizeEmail(s.Email), string(s.Role), s.AvatarURL, boolInt(s.Active), msPtr(s.DeactivatedAt), id, orgID))
+		if err != nil {
 			if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
 				return gallra.Errorf(gallra.ECONFLICT, "a staff user with that e-mail already exists")
 			}
 			return fmt.Errorf("update staff: %w", err)
 		}
+		if n == 0 {
+			return errOffboarded(id)
+		}
 		if !s.Active || !wasActive {
 			if err := tx.endStaffAccess(ctx, orgID, id); err != nil {
+				return err
+			}
+		}
+		if !wasActive && s.Active {
+			if err := tx.restoreStaffWriting(ctx, orgID, id, s.Name); err != nil {
 				return err
 			}
 		}

@@ -136,6 +136,11 @@ func (db *DB) CountStaffOffboardingDue(ctx context.Context, orgID int64) (now, w
 	return now, within30, err
 }
 
+// errOffboarded refuses to change or reactivate off-boarded staff user id.
+func errOffboarded(id int64) error {
+	return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was off-boarded: their name and e-mail were removed after the off-boarding period, so they cannot be changed or reactivated; add them again as a new staff user", id)
+}
+
 // errNoLongerDue stops an off-boarding step whose user was reactivated or
 // off-boarded by someone else in between.
 var errNoLongerDue = gallra.Errorf(gallra.ECONFLICT, "the staff user is no longer due for off-boarding")
@@ -150,7 +155,13 @@ func (tx *Tx) stillDue(ctx context.Context, orgID, staffID int64) (string, error
 	var active int
 	var offboarded sql.NullInt64
 	var pseudonym string
-	err := tx.queryRow(ctx, `SELECT active, offboarded_at, pseudonym FROM staff WHERE id = ? AND org_id = ?`, staffID, orgID).Scan(&active, &offboarded, &pseudonym)
+	q := `SELECT active, offboarded_at, pseudonym FROM staff WHERE id = ? AND org_id = ?`
+	if tx.Dialect() == Postgres {
+		// A reactivation (UpdateStaff) waits for this step's commit, then
+		// sees and restores what it renamed (restoreStaffWriting).
+		q += ` FOR UPDATE`
+	}
+	err := tx.queryRow(ctx, q, staffID, orgID).Scan(&active, &offboarded, &pseudonym)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", errNoLongerDue
 	} else if err != nil {
@@ -269,4 +280,26 @@ func (db *DB) FinishStaffOffboard(ctx context.Context, actor gallra.Actor, orgID
 		}
 		return tx.Audit(ctx, orgID, actor, "staff.offboarded", "staff", staffID, map[string]any{"period_days": days})
 	})
+}
+
+// restoreStaffWriting gives back the user's name to the copies an
+// unfinished off-boarding renamed to their pseudonym (in either language),
+// when the user is reactivated before the off-boarding finished. Nothing
+// to do for a user without a pseudonym.
+func (tx *Tx) restoreStaffWriting(ctx context.Context, orgID, staffID int64, name string) error {
+	var code string
+	if err := tx.queryRow(ctx, `SELECT pseudonym FROM staff WHERE id = ? AND org_id = ?`, staffID, orgID).Scan(&code); err != nil {
+		return fmt.Errorf("read pseudonym: %w", err)
+	}
+	if code == "" {
+		return nil
+	}
+	sv, en := gallra.FormerStaffName("sv", code), gallra.FormerStaffName("en", code)
+	for _, t := range []struct{ table, col string }{{"forum_posts", "author_name"}, {"mail_messages", "from_name"}} {
+		q := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = ? WHERE staff_id = ? AND org_id = ? AND %[2]s IN (?, ?)`, t.table, t.col)
+		if _, err := tx.exec(ctx, q, name, staffID, orgID, sv, en); err != nil {
+			return fmt.Errorf("restore %s of reactivated staff user: %w", t.table, err)
+		}
+	}
+	return nil
 }
