@@ -33,3 +33,16 @@ func FormerStaffName(lang, code string) string {
 	}
 	return fmt.Sprintf("Former staff member %s", code)
 }
+
+// StaffOffboarding is an organisation's off-boarding setting and what the
+// purge will do with it.
+type StaffOffboarding struct {
+	// Days is how long a staff user stays deactivated before the purge
+	// removes their name, e-mail and avatar (default
+	// DefaultStaffOffboardDays).
+	Days int `json:"days"`
+	// DueNow counts the former staff members the next purge off-boards;
+	// DueWithin30Days those it will off-board in the 30 days after.
+	DueNow          int `json:"due_now"`
+	DueWithin30Days int `json:"due_within_30_days"`
+}
