@@ -62,6 +62,13 @@ type Staff struct {
 	// active again.
 	Deleted   bool      `json:"deleted,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// DeactivatedAt is when the user was last deactivated (nil while
+	// active); the off-boarding period counts from it.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
+	// OffboardedAt is when the purge removed the user's name, e-mail and
+	// avatar after the organisation's off-boarding period (nil: not yet).
+	// An off-boarded user is also Deleted and is named by FormerStaffName.
+	OffboardedAt *time.Time `json:"offboarded_at,omitempty"`
 	// ChannelIDs lists the channels an editor is a member of (filled on reads).
 	ChannelIDs []int64 `json:"channel_ids"`
 }

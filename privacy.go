@@ -250,6 +250,11 @@ type Art30Record struct {
 	// supervisory authority, in Swedish and English.
 	Rights    BiText `json:"rights"`
 	Authority BiText `json:"authority"`
+	// StaffData is the processing of the organisation's own staff users'
+	// data and its retention: kept while the account is active, removed
+	// by the purge StaffOffboardDays after deactivation.
+	StaffData         BiText `json:"staff_data"`
+	StaffOffboardDays int    `json:"staff_offboard_days"`
 }
 
 // Art15Info is the information of Art. 15(1) an export carries: filled from

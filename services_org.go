@@ -96,6 +96,14 @@ type StaffService interface {
 	// DeleteStaff removes a staff user's personal data when they leave
 	// (PermManageStaff); nobody may delete themselves. Audited.
 	DeleteStaff(ctx context.Context, staff *Staff, id int64) error
+	// StaffOffboarding returns the organisation's off-boarding period and
+	// how many former staff members the purge off-boards now and within
+	// 30 days (PermManageStaff).
+	StaffOffboarding(ctx context.Context, staff *Staff) (*StaffOffboarding, error)
+	// SetStaffOffboardDays sets the organisation's off-boarding period
+	// (PermManageStaff; EINVALID outside MinStaffOffboardDays to
+	// MaxStaffOffboardDays). Audited.
+	SetStaffOffboardDays(ctx context.Context, staff *Staff, days int) (*StaffOffboarding, error)
 
 	// ListTokens returns API tokens without secrets: all of the organisation
 	// for holders of PermManageStaff, the staff user's own for others; at

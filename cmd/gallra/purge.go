@@ -121,6 +121,9 @@ func runPurge(ctx context.Context, env *Env, args []string) error {
 	for _, a := range res.AccessLog {
 		fmt.Fprintf(env.Stdout, "org %d access log (kept %d months): %s %d entries read before %s\n", a.OrgID, a.Months, verb, a.Deleted, a.Cutoff.Format(time.DateOnly))
 	}
+	if res.StaffOffboarded > 0 {
+		fmt.Fprintf(env.Stdout, "%s: the name, e-mail and avatar of %d former staff member(s)\n", map[bool]string{true: "would remove", false: "removed"}[*dry], res.StaffOffboarded)
+	}
 	return err
 }
 

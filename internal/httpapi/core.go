@@ -254,11 +254,12 @@ func (s *Server) staffRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/staff/{id}", Summary: "Get a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Response: gallra.Staff{}, Handler: s.getStaff})
 	r.Handle(Route{Method: "PATCH", Path: "/api/v1/staff/{id}", Summary: "Change a staff user", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
-		Description: "Deactivating (active: false) revokes the user's API tokens, ends their UI sessions and retires their unused sign-in links in the same transaction; reactivating revives none of them (a new sign-in link is needed). A removed staff user cannot be changed (422). avatar_url must be an absolute https:// URL.",
+		Description: "Deactivating (active: false) revokes the user's API tokens, ends their UI sessions and retires their unused sign-in links in the same transaction; reactivating revives none of them (a new sign-in link is needed). A removed or off-boarded staff user cannot be changed or reactivated (422). avatar_url must be an absolute https:// URL.",
 		Request:     StaffUpdate{}, Response: gallra.Staff{}, Errors: []string{gallra.ECONFLICT, gallra.EUNPROCESS}, Handler: s.patchStaff})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/staff/{id}", Summary: "Remove a staff user's personal data (they left)", Tags: tags, Auth: AuthAdmin, Permission: gallra.PermManageStaff,
 		Description: "Ends the user's tokens, sessions, sign-in links and channel memberships; the remaining stub (\"Former staff\") holds the editor role with no channel, stays inactive and can never be reactivated or sign in.",
 		Errors:      []string{gallra.EUNPROCESS}, Handler: s.deleteStaff})
+	s.staffOffboardingRoutes(r)
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {

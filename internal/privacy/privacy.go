@@ -585,7 +585,7 @@ func (s *Service) NoticeHistory(ctx context.Context, staff *gallra.Staff, channe
 // settingsVersion names the settings a record was made from: the
 // register's version and a hash over everything the record was generated
 // from except the data-derived flags.
-func settingsVersion(f *facts, recs []gallra.ProcessingRecord, subs []gallra.SubProcessor) string {
+func settingsVersion(f *facts, recs []gallra.ProcessingRecord, subs []gallra.SubProcessor, staffDays int) string {
 	cp := make([]gallra.ProcessingRecord, len(recs))
 	for i, r := range recs {
 		r.SensitiveKinds = nil
@@ -600,7 +600,10 @@ func settingsVersion(f *facts, recs []gallra.ProcessingRecord, subs []gallra.Sub
 		Recs []gallra.ProcessingRecord
 		Subs []gallra.SubProcessor
 		IP   map[gallra.Module]string
-	}{f.org.Name, reg, cp, subs, f.ip})
+		// Staff is the staff off-boarding period; omitted at the default,
+		// so that records made before it existed keep their version.
+		Staff int `json:",omitempty"`
+	}{f.org.Name, reg, cp, subs, f.ip, staffOffboardVersion(staffDays)})
 	sum := sha256.Sum256(b)
 	return fmt.Sprintf("%d-%s", f.reg.Version, hex.EncodeToString(sum[:6]))
 }
@@ -628,6 +631,10 @@ func (s *Service) Art30ForOrg(ctx context.Context, orgID int64) (*gallra.Art30Re
 	if err != nil {
 		return nil, err
 	}
+	days, err := s.db.StaffOffboardDays(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	sec := gallraSecurity
 	if f.reg.Security.SV != "" {
 		sec.SV += " " + f.reg.Security.SV
@@ -637,8 +644,8 @@ func (s *Service) Art30ForOrg(ctx context.Context, orgID int64) (*gallra.Art30Re
 	}
 	return &gallra.Art30Record{
 		Organisation: *f.org, Kind: f.reg.Kind, Controller: f.controller(), GeneratedAt: s.clock.Now().UTC(),
-		SettingsVersion: settingsVersion(f, recs, subs), Processing: recs, Security: sec, SubProcessors: subs,
-		Rights: allRights, Authority: authority,
+		SettingsVersion: settingsVersion(f, recs, subs, days), Processing: recs, Security: sec, SubProcessors: subs,
+		Rights: allRights, Authority: authority, StaffData: staffDataText(days), StaffOffboardDays: days,
 	}, nil
 }
 

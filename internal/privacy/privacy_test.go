@@ -265,7 +265,31 @@ func TestRetentionChangeFlowsEverywhere(t *testing.T) {
 		if newSV == noticeSV || !strings.Contains(newSV, "sparas i högst 1 år. Därefter raderas de.") {
 			t.Errorf("sv notice did not follow: %s", newSV)
 		}
+		// Every path that shows the notice shows the new one: the English
+		// text, the retention engine's privacy text (widget, forms, mail
+		// acknowledgements) and the public channel page's.
+		newEN, _ := e.priv.NoticeText(ctx, f.Org.ID, forum.ID, "en")
+		if newEN == noticeEN || !strings.Contains(newEN, "1 year") || strings.Contains(newEN, "3 years") {
+			t.Errorf("en notice did not follow: %s", newEN)
+		}
+		for lang, want := range map[string]string{"sv": newSV, "en": newEN} {
+			if p, err := e.ret.ChannelPolicyText(ctx, f.Org.ID, forum.ID, lang); err != nil || p != want {
+				t.Errorf("%s ChannelPolicyText is not the new notice: %v\n%s", lang, err, p)
+			}
+		}
+		if p, err := e.ret.PublicPolicyText(ctx, forum); err != nil || p == nil || !strings.Contains(*p, "1 år") || strings.Contains(*p, "3 år") {
+			t.Errorf("public policy text did not follow: %v %v", err, p)
+		}
+		// The other channels' notices are not touched by the forum's period.
+		for _, m := range []gallra.Module{gallra.ModuleMail, gallra.ModuleChat} {
+			if s, _ := e.priv.NoticeText(ctx, f.Org.ID, f.Channels[m].ID, "sv"); strings.Contains(s, "1 år") {
+				t.Errorf("%s notice took the forum's period: %s", m, s)
+			}
+		}
 		exp2 := export(t, tk, f)
+		if !strings.Contains(exp2.art15, after.SettingsVersion) {
+			t.Errorf("next export's Art. 15 is not made from the new settings (%s): %s", after.SettingsVersion, exp2.art15)
+		}
 		if !strings.Contains(exp2.art15, "sparas i högst 1 år") || strings.Contains(exp2.art15, "3 år") || !strings.Contains(exp2.html, "sparas i högst 1 år") {
 			t.Errorf("next export's Art. 15 did not follow:\n%s", exp2.art15)
 		}

@@ -23,14 +23,14 @@ var art30Words = map[string]map[string]string{
 		"categories": "Kategorier av personuppgifter", "special": "Känsliga identifierare som setts (granska: art. 9 / art. 87)", "recipients": "Mottagare",
 		"retention": "Lagringstid (gällande inställning)", "transfers": "Personuppgiftsbiträdets underbiträden och överföringar till tredje land",
 		"service": "Tjänst", "country": "Land", "mechanism": "Överföringsmekanism", "added": "Tillagd", "nosubs": "Inga underbiträden är registrerade.",
-		"security": "Tekniska och organisatoriska säkerhetsåtgärder", "rights": "De registrerades rättigheter"},
+		"security": "Tekniska och organisatoriska säkerhetsåtgärder", "rights": "De registrerades rättigheter", "staff": "Personalens uppgifter"},
 	"en": {"title": "Record of processing activities", "art": "Article 30(1) GDPR", "generated": "Generated", "version": "settings version",
 		"controller": "Controller", "name": "Name", "orgnr": "Registration number", "address": "Address", "contact": "Contact", "dpo": "Data protection officer",
 		"processing": "Processing per channel", "purpose": "Purpose", "basis": "Legal basis", "subjects": "Categories of data subjects",
 		"categories": "Categories of personal data", "special": "Sensitive identifiers seen (review: Art. 9 / Art. 87)", "recipients": "Recipients",
 		"retention": "Retention (current setting)", "transfers": "The processor's sub-processors and transfers to third countries",
 		"service": "Service", "country": "Country", "mechanism": "Transfer mechanism", "added": "Added", "nosubs": "No sub-processors are registered.",
-		"security": "Technical and organisational security measures", "rights": "Data subjects' rights"},
+		"security": "Technical and organisational security measures", "rights": "Data subjects' rights", "staff": "Staff data"},
 }
 
 // RenderArt30 writes the record as a self-contained, printable HTML page in
@@ -75,5 +75,6 @@ func RenderArt30(w io.Writer, rec *gallra.Art30Record, lang string) error {
 	return art30Template.Execute(w, map[string]any{
 		"Lang": lang, "T": art30Words[lang], "R": rec, "Kind": Label("kind."+rec.Kind, lang), "Date": rec.GeneratedAt.Format("2006-01-02 15:04 UTC"),
 		"Rows": rows, "Subs": subs, "Security": rec.Security.In(lang), "Rights": rec.Rights.In(lang), "Authority": rec.Authority.In(lang),
+		"Staff": rec.StaffData.In(lang),
 	})
 }

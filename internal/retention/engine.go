@@ -96,6 +96,10 @@ type Engine struct {
 	notices Notices
 	// countsMaxAge: Config.CountsMaxAge.
 	countsMaxAge time.Duration
+	// offboardHook (tests) runs inside each staff off-boarding batch.
+	offboardHook func(*store.Tx) error
+	// offboardSize (tests) replaces offboardBatch.
+	offboardSize int
 }
 
 // New returns an Engine over db that redacts the free text of anonymized

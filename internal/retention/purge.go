@@ -115,15 +115,18 @@ type ChannelResult = gallra.PurgeRunChannel
 
 // RunResult is what a run did (or, dry, would do).
 type RunResult struct {
-	RunID          int64           `json:"run_id,omitempty"`
-	DryRun         bool            `json:"dry_run,omitempty"`
-	Status         string          `json:"status"`
-	Anonymized     int64           `json:"anonymized"`
-	Deleted        int64           `json:"deleted"`
-	SkippedHold    int64           `json:"skipped_hold"`
-	PersonsDeleted int64           `json:"persons_deleted"`
-	Channels       []ChannelResult `json:"channels"`
-	Errors         []string        `json:"errors,omitempty"`
+	RunID          int64  `json:"run_id,omitempty"`
+	DryRun         bool   `json:"dry_run,omitempty"`
+	Status         string `json:"status"`
+	Anonymized     int64  `json:"anonymized"`
+	Deleted        int64  `json:"deleted"`
+	SkippedHold    int64  `json:"skipped_hold"`
+	PersonsDeleted int64  `json:"persons_deleted"`
+	// StaffOffboarded counts the former staff members whose name, e-mail
+	// and avatar the run removed (or, dry, would remove): offboard.go.
+	StaffOffboarded int64           `json:"staff_offboarded"`
+	Channels        []ChannelResult `json:"channels"`
+	Errors          []string        `json:"errors,omitempty"`
 	// AccessLogDeleted counts the access-log entries past their
 	// organisation's period that the run deleted (dry: would delete);
 	// AccessLog has them per organisation.
@@ -229,6 +232,11 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if runErr == nil && ctx.Err() == nil {
 		runErr = e.purgeAccessLog(ctx, o, e.db.Now(), res)
 	}
+	if runErr == nil && ctx.Err() == nil && o.ChannelID == 0 {
+		// Staff belong to an organisation, not a channel: a run limited
+		// to one channel leaves them to the next full run.
+		res.StaffOffboarded, runErr = e.offboardStaff(ctx, o.OrgID)
+	}
 	status, msg := gallra.PurgeDone, ""
 	switch {
 	case ctx.Err() != nil:
@@ -251,8 +259,8 @@ func (e *Engine) Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		runErr = err
 	}
 	e.log.Info("purge run", "run_id", runID, "status", status, "anonymized", res.Anonymized, "deleted", res.Deleted,
-		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted, "access_log_deleted", res.AccessLogDeleted)
-	if res.Anonymized+res.Deleted+res.PersonsDeleted > 0 {
+		"skipped_hold", res.SkippedHold, "persons_deleted", res.PersonsDeleted, "access_log_deleted", res.AccessLogDeleted, "staff_offboarded", res.StaffOffboarded)
+	if res.Anonymized+res.Deleted+res.PersonsDeleted+res.StaffOffboarded > 0 {
 		e.scrub(ctx, runID)
 	}
 	if runErr == nil && ctx.Err() != nil {
@@ -1036,6 +1044,13 @@ func (e *Engine) dryRun(ctx context.Context, o RunOptions, res *RunResult) error
 		res.Anonymized += cr.Anonymized
 		res.Deleted += cr.Deleted
 		res.SkippedHold += cr.SkippedHold
+	}
+	if o.ChannelID == 0 {
+		return e.db.View(ctx, func(tx *store.Tx) error {
+			due, err := tx.StaffOffboardingDue(ctx, o.OrgID, tx.Now)
+			res.StaffOffboarded = int64(len(due))
+			return err
+		})
 	}
 	return nil
 }

@@ -114,6 +114,14 @@ func orgCases(db *store.DB) []orgCase {
 		{"delete staff", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
 			return svc.Staff.DeleteStaff(ctx, who, f.Editor.ID)
 		}},
+		{"read off-boarding period", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
+			_, err := svc.Staff.StaffOffboarding(ctx, who)
+			return err
+		}},
+		{"set off-boarding period", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
+			_, err := svc.Staff.SetStaffOffboardDays(ctx, who, 60)
+			return err
+		}},
 		{"create reset link", adminOnly, func(ctx context.Context, svc *gallra.Services, f *storetest.Fixture, who *gallra.Staff) error {
 			_, err := svc.Staff.CreateLoginLink(ctx, who, f.Editor.ID, gallra.LinkReset, time.Hour)
 			return err

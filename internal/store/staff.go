@@ -78,8 +78,11 @@ func (tx *Tx) CreateStaff(ctx context.Context, actor gallra.Actor, s *gallra.Sta
 		return nil, err
 	}
 	c.CreatedAt = tx.Now
-	id, err := tx.insert(ctx, `INSERT INTO staff (org_id, name, email, email_key, role, avatar_url, active, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.OrgID, c.Name, c.Email, gallra.NormalizeEmail(c.Email), string(c.Role), c.AvatarURL, boolInt(c.Active), ms(c.CreatedAt))
+	if !c.Active {
+		c.DeactivatedAt = &c.CreatedAt // created inactive: the off-boarding period runs from now
+	}
+	id, err := tx.insert(ctx, `INSERT INTO staff (org_id, name, email, email_key, role, avatar_url, active, created_at, deactivated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.OrgID, c.Name, c.Email, gallra.NormalizeEmail(c.Email), string(c.Role), c.AvatarURL, boolInt(c.Active), ms(c.CreatedAt), msPtr(c.DeactivatedAt))
 	if err != nil {
 		if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
 			return nil, gallra.Errorf(gallra.ECONFLICT, "a staff user with that e-mail already exists")
@@ -129,7 +132,7 @@ func (db *DB) ListStaff(ctx context.Context, orgID int64) ([]gallra.Staff, error
 }
 
 func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staff, error) {
-	q := `SELECT id, org_id, name, email, role, avatar_url, active, created_at FROM staff WHERE org_id = ?`
+	q := `SELECT id, org_id, name, email, role, avatar_url, active, created_at, deactivated_at, offboarded_at FROM staff WHERE org_id = ?`
 	args := []any{orgID}
 	if onlyID != 0 {
 		q += ` AND id = ?`
@@ -146,12 +149,14 @@ func (tx *Tx) listStaff(ctx context.Context, orgID, onlyID int64) ([]gallra.Staf
 		var role string
 		var active int
 		var created int64
-		if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Email, &role, &s.AvatarURL, &active, &created); err != nil {
+		var deactivated, offboarded sql.NullInt64
+		if err := rows.Scan(&s.ID, &s.OrgID, &s.Name, &s.Email, &role, &s.AvatarURL, &active, &created, &deactivated, &offboarded); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan staff: %w", err)
 		}
 		s.Role, s.Active, s.CreatedAt, s.ChannelIDs = gallra.Role(role), active == 1, fromMS(created), []int64{}
 		s.Deleted = staffDeleted(&s)
+		s.DeactivatedAt, s.OffboardedAt = fromNullMS(deactivated), fromNullMS(offboarded)
 		idx[s.ID] = len(out)
 		out = append(out, s)
 	}
@@ -198,6 +203,9 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if err != nil {
 			return err
 		}
+		if s.OffboardedAt != nil {
+			return errOffboarded(id)
+		}
 		if staffDeleted(s) {
 			return gallra.Errorf(gallra.EUNPROCESS, "staff user %d was deleted and cannot be changed or reactivated", id)
 		}
@@ -221,15 +229,35 @@ func (db *DB) UpdateStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 		if err := validateStaff(s); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ? WHERE id = ? AND org_id = ?`,
-			s.Name, s.Email, gallra.NormalizeEmail(s.Email), string(s.Role), s.AvatarURL, boolInt(s.Active), id, orgID); err != nil {
+		// The off-boarding period counts from the deactivation; a
+		// reactivation stops it, a later deactivation starts it anew.
+		switch {
+		case s.Active:
+			s.DeactivatedAt = nil
+		case wasActive || s.DeactivatedAt == nil:
+			now := tx.Now
+			s.DeactivatedAt = &now
+		}
+		// offboarded_at IS NULL: an off-boarding that finished since the
+		// read above (the purge) is not undone by this write.
+		n, err := countChanged(tx.exec(ctx, `UPDATE staff SET name = ?, email = ?, email_key = ?, role = ?, avatar_url = ?, active = ?, deactivated_at = ? WHERE id = ? AND org_id = ? AND offboarded_at IS NULL`,
+			s.Name, s.Email, gallra.NormalizeEmail(s.Email), string(s.Role), s.AvatarURL, boolInt(s.Active), msPtr(s.DeactivatedAt), id, orgID))
+		if err != nil {
 			if gallra.ErrorCode(convertError(err)) == gallra.ECONFLICT {
 				return gallra.Errorf(gallra.ECONFLICT, "a staff user with that e-mail already exists")
 			}
 			return fmt.Errorf("update staff: %w", err)
 		}
+		if n == 0 {
+			return errOffboarded(id)
+		}
 		if !s.Active || !wasActive {
 			if err := tx.endStaffAccess(ctx, orgID, id); err != nil {
+				return err
+			}
+		}
+		if !wasActive && s.Active {
+			if err := tx.restoreStaffWriting(ctx, orgID, id, s.Name); err != nil {
 				return err
 			}
 		}
@@ -263,8 +291,11 @@ func (db *DB) DeleteStaff(ctx context.Context, actor gallra.Actor, orgID, id int
 			return fmt.Errorf("unassign conversations of staff user: %w", err)
 		}
 		placeholder := deletedStaffEmail(id)
-		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, role = ?, avatar_url = '', password_hash = '', signature = '', active = 0 WHERE id = ? AND org_id = ?`,
-			placeholder, placeholder, string(gallra.RoleEditor), id, orgID); err != nil {
+		// deactivated_at makes the purge off-board the row at once
+		// (offboard.go): it gives the pseudonym and renames what they wrote.
+		if _, err := tx.exec(ctx, `UPDATE staff SET name = 'Former staff', email = ?, email_key = ?, role = ?, avatar_url = '', password_hash = '', signature = '', active = 0,
+			deactivated_at = COALESCE(deactivated_at, ?) WHERE id = ? AND org_id = ?`,
+			placeholder, placeholder, string(gallra.RoleEditor), ms(tx.Now), id, orgID); err != nil {
 			return fmt.Errorf("remove personal data of staff user: %w", err)
 		}
 		return tx.Audit(ctx, orgID, actor, "staff.deleted", "staff", id, nil)

@@ -19,6 +19,13 @@ type adminData struct {
 	// Link is a just-created sign-in link, shown once, and who it is for.
 	Link    string
 	LinkFor string
+	// Offboarding is the off-boarding period and who is due;
+	// OffboardInvalid and OffboardValue show a refused period again.
+	Offboarding     *gallra.StaffOffboarding
+	OffboardInvalid bool
+	OffboardValue   string
+	OffboardMin     int
+	OffboardMax     int
 }
 
 func (h *Handler) adminData(r *http.Request, v *viewer) (*adminData, error) {
@@ -30,7 +37,12 @@ func (h *Handler) adminData(r *http.Request, v *viewer) (*adminData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminData{Channels: chs, Staff: st, Modules: gallra.Modules()}, nil
+	off, err := h.staffOffboarding(r.Context(), v)
+	if err != nil {
+		return nil, err
+	}
+	return &adminData{Channels: chs, Staff: st, Modules: gallra.Modules(), Offboarding: off,
+		OffboardMin: gallra.MinStaffOffboardDays, OffboardMax: gallra.MaxStaffOffboardDays}, nil
 }
 
 func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *viewer) error {

@@ -22,6 +22,9 @@ type overviewData struct {
 	Channels []overviewRow
 	Runs     []gallra.PurgeRun
 	Open     []gallra.SubjectRequest
+	// Offboarding: former staff members the purge will off-board (nil
+	// unless the viewer manages staff).
+	Offboarding *gallra.StaffOffboarding
 }
 
 // overview shows, per channel the viewer may act on, its policy and what
@@ -54,6 +57,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 	}
 	if h.retention != nil && v.Staff.Allowed(gallra.PermAudit, 0) {
 		if d.Runs, err = h.retention.Runs(r.Context(), v.Org.ID, 5); err != nil {
+			return err
+		}
+	}
+	if h.retention != nil {
+		if d.Offboarding, err = h.staffOffboarding(r.Context(), v); err != nil {
 			return err
 		}
 	}

@@ -187,6 +187,7 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/staff/{id}/active", h.permitted(gallra.PermManageStaff, h.staffSetActive))
 	mux.Handle("POST /admin/staff/{id}/members", h.permitted(gallra.PermManageChannels, h.staffMembership))
 	mux.Handle("POST /admin/staff/{id}/link", h.permitted(gallra.PermManageStaff, h.staffResetLink))
+	mux.Handle("POST /admin/staff/offboarding", h.permitted(gallra.PermManageStaff, h.staffOffboardDays))
 	mux.HandleFunc("/", h.notFound)
 }
 
