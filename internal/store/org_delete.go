@@ -107,6 +107,7 @@ var orgSteps = []orgDeleteStep{
 	deleteWhere("conversation_notes", `org_id = ?`, orgOnly),
 	deleteWhere("access_log", `org_id = ?`, orgOnly),
 	deleteWhere("mail_outbox", `org_id = ?`, orgOnly),
+	deleteWhere("site_notify_outbox", `org_id = ?`, orgOnly),
 	deleteWhere("imap_accounts", `org_id = ?`, orgOnly),
 	deleteWhere("channel_daily_stats", `org_id = ?`, orgOnly),
 	deleteWhere("purge_run_channels", `org_id = ?`, orgOnly),
@@ -140,6 +141,7 @@ var knownTables = []string{
 	"jobs", "audit_log", "audit_heads", "topic_hold_epochs", "operator_audit",
 	"conversation_notes", "access_log", "mail_outbox", "imap_accounts", "mail_message_claims",
 	"chat_events", "chat_attachments", "identifiers",
+	"site_notify_outbox",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }
