@@ -156,6 +156,9 @@ type SiteWrite struct {
 	Author    Author
 	Honeypot  string
 	Elapsed   time.Duration
+	// Notify is the asker's opt-in, on a new topic only: mail the address
+	// they gave when staff answer (docs/public-site.md). Unticked by default.
+	Notify bool
 }
 
 // SiteWritten says what became of a SiteWrite: published, or waiting for
@@ -164,6 +167,8 @@ type SiteWritten struct {
 	TopicID int64
 	PostID  int64
 	Pending bool
+	// Notified is set on a staff answer that queued a mail to the asker.
+	Notified bool
 }
 
 // SiteRequest is a data-subject request sent from the public privacy page.

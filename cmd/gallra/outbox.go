@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/gallra/gallra/internal/mailout"
+	"github.com/gallra/gallra/internal/store"
 )
 
 func outboxCommand() command {
@@ -53,12 +54,23 @@ func runOutbox(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		nt, err := db.NotifyCounts(ctx)
+		if err != nil {
+			return err
+		}
 		if *asJSON {
-			return writeJSON(env, st)
+			return writeJSON(env, struct {
+				*store.OutboxStatus
+				AnswerNotifications *store.OutboxStatus `json:"answer_notifications"`
+			}{st, nt})
 		}
 		fmt.Fprintf(env.Stdout, "pending %d, sending %d, sent %d, failed %d\n", st.Pending, st.Sending, st.Sent, st.Failed)
 		if st.OldestUnsent != nil {
 			fmt.Fprintf(env.Stdout, "oldest unsent reply queued %s\n", st.OldestUnsent.Format("2006-01-02 15:04:05Z07:00"))
+		}
+		fmt.Fprintf(env.Stdout, "answer notifications: pending %d, sending %d, sent %d, failed %d\n", nt.Pending, nt.Sending, nt.Sent, nt.Failed)
+		if nt.OldestUnsent != nil {
+			fmt.Fprintf(env.Stdout, "oldest unsent notification queued %s\n", nt.OldestUnsent.Format("2006-01-02 15:04:05Z07:00"))
 		}
 		return nil
 	}

@@ -32,7 +32,8 @@ func TestOutboxCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			env, out, errb := testEnv(map[string]string{"GALLRA_DATABASE_URL": url})
-			if code := run(ctx, env, []string{"outbox", "status"}); code != 0 || !strings.Contains(out.String(), "pending 1, sending 0, sent 0, failed 0") {
+			if code := run(ctx, env, []string{"outbox", "status"}); code != 0 || !strings.Contains(out.String(), "pending 1, sending 0, sent 0, failed 0") ||
+				!strings.Contains(out.String(), "answer notifications: pending 0, sending 0, sent 0, failed 0") {
 				t.Fatalf("status: exit %d: %s %s", code, out, errb)
 			}
 			env, _, errb = testEnv(map[string]string{"GALLRA_DATABASE_URL": url})

@@ -257,6 +257,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	cfg.services.operator = service.OperatorConfig{BaseURL: cfg.linkBase(), ArtefactDir: cfg.services.takeout.ArtefactDir}
 	cfg.services.social.StatusBaseURL = cfg.linkBase()
 	svc := buildServices(db, env.Clock, log, cfg.services)
+	withAnswerNotify(cfg, svc)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -6,6 +6,7 @@ import (
 	"net"
 	neturl "net/url"
 
+	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/site"
 )
 
@@ -23,4 +24,13 @@ func newPublicSite(env *Env, log *slog.Logger, cfg *serveConfig, svc *services) 
 		main = append(main, u.Hostname())
 	}
 	return site.New(site.Config{Service: svc.site, Logger: log, Clock: env.Clock, Key: key, TrustedProxyHeader: cfg.trustedProxy, MainHosts: main})
+}
+
+// withAnswerNotify configures the site service's answer notifications:
+// links under GALLRA_BASE_URL (sites without a host name of their own)
+// and the site's canonical topic paths. The unsubscribe key is derived per
+// organisation from its secret in the database (service.NotifyKey), so
+// links in mail already sent stay valid across restarts.
+func withAnswerNotify(cfg *serveConfig, svc *services) {
+	svc.site = svc.site.WithNotify(service.NotifyConfig{BaseURL: cfg.baseURL, TopicPath: site.TopicPath})
 }

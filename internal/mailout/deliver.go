@@ -60,32 +60,52 @@ func (d *Deliverer) Run(ctx context.Context) (Stats, error) {
 	}
 	n, err := d.DB.FailStaleOutbox(ctx, d.DB.Now().Add(-gallra.MaxDeliveryAge), reason, prefix)
 	st.Failed = int(n)
+	if err != nil {
+		return st, err
+	}
+	n, err = d.DB.FailStaleNotify(ctx, d.DB.Now().Add(-gallra.MaxDeliveryAge), reason, prefix)
+	st.Failed += int(n)
 	if err != nil || d.Sender == nil {
 		return st, err
 	}
+	if down, err := d.runReplies(ctx, &st); err != nil || down {
+		return st, err
+	}
+	_, err = d.runNotices(ctx, &st)
+	return st, err
+}
+
+// count adds an outcome to st.
+func (st *Stats) count(status string) {
+	switch status {
+	case gallra.DeliverySent:
+		st.Sent++
+	case gallra.DeliveryFailed:
+		st.Failed++
+	default:
+		st.Retried++
+	}
+}
+
+// runReplies delivers due staff replies; down reports that the relay could
+// not be reached (the run stops there).
+func (d *Deliverer) runReplies(ctx context.Context, st *Stats) (down bool, err error) {
 	for ctx.Err() == nil {
 		it, err := d.DB.ClaimOutbox(ctx, d.Owner, Lease)
 		if err != nil {
-			return st, err
+			return false, err
 		}
 		if it == nil {
-			return st, nil
+			return false, nil
 		}
 		out := d.attempt(ctx, it)
-		switch out.Status {
-		case gallra.DeliverySent:
-			st.Sent++
-		case gallra.DeliveryFailed:
-			st.Failed++
-		default:
-			st.Retried++
-		}
+		st.count(out.Status)
 		// Recorded even when ctx ends now: the relay has answered.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err = d.DB.FinishOutbox(fctx, it.ID, d.Owner, out.OutboxOutcome)
 		cancel()
 		if err != nil {
-			return st, err
+			return false, err
 		}
 		d.log().Info("mail outbox attempt", "outbox_id", it.ID, "org_id", it.OrgID, "conversation_id", it.ConversationID,
 			"attempt", it.Attempts, "status", out.Status, "error", out.Error)
@@ -93,10 +113,45 @@ func (d *Deliverer) Run(ctx context.Context) (Stats, error) {
 			// The next rows would fail the same way (and a relay that
 			// does not answer would hold each for its timeout): they wait
 			// for the next run, a minute on.
-			return st, nil
+			return true, nil
 		}
 	}
-	return st, nil
+	return false, nil
+}
+
+// runNotices delivers due answer notifications (store.ClaimNotify), with
+// the replies' sender, backoff and limits.
+func (d *Deliverer) runNotices(ctx context.Context, st *Stats) (down bool, err error) {
+	for ctx.Err() == nil {
+		it, err := d.DB.ClaimNotify(ctx, d.Owner, Lease)
+		if err != nil {
+			return false, err
+		}
+		if it == nil {
+			return false, nil
+		}
+		var out outcome
+		msg, err := BuildNotice(it, d.DKIM)
+		if err != nil {
+			d.log().Error("mail outbox build notification", "notification_id", it.ID, "err", err)
+			out = outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "message could not be built"}}
+		} else {
+			out = d.send(ctx, it.From, []string{it.To}, msg, it.Attempts, it.QueuedAt)
+		}
+		st.count(out.Status)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = d.DB.FinishNotify(fctx, it.ID, d.Owner, out.OutboxOutcome)
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		d.log().Info("mail outbox notification attempt", "notification_id", it.ID, "org_id", it.OrgID, "post_id", it.PostID,
+			"attempt", it.Attempts, "status", out.Status, "error", out.Error)
+		if out.relayDown {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (d *Deliverer) log() *slog.Logger {
@@ -113,7 +168,6 @@ type outcome struct {
 }
 
 func (d *Deliverer) attempt(ctx context.Context, it *store.OutboxItem) outcome {
-	now := d.DB.Now()
 	msg, err := Build(it, d.DKIM)
 	if err != nil {
 		// A message that cannot be built never will be.
@@ -121,8 +175,15 @@ func (d *Deliverer) attempt(ctx context.Context, it *store.OutboxItem) outcome {
 		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "message could not be built"}}
 	}
 	rcpts := append(append([]string{}, it.To...), it.Cc...)
+	return d.send(ctx, it.From, rcpts, msg, it.Attempts, it.QueuedAt)
+}
+
+// send hands a built message to the relay and decides what becomes of its
+// row: attempts is the attempt's number, queued when the row was queued.
+func (d *Deliverer) send(ctx context.Context, from string, rcpts []string, msg []byte, attempts int, queued time.Time) outcome {
+	now := d.DB.Now()
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	err = d.Sender.Send(sctx, it.From, rcpts, msg)
+	err := d.Sender.Send(sctx, from, rcpts, msg)
 	cancel()
 	if err == nil {
 		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliverySent}}
@@ -135,11 +196,11 @@ func (d *Deliverer) attempt(ctx context.Context, it *store.OutboxItem) outcome {
 	if se.Permanent {
 		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: se.Error()}}
 	}
-	giveUp := it.QueuedAt.Add(gallra.MaxDeliveryAge)
+	giveUp := queued.Add(gallra.MaxDeliveryAge)
 	if !now.Before(giveUp) {
 		return outcome{OutboxOutcome: store.OutboxOutcome{Status: gallra.DeliveryFailed, Error: "gave up after 48h: " + se.Error()}, relayDown: down}
 	}
-	wait := backoff[min(it.Attempts, len(backoff))-1]
+	wait := backoff[min(attempts, len(backoff))-1]
 	next := now.Add(wait)
 	if next.After(giveUp) {
 		next = giveUp

@@ -21,8 +21,11 @@ type NoticeFunc func(ctx context.Context, orgID, channelID int64, lang string) (
 type Site struct {
 	d      Deps
 	notice NoticeFunc
-	// notifyKey signs unsubscribe tokens (site_notify.go).
+	// notifyKey signs unsubscribe tokens (site_notify.go); empty: each
+	// organisation's derived key (NotifyKey).
 	notifyKey []byte
+	// notify configures answer notifications (site_notify_mail.go).
+	notify NotifyConfig
 }
 
 var _ gallra.SiteService = (*Site)(nil)
@@ -377,7 +380,9 @@ func (s *Site) topicFor(ctx context.Context, staff *gallra.Staff, p gallra.Permi
 }
 
 // Answer posts a staff answer in a topic (PermWorkChannel), marked as
-// staff; with markAnswered the topic is marked answered by it. Audited.
+// staff; with markAnswered the topic is marked answered by it. When the
+// asker opted in to a notification, one mail is queued with it (at most
+// one per question per notify window; docs/public-site.md). Audited.
 func (s *Site) Answer(ctx context.Context, staff *gallra.Staff, topicID int64, body string, markAnswered bool) (*gallra.SiteWritten, error) {
 	t, err := s.topicFor(ctx, staff, gallra.PermWorkChannel, topicID)
 	if err != nil {
@@ -387,7 +392,20 @@ func (s *Site) Answer(ctx context.Context, staff *gallra.Staff, topicID int64, b
 	if err := gallra.ValidateText("body", body, true, gallra.MaxBodyLen); err != nil {
 		return nil, err
 	}
-	return s.d.DB.CreateStaffAnswer(ctx, staff, t.ID, body, markAnswered)
+	// The asker's notification is prepared first and queued in the
+	// answer's transaction. A failure to prepare it does not stop the
+	// answer: it is logged (ids only) and no mail goes.
+	n, err := s.answerNotice(ctx, t)
+	if err != nil {
+		s.log().Warn("site: answer notification not prepared", "org_id", t.OrgID, "topic_id", t.ID, "err", err)
+		n = nil
+	}
+	w, queued, err := s.d.DB.CreateStaffAnswerNotify(ctx, staff, t.ID, body, markAnswered, n)
+	if err != nil {
+		return nil, err
+	}
+	w.Notified = queued
+	return w, nil
 }
 
 // MarkAnswered marks a topic answered by one of its posts, or with postID

@@ -75,9 +75,10 @@ func UnsubscribeHeaders(pageURL, token string) (listUnsubscribe, listUnsubscribe
 	return "<" + pageURL + "?t=" + token + ">", "List-Unsubscribe=One-Click"
 }
 
-// WithNotifyKey returns s signing and checking unsubscribe tokens with key
-// (the public site's key, at least 32 bytes; serve passes the one the
-// site's form tokens use). Without it Unsubscribe refuses every token.
+// WithNotifyKey returns s signing and checking unsubscribe tokens with one
+// fixed key for every organisation (at least 32 bytes; tests). Without it
+// each organisation's key is derived from its secret (NotifyKey), which
+// is what serve uses: tokens stay valid across restarts.
 func (s *Site) WithNotifyKey(key []byte) *Site {
 	c := *s
 	c.notifyKey = append([]byte(nil), key...)
@@ -91,11 +92,18 @@ func (s *Site) WithNotifyKey(key []byte) *Site {
 // post purged or erased since is not an error: nothing is sent for it.
 // Not audited: the asker acts on their own post and nothing personal changes.
 func (s *Site) Unsubscribe(ctx context.Context, site *gallra.Site, token string) error {
-	orgID, postID, err := VerifyUnsubscribeToken(s.notifyKey, token)
+	if site == nil {
+		return gallra.Errorf(gallra.EINVALID, "this unsubscribe link belongs to another site; use the link from the e-mail as it is")
+	}
+	key, err := s.notifyKeyFor(ctx, site.Org.ID)
 	if err != nil {
 		return err
 	}
-	if site == nil || orgID != site.Org.ID {
+	orgID, postID, err := VerifyUnsubscribeToken(key, token)
+	if err != nil {
+		return err
+	}
+	if orgID != site.Org.ID {
 		return gallra.Errorf(gallra.EINVALID, "this unsubscribe link belongs to another site; use the link from the e-mail as it is")
 	}
 	if _, err := s.d.DB.UnsubscribePost(ctx, orgID, postID); err != nil {

@@ -20,7 +20,7 @@ func TestSiteUnsubscribe(t *testing.T) {
 		key := []byte("0123456789abcdef0123456789abcdef")
 		f := storetest.MustFixture(t, db, "Avreg")
 		org, forum := f.Org.ID, f.Channels[gallra.ModuleForum].ID
-		w, err := db.CreateSiteWrite(ctx, org, store.SiteWriteRow{SiteWrite: gallra.SiteWrite{ChannelID: forum, Title: "Buller", Body: "Det bullrar på natten.", Author: gallra.Author{Name: "Fia", Email: "fia@example.org"}}})
+		w, err := db.CreateSiteWrite(ctx, org, store.SiteWriteRow{SiteWrite: gallra.SiteWrite{ChannelID: forum, Title: "Buller", Body: "Det bullrar på natten.", Author: gallra.Author{Name: "Fia", Email: "fia@example.org"}, Notify: true}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,6 +39,7 @@ var msgs = map[string][2]string{
 	"f.replybody":     {"Ditt svar", "Your reply"},
 	"f.name":          {"Namn (visas)", "Name (shown)"},
 	"f.email":         {"E-postadress (visas inte)", "E-mail address (not shown)"},
+	"f.notify":        {"Mejla mig när min fråga har besvarats (du kan avsluta med ett klick i brevet)", "E-mail me when my question is answered (unsubscribe with one click in the e-mail)"},
 	"f.hp":            {"Lämna detta fält tomt", "Leave this field empty"},
 	"f.send":          {"Skicka", "Send"},
 	"f.notice":        {"Om dina personuppgifter", "About your personal data"},

@@ -156,6 +156,7 @@ type formData struct {
 	Body    string
 	Name    string
 	Email   string
+	Notify  bool // the asker's "e-mail me when answered"
 	Parent  int64
 	Sent    string
 	After   int64
@@ -185,7 +186,8 @@ func (h *Handler) ask(w http.ResponseWriter, r *http.Request, v *view, id int64)
 		return
 	}
 	d.Title, d.Body, d.Name, d.Email = r.PostFormValue("title"), r.PostFormValue("body"), r.PostFormValue("name"), r.PostFormValue("email")
-	written, err := h.write(r, v, gallra.SiteWrite{ChannelID: c.ID, Title: d.Title, Body: d.Body})
+	d.Notify = r.PostFormValue("notify") == "1"
+	written, err := h.write(r, v, gallra.SiteWrite{ChannelID: c.ID, Title: d.Title, Body: d.Body, Notify: d.Notify})
 	if err != nil {
 		d.Error = v.L.formError(err)
 		h.render(w, r, statusOf(err), "ask", v)
@@ -520,3 +522,7 @@ func (h *Handler) sitemap(w http.ResponseWriter, r *http.Request, v *view, root 
 		h.log.Warn("site: sitemap", "err", err)
 	}
 }
+
+// TopicPath is a topic's canonical path under its site's base: the link
+// answer notifications carry (service.NotifyConfig.TopicPath).
+func TopicPath(id int64, title string) string { return link("t", id, title) }

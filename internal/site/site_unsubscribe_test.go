@@ -32,7 +32,7 @@ func TestUnsubscribePage(t *testing.T) {
 				}
 				srv := httptest.NewServer(h.Wrap(http.NotFoundHandler()))
 				defer srv.Close()
-				w, err := db.CreateSiteWrite(ctx, e.f.Org.ID, store.SiteWriteRow{SiteWrite: gallra.SiteWrite{ChannelID: e.forum, Title: "Snöröjning", Body: "När plogas Ängsvägen?", Author: gallra.Author{Name: "Fia", Email: "fia@example.org"}}})
+				w, err := db.CreateSiteWrite(ctx, e.f.Org.ID, store.SiteWriteRow{SiteWrite: gallra.SiteWrite{ChannelID: e.forum, Title: "Snöröjning", Body: "När plogas Ängsvägen?", Author: gallra.Author{Name: "Fia", Email: "fia@example.org"}, Notify: true}})
 				if err != nil {
 					t.Fatal(err)
 				}

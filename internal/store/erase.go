@@ -262,6 +262,10 @@ func (tx *Tx) EraseForumPosts(ctx context.Context, s ErasureScope, kind gallra.P
 	if err != nil || len(ids) == 0 {
 		return 0, e, annotate("find forum posts to erase", err)
 	}
+	// Their answer notifications go whatever becomes of the posts.
+	if err := tx.deleteAnswerNotices(ctx, ids); err != nil {
+		return 0, e, err
+	}
 	rule := forumRule{orgID: s.OrgID, fieldsOf: s.PersonID}
 	redact = orKeep(redact)
 	if anonymize && tx.Dialect() == SQLite {

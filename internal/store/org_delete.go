@@ -108,6 +108,7 @@ var orgSteps = []orgDeleteStep{
 	deleteAccessLog,
 	deleteWhere("access_log_settings", `org_id = ?`, orgOnly),
 	deleteWhere("mail_outbox", `org_id = ?`, orgOnly),
+	deleteWhere("site_notify_outbox", `org_id = ?`, orgOnly),
 	deleteWhere("imap_accounts", `org_id = ?`, orgOnly),
 	deleteWhere("channel_daily_stats", `org_id = ?`, orgOnly),
 	deleteWhere("purge_run_channels", `org_id = ?`, orgOnly),
@@ -142,6 +143,7 @@ var knownTables = []string{
 	"conversation_notes", "access_log", "mail_outbox", "imap_accounts", "mail_message_claims",
 	"chat_events", "chat_attachments", "identifiers",
 	"access_log_settings",
+	"site_notify_outbox",
 }
 
 func orgOnly(org, _ int64) []any  { return []any{org} }

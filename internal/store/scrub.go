@@ -10,7 +10,8 @@ import (
 // vacuums on PostgreSQL.
 const personalTables = "persons, custom_fields, forum_topics, forum_posts, " +
 	"mail_conversations, mail_participants, mail_messages, mail_attachments, mail_outbox, mail_message_claims, " +
-	"chat_conversations, chat_messages, social_items, subject_requests, conversation_notes"
+	"chat_conversations, chat_messages, social_items, subject_requests, conversation_notes, " +
+	"site_notify_outbox"
 
 // ScrubErased makes personal data that was deleted or overwritten (by a
 // purge run or an erasure) leave the database files as far as the engine

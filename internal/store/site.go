@@ -374,7 +374,14 @@ func (db *DB) CreateSiteWrite(ctx context.Context, orgID int64, in SiteWriteRow)
 			if _, err := tx.exec(ctx, `UPDATE forum_posts SET status = ? WHERE id = ?`, status, post.ID); err != nil {
 				return err
 			}
-		} else if in.TopicID != 0 {
+		}
+		if in.Notify && in.TopicID == 0 {
+			// The asker's opt-in to an answer notification (site_notify_outbox.go).
+			if _, err := tx.exec(ctx, `UPDATE forum_posts SET notify_opt_in = 1 WHERE id = ?`, post.ID); err != nil {
+				return err
+			}
+		}
+		if status == gallra.StatusVisible && in.TopicID != 0 {
 			if _, err := tx.exec(ctx, `UPDATE forum_topics SET last_activity_at = ? WHERE id = ?`, now, topicID); err != nil {
 				return err
 			}
@@ -391,8 +398,22 @@ func (db *DB) CreateSiteWrite(ctx context.Context, orgID int64, in SiteWriteRow)
 // CreateStaffAnswer adds a staff user's post to a topic, marked as staff,
 // and with answered marks the topic answered by it; audited.
 func (db *DB) CreateStaffAnswer(ctx context.Context, staff *gallra.Staff, topicID int64, body string, answered bool) (*gallra.SiteWritten, error) {
-	var out gallra.SiteWritten
+	var out *gallra.SiteWritten
 	err := db.Update(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.createStaffAnswer(ctx, staff, topicID, body, answered)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// createStaffAnswer is CreateStaffAnswer in tx.
+func (tx *Tx) createStaffAnswer(ctx context.Context, staff *gallra.Staff, topicID int64, body string, answered bool) (*gallra.SiteWritten, error) {
+	var out gallra.SiteWritten
+	err := func() error {
 		var channelID int64
 		err := tx.queryRow(ctx, `SELECT channel_id FROM forum_topics WHERE id = ? AND org_id = ?`, topicID, staff.OrgID).Scan(&channelID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -417,7 +438,7 @@ func (db *DB) CreateStaffAnswer(ctx context.Context, staff *gallra.Staff, topicI
 		}
 		out = gallra.SiteWritten{TopicID: topicID, PostID: id}
 		return tx.Audit(ctx, staff.OrgID, gallra.Actor{Type: gallra.ActorStaff, ID: staff.ID}, "site.answered", "forum_topic", topicID, map[string]any{"post_id": id})
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 
 // AnswerNotifyTarget returns the opening post of topicID in orgID and the
 // address its asker gave, when the asker should be told of an answer: the
-// post is visible, not anonymized or removed, has an address and has not
-// been unsubscribed. ok is false otherwise (or when there is no such topic).
+// asker opted in, the post is visible, not anonymized or removed, has an
+// address and has not been unsubscribed. ok is false otherwise (or when there is no such topic).
 func (db *DB) AnswerNotifyTarget(ctx context.Context, orgID, topicID int64) (postID int64, email string, ok bool, err error) {
 	err = db.View(ctx, func(tx *Tx) error {
 		e := tx.queryRow(ctx, `SELECT id, author_email FROM forum_posts
@@ -23,7 +23,7 @@ func (db *DB) AnswerNotifyTarget(ctx context.Context, orgID, topicID int64) (pos
 		}
 		var n int
 		e = tx.queryRow(ctx, `SELECT COUNT(*) FROM forum_posts WHERE id = ? AND author_email <> '' AND anonymized_at IS NULL AND removed = 0
-			AND status = 'visible' AND notify_off_at IS NULL`, postID).Scan(&n)
+			AND status = 'visible' AND notify_off_at IS NULL AND notify_opt_in = 1`, postID).Scan(&n)
 		if e != nil {
 			return fmt.Errorf("check asker of topic %d: %w", topicID, e)
 		}

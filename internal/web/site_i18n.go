@@ -85,6 +85,7 @@ var siteMessages = map[string][2]string{
 
 	"ok.site_saved":              {"Webbplatsens inställningar är sparade.", "The site settings are saved."},
 	"ok.site_answered":           {"Svaret är publicerat.", "The answer is published."},
+	"ok.site_answered_notified":  {"Svaret är publicerat. Frågeställaren får ett mejl om det.", "The answer is published. The asker gets an e-mail about it."},
 	"ok.site_marked":             {"Frågan är markerad som besvarad.", "The question is marked answered."},
 	"ok.site_moved":              {"Frågan är flyttad.", "The question is moved."},
 	"ok.site_visible":            {"Inlägget visas.", "The post is shown."},

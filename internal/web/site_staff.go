@@ -193,13 +193,18 @@ func (h *Handler) siteAnswer(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return err
 	}
 	body := r.PostFormValue("body")
-	if _, err := h.site.Answer(r.Context(), v.Staff, id, body, r.PostFormValue("mark") == "on"); err != nil {
+	written, err := h.site.Answer(r.Context(), v.Staff, id, body, r.PostFormValue("mark") == "on")
+	if err != nil {
 		if gallra.ErrorCode(err) == gallra.EINVALID {
 			return h.renderSiteTopic(w, r, v, http.StatusUnprocessableEntity, catalogs[language(r, v)].T("site.err.body"), body)
 		}
 		return err
 	}
-	return redirect(w, r, "/site/topics/"+strconv.FormatInt(id, 10)+"?ok=site_answered")
+	ok := "site_answered"
+	if written.Notified {
+		ok = "site_answered_notified"
+	}
+	return redirect(w, r, "/site/topics/"+strconv.FormatInt(id, 10)+"?ok="+ok)
 }
 
 func (h *Handler) siteMarkAnswered(w http.ResponseWriter, r *http.Request, v *viewer) error {
