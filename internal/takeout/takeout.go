@@ -984,7 +984,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 			return err
 		}
 		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = gallra.StatusCompleted, &now, "", false, "", nil
-		cur.VerificationNote = "" // kept only while the request is open
+		cur.VerificationNote = ""                // kept only while the request is open
 		cur.CompletedLate = now.After(cur.DueAt) // Art. 12(3): recorded, never undone
 		if r.Kind == gallra.RequestExport {
 			// Renamed into place while the row is locked: a worker that lost
