@@ -259,6 +259,11 @@ type NewRequest struct {
 	// VerificationMethod is one of Methods(); "other" needs VerificationNote.
 	VerificationMethod string `json:"verification_method"`
 	VerificationNote   string `json:"verification_note,omitempty"`
+	// PreviewFingerprint, when set, is the Fingerprint of the Preview the
+	// staff member confirmed: the request is refused (ECONFLICT, reason
+	// preview_stale, with the fresh preview in the details) when the
+	// numbers changed since.
+	PreviewFingerprint string `json:"preview_fingerprint,omitempty"`
 	// IdempotencyKey (the Idempotency-Key header of the API) makes
 	// creation idempotent: a second call of the same staff user with the
 	// same key answers the request the first stored.
@@ -438,6 +443,15 @@ func (s *Service) create(ctx context.Context, staff *gallra.Staff, in NewRequest
 		}
 		if err := in.checkAttestation(); err != nil {
 			return err
+		}
+		if in.PreviewFingerprint != "" {
+			fresh, err := preview(ctx, tx, staff, in, channels)
+			if err != nil {
+				return err
+			}
+			if fresh.Fingerprint != in.PreviewFingerprint {
+				return errStale(fresh)
+			}
 		}
 		key, err := tx.OrgAuditKey(ctx, staff.OrgID)
 		if err != nil {
