@@ -145,3 +145,9 @@ func errStale(fresh *Preview) error {
 	e.Details = map[string]any{"reason_code": ReasonPreviewStale, "preview": fresh}
 	return e
 }
+
+// CheckAttestation checks the identity attestation and the verification
+// method of in as Create does (EUNPROCESS with a reason code), so that a
+// two-step form can refuse a missing attestation before it shows the
+// preview.
+func (in NewRequest) CheckAttestation() error { return in.checkAttestation() }

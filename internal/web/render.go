@@ -102,6 +102,7 @@ var funcs = template.FuncMap{
 	},
 	"mentionLink": mentionLink,
 	"channelLink": channelLink,
+	"heldLink":    heldLink,
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -56,7 +56,7 @@ func (h *Handler) requestsPage(r *http.Request, v *viewer, form requestForm) (*r
 	if len([]rune(f.Reference)) > 100 {
 		f.Reference = string([]rune(f.Reference)[:100])
 	}
-	statuses := []string{"received", "processing", "completed", "failed", "cancelled", "refused"}
+	statuses := []string{"received", "processing", "completed", "waiting_on_hold", "failed", "cancelled", "refused"}
 	switch {
 	case lf.Status == "overdue":
 		f.Overdue = true
@@ -151,8 +151,30 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 		err = gallra.Errorf(gallra.EINVALID, "choose at least one module")
 	}
 	var req *gallra.SubjectRequest
-	if err == nil {
+	if err == nil && f.Attest && r.PostFormValue("step") != "confirm" {
+		// First step: the preview (after the same checks as the request).
+		if err = in.CheckAttestation(); err == nil {
+			var p *takeout.Preview
+			if p, err = h.requests.Preview(r.Context(), v.Staff, in); err == nil {
+				return h.renderPreview(w, r, v, f, in, p, "", http.StatusOK)
+			}
+		}
+	} else if err == nil && f.Attest {
+		// Second step: the confirmation, refused when the numbers changed.
+		if r.PostFormValue("confirm") != "yes" {
+			return h.requestPreview(w, r, v, f, in, takeout.ReasonNotConfirmed, http.StatusUnprocessableEntity)
+		}
+		in.PreviewFingerprint = r.PostFormValue("fingerprint")
+		if in.PreviewFingerprint == "" {
+			in.PreviewFingerprint = "-" // a confirmation always names its preview
+		}
 		req, err = h.requests.Submit(r.Context(), v.Staff, in)
+		if code, _ := gallra.ErrorDetails(err)["reason_code"].(string); code == takeout.ReasonPreviewStale {
+			in.PreviewFingerprint = ""
+			return h.requestPreview(w, r, v, f, in, takeout.ReasonPreviewStale, http.StatusConflict)
+		}
+	} else if err == nil {
+		err = in.CheckAttestation()
 	}
 	if err != nil {
 		c := gallra.ErrorCode(err)
