@@ -136,6 +136,11 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	f := requestForm{Kind: r.PostFormValue("kind"), Email: strings.TrimSpace(r.PostFormValue("email")), Modules: r.PostForm["module"],
 		ForumAction: r.PostFormValue("forum_action"), Method: r.PostFormValue("method"), Note: r.PostFormValue("note"), Attest: r.PostFormValue("attest") == "yes"}
+	if r.PostFormValue("step") == "form" {
+		// From the person page: the request form, filled in with the
+		// person's address (posted, so it never appears in a URL).
+		return h.requestFormFor(w, r, v, f)
+	}
 	in := takeout.NewRequest{Kind: gallra.RequestKind(f.Kind), Email: f.Email, VerificationMethod: f.Method, VerificationNote: f.Note}
 	for _, m := range f.Modules {
 		in.Modules = append(in.Modules, gallra.Module(m))

@@ -55,3 +55,30 @@ func heldLink(st gallra.SubjectType, id int64) string {
 	}
 	return ""
 }
+
+// requestFormFor shows the request form filled in with f (kind and
+// address), the modules preselected as on the request list.
+func (h *Handler) requestFormFor(w http.ResponseWriter, r *http.Request, v *viewer, f requestForm) error {
+	if f.Kind != string(gallra.RequestErase) {
+		f.Kind = string(gallra.RequestExport)
+	}
+	f.ForumAction, f.Attest, f.Modules = takeout.ForumDelete, false, nil
+	chs, err := h.visibleChannels(r, v)
+	if err != nil {
+		return err
+	}
+	for _, m := range takeout.RequestModules() {
+		for _, c := range chs {
+			if c.Module == m {
+				f.Modules = append(f.Modules, string(m))
+				break
+			}
+		}
+	}
+	d, err := h.requestsPage(r, v, f)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, v, http.StatusOK, "requests", d)
+	return nil
+}

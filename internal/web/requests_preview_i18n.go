@@ -4,6 +4,8 @@ package web
 // of the two steps of a request) and of erasures waiting on legal holds,
 // Swedish and English (merged into the catalogs with messages).
 var requestPreviewMessages = map[string][2]string{
+	"pp.export":                 {"Begär registerutdrag för personen", "Request an export for the person"},
+	"pp.erase":                  {"Begär radering för personen", "Request erasure for the person"},
 	"rq.preview":                {"Förhandsgranska", "Preview"},
 	"rqp.title":                 {"Förhandsgranska begäran", "Preview the request"},
 	"rqp.intro":                 {"Inget har gjorts ännu. Granska vad begäran omfattar och bekräfta sedan längst ner.", "Nothing has been done yet. Review what the request covers, then confirm at the bottom."},
