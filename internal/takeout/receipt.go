@@ -116,7 +116,11 @@ func receiptText(rc *Receipt) string {
 	switch {
 	case en && rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Confirmation of erasure (request %d)\n\n", rc.RequestID)
-		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. The request was completed on %s (deadline %s).\n\n",
+		done := "The request was completed on %s (deadline %s)."
+		if rc.WaitingOnHold {
+			done = "The request was carried out on %s (deadline %s), except for the data under a legal hold described below."
+		}
+		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. "+done+"\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
 		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
 	case en:
@@ -126,7 +130,11 @@ func receiptText(rc *Receipt) string {
 		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
 	case rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Bekräftelse på radering (ärende %d)\n\n", rc.RequestID)
-		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. Begäran slutfördes den %s (senast %s).\n\n",
+		done := "Begäran slutfördes den %s (senast %s)."
+		if rc.WaitingOnHold {
+			done = "Begäran utfördes den %s (senast %s), utom för de uppgifter med rättsligt bevarande som beskrivs nedan."
+		}
+		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. "+done+"\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
 		fmt.Fprintf(&b, "Delar av kundtjänsten som omfattas: %s.\n\n", strings.Join(mods, ", "))
 	default:
