@@ -128,6 +128,10 @@ type SubjectRequest struct {
 	CloseReason string `json:"close_reason,omitempty"`
 	// IdempotencyKey is the client's Idempotency-Key of the creating call.
 	IdempotencyKey string `json:"-"`
+	// HoldWait is set on an erasure that waited (or waits: status
+	// waiting_on_hold) for legal holds on some of the person's topics or
+	// conversations.
+	HoldWait *HoldWait `json:"hold_wait,omitempty"`
 }
 
 // RequestFilter selects requests in ListSubjectRequests. Zero fields match

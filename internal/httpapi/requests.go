@@ -49,6 +49,7 @@ type ExtendRequest struct {
 func (s *Server) requestRoutes(r *Router) {
 	svc := s.takeout
 	tags := []string{"requests"}
+	s.requestPreviewRoutes(r)
 	r.Handle(Route{Method: "POST", Path: "/api/v1/requests", Summary: "Make a data-subject request (export or erasure)", Tags: tags, Auth: AuthStaff,
 		Description: "The caller must be an editor of every channel in scope (403 lists missing_channel_ids); a scope without channels reaches only " +
 			"person-level data (the person record and its custom fields) and is for admins only (403), and only an admin's request covers that data " +
@@ -58,8 +59,10 @@ func (s *Server) requestRoutes(r *Router) {
 			"Small requests are processed before the response within a short time budget (status completed; the search for mentions follows in the " +
 			"requests.process job: mentions_status pending); large or unfinished ones continue in that job (status received, processing or failed with retry_at). " +
 			"Once stored, the request is always the answer (201 with its id, reference and status, failed with error when processing failed): never retry a 201. " +
-			"With an Idempotency-Key header, a repeated call of the same staff user with the same key answers the stored request as it is now (201 again, with Idempotent-Replayed: true) instead of making another.",
-		Request: takeout.NewRequest{}, Response: gallra.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS},
+			"With an Idempotency-Key header, a repeated call of the same staff user with the same key answers the stored request as it is now (201 again, with Idempotent-Replayed: true) instead of making another. " +
+			"Send preview_fingerprint (from POST /api/v1/requests/preview) to confirm a preview: when the numbers changed since, the answer is 409 with " +
+			"reason_code preview_stale and the fresh preview in details.preview, and nothing is stored.",
+		Request: takeout.NewRequest{}, Response: gallra.SubjectRequest{}, Status: http.StatusCreated, Errors: []string{gallra.EUNPROCESS, gallra.ECONFLICT},
 		Handler: func(w http.ResponseWriter, r *http.Request) error {
 			var in takeout.NewRequest
 			if err := DecodeJSON(r, &in); err != nil {
@@ -80,7 +83,7 @@ func (s *Server) requestRoutes(r *Router) {
 	r.Handle(Route{Method: "GET", Path: "/api/v1/requests", Summary: "List data-subject requests, newest first", Tags: tags, Auth: AuthStaff,
 		Description: "Editors see the requests whose every channel they may act on (never those without channels). Open requests past due_at have overdue: true.",
 		Response:    RequestList{},
-		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled", "refused"}},
+		Query: []Param{{Name: "status", Type: "string", Enum: []string{"received", "processing", "completed", "failed", "cancelled", "refused", "waiting_on_hold"}},
 			{Name: "reference", Type: "string", Description: "requests whose reference contains this (e.g. 0042)"},
 			{Name: "assignee", Type: "string", Description: "a staff user's id, or none for unassigned requests"},
 			{Name: "kind", Type: "string", Enum: []string{"export", "erase"}}, {Name: "overdue", Type: "boolean", Description: "only open requests past their deadline"},
@@ -90,7 +93,7 @@ func (s *Server) requestRoutes(r *Router) {
 			if err != nil {
 				return err
 			}
-			status, err := QueryEnum(r, "status", "received", "processing", "completed", "failed", "cancelled", "refused")
+			status, err := QueryEnum(r, "status", "received", "processing", "completed", "failed", "cancelled", "refused", "waiting_on_hold")
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/takeout"
 )
 
 // Holds implements gallra.HoldService. The rule for who may place or
@@ -77,12 +78,23 @@ func (h *Holds) PlaceHold(ctx context.Context, staff *gallra.Staff, st gallra.Su
 	return h.d.DB.SetHold(ctx, actor(staff), staff.OrgID, st, id, reason)
 }
 
-// ReleaseHold implements gallra.HoldService.
+// ReleaseHold implements gallra.HoldService. Erasures waiting on the hold
+// (status waiting_on_hold) are queued to finish at once (job
+// requests.process); should that fail or the process die first, the job's
+// minute run still finds them, so the release itself stands.
 func (h *Holds) ReleaseHold(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) error {
 	if _, err := h.HoldSubject(ctx, staff, st, id); err != nil {
 		return err
 	}
-	return h.d.DB.ReleaseHold(ctx, actor(staff), staff.OrgID, st, id)
+	if err := h.d.DB.ReleaseHold(ctx, actor(staff), staff.OrgID, st, id); err != nil {
+		return err
+	}
+	if n, err := takeout.QueueAfterRelease(ctx, h.d.DB, staff.OrgID, st, id); err != nil {
+		h.d.Log.Warn("hold released; waiting erasures are left to the next requests.process run", "org_id", staff.OrgID, "subject_type", string(st), "subject_id", id, "err", err)
+	} else if n > 0 {
+		h.d.Log.Info("hold released; waiting erasures queued", "org_id", staff.OrgID, "subject_type", string(st), "subject_id", id, "requests", n)
+	}
+	return nil
 }
 
 // Holds implements gallra.HoldService.

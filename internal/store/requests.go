@@ -24,7 +24,7 @@ const requestCols = `id, org_id, kind, status, email, email_hash, modules, chann
 	verification_method, verification_note, received_at, due_at, extended_months, extension_reason, started_at, finished_at,
 	counts, mentions, error, artefact_path, artefact_size, artefact_sha256, artefact_expires_at, artefact_deleted_at,
 	updated_at, claim, attempts, retry_at, mentions_status, mention_keys, person_data,
-	reference, assignee_id, completed_late, close_reason, idempotency_key`
+	reference, assignee_id, completed_late, close_reason, idempotency_key, hold_wait`
 
 func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.SubjectRequest, error) {
 	var r gallra.SubjectRequest
@@ -35,11 +35,12 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.Sub
 	var asum string
 	var personData, late int
 	var assignee sql.NullInt64
+	var holdWait string
 	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &status, &r.Email, &r.EmailHash, &modules, &channels, &r.ForumAction, &r.RequestedBy, &r.Attestation,
 		&r.VerificationMethod, &r.VerificationNote, &received, &due, &r.ExtendedMonths, &r.ExtensionReason, &started, &finished,
 		&counts, &mentions, &r.Error, &apath, &asize, &asum, &aexp, &adel,
 		&updated, &r.Claim, &r.Attempts, &retry, &r.MentionsStatus, &r.MentionKeys, &personData,
-		&r.Reference, &assignee, &late, &r.CloseReason, &r.IdempotencyKey); err != nil {
+		&r.Reference, &assignee, &late, &r.CloseReason, &r.IdempotencyKey, &holdWait); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Status = gallra.RequestKind(kind), gallra.RequestStatus(status)
@@ -66,6 +67,9 @@ func scanRequest(sc interface{ Scan(...any) error }, now time.Time) (*gallra.Sub
 	}
 	r.UpdatedAt, r.RetryAt, r.PersonData = fromMS(updated), fromNullMS(retry), personData != 0
 	r.CompletedLate = late != 0
+	if err := decodeHoldWait(&r, holdWait); err != nil {
+		return nil, err
+	}
 	if assignee.Valid {
 		r.AssigneeID = &assignee.Int64
 	}
@@ -156,12 +160,12 @@ func (tx *Tx) SaveSubjectRequest(ctx context.Context, r *gallra.SubjectRequest) 
 		started_at = ?, finished_at = ?, counts = ?, mentions = ?, error = ?,
 		artefact_path = ?, artefact_size = ?, artefact_sha256 = ?, artefact_expires_at = ?, artefact_deleted_at = ?,
 		claim = ?, attempts = ?, retry_at = ?, mentions_status = ?, mention_keys = ?,
-		completed_late = ?, close_reason = ?
+		completed_late = ?, close_reason = ?, hold_wait = ?
 		WHERE id = ? AND org_id = ?`,
 		string(r.Status), r.Email, r.VerificationNote, ms(r.DueAt), r.ExtendedMonths, r.ExtensionReason, msPtr(r.StartedAt), msPtr(r.FinishedAt), counts, mentions, r.Error,
 		a.Path, a.Size, a.SHA256, msPtr(a.ExpiresAt), msPtr(a.DeletedAt),
 		r.Claim, r.Attempts, msPtr(r.RetryAt), r.MentionsStatus, r.MentionKeys,
-		boolInt(r.CompletedLate), r.CloseReason, r.ID, r.OrgID)
+		boolInt(r.CompletedLate), r.CloseReason, encodeHoldWait(r), r.ID, r.OrgID)
 	if err != nil {
 		return fmt.Errorf("save subject request %d: %w", r.ID, err)
 	}
@@ -436,7 +440,8 @@ func (db *DB) WorkableSubjectRequests(ctx context.Context, staleBefore time.Time
 	out := []gallra.SubjectRequest{}
 	err := db.View(ctx, func(tx *Tx) error {
 		rows, err := tx.query(ctx, `SELECT `+requestCols+` FROM subject_requests WHERE id > ? AND (status = 'received'
-			OR (status = 'processing' AND (updated_at < ? OR claim = '')) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status = 'completed'))
+			OR (status = 'processing' AND (updated_at < ? OR claim = '')) OR (retry_at <= ? AND status = 'failed') OR (mentions_status = 'pending' AND status IN ('completed', 'waiting_on_hold'))
+			OR (status = 'waiting_on_hold' AND `+holdsReleased+`))
 			ORDER BY id LIMIT ?`, afterID, ms(staleBefore), ms(tx.Now), clampLimit(limit, 100, 1000))
 		if err != nil {
 			return fmt.Errorf("list workable requests: %w", err)

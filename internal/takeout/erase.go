@@ -38,18 +38,21 @@ func (e *eraser) anonymize() bool { return e.r.ForumAction == ForumAnonymize }
 // counts are exact however often the erasure is interrupted, resumed or
 // taken over. What is deleted is folded into channel_daily_stats first, as
 // the retention purge does.
-func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) error {
+//
+// It returns the topics and conversations under a legal hold that it had
+// to leave (ids only): the request then waits on them.
+func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) ([]gallra.HeldItem, error) {
 	var sub *subject
 	if err := s.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		sub, err = loadSubject(ctx, tx, r)
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	redact, err := s.redactors.Redactor(ctx, r.OrgID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := &eraser{s: s, r: r, sub: sub, redact: redact}
 	var done int64
@@ -59,7 +62,7 @@ func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) error {
 	for _, step := range []eraseStep{eraseSocial, eraseChats, eraseMail, eraseForumComments, eraseForumPosts, eraseForumTopics, erasePerson} {
 		for {
 			if err := alive(ctx); err != nil {
-				return err
+				return nil, err
 			}
 			var n int
 			delta := map[string]int64{}
@@ -89,26 +92,37 @@ func (s *Service) erase(ctx context.Context, r *gallra.SubjectRequest) error {
 				return nil
 			})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if n == 0 {
 				break
 			}
 			done += int64(n)
 			if err := s.progress(r, Progress{Phase: "erase", Done: done}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	// What is left is under a legal hold (Art. 17(3)(e)); report it.
 	left, err := s.find(ctx, &gallra.SubjectRequest{OrgID: r.OrgID, Email: r.Email, ChannelIDs: r.ChannelIDs})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n := left.ForumPosts + left.MailMessages + left.ChatChats + left.SocialItems; n > 0 {
 		r.Counts["retained_legal_hold"] = n
+	} else {
+		delete(r.Counts, "retained_legal_hold") // an earlier pass's, now erased
 	}
-	return nil
+	var held []gallra.HeldItem
+	err = s.db.View(ctx, func(tx *store.Tx) error {
+		sub, err := loadSubject(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		held, err = tx.HeldSubjectsOf(ctx, sub.scope(r.OrgID))
+		return err
+	})
+	return held, err
 }
 
 // eraseSocial records each of the person's mirrored items in the outbox of

@@ -27,7 +27,15 @@ type Receipt struct {
 	// refused or gave_up. The text never says an item was deleted on the
 	// platform unless its state says so.
 	Platform []gallra.SocialDeletionState `json:"platform_deletions,omitempty"`
-	Text     string                       `json:"text"`
+	// WaitingOnHold is set while part of an erasure waits for legal holds
+	// (Art. 17(3)(e)); Held is how many topics or conversations are held.
+	WaitingOnHold bool `json:"waiting_on_hold,omitempty"`
+	Held          int  `json:"held,omitempty"`
+	// ErasedLater is what was erased after the holds were released, and
+	// ErasedLaterAt when (an erasure that waited and then finished).
+	ErasedLater   []ReceiptCount `json:"erased_later,omitempty"`
+	ErasedLaterAt *time.Time     `json:"erased_later_at,omitempty"`
+	Text          string         `json:"text"`
 }
 
 // ReceiptCount is one count of a receipt with its label.
@@ -50,7 +58,7 @@ func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, la
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != gallra.StatusCompleted || r.FinishedAt == nil {
+	if r.Status != gallra.StatusCompleted && r.Status != gallra.StatusWaitingOnHold || r.FinishedAt == nil {
 		return nil, withReason(gallra.Errorf(gallra.ECONFLICT, "request %d is %s; a receipt exists once it is completed", id, r.Status), ReasonNotCompleted)
 	}
 	org, err := s.db.GetOrganisation(ctx, r.OrgID)
@@ -71,6 +79,17 @@ func (s *Service) Receipt(ctx context.Context, staff *gallra.Staff, id int64, la
 		CompletedAt: *r.FinishedAt, Modules: r.Modules, Counts: []ReceiptCount{}}
 	for _, c := range countRows(r.Counts, lang) {
 		rc.Counts = append(rc.Counts, ReceiptCount{Key: c.Key, Label: c.Label, Count: c.N})
+	}
+	if w := r.HoldWait; w != nil {
+		// Answered when the erasure first stopped at the holds.
+		rc.CompletedAt = w.Since
+		rc.WaitingOnHold, rc.Held = r.Status == gallra.StatusWaitingOnHold, len(w.Items)
+		if w.FinishedAt != nil {
+			rc.ErasedLaterAt = w.FinishedAt
+			for _, c := range countRows(w.ErasedLater(r.Counts), lang) {
+				rc.ErasedLater = append(rc.ErasedLater, ReceiptCount{Key: c.Key, Label: c.Label, Count: c.N})
+			}
+		}
 	}
 	if r.Kind == gallra.RequestErase {
 		if rc.Platform, err = s.db.SocialDeletionStates(ctx, r.OrgID, 0, r.ID, 1000); err != nil {
@@ -97,7 +116,11 @@ func receiptText(rc *Receipt) string {
 	switch {
 	case en && rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Confirmation of erasure (request %d)\n\n", rc.RequestID)
-		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. The request was completed on %s (deadline %s).\n\n",
+		done := "The request was completed on %s (deadline %s)."
+		if rc.WaitingOnHold {
+			done = "The request was carried out on %s (deadline %s), except for the data under a legal hold described below."
+		}
+		fmt.Fprintf(&b, "%s received your request to erase your personal data on %s. "+done+"\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
 		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
 	case en:
@@ -107,7 +130,11 @@ func receiptText(rc *Receipt) string {
 		fmt.Fprintf(&b, "Parts of our customer service covered: %s.\n\n", strings.Join(mods, ", "))
 	case rc.Kind == string(gallra.RequestErase):
 		fmt.Fprintf(&b, "Bekräftelse på radering (ärende %d)\n\n", rc.RequestID)
-		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. Begäran slutfördes den %s (senast %s).\n\n",
+		done := "Begäran slutfördes den %s (senast %s)."
+		if rc.WaitingOnHold {
+			done = "Begäran utfördes den %s (senast %s), utom för de uppgifter med rättsligt bevarande som beskrivs nedan."
+		}
+		fmt.Fprintf(&b, "%s tog emot din begäran om radering av dina personuppgifter den %s. "+done+"\n\n",
 			rc.Organisation, date(rc.ReceivedAt), date(rc.CompletedAt), date(rc.DueAt))
 		fmt.Fprintf(&b, "Delar av kundtjänsten som omfattas: %s.\n\n", strings.Join(mods, ", "))
 	default:
@@ -126,6 +153,7 @@ func receiptText(rc *Receipt) string {
 	for _, c := range rc.Counts {
 		fmt.Fprintf(&b, "  %-60s %d\n", c.Label+":", c.Count)
 	}
+	holdText(&b, rc, en)
 	if rc.Kind == string(gallra.RequestErase) {
 		if en {
 			b.WriteString("\nThe erased data cannot be restored. Only a record that the request was carried out is kept, without your data.\n")
@@ -180,5 +208,30 @@ func platformText(b *strings.Builder, list []gallra.SocialDeletionState, en bool
 		} else {
 			b.WriteString("Inlägg som inte raderats på plattformen kan du radera där själv; vi berättar gärna hur.\n")
 		}
+	}
+}
+
+// holdText says what of an erasure waits for legal holds, or what was
+// erased later, after the holds were released, and when.
+func holdText(b *strings.Builder, rc *Receipt, en bool) {
+	date := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	if rc.WaitingOnHold {
+		if en {
+			fmt.Fprintf(b, "\nPart of your data (in %d conversation(s) or forum topic(s)) is under a legal hold and must be kept for now (GDPR Art. 17(3)(e)). It will be erased automatically when the hold is released, and we will then confirm it.\n", rc.Held)
+		} else {
+			fmt.Fprintf(b, "\nEn del av dina uppgifter (i %d konversation(er) eller forumtråd(ar)) omfattas av ett rättsligt bevarande och måste sparas tills vidare (artikel 17.3 e i dataskyddsförordningen). De raderas automatiskt när bevarandet upphör, och då bekräftar vi det.\n", rc.Held)
+		}
+		return
+	}
+	if rc.ErasedLaterAt == nil {
+		return
+	}
+	if en {
+		fmt.Fprintf(b, "\nPart of your data was kept under a legal hold when we first answered you. The hold was released and that data was erased on %s:\n", date(*rc.ErasedLaterAt))
+	} else {
+		fmt.Fprintf(b, "\nEn del av dina uppgifter sparades på grund av ett rättsligt bevarande när vi först svarade dig. Bevarandet har upphört och de uppgifterna raderades den %s:\n", date(*rc.ErasedLaterAt))
+	}
+	for _, c := range rc.ErasedLater {
+		fmt.Fprintf(b, "  %-60s %d\n", c.Label+":", c.Count)
 	}
 }

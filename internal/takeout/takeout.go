@@ -259,6 +259,11 @@ type NewRequest struct {
 	// VerificationMethod is one of Methods(); "other" needs VerificationNote.
 	VerificationMethod string `json:"verification_method"`
 	VerificationNote   string `json:"verification_note,omitempty"`
+	// PreviewFingerprint, when set, is the Fingerprint of the Preview the
+	// staff member confirmed: the request is refused (ECONFLICT, reason
+	// preview_stale, with the fresh preview in the details) when the
+	// numbers changed since.
+	PreviewFingerprint string `json:"preview_fingerprint,omitempty"`
 	// IdempotencyKey (the Idempotency-Key header of the API) makes
 	// creation idempotent: a second call of the same staff user with the
 	// same key answers the request the first stored.
@@ -439,6 +444,15 @@ func (s *Service) create(ctx context.Context, staff *gallra.Staff, in NewRequest
 		if err := in.checkAttestation(); err != nil {
 			return err
 		}
+		if in.PreviewFingerprint != "" {
+			fresh, err := preview(ctx, tx, staff, in, channels)
+			if err != nil {
+				return err
+			}
+			if fresh.Fingerprint != in.PreviewFingerprint {
+				return errStale(fresh)
+			}
+		}
 		key, err := tx.OrgAuditKey(ctx, staff.OrgID)
 		if err != nil {
 			return err
@@ -589,7 +603,8 @@ func (s *Service) runInline(ctx context.Context, r *gallra.SubjectRequest) (*gal
 			return nil, err
 		}
 	}
-	if done.Status != gallra.StatusCompleted && done.Status != gallra.StatusCancelled && done.Status != gallra.StatusRefused || done.MentionsStatus == store.MentionsPending {
+	if done.Status != gallra.StatusCompleted && done.Status != gallra.StatusCancelled && done.Status != gallra.StatusRefused &&
+		done.Status != gallra.StatusWaitingOnHold || done.MentionsStatus == store.MentionsPending {
 		if err := s.enqueue(dctx, done); err != nil {
 			return nil, err
 		}
@@ -796,7 +811,7 @@ func (s *Service) process(ctx context.Context, orgID, id int64, inline bool) (*g
 			return nil, err
 		}
 	}
-	if r.Status == gallra.StatusCompleted && r.MentionsStatus == store.MentionsPending && !inline {
+	if (r.Status == gallra.StatusCompleted || r.Status == gallra.StatusWaitingOnHold) && r.MentionsStatus == store.MentionsPending && !inline {
 		return s.findMentions(ctx, r)
 	}
 	return r, nil
@@ -817,6 +832,17 @@ func (s *Service) claim(ctx context.Context, orgID, id int64) (*gallra.SubjectRe
 		switch cur.Status {
 		case gallra.StatusCompleted, gallra.StatusCancelled, gallra.StatusRefused:
 			return nil
+		case gallra.StatusWaitingOnHold:
+			// Waits until a hold it waits for is released (or its subject
+			// is gone); then the erasure carries on where it stopped.
+			if cur.HoldWait == nil {
+				return nil
+			}
+			still, err := tx.StillHeld(ctx, orgID, cur.HoldWait.Items)
+			if err != nil || len(still) == len(cur.HoldWait.Items) {
+				return err
+			}
+			cur.Attempts = 0 // a new pass, not a retry of the first
 		case gallra.StatusFailed:
 			if cur.Email == "" {
 				return withReason(gallra.Errorf(gallra.EUNPROCESS, "request %d failed long ago and was reduced to the keyed hash of the address; make a new request", id), ReasonReduced)
@@ -929,6 +955,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 	claim := r.Claim
 	hctx, stop := s.heartbeat(ctx, r)
 	var part *gallra.Artefact
+	var held []gallra.HeldItem
 	var err error
 	func() {
 		defer stop()
@@ -936,7 +963,7 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 		case gallra.RequestExport:
 			part, err = s.export(hctx, r)
 		case gallra.RequestErase:
-			err = s.erase(hctx, r)
+			held, err = s.erase(hctx, r)
 		default:
 			err = gallra.Errorf(gallra.EUNPROCESS, "request %d has unknown kind %q", r.ID, r.Kind)
 		}
@@ -963,9 +990,15 @@ func (s *Service) work(ctx context.Context, r *gallra.SubjectRequest, inline boo
 			return nil
 		}
 		now := tx.Now
-		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = gallra.StatusCompleted, &now, "", false, "", nil
-		cur.VerificationNote = "" // kept only while the request is open
 		cur.Counts = r.Counts
+		if r.Kind == gallra.RequestErase && (len(held) > 0 || cur.HoldWait != nil) {
+			// Held back in part (Art. 17(3)(e)), or a pass after a release.
+			r = cur
+			retired, err = s.settleHolds(ctx, tx, cur, held)
+			return err
+		}
+		cur.Status, cur.FinishedAt, cur.Error, cur.Overdue, cur.Claim, cur.RetryAt = gallra.StatusCompleted, &now, "", false, "", nil
+		cur.VerificationNote = ""                // kept only while the request is open
 		cur.CompletedLate = now.After(cur.DueAt) // Art. 12(3): recorded, never undone
 		if r.Kind == gallra.RequestExport {
 			// Renamed into place while the row is locked: a worker that lost

@@ -305,6 +305,9 @@ func TestBrowserAdminJourney(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#rq-method"), "email_reply"),
 			chromedp.Click(chromedp.CSS(`input[name="attest"]`)))
 		p.submit(`form[action="/requests"] button[type="submit"]`)
+		p.want("export preview", "Förhandsgranska begäran")
+		p.tick("#rqp-confirm-box")
+		p.submit("#rqp-submit")
 		p.want("export request", "Begäran är registrerad.", "Klar", "Ladda ner exporten (ZIP)")
 		p.screenshot("08-request-export")
 		loc := p.location()
@@ -328,6 +331,9 @@ func TestBrowserAdminJourney(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#rq-method"), "phone_call"),
 			chromedp.Click(chromedp.CSS(`input[name="attest"]`)))
 		p.submit(`form[action="/requests"] button[type="submit"]`)
+		p.want("erasure preview", "Vad som blir kvar, och varför")
+		p.tick("#rqp-confirm-box")
+		p.submit("#rqp-submit")
 		p.want("erasure request", "Radering", "Klar", "Raderade foruminlägg")
 		p.screenshot("10-request-erase")
 		reqs, _ := db.ListSubjectRequests(ctx, e.fx.Org.ID, gallra.RequestFilter{Kind: gallra.RequestErase})

@@ -25,6 +25,9 @@ type overviewData struct {
 	// Offboarding: former staff members the purge will off-board (nil
 	// unless the viewer manages staff).
 	Offboarding *gallra.StaffOffboarding
+	// Waiting are erasures waiting on legal holds (they finish by
+	// themselves when the holds are released).
+	Waiting []gallra.SubjectRequest
 }
 
 // overview shows, per channel the viewer may act on, its policy and what
@@ -73,6 +76,9 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 		for _, q := range list {
 			if q.Status.Open() {
 				d.Open = append(d.Open, q)
+			}
+			if q.Status == gallra.StatusWaitingOnHold {
+				d.Waiting = append(d.Waiting, q)
 			}
 		}
 		// Most urgent first.

@@ -103,6 +103,7 @@ var funcs = template.FuncMap{
 	"mentionLink":       mentionLink,
 	"channelLink":       channelLink,
 	"accessSubjectLink": accessSubjectLink,
+	"heldLink":          heldLink,
 }
 
 func containsID(ids []int64, id int64) bool {

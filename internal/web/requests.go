@@ -56,7 +56,7 @@ func (h *Handler) requestsPage(r *http.Request, v *viewer, form requestForm) (*r
 	if len([]rune(f.Reference)) > 100 {
 		f.Reference = string([]rune(f.Reference)[:100])
 	}
-	statuses := []string{"received", "processing", "completed", "failed", "cancelled", "refused"}
+	statuses := []string{"received", "processing", "completed", "waiting_on_hold", "failed", "cancelled", "refused"}
 	switch {
 	case lf.Status == "overdue":
 		f.Overdue = true
@@ -136,6 +136,11 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 	}
 	f := requestForm{Kind: r.PostFormValue("kind"), Email: strings.TrimSpace(r.PostFormValue("email")), Modules: r.PostForm["module"],
 		ForumAction: r.PostFormValue("forum_action"), Method: r.PostFormValue("method"), Note: r.PostFormValue("note"), Attest: r.PostFormValue("attest") == "yes"}
+	if r.PostFormValue("step") == "form" {
+		// From the person page: the request form, filled in with the
+		// person's address (posted, so it never appears in a URL).
+		return h.requestFormFor(w, r, v, f)
+	}
 	in := takeout.NewRequest{Kind: gallra.RequestKind(f.Kind), Email: f.Email, VerificationMethod: f.Method, VerificationNote: f.Note}
 	for _, m := range f.Modules {
 		in.Modules = append(in.Modules, gallra.Module(m))
@@ -151,8 +156,30 @@ func (h *Handler) requestCreate(w http.ResponseWriter, r *http.Request, v *viewe
 		err = gallra.Errorf(gallra.EINVALID, "choose at least one module")
 	}
 	var req *gallra.SubjectRequest
-	if err == nil {
+	if err == nil && f.Attest && r.PostFormValue("step") != "confirm" {
+		// First step: the preview (after the same checks as the request).
+		if err = in.CheckAttestation(); err == nil {
+			var p *takeout.Preview
+			if p, err = h.requests.Preview(r.Context(), v.Staff, in); err == nil {
+				return h.renderPreview(w, r, v, f, in, p, "", http.StatusOK)
+			}
+		}
+	} else if err == nil && f.Attest {
+		// Second step: the confirmation, refused when the numbers changed.
+		if r.PostFormValue("confirm") != "yes" {
+			return h.requestPreview(w, r, v, f, in, takeout.ReasonNotConfirmed, http.StatusUnprocessableEntity)
+		}
+		in.PreviewFingerprint = r.PostFormValue("fingerprint")
+		if in.PreviewFingerprint == "" {
+			in.PreviewFingerprint = "-" // a confirmation always names its preview
+		}
 		req, err = h.requests.Submit(r.Context(), v.Staff, in)
+		if code, _ := gallra.ErrorDetails(err)["reason_code"].(string); code == takeout.ReasonPreviewStale {
+			in.PreviewFingerprint = ""
+			return h.requestPreview(w, r, v, f, in, takeout.ReasonPreviewStale, http.StatusConflict)
+		}
+	} else if err == nil {
+		err = in.CheckAttestation()
 	}
 	if err != nil {
 		c := gallra.ErrorCode(err)

@@ -45,6 +45,9 @@ type Requests interface {
 	// Settings and SaveSettings read and replace the request settings.
 	Settings(ctx context.Context, staff *gallra.Staff) (*gallra.RequestSettings, error)
 	SaveSettings(ctx context.Context, staff *gallra.Staff, in gallra.RequestSettings) (*gallra.RequestSettings, error)
+	// Preview is what a request would reach, per channel, and what an
+	// erasure would leave (shown before the request is confirmed).
+	Preview(ctx context.Context, staff *gallra.Staff, in takeout.NewRequest) (*takeout.Preview, error)
 }
 
 var (

@@ -348,7 +348,7 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 		}
 
 		base.Set("attest", "yes")
-		r = c.post("/requests", base)
+		r = previewAndConfirm(t, c, base)
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/requests/") {
 			t.Fatalf("create export: %d %q", r.Status, r.Location)
 		}
@@ -371,7 +371,7 @@ func TestRequestFlowWithoutJavaScript(t *testing.T) {
 		erase := cloneValues(base)
 		erase.Set("kind", "erase")
 		erase.Set("forum_action", "delete")
-		r = c.post("/requests", erase)
+		r = previewAndConfirm(t, c, erase)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("create erasure: %d %s", r.Status, r.Body)
 		}

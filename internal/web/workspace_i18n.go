@@ -2,8 +2,16 @@ package web
 
 // allMessages merges the message tables.
 func allMessages() map[string][2]string {
-	out := make(map[string][2]string, len(messages)+len(workspaceMessages)+len(siteMessages)+len(chatConsoleMessages)+len(socialMessages)+len(privacyMessages)+len(requestMessages)+len(personMessages)+len(accessLogMessages)+len(offboardingMessages))
-	for _, m := range []map[string][2]string{messages, workspaceMessages, siteMessages, chatConsoleMessages, socialMessages, privacyMessages, requestMessages, personMessages, accessLogMessages, offboardingMessages} {
+	tables := []map[string][2]string{messages, workspaceMessages, siteMessages, chatConsoleMessages, socialMessages,
+		privacyMessages, requestMessages, personMessages, accessLogMessages, offboardingMessages,
+		requestPreviewMessages,
+	}
+	n := 0
+	for _, m := range tables {
+		n += len(m)
+	}
+	out := make(map[string][2]string, n)
+	for _, m := range tables {
 		for k, v := range m {
 			out[k] = v
 		}
