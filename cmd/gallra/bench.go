@@ -29,6 +29,7 @@ func benches() map[string]bench {
 		"web":       {"public site: topic pages/s and searches/s with p99, 8 readers, forum of 1,000,000 posts", benchWeb},
 		"chat":      {"visitor WebSockets held, RSS per idle connection, delivered messages/s and delivery p50/p99 of visitors answered by agents", benchChat},
 		"social":    {"signed Meta webhook deliveries accepted/s with p50/p99 answer time, and applied/s by the job", benchSocial},
+		"append":    {"cost of a chat message and a mail reply at message 10 and at message N of one conversation (median of the first and last W)", benchAppend},
 	}
 }
 
