@@ -23,9 +23,10 @@ import (
 // reply (the API's and the workspace's call, queued for delivery). Equal
 // medians mean appending does not depend on the conversation's length.
 func benchAppend(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "bench append", "[--n N] [--window W] [--postgres URL]")
+	fs := newFlags(env, "bench append", "[--n N] [--window W] [--vacuum-every K] [--postgres URL]")
 	n := fs.Int("n", 5000, "messages to grow each conversation to")
 	window := fs.Int("window", 100, "writes at the start and at the end whose median is compared")
+	vacuum := fs.Int("vacuum-every", 0, "PostgreSQL: VACUUM the conversation tables every this many messages, as autovacuum does on a server where it is on (0: never)")
 	pg := fs.String("postgres", "", "also run on this PostgreSQL database, in a fresh schema (env GALLRA_BENCH_POSTGRES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +41,15 @@ func benchAppend(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
 		}
-		chat, mail, err := appendOnce(ctx, db.WithScanner(orgpii.New(db)), *n)
+		if t.URL != "" {
+			av, err := db.ServerSetting(ctx, "autovacuum")
+			if err != nil {
+				cleanup()
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%-8s autovacuum on this server: %s; VACUUM by the benchmark every %d messages (0: never)\n", t.Name, av, *vacuum)
+		}
+		chat, mail, err := appendOnce(ctx, db.WithScanner(orgpii.New(db)), *n, *vacuum)
 		cleanup()
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.Name, err)
@@ -69,8 +78,15 @@ func medianMS(l []time.Duration) float64 {
 
 // appendOnce writes n chat messages and n mail messages (one inbound, then
 // replies only: the worst case for finding the message replied to) and
-// returns each write's latency in order.
-func appendOnce(ctx context.Context, db *store.DB, n int) (chat, mail []time.Duration, err error) {
+// returns each write's latency in order. With vacuumEvery the conversation
+// tables are vacuumed every so many writes (outside the timed calls).
+func appendOnce(ctx context.Context, db *store.DB, n, vacuumEvery int) (chat, mail []time.Duration, err error) {
+	vacuum := func(i int) error {
+		if vacuumEvery > 0 && i%vacuumEvery == 0 {
+			return db.Vacuum(ctx, "chat_conversations", "mail_conversations")
+		}
+		return nil
+	}
 	org, admin, _, err := db.Bootstrap(ctx, "Bench", "Bench Admin", "admin@bench.example", "")
 	if err != nil {
 		return nil, nil, err
@@ -109,6 +125,9 @@ func appendOnce(ctx context.Context, db *store.DB, n int) (chat, mail []time.Dur
 			return nil, nil, fmt.Errorf("chat message %d: %w", i, err)
 		}
 		chat = append(chat, time.Since(t0))
+		if err := vacuum(i); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	in, err := db.IngestMail(ctx, org.ID, inbox.ID, gallra.InboundMail{From: "kund@example.se", Subject: "Fråga om bygglov",
@@ -124,6 +143,9 @@ func appendOnce(ctx context.Context, db *store.DB, n int) (chat, mail []time.Dur
 			return nil, nil, fmt.Errorf("mail reply %d: %w", i, err)
 		}
 		mail = append(mail, time.Since(t0))
+		if err := vacuum(i); err != nil {
+			return nil, nil, err
+		}
 	}
 	return chat, mail, nil
 }
