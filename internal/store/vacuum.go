@@ -39,3 +39,26 @@ func (db *DB) ServerSetting(ctx context.Context, name string) (string, error) {
 	}
 	return v, nil
 }
+
+// Durability describes when a commit is on disk, as the engine is set now:
+// SQLite's journal mode and synchronous level, PostgreSQL's fsync and
+// synchronous_commit. Benchmarks print it next to write rates.
+func (db *DB) Durability(ctx context.Context) (string, error) {
+	if db.dialect == Postgres {
+		var fsync, commit string
+		if err := db.write.QueryRowContext(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &commit); err != nil {
+			return "", fmt.Errorf("read durability settings: %w", err)
+		}
+		return "fsync=" + fsync + ", synchronous_commit=" + commit, nil
+	}
+	var mode string
+	var sync int
+	if err := db.write.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return "", fmt.Errorf("read durability settings: %w", err)
+	}
+	if err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
+		return "", fmt.Errorf("read durability settings: %w", err)
+	}
+	level := map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[sync]
+	return "journal_mode=" + mode + ", synchronous=" + level, nil
+}
