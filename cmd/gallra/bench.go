@@ -17,7 +17,7 @@ type bench struct {
 func benches() map[string]bench {
 	return map[string]bench{
 		"takeout":   {"find, export (MB/s) and erase one person's 1,000 items at N/10 and N rows", benchTakeout},
-		"ingest":    {"writes/s of forum posts and chat messages through the store", benchIngest},
+		"ingest":    {"writes/s of forum posts and chat messages through the store, the services and the public API over HTTP, with each engine's durability setting", benchIngest},
 		"purge":     {"rows/s of the retention purge vs a raw bulk UPDATE, with p99 of concurrent store calls", benchPurge},
 		"pii":       {"personal-data detector throughput (MB/s on one core)", benchPII},
 		"orgdelete": {"rows/s of deleting a whole organisation of N messages, and p99 of another organisation's writes meanwhile", benchOrgDelete},
@@ -29,6 +29,7 @@ func benches() map[string]bench {
 		"web":       {"public site: topic pages/s and searches/s with p99, 8 readers, forum of 1,000,000 posts", benchWeb},
 		"chat":      {"visitor WebSockets held, RSS per idle connection, delivered messages/s and delivery p50/p99 of visitors answered by agents", benchChat},
 		"social":    {"signed Meta webhook deliveries accepted/s with p50/p99 answer time, and applied/s by the job", benchSocial},
+		"append":    {"cost of a chat message and a mail reply at message 10 and at message N of one conversation (median of the first and last W)", benchAppend},
 	}
 }
 

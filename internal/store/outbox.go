@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,16 @@ const OutboxJob = "mail.outbox"
 // maxReferences bounds the References header of a reply: the first message
 // of the thread and the newest ones.
 const maxReferences = 20
+
+// The queries of a reply that read its thread, each a few rows from one end
+// of an index (mail_messages_conversation_direction, and the thread order
+// of mail_messages_conversation[_order]), so that a reply costs the same in
+// a thread of 10 messages and of 5,000 (TestReplyQueryPlans).
+const (
+	lastSenderQuery = `SELECT from_addr FROM mail_messages WHERE conversation_id = ? AND direction = 'in' AND from_addr <> '' ORDER BY created_at DESC, id DESC LIMIT 1`
+	repliedToQuery  = `SELECT message_id FROM mail_messages WHERE conversation_id = ? AND direction = 'in' AND message_id <> '' ORDER BY created_at DESC, id DESC LIMIT 1`
+	threadRefsQuery = `SELECT id, message_id FROM mail_messages WHERE conversation_id = ? AND message_id <> '' AND id <> ? ORDER BY `
+)
 
 // replyRecipients checks the chosen recipients of a reply against the
 // conversation's participants and returns them without duplicates (an
@@ -46,7 +57,7 @@ func (tx *Tx) replyRecipients(ctx context.Context, convID int64, to, cc []string
 	}
 	if len(to) == 0 {
 		var last string
-		err := tx.queryRow(ctx, `SELECT from_addr FROM mail_messages WHERE conversation_id = ? AND direction = 'in' AND from_addr <> '' ORDER BY created_at DESC, id DESC LIMIT 1`, convID).Scan(&last)
+		err := tx.queryRow(ctx, lastSenderQuery, convID).Scan(&last)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil, gallra.Errorf(gallra.EINVALID, "to is required: the conversation has no inbound message to answer")
 		} else if err != nil {
@@ -86,29 +97,13 @@ func (tx *Tx) replyRecipients(ctx context.Context, convID int64, to, cc []string
 // threading ids of its conversation, and kicks the outbox job.
 func (tx *Tx) queueReply(ctx context.Context, msg *gallra.MailMessage, to, cc []string) (*gallra.MailDelivery, error) {
 	var inReplyTo string
-	err := tx.queryRow(ctx, `SELECT message_id FROM mail_messages WHERE conversation_id = ? AND direction = 'in' AND message_id <> '' ORDER BY created_at DESC, id DESC LIMIT 1`, msg.ConversationID).Scan(&inReplyTo)
+	err := tx.queryRow(ctx, repliedToQuery, msg.ConversationID).Scan(&inReplyTo)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("find message replied to: %w", err)
 	}
-	rows, err := tx.query(ctx, `SELECT message_id FROM mail_messages WHERE conversation_id = ? AND message_id <> '' AND id <> ? ORDER BY created_at, id`, msg.ConversationID, msg.ID)
+	refs, err := tx.threadReferences(ctx, msg.ConversationID, msg.ID)
 	if err != nil {
-		return nil, fmt.Errorf("list thread ids: %w", err)
-	}
-	var refs []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		refs = append(refs, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	if len(refs) > maxReferences {
-		refs = append(refs[:1], refs[len(refs)-maxReferences+1:]...)
 	}
 	now := ms(tx.Now)
 	if _, err := tx.insert(ctx, `INSERT INTO mail_outbox (org_id, channel_id, conversation_id, message_id, status, to_addrs, cc_addrs, in_reply_to, refs, next_attempt_at, created_at)
@@ -124,6 +119,53 @@ func (tx *Tx) queueReply(ctx context.Context, msg *gallra.MailMessage, to, cc []
 	}
 	next := tx.Now
 	return &gallra.MailDelivery{Status: gallra.DeliveryPending, NextAttemptAt: &next}, nil
+}
+
+// threadReferences returns the References of a reply: the Message-IDs of
+// the thread's other messages in thread order, at most maxReferences of
+// them — the first and the last maxReferences-1 when the thread is longer
+// (RFC 5322 3.6.4 lets a long list be cut so). It reads at most
+// maxReferences+1 rows however long the thread is.
+func (tx *Tx) threadReferences(ctx context.Context, convID, exceptID int64) ([]string, error) {
+	type ref struct {
+		id  int64
+		mid string
+	}
+	read := func(order string, limit int) ([]ref, error) {
+		rows, err := tx.query(ctx, threadRefsQuery+order+` LIMIT ?`, convID, exceptID, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list thread ids: %w", err)
+		}
+		defer rows.Close()
+		var out []ref
+		for rows.Next() {
+			var r ref
+			if err := rows.Scan(&r.id, &r.mid); err != nil {
+				return nil, fmt.Errorf("list thread ids: %w", err)
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	last, err := read("created_at DESC, id DESC", maxReferences)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(last)
+	if len(last) == maxReferences {
+		// Possibly longer than the window: the thread's first id leads
+		// (when the thread is exactly the window, it is last[0] already).
+		first, err := read("created_at, id", 1)
+		if err != nil {
+			return nil, err
+		}
+		last = append(first, last[1:]...)
+	}
+	refs := make([]string, len(last))
+	for i, r := range last {
+		refs[i] = r.mid
+	}
+	return refs, nil
 }
 
 // replyKeyEncoding spells reply keys: lower-case base32, no padding (an
