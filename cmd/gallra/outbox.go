@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/gallra/gallra/internal/mailout"
-	"github.com/gallra/gallra/internal/store"
 )
 
 func outboxCommand() command {
@@ -59,10 +58,11 @@ func runOutbox(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(env, struct {
-				*store.OutboxStatus
-				AnswerNotifications *store.OutboxStatus `json:"answer_notifications"`
-			}{st, nt})
+			out := map[string]any{"pending": st.Pending, "sending": st.Sending, "sent": st.Sent, "failed": st.Failed, "answer_notifications": nt}
+			if st.OldestUnsent != nil {
+				out["oldest_unsent"] = st.OldestUnsent
+			}
+			return writeJSON(env, out)
 		}
 		fmt.Fprintf(env.Stdout, "pending %d, sending %d, sent %d, failed %d\n", st.Pending, st.Sending, st.Sent, st.Failed)
 		if st.OldestUnsent != nil {
