@@ -2,8 +2,8 @@ package web
 
 // allMessages merges the message tables.
 func allMessages() map[string][2]string {
-	out := make(map[string][2]string, len(messages)+len(workspaceMessages)+len(siteMessages)+len(chatConsoleMessages)+len(socialMessages)+len(privacyMessages)+len(requestMessages)+len(personMessages))
-	for _, m := range []map[string][2]string{messages, workspaceMessages, siteMessages, chatConsoleMessages, socialMessages, privacyMessages, requestMessages, personMessages} {
+	out := make(map[string][2]string, len(messages)+len(workspaceMessages)+len(siteMessages)+len(chatConsoleMessages)+len(socialMessages)+len(privacyMessages)+len(requestMessages)+len(personMessages)+len(auditMessages))
+	for _, m := range []map[string][2]string{messages, workspaceMessages, siteMessages, chatConsoleMessages, socialMessages, privacyMessages, requestMessages, personMessages, auditMessages} {
 		for k, v := range m {
 			out[k] = v
 		}
