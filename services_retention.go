@@ -21,6 +21,12 @@ type RetentionService interface {
 	// SetDefault sets a module default (nil: back to the shipped one);
 	// audited.
 	SetDefault(ctx context.Context, staff *Staff, m Module, p *Policy) (*RetentionModuleDefault, error)
+	// ChangeChannelPolicy and ChangeDefault are SetChannelPolicy and
+	// SetDefault with the staff user's reason, which a change that keeps
+	// data longer (KeepsLonger) requires; the reason is kept and the audit
+	// entry names it.
+	ChangeChannelPolicy(ctx context.Context, staff *Staff, channelID int64, p *Policy, reason string) (*RetentionResolved, error)
+	ChangeDefault(ctx context.Context, staff *Staff, m Module, p *Policy, reason string) (*RetentionModuleDefault, error)
 	// Preview says what a purge would do now and within 7 and 30 days,
 	// under the current policy or a proposed one.
 	Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*RetentionPreview, error)

@@ -77,12 +77,47 @@ func (h *Holds) PlaceHold(ctx context.Context, staff *gallra.Staff, st gallra.Su
 	return h.d.DB.SetHold(ctx, actor(staff), staff.OrgID, st, id, reason)
 }
 
-// ReleaseHold implements gallra.HoldService.
+// ReleaseHold implements gallra.HoldService: ReleaseHoldWithReason
+// without a reason, so it releases only the staff user's own holds.
 func (h *Holds) ReleaseHold(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) error {
-	if _, err := h.HoldSubject(ctx, staff, st, id); err != nil {
+	return h.ReleaseHoldWithReason(ctx, staff, st, id, "")
+}
+
+// Reasons (gallra.Error Details["reason"]) of the refusals of
+// ReleaseHoldWithReason, which the UI words in Swedish and English.
+const (
+	ReasonHoldNotYours    = "hold_not_yours"      // someone else's hold, and not an administrator
+	ReasonHoldNeedsReason = "hold_release_reason" // someone else's hold, released without a reason
+	ReasonHoldNotHeld     = "not_on_hold"
+)
+
+// ReleaseHoldWithReason implements gallra.HoldService. A hold the staff
+// user placed themselves is released as it is; someone else's hold (or one
+// the system placed) only by an administrator giving a reason, which is
+// kept and named in the audit entry together with who had placed it.
+func (h *Holds) ReleaseHoldWithReason(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64, reason string) error {
+	s, err := h.HoldSubject(ctx, staff, st, id)
+	if err != nil {
 		return err
 	}
-	return h.d.DB.ReleaseHold(ctx, actor(staff), staff.OrgID, st, id)
+	if s.Hold == nil {
+		return &gallra.Error{Code: gallra.ENOTFOUND, Message: "this item is not on hold", Details: map[string]any{"reason": ReasonHoldNotHeld}}
+	}
+	reason = strings.TrimSpace(reason)
+	if s.Hold.HeldBy != staff.ID {
+		if staff.Role != gallra.RoleAdmin {
+			return &gallra.Error{Code: gallra.EFORBIDDEN, Message: "someone else placed this hold: only an administrator may release it, giving a reason",
+				Details: map[string]any{"reason": ReasonHoldNotYours, "held_by": s.Hold.HeldBy}}
+		}
+		if reason == "" {
+			return &gallra.Error{Code: gallra.EINVALID, Message: "someone else placed this hold: give a reason for releasing it",
+				Details: map[string]any{"reason": ReasonHoldNeedsReason, "field": "reason"}}
+		}
+	}
+	if err := gallra.ValidateText("reason", reason, false, gallra.MaxValueLen); err != nil {
+		return err
+	}
+	return h.d.DB.ReleaseHoldWithReason(ctx, actor(staff), staff.OrgID, st, id, reason)
 }
 
 // Holds implements gallra.HoldService.

@@ -1,0 +1,14 @@
+package gallra
+
+// KeepsLonger reports whether changing a retention policy from one to
+// another keeps data longer than before: "never purge" after a purge, or a
+// longer period. Such a change weakens protection, so staff must give a
+// reason (ReasonRetentionWeakened) and the audit entry says so.
+func KeepsLonger(from, to Policy) bool { return to.Period.Longer(from.Period) }
+
+// ReasonRetentionWeakened is the Details["reason"] of the refusal of a
+// change that keeps data longer (KeepsLonger) made without a reason.
+const ReasonRetentionWeakened = "retention_reason_required"
+
+// MaxGovernanceReason bounds the reason given for a governance decision.
+const MaxGovernanceReason = 1000
