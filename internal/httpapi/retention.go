@@ -96,7 +96,7 @@ func (a *retentionAPI) routes(r *Router) {
 		PathParams: st, Description: "Releases the caller's own hold. Someone else's hold: POST .../release with a reason (administrators only).", Handler: a.deleteHold})
 	r.Handle(Route{Method: "POST", Path: "/api/v1/holds/{subject_type}/{id}/release", Summary: "Release a legal hold, giving a reason", Tags: tags, Auth: AuthStaff,
 		Description: "Someone else's hold may only be released by an administrator, with a reason (kept, and named in the audit entry).",
-		PathParams: st, Request: HoldRequest{}, Errors: []string{gallra.EFORBIDDEN}, Handler: a.releaseHold})
+		PathParams:  st, Request: HoldRequest{}, Errors: []string{gallra.EFORBIDDEN}, Handler: a.releaseHold})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/purge-runs", Summary: "The newest purge runs with per-channel counts", Tags: tags, Auth: AuthAdmin,
 		Query: []Param{{Name: "limit", Type: "integer", Description: "1..200, default 20"}}, Response: PurgeRunList{}, Handler: a.listRuns})
 }
