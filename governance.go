@@ -12,3 +12,12 @@ const ReasonRetentionWeakened = "retention_reason_required"
 
 // MaxGovernanceReason bounds the reason given for a governance decision.
 const MaxGovernanceReason = 1000
+
+// Reasons (Error Details["reason"]) of the refusals of
+// HoldService.ReleaseHoldWithReason, which the UI words in Swedish and
+// English.
+const (
+	ReasonHoldNotYours    = "hold_not_yours"      // someone else's hold, and not an administrator
+	ReasonHoldNeedsReason = "hold_release_reason" // someone else's hold, released without a reason
+	ReasonHoldNotHeld     = "not_on_hold"
+)

@@ -83,14 +83,6 @@ func (h *Holds) ReleaseHold(ctx context.Context, staff *gallra.Staff, st gallra.
 	return h.ReleaseHoldWithReason(ctx, staff, st, id, "")
 }
 
-// Reasons (gallra.Error Details["reason"]) of the refusals of
-// ReleaseHoldWithReason, which the UI words in Swedish and English.
-const (
-	ReasonHoldNotYours    = "hold_not_yours"      // someone else's hold, and not an administrator
-	ReasonHoldNeedsReason = "hold_release_reason" // someone else's hold, released without a reason
-	ReasonHoldNotHeld     = "not_on_hold"
-)
-
 // ReleaseHoldWithReason implements gallra.HoldService. A hold the staff
 // user placed themselves is released as it is; someone else's hold (or one
 // the system placed) only by an administrator giving a reason, which is
@@ -101,17 +93,17 @@ func (h *Holds) ReleaseHoldWithReason(ctx context.Context, staff *gallra.Staff, 
 		return err
 	}
 	if s.Hold == nil {
-		return &gallra.Error{Code: gallra.ENOTFOUND, Message: "this item is not on hold", Details: map[string]any{"reason": ReasonHoldNotHeld}}
+		return &gallra.Error{Code: gallra.ENOTFOUND, Message: "this item is not on hold", Details: map[string]any{"reason": gallra.ReasonHoldNotHeld}}
 	}
 	reason = strings.TrimSpace(reason)
 	if s.Hold.HeldBy != staff.ID {
 		if staff.Role != gallra.RoleAdmin {
 			return &gallra.Error{Code: gallra.EFORBIDDEN, Message: "someone else placed this hold: only an administrator may release it, giving a reason",
-				Details: map[string]any{"reason": ReasonHoldNotYours, "held_by": s.Hold.HeldBy}}
+				Details: map[string]any{"reason": gallra.ReasonHoldNotYours, "held_by": s.Hold.HeldBy}}
 		}
 		if reason == "" {
 			return &gallra.Error{Code: gallra.EINVALID, Message: "someone else placed this hold: give a reason for releasing it",
-				Details: map[string]any{"reason": ReasonHoldNeedsReason, "field": "reason"}}
+				Details: map[string]any{"reason": gallra.ReasonHoldNeedsReason, "field": "reason"}}
 		}
 	}
 	if err := gallra.ValidateText("reason", reason, false, gallra.MaxValueLen); err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/gallra/gallra"
-	"github.com/gallra/gallra/internal/service"
 	"github.com/gallra/gallra/internal/store"
 	"github.com/gallra/gallra/internal/storetest"
 )
@@ -30,10 +29,10 @@ func TestReleaseSomeoneElsesHold(t *testing.T) {
 			wantCode   string
 			wantReason string
 		}{
-			{"editor, someone else's hold", c.fx.Editor, "Tvisten är avslutad", gallra.EFORBIDDEN, service.ReasonHoldNotYours},
-			{"other admin without a reason", second, "  ", gallra.EINVALID, service.ReasonHoldNeedsReason},
+			{"editor, someone else's hold", c.fx.Editor, "Tvisten är avslutad", gallra.EFORBIDDEN, gallra.ReasonHoldNotYours},
+			{"other admin without a reason", second, "  ", gallra.EINVALID, gallra.ReasonHoldNeedsReason},
 			{"other admin with a reason", second, "Tvisten är avslutad", "", ""},
-			{"released already", second, "Igen", gallra.ENOTFOUND, service.ReasonHoldNotHeld},
+			{"released already", second, "Igen", gallra.ENOTFOUND, gallra.ReasonHoldNotHeld},
 		}
 		for _, s := range steps {
 			err := c.svc.Holds.ReleaseHoldWithReason(ctx, s.staff, gallra.SubjectForumTopic, topic, s.reason)

@@ -140,4 +140,19 @@ var auditMessages = map[string][2]string{
 	"au.ns.subprocessor": {"Underbiträden", "Sub-processors"},
 	"au.ns.token":        {"API-nycklar", "API tokens"},
 	"au.ns.workspace":    {"Ärenden", "Cases"},
+
+	// The confirm page of a change that keeps data longer.
+	"pc.weaken.never":   {"Varning: inget kommer att gallras automatiskt", "Warning: nothing will be purged automatically"},
+	"pc.weaken.longer":  {"Varning: uppgifterna sparas längre än i dag", "Warning: data will be kept longer than now"},
+	"pc.weaken.text":    {"Personuppgifter får inte sparas längre än vad som behövs för ändamålet (art. 5.1 e GDPR). Ange varför den längre tiden behövs; motiveringen sparas och ändringen markeras i granskningsloggen.", "Personal data may not be kept longer than the purpose needs (GDPR Art. 5(1)(e)). Say why the longer period is needed; the reason is kept and the change is marked in the audit log."},
+	"pc.reason":         {"Motivering (krävs)", "Reason (required)"},
+	"pc.reason.hint":    {"Till exempel beslut, lagkrav eller pågående ärende. Skriv inga personuppgifter.", "For example a decision, a legal requirement or an open case. Do not write personal data."},
+	"pc.reason.missing": {"Ange en motivering för att spara en längre lagringstid.", "Give a reason to save a longer retention period."},
+
+	// Releasing someone else's hold.
+	"hold.release.reason":         {"Motivering", "Reason"},
+	"hold.release.other":          {"Häv med motivering", "Release with reason"},
+	"hold.release.admin_only":     {"Någon annan har lagt spärren. Bara en administratör kan häva den, med en motivering.", "Someone else placed this hold. Only an administrator may release it, giving a reason."},
+	"hold.release.reason_missing": {"Någon annan har lagt spärren. Ange en motivering för att häva den.", "Someone else placed this hold. Give a reason to release it."},
+	"hold.release.not_held":       {"Objektet har ingen spärr (den kan redan ha hävts).", "This item is not on hold (it may have been released already)."},
 }
