@@ -297,6 +297,11 @@ func TestPolicyFlowWithoutJavaScript(t *testing.T) {
 			}
 		}
 		inherit := url.Values{"mode": {"inherit"}, "keep": {"period"}, "n": {"1"}, "unit": {"y"}, "action": {"anonymize"}, "expect": {"0"}, "confirm": {"yes"}}
+		// Back to the 3-year default keeps data longer: a reason is asked.
+		if r := c.post(forum, inherit); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Ange en motivering") {
+			t.Fatalf("back to default without a reason: %d", r.Status)
+		}
+		inherit.Set("reason", "Nämndens beslut 2026-01-10")
 		if r := c.post(forum, inherit); r.Status != http.StatusSeeOther {
 			t.Fatalf("back to default: %d", r.Status)
 		}
