@@ -1,5 +1,7 @@
 package gallra
 
+import "time"
+
 // KeepsLonger reports whether changing a retention policy from one to
 // another keeps data longer than before: "never purge" after a purge, or a
 // longer period. Such a change weakens protection, so staff must give a
@@ -21,3 +23,11 @@ const (
 	ReasonHoldNeedsReason = "hold_release_reason" // someone else's hold, released without a reason
 	ReasonHoldNotHeld     = "not_on_hold"
 )
+
+// PurgeSchedule is when the retention purge runs: every Interval, next at
+// Next (nil: nothing queued), Running when a run is under way now.
+type PurgeSchedule struct {
+	Interval time.Duration `json:"interval"`
+	Next     *time.Time    `json:"next,omitempty"`
+	Running  bool          `json:"running"`
+}

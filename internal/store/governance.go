@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kinds of governance reasons.
@@ -59,4 +62,23 @@ func (db *DB) GovernanceReasons(ctx context.Context, orgID int64, ids []int64) (
 		return rows.Err()
 	})
 	return out, err
+}
+
+// NextJobRun returns when the named job next runs: the earliest pending or
+// running job of that name (running reports one is running now); ok is
+// false when none is queued.
+func (db *DB) NextJobRun(ctx context.Context, name string) (at time.Time, running, ok bool, err error) {
+	err = db.View(ctx, func(tx *Tx) error {
+		var runAt int64
+		var status string
+		e := tx.queryRow(ctx, `SELECT run_at, status FROM jobs WHERE name = ? AND status IN ('pending', 'running') ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, run_at LIMIT 1`, name).Scan(&runAt, &status)
+		if errors.Is(e, sql.ErrNoRows) {
+			return nil
+		} else if e != nil {
+			return fmt.Errorf("read next run of %s: %w", name, e)
+		}
+		at, running, ok = fromMS(runAt), status == "running", true
+		return nil
+	})
+	return at, running, ok, err
 }

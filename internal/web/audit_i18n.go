@@ -51,6 +51,7 @@ var auditMessages = map[string][2]string{
 	"audit.a.retention.hold_released":            {"Bevarande hävt", "Legal hold released"},
 	"audit.a.retention.hold_set":                 {"Bevarande infört", "Legal hold placed"},
 	"audit.a.retention.policy_set":               {"Kanalens lagringstid ändrad", "Channel retention changed"},
+	"audit.a.retention.purge_requested":          {"Gallring begärd nu av administratör", "Purge requested now by an administrator"},
 	"audit.a.retention.purge_run":                {"Gallring körd", "Purge run"},
 	"audit.a.session.created":                    {"Inloggning", "Signed in"},
 	"audit.a.session.deleted":                    {"Utloggning", "Signed out"},
@@ -155,4 +156,17 @@ var auditMessages = map[string][2]string{
 	"hold.release.admin_only":     {"Någon annan har lagt spärren. Bara en administratör kan häva den, med en motivering.", "Someone else placed this hold. Only an administrator may release it, giving a reason."},
 	"hold.release.reason_missing": {"Någon annan har lagt spärren. Ange en motivering för att häva den.", "Someone else placed this hold. Give a reason to release it."},
 	"hold.release.not_held":       {"Objektet har ingen spärr (den kan redan ha hävts).", "This item is not on hold (it may have been released already)."},
+
+	// The purge schedule on the overview.
+	"ov.sched.every":    {"Gallringen körs automatiskt var %s.", "The purge runs automatically every %s."},
+	"ov.sched.next":     {"Nästa körning: %s.", "Next run: %s."},
+	"ov.sched.running":  {"En gallring pågår just nu.", "A purge is running right now."},
+	"ov.sched.none":     {"Ingen körning är köad (ingen bakgrundsprocess är igång).", "No run is queued (no background worker is running)."},
+	"ov.sched.run":      {"Kör gallringen nu", "Run the purge now"},
+	"ok.purge_queued":   {"Gallringen är köad och startar inom några sekunder. Resultatet visas under Senaste gallringarna.", "The purge is queued and starts within seconds. The result appears under Latest purges."},
+	"run.trigger.staff": {"Administratör (kör nu)", "Administrator (run now)"},
+	"dur.hour":          {"timme", "hour"},
+	"dur.hours":         {"%s:e timme", "%s hours"},
+	"dur.minute":        {"minut", "minute"},
+	"dur.minutes":       {"%s:e minut", "%s minutes"},
 }
