@@ -305,7 +305,8 @@ func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 		for _, row := range rows {
 			if written == auditExportMax {
-				cw.Write([]string{"", "", "", "", "", "", l.T("au.export.cut", l.N(auditExportMax))})
+				// As many fields as the header, so CSV readers accept it.
+				cw.Write([]string{"", "", "", "", "", "", l.T("au.export.cut", l.N(auditExportMax)), "", "", "", "", ""})
 				cw.Flush()
 				return nil
 			}
