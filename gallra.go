@@ -416,4 +416,6 @@ type AuditFilter struct {
 	ActorID     int64
 	BeforeSeq   int64 // entries with seq < BeforeSeq (pagination, newest first)
 	Limit       int   // default 50, at most 500
+	// From and To bound the entries' time: From <= at < To (zero: open).
+	From, To time.Time
 }

@@ -163,9 +163,13 @@ type HoldService interface {
 	// every purge skips it until it is released. Placing it again replaces
 	// the reason. Audited without the reason's text.
 	PlaceHold(ctx context.Context, staff *Staff, st SubjectType, id int64, reason string) (*Hold, error)
-	// ReleaseHold releases a hold (ENOTFOUND when the subject is not held).
+	// ReleaseHold releases the staff user's own hold (ENOTFOUND when the
+	// subject is not held; someone else's: see ReleaseHoldWithReason).
 	// Audited.
 	ReleaseHold(ctx context.Context, staff *Staff, st SubjectType, id int64) error
+	// ReleaseHoldWithReason releases a hold; someone else's hold only by
+	// an administrator with a reason (kept, and named in the audit entry).
+	ReleaseHoldWithReason(ctx context.Context, staff *Staff, st SubjectType, id int64, reason string) error
 	// Holds lists the organisation's holds on channels the staff user may
 	// view, oldest first, from the organisation's oldest MaxListedHolds;
 	// channelID > 0 keeps one channel's.

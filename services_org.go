@@ -193,6 +193,19 @@ type AuditService interface {
 	// VerifyAuditAsOperator checks one organisation's chain for the
 	// operator's CLI.
 	VerifyAuditAsOperator(ctx context.Context, orgID int64) (AuditResult, error)
+	// AuditActions lists the distinct actions present in the
+	// organisation's log, sorted (the filter offers exactly these).
+	AuditActions(ctx context.Context, staff *Staff) ([]string, error)
+	// AuditSubjectNames looks up, at display time, what the entries'
+	// subjects are called now (a request's reference, a channel's name);
+	// the log itself keeps ids only. Subjects gone since are absent.
+	AuditSubjectNames(ctx context.Context, staff *Staff, entries []AuditEntry) (map[AuditSubject]string, error)
+}
+
+// AuditSubject names an audit entry's subject by type and id.
+type AuditSubject struct {
+	Type string
+	ID   int64
 }
 
 // AuditResult is the outcome of verifying one organisation's audit chain.

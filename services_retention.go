@@ -21,6 +21,17 @@ type RetentionService interface {
 	// SetDefault sets a module default (nil: back to the shipped one);
 	// audited.
 	SetDefault(ctx context.Context, staff *Staff, m Module, p *Policy) (*RetentionModuleDefault, error)
+	// ChangeChannelPolicy and ChangeDefault are SetChannelPolicy and
+	// SetDefault with the staff user's reason, which a change that keeps
+	// data longer (KeepsLonger) requires; the reason is kept and the audit
+	// entry names it.
+	ChangeChannelPolicy(ctx context.Context, staff *Staff, channelID int64, p *Policy, reason string) (*RetentionResolved, error)
+	ChangeDefault(ctx context.Context, staff *Staff, m Module, p *Policy, reason string) (*RetentionModuleDefault, error)
+	// Schedule says how often the purge runs and when it runs next.
+	Schedule(ctx context.Context) (PurgeSchedule, error)
+	// RunNow queues a purge of the staff user's organisation at once
+	// (administrators); audited.
+	RunNow(ctx context.Context, staff *Staff) error
 	// Preview says what a purge would do now and within 7 and 30 days,
 	// under the current policy or a proposed one.
 	Preview(ctx context.Context, orgID, channelID int64, proposed *Policy) (*RetentionPreview, error)

@@ -125,7 +125,7 @@ func purgeOnce(ctx context.Context, env *Env, db *store.DB, n, batch int) (*purg
 	e := retention.New(db, orgpii.New(db), retention.Config{BatchSize: batch})
 	// The raw channel and the live channel are never purged by the run.
 	for _, c := range chans[1:] {
-		if _, err := e.SetChannelPolicy(ctx, admin, c.ID, &gallra.Policy{Period: gallra.Never(), Action: gallra.ActionAnonymize}); err != nil {
+		if _, err := e.ChangeChannelPolicy(ctx, admin, c.ID, &gallra.Policy{Period: gallra.Never(), Action: gallra.ActionAnonymize}, "bench: never purge the other channels"); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,9 @@ type RetentionRequest struct {
 	Period        string `json:"period,omitempty"`
 	Action        string `json:"action,omitempty" enum:"anonymize,delete"`
 	FollowDefault bool   `json:"follow_default,omitempty"`
+	// Reason is required when the change keeps data longer than before
+	// ("never", or a longer period); kept, and named in the audit entry.
+	Reason string `json:"reason,omitempty"`
 }
 
 // RetentionDefaultRequest is the body of PUT /api/v1/retention/defaults.
@@ -24,6 +27,8 @@ type RetentionDefaultRequest struct {
 	Period        string `json:"period,omitempty"`
 	Action        string `json:"action,omitempty" enum:"anonymize,delete"`
 	FollowShipped bool   `json:"follow_shipped,omitempty"`
+	// Reason is required when the change keeps data longer than before.
+	Reason string `json:"reason,omitempty"`
 }
 
 // RetentionDefaults lists the module defaults and the operator caps.
@@ -88,7 +93,10 @@ func (a *retentionAPI) routes(r *Router) {
 	r.Handle(Route{Method: "PUT", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Put a topic or conversation on legal hold (skipped by every purge)", Tags: tags, Auth: AuthStaff,
 		PathParams: st, Request: HoldRequest{}, Response: gallra.Hold{}, Handler: a.putHold})
 	r.Handle(Route{Method: "DELETE", Path: "/api/v1/holds/{subject_type}/{id}", Summary: "Release a legal hold", Tags: tags, Auth: AuthStaff,
-		PathParams: st, Handler: a.deleteHold})
+		PathParams: st, Description: "Releases the caller's own hold. Someone else's hold: POST .../release with a reason (administrators only).", Handler: a.deleteHold})
+	r.Handle(Route{Method: "POST", Path: "/api/v1/holds/{subject_type}/{id}/release", Summary: "Release a legal hold, giving a reason", Tags: tags, Auth: AuthStaff,
+		Description: "Someone else's hold may only be released by an administrator, with a reason (kept, and named in the audit entry).",
+		PathParams:  st, Request: HoldRequest{}, Errors: []string{gallra.EFORBIDDEN}, Handler: a.releaseHold})
 	r.Handle(Route{Method: "GET", Path: "/api/v1/purge-runs", Summary: "The newest purge runs with per-channel counts", Tags: tags, Auth: AuthAdmin,
 		Query: []Param{{Name: "limit", Type: "integer", Description: "1..200, default 20"}}, Response: PurgeRunList{}, Handler: a.listRuns})
 }
@@ -160,7 +168,7 @@ func (a *retentionAPI) putPolicy(w http.ResponseWriter, r *http.Request) error {
 		}
 		return WriteJSON(w, http.StatusOK, pv)
 	}
-	res, err := a.e.SetChannelPolicy(ctx, PrincipalFrom(ctx).Staff, c.ID, p)
+	res, err := a.e.ChangeChannelPolicy(ctx, PrincipalFrom(ctx).Staff, c.ID, p, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -253,7 +261,7 @@ func (a *retentionAPI) putDefault(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	pr := PrincipalFrom(ctx)
-	d, err := a.e.SetDefault(ctx, pr.Staff, m, p)
+	d, err := a.e.ChangeDefault(ctx, pr.Staff, m, p, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -296,6 +304,22 @@ func (a *retentionAPI) deleteHold(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if err := a.s.svc.Holds.ReleaseHold(r.Context(), PrincipalFrom(r.Context()).Staff, st, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *retentionAPI) releaseHold(w http.ResponseWriter, r *http.Request) error {
+	st, id, err := holdPath(r)
+	if err != nil {
+		return err
+	}
+	var in HoldRequest
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := a.s.svc.Holds.ReleaseHoldWithReason(r.Context(), PrincipalFrom(r.Context()).Staff, st, id, in.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -35,6 +35,12 @@ func TestRetentionAPI(t *testing.T) {
 			{name: "policy text sv", method: "GET", path: "/api/v1/channels/{forum}/policy-text?lang=sv", who: "editor", status: 200, want: []string{"i högst 1 år."}},
 			{name: "policy text en", method: "GET", path: "/api/v1/channels/{forum}/policy-text?lang=en", who: "editor", status: 200, want: []string{"for at most 1 year."}},
 			{name: "policy text bad lang", method: "GET", path: "/api/v1/channels/{forum}/policy-text?lang=de", who: "admin", status: 400},
+			// Keeping data longer needs a reason (kept, audited).
+			{name: "longer without a reason", method: "PUT", path: "/api/v1/channels/{forum}/retention", who: "admin", body: map[string]any{"period": "2y", "action": "anonymize"}, status: 422,
+				want: []string{"keeps data longer", `"reason":"retention_reason_required"`}},
+			{name: "never with a reason", method: "PUT", path: "/api/v1/channels/{forum}/retention", who: "admin", body: map[string]any{"period": "never", "reason": "Utredning pågår"}, status: 200, want: []string{`"period":"never"`}},
+			{name: "back to 1y needs no reason", method: "PUT", path: "/api/v1/channels/{forum}/retention", who: "admin", body: map[string]any{"period": "1y", "action": "anonymize"}, status: 200, want: []string{`"period":"1y"`}},
+			{name: "mail default never without a reason", method: "PUT", path: "/api/v1/retention/defaults", who: "admin", body: map[string]any{"module": "mail", "period": "never"}, status: 422, want: []string{"keeps data longer"}},
 			{name: "public channel shows policy text", method: "GET", path: "/api/v1/public/channels/{chat}", who: "none", status: 200, want: []string{"i högst 30 dagar efter att chatten avslutats"}},
 			{name: "defaults with caps", method: "GET", path: "/api/v1/retention/defaults", who: "editor", status: 200, want: []string{`"caps":{"chat":"1m"}`, `"module":"mail"`}},
 			{name: "set mail default", method: "PUT", path: "/api/v1/retention/defaults", who: "admin", body: map[string]any{"module": "mail", "period": "6m", "action": "delete"}, status: 200, want: []string{`"period":"6m"`, `"source":"organisation"`}},
@@ -57,6 +63,12 @@ func TestRetentionAPI(t *testing.T) {
 			{name: "purge runs need admin", method: "GET", path: "/api/v1/purge-runs", who: "editor", status: 403},
 			{name: "release the hold", method: "DELETE", path: "/api/v1/holds/forum_topic/{topic}", who: "editor", status: 204},
 			{name: "release again", method: "DELETE", path: "/api/v1/holds/forum_topic/{topic}", who: "editor", status: 404},
+			// Someone else's hold: an administrator, with a reason.
+			{name: "admin holds the topic", method: "PUT", path: "/api/v1/holds/forum_topic/{topic}", who: "admin", body: map[string]any{"reason": "Tvist"}, status: 200},
+			{name: "editor may not release the admin's hold", method: "DELETE", path: "/api/v1/holds/forum_topic/{topic}", who: "editor", status: 403, want: []string{"only an administrator"}},
+			{name: "editor may not, with a reason either", method: "POST", path: "/api/v1/holds/forum_topic/{topic}/release", who: "editor", body: map[string]any{"reason": "Klar"}, status: 403},
+			{name: "other organisation", method: "POST", path: "/api/v1/holds/forum_topic/{topic}/release", who: "other", body: map[string]any{"reason": "Klar"}, status: 404},
+			{name: "admin releases own hold", method: "POST", path: "/api/v1/holds/forum_topic/{topic}/release", who: "admin", body: map[string]any{"reason": ""}, status: 204},
 			{name: "mail conversation purged", method: "GET", path: "/api/v1/channels/{mail}/retention/preview", who: "admin", status: 200, want: []string{`"due_now":{"count":0`}},
 			// The counts kept by the run: still the held topic (released
 			// since), without ids, marked cached.

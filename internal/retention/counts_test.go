@@ -65,7 +65,7 @@ func TestPreviewCountsPerPurgeCycle(t *testing.T) {
 			t.Errorf("due after the run: %d, want 0", after.DueNow.Count)
 		}
 		// A policy change is counted afresh at the next view.
-		if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 2, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
+		if _, err := e.ChangeChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 2, Unit: gallra.Years}, Action: gallra.ActionDelete}, "Längre lagring prövas"); err != nil {
 			t.Fatal(err)
 		}
 		changed, err := e.PreviewCounts(ctx, f.Org.ID, forum)

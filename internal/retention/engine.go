@@ -70,6 +70,7 @@ var _ gallra.RetentionService = (*Engine)(nil)
 // Engine applies retention policies. It holds no mutable state besides its
 // lease owner id and is safe for concurrent use.
 type Engine struct {
+	every time.Duration // the schedule Register set (Schedule reports it)
 	db    *store.DB
 	red   RedactorSource // nil: free text is left as it is
 	caps  gallra.Caps

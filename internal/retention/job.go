@@ -18,8 +18,15 @@ func (e *Engine) Register(r *jobs.Runner, every time.Duration) {
 	if every <= 0 {
 		every = DefaultInterval
 	}
-	r.Handle(JobName, func(ctx context.Context, _ *store.Job) error {
-		_, err := e.Run(ctx, RunOptions{Trigger: "schedule"})
+	e.every = every
+	r.Handle(JobName, func(ctx context.Context, job *store.Job) error {
+		// A job with an organisation is an administrator's "run now"
+		// (RunNow): the same routine, for that organisation.
+		o := RunOptions{Trigger: "schedule"}
+		if job != nil && job.OrgID != 0 {
+			o = RunOptions{Trigger: "staff", OrgID: job.OrgID}
+		}
+		_, err := e.Run(ctx, o)
 		if err == ErrPurgeRunning {
 			return nil
 		}

@@ -92,7 +92,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 			t.Fatalf("forum policy = %+v, %v", r, err)
 		}
 		// The organisation changes the forum default: channels follow.
-		if _, err := e.SetDefault(ctx, f.Admin, gallra.ModuleForum, &gallra.Policy{Period: gallra.Period{N: 5, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
+		if _, err := e.ChangeDefault(ctx, f.Admin, gallra.ModuleForum, &gallra.Policy{Period: gallra.Period{N: 5, Unit: gallra.Years}, Action: gallra.ActionDelete}, "Längre lagring prövas"); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, forum); r.String() != "delete after 5y" || r.Source != "organisation" {
@@ -102,7 +102,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionAnonymize}); err != nil || r.Source != "channel" || r.String() != "anonymize after 1y" {
 			t.Fatalf("own policy: %+v %v", r, err)
 		}
-		if r, err = e.SetChannelPolicy(ctx, f.Admin, forum, nil); err != nil || r.Source != "organisation" {
+		if r, err = e.ChangeChannelPolicy(ctx, f.Admin, forum, nil, "Följer standarden igen"); err != nil || r.Source != "organisation" {
 			t.Fatalf("cleared: %+v %v", r, err)
 		}
 		// Refusals name the rule.
@@ -139,7 +139,7 @@ func TestDefaultsChannelPoliciesAndCaps(t *testing.T) {
 		}
 		// A policy stored before a cap was lowered is clamped to the cap.
 		loose := mustEngine(db, nil)
-		if _, err := loose.SetChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleChat].ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}); err != nil {
+		if _, err := loose.ChangeChannelPolicy(ctx, f.Admin, f.Channels[gallra.ModuleChat].ID, &gallra.Policy{Period: gallra.Period{N: 1, Unit: gallra.Years}, Action: gallra.ActionDelete}, "Längre än taket"); err != nil {
 			t.Fatal(err)
 		}
 		if r, _ = e.ChannelPolicy(ctx, f.Org.ID, f.Channels[gallra.ModuleChat].ID); !r.Capped || r.Period != (gallra.Period{N: 1, Unit: gallra.Months}) {

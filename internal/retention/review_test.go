@@ -211,7 +211,7 @@ func TestPolicyChangeMidRun(t *testing.T) {
 				clock.Set(t0.Add(136 * day))
 				e.hook = func(n int) error {
 					if n == 1 {
-						_, err := e.SetChannelPolicy(ctx, f.Admin, forum, &tc.to)
+						_, err := e.ChangeChannelPolicy(ctx, f.Admin, forum, &tc.to, "Ändras under körningen")
 						return err
 					}
 					return nil

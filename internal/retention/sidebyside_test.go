@@ -102,7 +102,7 @@ func TestSideBySidePolicyChangeBeforeBatches(t *testing.T) {
 				res, err := e.Run(ctx, RunOptions{OrgID: f.Org.ID, ChannelID: forum, Progress: func(done, total int64) {
 					if !changed {
 						changed = true
-						if _, err := e.SetChannelPolicy(ctx, f.Admin, forum, &tc.to); err != nil {
+						if _, err := e.ChangeChannelPolicy(ctx, f.Admin, forum, &tc.to, "Ändras före körningen"); err != nil {
 							t.Error(err)
 						}
 					}

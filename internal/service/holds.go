@@ -78,17 +78,45 @@ func (h *Holds) PlaceHold(ctx context.Context, staff *gallra.Staff, st gallra.Su
 	return h.d.DB.SetHold(ctx, actor(staff), staff.OrgID, st, id, reason)
 }
 
-// ReleaseHold implements gallra.HoldService. Erasures waiting on the hold
-// (status waiting_on_hold) are queued to finish at once (job
-// requests.process); should that fail or the process die first, the job's
-// minute run still finds them, so the release itself stands.
+// ReleaseHold implements gallra.HoldService: ReleaseHoldWithReason
+// without a reason, so it releases only the staff user's own holds.
 func (h *Holds) ReleaseHold(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64) error {
-	if _, err := h.HoldSubject(ctx, staff, st, id); err != nil {
+	return h.ReleaseHoldWithReason(ctx, staff, st, id, "")
+}
+
+// ReleaseHoldWithReason implements gallra.HoldService. A hold the staff
+// user placed themselves is released as it is; someone else's hold (or one
+// the system placed) only by an administrator giving a reason, which is
+// kept and named in the audit entry together with who had placed it.
+func (h *Holds) ReleaseHoldWithReason(ctx context.Context, staff *gallra.Staff, st gallra.SubjectType, id int64, reason string) error {
+	s, err := h.HoldSubject(ctx, staff, st, id)
+	if err != nil {
 		return err
 	}
-	if err := h.d.DB.ReleaseHold(ctx, actor(staff), staff.OrgID, st, id); err != nil {
+	if s.Hold == nil {
+		return &gallra.Error{Code: gallra.ENOTFOUND, Message: "this item is not on hold", Details: map[string]any{"reason": gallra.ReasonHoldNotHeld}}
+	}
+	reason = strings.TrimSpace(reason)
+	if s.Hold.HeldBy != staff.ID {
+		if staff.Role != gallra.RoleAdmin {
+			return &gallra.Error{Code: gallra.EFORBIDDEN, Message: "someone else placed this hold: only an administrator may release it, giving a reason",
+				Details: map[string]any{"reason": gallra.ReasonHoldNotYours, "held_by": s.Hold.HeldBy}}
+		}
+		if reason == "" {
+			return &gallra.Error{Code: gallra.EINVALID, Message: "someone else placed this hold: give a reason for releasing it",
+				Details: map[string]any{"reason": gallra.ReasonHoldNeedsReason, "field": "reason"}}
+		}
+	}
+	if err := gallra.ValidateText("reason", reason, false, gallra.MaxValueLen); err != nil {
 		return err
 	}
+	if err := h.d.DB.ReleaseHoldWithReason(ctx, actor(staff), staff.OrgID, st, id, reason); err != nil {
+		return err
+	}
+	// Erasures waiting on the hold (status waiting_on_hold) are queued to
+	// finish at once (job requests.process); should that fail or the
+	// process die first, the job's minute run still finds them, so the
+	// release itself stands.
 	if n, err := takeout.QueueAfterRelease(ctx, h.d.DB, staff.OrgID, st, id); err != nil {
 		h.d.Log.Warn("hold released; waiting erasures are left to the next requests.process run", "org_id", staff.OrgID, "subject_type", string(st), "subject_id", id, "err", err)
 	} else if n > 0 {

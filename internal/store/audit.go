@@ -76,6 +76,14 @@ func (db *DB) ListAudit(ctx context.Context, orgID int64, f gallra.AuditFilter) 
 		where = append(where, "seq < ?")
 		args = append(args, f.BeforeSeq)
 	}
+	if !f.From.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, ms(f.To))
+	}
 	limit := clampLimit(f.Limit, 50, 500)
 	args = append(args, limit)
 	var out []gallra.AuditEntry

@@ -144,6 +144,13 @@ func (db *DB) SetHold(ctx context.Context, actor gallra.Actor, orgID int64, st g
 // ReleaseHold releases a legal hold; the subject is purged again when due.
 // Releasing a subject that is not held answers ENOTFOUND. Audited.
 func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, st gallra.SubjectType, id int64) error {
+	return db.ReleaseHoldWithReason(ctx, actor, orgID, st, id, "")
+}
+
+// ReleaseHoldWithReason is ReleaseHold recording why: a non-empty reason
+// is kept in governance_reasons and the audit entry names it (reason_id)
+// and who had placed the hold (held_by).
+func (db *DB) ReleaseHoldWithReason(ctx context.Context, actor gallra.Actor, orgID int64, st gallra.SubjectType, id int64, reason string) error {
 	table, err := holdTable(st)
 	if err != nil {
 		return err
@@ -152,6 +159,13 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 		if err := tx.bumpTopicHolds(ctx, orgID, st); err != nil {
 			return err
 		}
+		var heldBy sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT held_by FROM `+table+` WHERE id = ? AND org_id = ? AND held_at IS NOT NULL`, id, orgID).Scan(&heldBy)
+		if errors.Is(err, sql.ErrNoRows) {
+			return gallra.Errorf(gallra.ENOTFOUND, "%s %d is not on hold", st, id)
+		} else if err != nil {
+			return fmt.Errorf("read hold: %w", err)
+		}
 		res, err := tx.exec(ctx, `UPDATE `+table+` SET hold_reason = NULL, held_at = NULL, held_by = NULL WHERE id = ? AND org_id = ? AND held_at IS NOT NULL`, id, orgID)
 		if err != nil {
 			return fmt.Errorf("release hold: %w", err)
@@ -159,7 +173,15 @@ func (db *DB) ReleaseHold(ctx context.Context, actor gallra.Actor, orgID int64, 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return gallra.Errorf(gallra.ENOTFOUND, "%s %d is not on hold", st, id)
 		}
-		return tx.Audit(ctx, orgID, actor, "retention.hold_released", string(st), id, nil)
+		var details map[string]any
+		if reason != "" {
+			rid, err := tx.AddGovernanceReason(ctx, orgID, GovernanceHoldReleased, string(st), id, actor.ID, reason)
+			if err != nil {
+				return err
+			}
+			details = map[string]any{"reason_id": rid, "held_by": heldBy.Int64}
+		}
+		return tx.Audit(ctx, orgID, actor, "retention.hold_released", string(st), id, details)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gallra/gallra"
+	"github.com/gallra/gallra/internal/httpstatus"
 )
 
 // holdRow is a legal hold as the settings pages list it.
@@ -184,12 +185,38 @@ func (h *Handler) releaseHold(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil {
 		return err
 	}
-	if err := h.svc.Holds.ReleaseHold(r.Context(), v.Staff, st, id); err != nil {
-		return err
+	if err := h.svc.Holds.ReleaseHoldWithReason(r.Context(), v.Staff, st, id, r.PostFormValue("reason")); err != nil {
+		return h.holdFailed(w, r, v, err)
 	}
 	// From a channel's page, back to it; otherwise to the settings list.
 	if back := r.PostFormValue("back"); strings.HasPrefix(back, "/settings/channels/") && safeNext(back) == back {
 		return redirect(w, r, back+"?ok=hold_released#holds")
 	}
 	return redirect(w, r, "/settings?ok=hold_released")
+}
+
+// holdRefusal is the message key of a refused hold release the UI words
+// itself (sv/en), or "".
+func holdRefusal(err error) string {
+	switch gallra.ErrorDetails(err)["reason"] {
+	case gallra.ReasonHoldNotYours:
+		return "hold.release.admin_only"
+	case gallra.ReasonHoldNeedsReason:
+		return "hold.release.reason_missing"
+	case gallra.ReasonHoldNotHeld:
+		return "hold.release.not_held"
+	}
+	return ""
+}
+
+// holdFailed shows a refused hold release in the viewer's language, or
+// returns other errors as they are.
+func (h *Handler) holdFailed(w http.ResponseWriter, r *http.Request, v *viewer, err error) error {
+	k := holdRefusal(err)
+	if k == "" {
+		return err
+	}
+	code := gallra.ErrorCode(err)
+	h.render(w, r, v, httpstatus.Code(code), "error", map[string]any{"Code": code, "Message": catalogs[language(r, v)].T(k), "Status": httpstatus.Code(code)})
+	return nil
 }

@@ -274,7 +274,7 @@ var messages = map[string][2]string{
 	"pc.title":                    {"Bekräfta ändringen", "Confirm the change"},
 	"pc.from":                     {"Från", "From"},
 	"pc.to":                       {"Till", "To"},
-	"pc.now":                      {"Det sker vid nästa gallring, strax efter att du har sparat.", "This happens at the next purge run, shortly after you save."},
+	"pc.now":                      {"Det sker vid nästa schemalagda gallring; översikten visar när den körs.", "This happens at the next scheduled purge run; the overview shows when it runs."},
 	"pc.soon":                     {"Inom 30 dagar blir ytterligare %s aktuella för gallring.", "Within 30 days, %s more become due."},
 	"pc.anonymize":                {"Om du sparar anonymiseras %s inlägg", "Saving this will anonymize %s posts"},
 	"pc.delete.forum_post":        {"Om du sparar raderas %s inlägg", "Saving this will delete %s posts"},

@@ -19,6 +19,11 @@ type overviewRow struct {
 }
 
 type overviewData struct {
+	// Schedule is when the purge runs (nil without a retention engine);
+	// Every is its interval in words.
+	Schedule *gallra.PurgeSchedule
+	Every    string
+	CanRun   bool
 	Channels []overviewRow
 	Runs     []gallra.PurgeRun
 	Open     []gallra.SubjectRequest
@@ -58,6 +63,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 		}
 		d.Channels = append(d.Channels, row)
 	}
+	if h.retention != nil {
+		sc, err := h.retention.Schedule(r.Context())
+		if err != nil {
+			return err
+		}
+		d.Schedule, d.Every = &sc, interval(catalogs[language(r, v)], sc.Interval)
+		d.CanRun = v.Staff.Allowed(gallra.PermSetRetention, 0)
+	}
 	if h.retention != nil && v.Staff.Allowed(gallra.PermAudit, 0) {
 		if d.Runs, err = h.retention.Runs(r.Context(), v.Org.ID, 5); err != nil {
 			return err
@@ -86,4 +99,32 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, v *viewer) er
 	}
 	h.render(w, r, v, http.StatusOK, "overview", d)
 	return nil
+}
+
+// interval says a purge interval in words ("1 timme", "30 minuter").
+func interval(l *lang, d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		n := int64(d / time.Hour)
+		if n == 1 {
+			return l.T("dur.hour")
+		}
+		return l.T("dur.hours", l.N(n))
+	}
+	n := int64(d / time.Minute)
+	if n == 1 {
+		return l.T("dur.minute")
+	}
+	return l.T("dur.minutes", l.N(n))
+}
+
+// purgeRunNow queues a purge of the organisation now (administrators; the
+// rule and the audit entry are the engine's).
+func (h *Handler) purgeRunNow(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	if h.retention == nil {
+		return gallra.Errorf(gallra.ENOTFOUND, "page not found")
+	}
+	if err := h.retention.RunNow(r.Context(), v.Staff); err != nil {
+		return err
+	}
+	return redirect(w, r, "/?ok=purge_queued")
 }

@@ -289,6 +289,11 @@ type confirmData struct {
 	Back     string
 	Stale    bool
 	ReadOnly bool // the viewer may not save (see policyFormData.ReadOnly)
+	// Weakens: the change keeps data longer (gallra.KeepsLonger), so the
+	// page warns and asks for a reason; NeedReason: it was sent without.
+	Weakens    bool
+	NeedReason bool
+	Reason     string
 }
 
 type confirmRow struct {
@@ -378,6 +383,7 @@ func (h *Handler) channelConfirm(r *http.Request, v *viewer, d *policyFormData, 
 		Total: pv.DueNow.Count, ItemType: pv.ItemType, Action: pv.Action, Held: pv.Held.Count, Soon: pv.Next30Days.Count,
 		Texts: texts(d.Module, v.Org.Name, to), Save: "/settings/channels/" + id, Back: "/settings/channels/" + id + "?" + f.Query()}
 	cd.Form.Expect = cd.Total
+	cd.Weakens = gallra.KeepsLonger(cd.From, cd.To)
 	return cd, nil
 }
 
@@ -396,7 +402,11 @@ func (h *Handler) channelPolicySave(w http.ResponseWriter, r *http.Request, v *v
 		return nil
 	}
 	p, _ := f.policy(d.Module)
-	if _, err := h.retention.SetChannelPolicy(r.Context(), v.Staff, d.Channel.ID, p); err != nil {
+	cd.Reason = r.PostFormValue("reason")
+	if _, err := h.retention.ChangeChannelPolicy(r.Context(), v.Staff, d.Channel.ID, p, cd.Reason); err != nil {
+		if needsReason(err) {
+			return h.askReason(w, r, v, cd)
+		}
 		return h.refuse(w, r, v, d, f, err)
 	}
 	h.log.Info("web: channel policy saved", "org_id", v.Org.ID, "channel_id", d.Channel.ID, "staff_id", v.Staff.ID)
@@ -450,7 +460,8 @@ func (h *Handler) defaultConfirm(r *http.Request, v *viewer, d *policyFormData, 
 		return nil, err
 	}
 	cd := &confirmData{Module: d.Module, From: d.Current, To: *p, Form: f, ItemType: retention.ItemType(d.Module), Action: p.Action,
-		Texts: texts(d.Module, v.Org.Name, *p), Save: "/settings/defaults/" + string(d.Module), Back: "/settings/defaults/" + string(d.Module) + "?" + f.Query()}
+		Texts: texts(d.Module, v.Org.Name, *p), Save: "/settings/defaults/" + string(d.Module), Back: "/settings/defaults/" + string(d.Module) + "?" + f.Query(),
+		Weakens: gallra.KeepsLonger(d.Current, *p)}
 	chs, err := h.svc.Channels.ListChannels(r.Context(), v.Staff, d.Module, gallra.PermViewChannel)
 	if err != nil {
 		return nil, err
@@ -473,6 +484,7 @@ func (h *Handler) defaultConfirm(r *http.Request, v *viewer, d *policyFormData, 
 		cd.Rows = append(cd.Rows, confirmRow{Channel: c, Count: pv.DueNow.Count})
 	}
 	cd.Form.Expect = cd.Total
+	cd.Weakens = gallra.KeepsLonger(cd.From, cd.To)
 	return cd, nil
 }
 
@@ -514,7 +526,11 @@ func (h *Handler) defaultPolicySave(w http.ResponseWriter, r *http.Request, v *v
 		h.render(w, r, v, http.StatusConflict, "policy_confirm", cd)
 		return nil
 	}
-	if _, err := h.retention.SetDefault(r.Context(), v.Staff, d.Module, &cd.To); err != nil {
+	cd.Reason = r.PostFormValue("reason")
+	if _, err := h.retention.ChangeDefault(r.Context(), v.Staff, d.Module, &cd.To, cd.Reason); err != nil {
+		if needsReason(err) {
+			return h.askReason(w, r, v, cd)
+		}
 		return h.refuse(w, r, v, d, f, err)
 	}
 	h.log.Info("web: module default saved", "org_id", v.Org.ID, "module", string(d.Module), "staff_id", v.Staff.ID)
@@ -568,5 +584,18 @@ func capOf(c gallra.Caps, m gallra.Module) *gallra.Period {
 	if p, ok := c[m]; ok {
 		return &p
 	}
+	return nil
+}
+
+// needsReason reports whether err refuses a change that keeps data longer
+// because it came without a reason.
+func needsReason(err error) bool {
+	return gallra.ErrorDetails(err)["reason"] == gallra.ReasonRetentionWeakened
+}
+
+// askReason shows the confirm page again, asking for the reason.
+func (h *Handler) askReason(w http.ResponseWriter, r *http.Request, v *viewer, cd *confirmData) error {
+	cd.Weakens, cd.NeedReason = true, true
+	h.render(w, r, v, http.StatusUnprocessableEntity, "policy_confirm", cd)
 	return nil
 }

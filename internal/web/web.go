@@ -168,6 +168,8 @@ func (h *Handler) routes(mux *http.ServeMux) {
 	mux.Handle("POST /requests/settings", h.auth(h.requestSettingsSave))
 
 	mux.Handle("GET /audit", h.permitted(gallra.PermAudit, h.auditList))
+	mux.Handle("GET /audit.csv", h.permitted(gallra.PermAudit, h.auditExport))
+	mux.Handle("POST /purge/run", h.permitted(gallra.PermSetRetention, h.purgeRunNow))
 	h.workspaceRoutes(mux)
 	h.siteRoutes(mux)
 	h.chatConsoleRoutes(mux)

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gallra/gallra"
 	"github.com/gallra/gallra/internal/store"
@@ -295,6 +297,11 @@ func TestPolicyFlowWithoutJavaScript(t *testing.T) {
 			}
 		}
 		inherit := url.Values{"mode": {"inherit"}, "keep": {"period"}, "n": {"1"}, "unit": {"y"}, "action": {"anonymize"}, "expect": {"0"}, "confirm": {"yes"}}
+		// Back to the 3-year default keeps data longer: a reason is asked.
+		if r := c.post(forum, inherit); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Ange en motivering") {
+			t.Fatalf("back to default without a reason: %d", r.Status)
+		}
+		inherit.Set("reason", "Nämndens beslut 2026-01-10")
 		if r := c.post(forum, inherit); r.Status != http.StatusSeeOther {
 			t.Fatalf("back to default: %d", r.Status)
 		}
@@ -448,14 +455,79 @@ func TestAuditPage(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("audit: %d", r.Status)
 		}
-		mustContain(t, "audit page", r.Body, "Kedjan är obruten", "session.created", "channel.created")
+		// In words: actions, the channel by its name (looked up now).
+		mustContain(t, "audit page", r.Body, "Kedjan är obruten", "Inloggning", "Kanal skapad", "Kanal «"+e.fx.Channels[gallra.ModuleForum].Name+"»")
+		if strings.Contains(r.Body, `value="purge."`) {
+			t.Error("the filter offers purge., which nothing logs")
+		}
+		mustContain(t, "filter choices", r.Body, `value="retention."`, `value="session.created"`)
 		f := c.get("/audit?action=membership.")
-		mustContain(t, "filtered audit", f.Body, "membership.added")
-		if strings.Contains(f.Body, "<code>channel.created</code>") {
+		mustContain(t, "filtered audit", f.Body, `data-action="membership.added"`, "Handläggare fick tillgång till kanal")
+		if strings.Contains(f.Body, `data-action="channel.created"`) {
 			t.Error("filter shows other actions")
 		}
-		// Tampering shows.
+		// Date range, in the organisation's time zone, "to" inclusive.
+		stockholm, _ := time.LoadLocation(gallra.DefaultTimeZone)
+		day := storetest.Start().In(stockholm).Format("2006-01-02")
+		mustContain(t, "audit on the fixture's day", c.get("/audit?from="+day+"&to="+day).Body, `data-action="channel.created"`)
+		next := storetest.Start().In(stockholm).AddDate(0, 0, 1).Format("2006-01-02")
+		if b := c.get("/audit?from=" + next).Body; strings.Contains(b, `data-action="channel.created"`) {
+			t.Error("from the next day still shows the channels created on the fixture's day")
+		}
+		mustContain(t, "no entries in 1990", c.get("/audit?from=1990-01-01&to=1990-01-02").Body, "Inga poster matchar.")
+		mustContain(t, "unreadable date", c.get("/audit?from=igår").Body, "kunde inte läsas")
+		if r := c.get("/audit.csv?from=2027-01-02&to=2027-01-01"); r.Status != http.StatusBadRequest {
+			t.Errorf("export of a backwards range: %d", r.Status)
+		}
+
+		// CSV export: every entry, in several batches, each in words.
 		ctx := context.Background()
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := 0; i < 1007; i++ {
+				if err := tx.Audit(ctx, e.fx.Org.ID, gallra.Actor{Type: gallra.ActorSystem}, "retention.purge_run", "purge_run", int64(i+1), map[string]any{"deleted": i}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ver, err := e.svc.Audit.VerifyAudit(ctx, e.fx.Admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := c.get("/audit.csv")
+		if x.Status != http.StatusOK || !strings.HasPrefix(x.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("export: %d %s", x.Status, x.Header.Get("Content-Type"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(x.Body)).ReadAll()
+		if err != nil {
+			t.Fatalf("export is not CSV: %v", err)
+		}
+		if int64(len(recs)-1) != ver.Entries {
+			t.Errorf("export has %d rows, the log %d entries", len(recs)-1, ver.Entries)
+		}
+		seen := map[string]bool{}
+		for _, rec := range recs[1:] {
+			if seen[rec[0]] {
+				t.Errorf("entry %s exported twice", rec[0])
+			}
+			seen[rec[0]] = true
+		}
+		if len(recs) > 1 && (recs[1][5] != "retention.purge_run" || recs[1][6] != "Gallring körd" || recs[1][9] != "Gallringskörning 1007") {
+			t.Errorf("newest exported row: %q", recs[1])
+		}
+		m := c.get("/audit.csv?action=membership.")
+		mrecs, _ := csv.NewReader(strings.NewReader(m.Body)).ReadAll()
+		if len(mrecs) < 2 {
+			t.Fatalf("filtered export: %d rows", len(mrecs))
+		}
+		for _, rec := range mrecs[1:] {
+			if !strings.HasPrefix(rec[5], "membership.") {
+				t.Errorf("filtered export has %q", rec[5])
+			}
+		}
+		// Tampering shows.
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			_, err := tx.RawForTests().Exec(ctx, `UPDATE audit_log SET action = 'x.tampered' WHERE org_id = ? AND seq = 2`, e.fx.Org.ID)
 			return err

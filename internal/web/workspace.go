@@ -343,8 +343,8 @@ func (h *Handler) workspaceRelease(w http.ResponseWriter, r *http.Request, v *vi
 	if _, err := h.svc.Workspace.Channel(r.Context(), v.Staff, gallra.SubjectMailConversation, id); err != nil {
 		return err
 	}
-	if err := h.svc.Holds.ReleaseHold(r.Context(), v.Staff, gallra.SubjectMailConversation, id); err != nil {
-		return err
+	if err := h.svc.Holds.ReleaseHoldWithReason(r.Context(), v.Staff, gallra.SubjectMailConversation, id, r.PostFormValue("reason")); err != nil {
+		return h.holdFailed(w, r, v, err)
 	}
 	return convDone(w, r, id, "hold_released", "#hold")
 }

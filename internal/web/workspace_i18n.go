@@ -4,7 +4,7 @@ package web
 func allMessages() map[string][2]string {
 	tables := []map[string][2]string{messages, workspaceMessages, siteMessages, chatConsoleMessages, socialMessages,
 		privacyMessages, requestMessages, personMessages, accessLogMessages, offboardingMessages,
-		requestPreviewMessages,
+		requestPreviewMessages, auditMessages,
 	}
 	n := 0
 	for _, m := range tables {
