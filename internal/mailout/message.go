@@ -116,21 +116,31 @@ func Build(it *store.OutboxItem, k *DKIM) ([]byte, error) {
 	m.SetGenHeader("Auto-Submitted", "no")
 	m.SetGenHeader(mail.Header(gallra.LoopHeader), it.From)
 	m.SetBodyString(mail.TypeTextPlain, it.Body)
+	b, err := renderSigned(m, it.From, k, signedHeaders)
+	if err != nil {
+		return nil, fmt.Errorf("outbox %d: %w", it.ID, err)
+	}
+	return b, nil
+}
+
+// renderSigned writes m and, with a key, signs it with DKIM over
+// headerKeys for the domain of from.
+func renderSigned(m *mail.Msg, from string, k *DKIM, headerKeys []string) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("outbox %d: render: %w", it.ID, err)
+		return nil, fmt.Errorf("render: %w", err)
 	}
 	if k == nil {
 		return buf.Bytes(), nil
 	}
 	var signed bytes.Buffer
 	err := dkim.Sign(&signed, bytes.NewReader(buf.Bytes()), &dkim.SignOptions{
-		Domain: gallra.AddressDomain(it.From), Selector: k.Selector, Signer: k.Signer,
+		Domain: gallra.AddressDomain(from), Selector: k.Selector, Signer: k.Signer,
 		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: signedHeaders,
+		HeaderKeys: headerKeys,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("outbox %d: DKIM sign: %w", it.ID, err)
+		return nil, fmt.Errorf("DKIM sign: %w", err)
 	}
 	return signed.Bytes(), nil
 }

@@ -1,10 +1,8 @@
 package mailout
 
 import (
-	"bytes"
 	"fmt"
 
-	"github.com/emersion/go-msgauth/dkim"
 	mail "github.com/wneessen/go-mail"
 
 	"github.com/gallra/gallra"
@@ -45,21 +43,9 @@ func BuildNotice(it *store.NotifyItem, k *DKIM) ([]byte, error) {
 	m.SetGenHeaderPreformatted("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	m.SetGenHeader(mail.Header(gallra.LoopHeader), it.From)
 	m.SetBodyString(mail.TypeTextPlain, it.Body)
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("notification %d: render: %w", it.ID, err)
-	}
-	if k == nil {
-		return buf.Bytes(), nil
-	}
-	var signed bytes.Buffer
-	err := dkim.Sign(&signed, bytes.NewReader(buf.Bytes()), &dkim.SignOptions{
-		Domain: gallra.AddressDomain(it.From), Selector: k.Selector, Signer: k.Signer,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
-		HeaderKeys: noticeSignedHeaders,
-	})
+	b, err := renderSigned(m, it.From, k, noticeSignedHeaders)
 	if err != nil {
-		return nil, fmt.Errorf("notification %d: DKIM sign: %w", it.ID, err)
+		return nil, fmt.Errorf("notification %d: %w", it.ID, err)
 	}
-	return signed.Bytes(), nil
+	return b, nil
 }

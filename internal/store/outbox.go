@@ -456,9 +456,20 @@ type OutboxStatus struct {
 
 // OutboxCounts returns the outbox's OutboxStatus.
 func (db *DB) OutboxCounts(ctx context.Context) (*OutboxStatus, error) {
+	st, err := db.deliveryCounts(ctx, "mail_outbox")
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	return st, nil
+}
+
+// deliveryCounts counts the rows of a delivery table (mail_outbox,
+// site_notify_outbox: a status and a created_at column) by status, with
+// the oldest unsent row's time. table is a constant, never input.
+func (db *DB) deliveryCounts(ctx context.Context, table string) (*OutboxStatus, error) {
 	st := &OutboxStatus{}
 	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM mail_outbox GROUP BY status`)
+		rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM `+table+` GROUP BY status`)
 		if err != nil {
 			return err
 		}
@@ -485,14 +496,11 @@ func (db *DB) OutboxCounts(ctx context.Context) (*OutboxStatus, error) {
 		}
 		rows.Close()
 		var oldest sql.NullInt64
-		if err := tx.queryRow(ctx, `SELECT MIN(created_at) FROM mail_outbox WHERE status IN ('pending', 'sending')`).Scan(&oldest); err != nil {
+		if err := tx.queryRow(ctx, `SELECT MIN(created_at) FROM `+table+` WHERE status IN ('pending', 'sending')`).Scan(&oldest); err != nil {
 			return err
 		}
 		st.OldestUnsent = fromNullMS(oldest)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("count outbox: %w", err)
-	}
-	return st, nil
+	return st, err
 }

@@ -284,41 +284,7 @@ func (db *DB) OrgSecret(ctx context.Context, orgID int64) ([]byte, error) {
 // NotifyCounts counts the answer notifications of every organisation by
 // status, as OutboxCounts does for replies (no ids, no addresses).
 func (db *DB) NotifyCounts(ctx context.Context) (*OutboxStatus, error) {
-	st := &OutboxStatus{}
-	err := db.View(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT status, COUNT(*) FROM site_notify_outbox GROUP BY status`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			var n int64
-			if err := rows.Scan(&s, &n); err != nil {
-				return err
-			}
-			switch s {
-			case gallra.DeliveryPending:
-				st.Pending = n
-			case gallra.DeliverySending:
-				st.Sending = n
-			case gallra.DeliverySent:
-				st.Sent = n
-			case gallra.DeliveryFailed:
-				st.Failed = n
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		var oldest sql.NullInt64
-		if err := tx.queryRow(ctx, `SELECT MIN(created_at) FROM site_notify_outbox WHERE status IN ('pending', 'sending')`).Scan(&oldest); err != nil {
-			return err
-		}
-		st.OldestUnsent = fromNullMS(oldest)
-		return nil
-	})
+	st, err := db.deliveryCounts(ctx, "site_notify_outbox")
 	if err != nil {
 		return nil, fmt.Errorf("count answer notifications: %w", err)
 	}

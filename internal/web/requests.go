@@ -102,25 +102,7 @@ func (h *Handler) requestList(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	// Preselect the modules the viewer has channels in: an editor cannot
 	// file a request that touches someone else's channels.
-	form := requestForm{Kind: string(gallra.RequestExport), ForumAction: takeout.ForumDelete}
-	chs, err := h.visibleChannels(r, v)
-	if err != nil {
-		return err
-	}
-	for _, m := range takeout.RequestModules() {
-		for _, c := range chs {
-			if c.Module == m {
-				form.Modules = append(form.Modules, string(m))
-				break
-			}
-		}
-	}
-	d, err := h.requestsPage(r, v, form)
-	if err != nil {
-		return err
-	}
-	h.render(w, r, v, http.StatusOK, "requests", d)
-	return nil
+	return h.requestFormFor(w, r, v, requestForm{})
 }
 
 // requestCreate records a request and processes it (inline when small).
