@@ -177,6 +177,12 @@ func TestPIILinesAsBefore(t *testing.T) {
 		"empty":               "",
 		"only newlines":       "\n\n\r\n",
 		"carriage return end": "x\r",
+		// Longer than one read buffer: the buffer grows, and the partial
+		// line carried into the next buffer is kept whole.
+		"line over a buffer": vectors[:2000] + strings.Repeat("ord kund@exempel.se ", (3*readChunk)/20) + "\n" + vectors,
+		// Many buffers: they are recycled while earlier batches are
+		// still being written.
+		"many buffers": strings.Repeat(vectors, 1+(4*readChunk)/max(1, len(vectors))),
 	}
 	for name, input := range inputs {
 		for _, redact := range []bool{false, true} {
