@@ -438,11 +438,11 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 	// Chat: chats of 10 customer messages.
 	for start := 0; start < chatMsgs; start += 50_000 {
 		err := tx(func(tx *store.Tx) error {
-			chats, err := tx.Inserter("chat_conversations", "id", "org_id", "channel_id", "person_id", "participant_name", "participant_email", "opened_at", "closed_at", "last_message_at")
+			chats, err := tx.Inserter("chat_conversations", "id", "org_id", "channel_id", "person_id", "participant_name", "participant_email", "opened_at", "closed_at", "last_message_at", "last_seq")
 			if err != nil {
 				return err
 			}
-			msgs, err := tx.Inserter("chat_messages", "id", "org_id", "conversation_id", "sender", "body", "created_at")
+			msgs, err := tx.Inserter("chat_messages", "id", "org_id", "conversation_id", "seq", "sender", "body", "created_at")
 			if err != nil {
 				return err
 			}
@@ -450,14 +450,14 @@ func seedTakeout(ctx context.Context, db *store.DB, orgID int64, admin *gallra.S
 				conv := i / 10
 				p := owner(conv, 20)
 				if i%10 == 0 {
-					if err := chats.Add(ctx, base+conv, orgID, ch[gallra.ModuleChat], base+p, fmt.Sprintf("Kund %d", p), email(p), now, now, now); err != nil {
+					if err := chats.Add(ctx, base+conv, orgID, ch[gallra.ModuleChat], base+p, fmt.Sprintf("Kund %d", p), email(p), now, now, now, 10); err != nil {
 						return err
 					}
 					if err := chats.Flush(ctx); err != nil {
 						return err
 					}
 				}
-				if err := msgs.Add(ctx, base+i, orgID, base+conv, "customer", body, now+int64(i)); err != nil {
+				if err := msgs.Add(ctx, base+i, orgID, base+conv, i%10+1, "customer", body, now+int64(i)); err != nil {
 					return err
 				}
 			}
